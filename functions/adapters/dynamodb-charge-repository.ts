@@ -1,0 +1,259 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
+import type {
+  ChargeRecord,
+  ChargeRepository,
+  ClaimResult,
+  CompleteResult,
+  CreateChargeResult,
+  Lease,
+  ProcessorOutcome,
+} from '#domain/ports.ts';
+
+/** The stored shape of a charge item. Times are epoch milliseconds unless named `_ttl`. */
+interface ChargeItem {
+  pk: string;
+  charge_id: string;
+  merchant_id: string;
+  status: ChargeStatus;
+  amount: number;
+  currency: string;
+  payment_method: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  created_at: number;
+  updated_at: number;
+  failure_code: string | null;
+  failure_message: string | null;
+  processor_payment_id?: string | null;
+  idempotency_key: string;
+  idempotency_generation: number;
+  request_fingerprint: string;
+  request_body: string;
+  owner_token: string;
+  response_status: number;
+  response_body: string;
+  idempotency_expires_at: number;
+  lease_owner?: string;
+  lease_expires_at?: number;
+  attempts: number;
+}
+
+const chargeKey = (chargeId: string) => ({ pk: `CHARGE#${chargeId}` });
+
+/**
+ * {@link ChargeRepository} on one DynamoDB table keyed by `pk`. Every state change is a
+ * conditional write whose condition is the state machine's edge; when the condition fails
+ * the item that was there comes back with the error (`ReturnValuesOnConditionCheckFailure`),
+ * so no extra read is spent to explain it.
+ */
+export class DynamoDbChargeRepository implements ChargeRepository {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  async create(record: ChargeRecord): Promise<CreateChargeResult> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'created', record };
+    } catch (error) {
+      const existing = existingItem(error);
+      if (!existing) throw error;
+      const stored = fromItem(existing);
+      // The SDK retried a write of ours whose response was lost and met our own item.
+      if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
+      return { kind: 'exists', record: stored };
+    }
+  }
+
+  async get(chargeId: string): Promise<ChargeRecord | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: chargeKey(chargeId), ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item as ChargeItem) : undefined;
+  }
+
+  async claim(chargeId: string, lease: Lease, now: number): Promise<ClaimResult> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: chargeKey(chargeId),
+          UpdateExpression:
+            'SET #status = :processing, lease_owner = :owner, lease_expires_at = :expires, ' +
+            'attempts = attempts + :one, updated_at = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (#status IN (:claimable) OR (#status = :processing AND lease_expires_at < :now))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':processing': 'processing',
+            ':claimable': singleStatus(statusesLeadingTo('processing')),
+            ':owner': lease.owner,
+            ':expires': lease.expiresAt,
+            ':one': 1,
+            ':now': now,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed', record: fromItem(Attributes as ChargeItem) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = existingItem(error);
+      if (!existing) return { kind: 'not_found' };
+      const stored = fromItem(existing);
+      if (isTerminal(stored.charge.status)) return { kind: 'final', status: stored.charge.status };
+      if (stored.lease?.owner === lease.owner) return { kind: 'claimed', record: stored };
+      return { kind: 'leased', lease: stored.lease ?? { owner: 'unknown', expiresAt: now } };
+    }
+  }
+
+  async release(chargeId: string, leaseOwner: string, now: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: chargeKey(chargeId),
+          UpdateExpression: 'SET #status = :pending, updated_at = :now REMOVE lease_owner, lease_expires_at',
+          ConditionExpression: '#status = :processing AND lease_owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':processing': 'processing', ':owner': leaseOwner, ':now': now },
+        }),
+      );
+    } catch (error) {
+      // Not ours any more (taken over after expiry, or our own release whose response was
+      // lost): either way there is nothing left for us to hand back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async complete(chargeId: string, leaseOwner: string, outcome: ProcessorOutcome, now: number): Promise<CompleteResult> {
+    const failed = outcome.kind === 'failed';
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: chargeKey(chargeId),
+          UpdateExpression:
+            'SET #status = :final, updated_at = :now, processor_payment_id = :payment, ' +
+            'failure_code = :code, failure_message = :message REMOVE lease_owner, lease_expires_at',
+          ConditionExpression: '#status IN (:from) AND lease_owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':final': outcome.kind,
+            ':from': singleStatus(statusesLeadingTo(outcome.kind)),
+            ':owner': leaseOwner,
+            ':now': now,
+            ':payment': outcome.paymentId,
+            ':code': failed ? outcome.code : null,
+            ':message': failed ? outcome.message : null,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'completed' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = existingItem(error);
+      // Our own write whose response was lost already made the charge final.
+      if (existing && existing.status === outcome.kind && existing.lease_owner === undefined) return { kind: 'completed' };
+      return { kind: 'lease_lost' };
+    }
+  }
+}
+
+/**
+ * The state machine has exactly one status leading into `processing`, `succeeded` and
+ * `failed` from a worker's point of view; the condition expressions rely on that.
+ */
+function singleStatus(statuses: ChargeStatus[]): ChargeStatus {
+  const [only, ...rest] = statuses;
+  if (!only || rest.length > 0) throw new Error(`Expected exactly one source status, got ${statuses.join(', ')}`);
+  return only;
+}
+
+function existingItem(error: unknown): ChargeItem | undefined {
+  if (!(error instanceof ConditionalCheckFailedException)) return undefined;
+  if (!error.Item) return undefined;
+  // lib-dynamodb leaves the item of a failed condition in wire format.
+  return unmarshall(error.Item) as ChargeItem;
+}
+
+function toItem(record: ChargeRecord): ChargeItem {
+  const { charge, idempotency } = record;
+  return {
+    ...chargeKey(charge.id),
+    charge_id: charge.id,
+    merchant_id: charge.merchantId,
+    status: charge.status,
+    amount: charge.amount,
+    currency: charge.currency,
+    payment_method: charge.paymentMethod,
+    description: charge.description,
+    metadata: charge.metadata,
+    created_at: charge.createdAt,
+    updated_at: charge.updatedAt,
+    failure_code: charge.failureCode,
+    failure_message: charge.failureMessage,
+    idempotency_key: idempotency.key,
+    idempotency_generation: idempotency.generation,
+    request_fingerprint: idempotency.fingerprint,
+    request_body: idempotency.canonicalBody,
+    owner_token: idempotency.ownerToken,
+    response_status: idempotency.response.status,
+    response_body: idempotency.response.body,
+    idempotency_expires_at: idempotency.expiresAt,
+    ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
+    attempts: record.attempts,
+  };
+}
+
+function fromItem(item: ChargeItem): ChargeRecord {
+  return {
+    charge: {
+      id: item.charge_id,
+      merchantId: item.merchant_id,
+      status: item.status,
+      amount: item.amount,
+      currency: item.currency,
+      paymentMethod: item.payment_method,
+      description: item.description ?? null,
+      metadata: item.metadata ?? {},
+      createdAt: item.created_at,
+      updatedAt: item.updated_at,
+      failureCode: item.failure_code ?? null,
+      failureMessage: item.failure_message ?? null,
+    },
+    idempotency: {
+      key: item.idempotency_key,
+      generation: item.idempotency_generation,
+      fingerprint: item.request_fingerprint,
+      canonicalBody: item.request_body,
+      ownerToken: item.owner_token,
+      response: { status: item.response_status, body: item.response_body },
+      expiresAt: item.idempotency_expires_at,
+    },
+    lease:
+      item.lease_owner !== undefined && item.lease_expires_at !== undefined
+        ? { owner: item.lease_owner, expiresAt: item.lease_expires_at }
+        : null,
+    attempts: item.attempts,
+  };
+}

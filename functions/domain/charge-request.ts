@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { containsCardNumber } from './card-number.ts';
+import { ValidationError, type FieldProblem } from './errors.ts';
+import type { JsonValue } from './fingerprint.ts';
+import { MAX_AMOUNT_MINOR_UNITS, isSupportedCurrency } from './money.ts';
+
+/** Stripe's metadata limits: 50 keys, keys up to 40 characters, values up to 500. */
+const METADATA_MAX_KEYS = 50;
+const METADATA_KEY_MAX_LENGTH = 40;
+const METADATA_VALUE_MAX_LENGTH = 500;
+const DESCRIPTION_MAX_LENGTH = 1000;
+
+const noCardNumber = (value: string) => !containsCardNumber(value);
+const CARD_NUMBER_MESSAGE = 'must not contain a card number; send a payment method token (pm_…) instead';
+
+/**
+ * The body of `POST /v1/charges`. Strict: unknown fields are rejected by name, so a client
+ * can never set `status`, `id` or anything else the server owns (no mass assignment).
+ * The OpenAPI document is generated from this schema.
+ */
+export const createChargeBodySchema = z
+  .strictObject({
+    amount: z
+      .int({ error: 'must be an integer number of minor units' })
+      .min(1, { error: 'must be at least 1' })
+      .max(MAX_AMOUNT_MINOR_UNITS, { error: `must be at most ${MAX_AMOUNT_MINOR_UNITS}` })
+      .describe('Amount in the currency’s minor units (e.g. cents), a positive integer.'),
+    currency: z
+      .string({ error: 'must be a string' })
+      .refine(isSupportedCurrency, { error: 'must be a lower-case ISO 4217 currency code' })
+      .describe('Three-letter ISO 4217 currency code, lower case.'),
+    payment_method: z
+      .string({ error: 'must be a string' })
+      .regex(/^pm_[A-Za-z0-9_]{1,200}$/, { error: 'must be a payment method token such as pm_card_visa' })
+      .describe('A card processor payment method token (pm_…). Never card data.'),
+    description: z
+      .string({ error: 'must be a string' })
+      .max(DESCRIPTION_MAX_LENGTH, { error: `must be at most ${DESCRIPTION_MAX_LENGTH} characters` })
+      .refine(noCardNumber, { error: CARD_NUMBER_MESSAGE })
+      .optional()
+      .describe('Free text shown to the merchant.'),
+    metadata: z
+      .record(
+        z
+          .string()
+          .min(1, { error: 'metadata keys must not be empty' })
+          .max(METADATA_KEY_MAX_LENGTH, { error: `metadata keys must be at most ${METADATA_KEY_MAX_LENGTH} characters` }),
+        z
+          .string({ error: 'must be a string' })
+          .max(METADATA_VALUE_MAX_LENGTH, { error: `must be at most ${METADATA_VALUE_MAX_LENGTH} characters` })
+          .refine(noCardNumber, { error: CARD_NUMBER_MESSAGE }),
+      )
+      .refine((record) => Object.keys(record).length <= METADATA_MAX_KEYS, {
+        error: `must have at most ${METADATA_MAX_KEYS} keys`,
+      })
+      .optional()
+      .describe('Up to 50 string key/value pairs for the merchant’s own use.'),
+  })
+  .describe('A request to charge a payment method once.');
+
+export type CreateChargeBody = z.infer<typeof createChargeBodySchema>;
+
+/** A validated charge request, with optional fields made explicit. */
+export interface ChargeRequest {
+  amount: number;
+  currency: string;
+  paymentMethod: string;
+  description: string | null;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Validates a parsed JSON body against {@link createChargeBodySchema}.
+ * Throws {@link ValidationError} listing every problem, unknown fields by name.
+ */
+export function parseChargeRequest(body: JsonValue): ChargeRequest {
+  const result = createChargeBodySchema.safeParse(body);
+  if (!result.success) {
+    throw new ValidationError('The request body is not a valid charge request.', toFieldProblems(result.error));
+  }
+  const { amount, currency, payment_method, description, metadata } = result.data;
+  return { amount, currency, paymentMethod: payment_method, description: description ?? null, metadata: metadata ?? {} };
+}
+
+function toFieldProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.flatMap((issue): FieldProblem[] => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        field: path ? `${path}.${key}` : key,
+        message: 'is not a known field',
+      }));
+    }
+    if (issue.code === 'invalid_type' && path === '') {
+      return [{ field: '', message: 'the body must be a JSON object' }];
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return [{ field: path, message: 'is required' }];
+    }
+    return [{ field: path, message: issue.message }];
+  });
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { InvalidTransitionError } from './errors.ts';
+
+export type ChargeStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
+
+/**
+ * The charge state machine. `processing → pending` is the worker handing a charge back
+ * after a transient processor error or an unknown outcome, so the next attempt can claim it.
+ * `succeeded` and `failed` are terminal.
+ */
+const TRANSITIONS: Readonly<Record<ChargeStatus, readonly ChargeStatus[]>> = {
+  pending: ['processing'],
+  processing: ['pending', 'succeeded', 'failed'],
+  succeeded: [],
+  failed: [],
+};
+
+/** The statuses a charge may be in just before it moves to `to`. */
+export function statusesLeadingTo(to: ChargeStatus): ChargeStatus[] {
+  return (Object.keys(TRANSITIONS) as ChargeStatus[]).filter((from) => TRANSITIONS[from].includes(to));
+}
+
+export function isTerminal(status: ChargeStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+export function assertTransition(from: ChargeStatus, to: ChargeStatus): void {
+  if (!TRANSITIONS[from].includes(to)) {
+    throw new InvalidTransitionError(`A charge cannot move from ${from} to ${to}`);
+  }
+}
+
+/** A charge as the domain sees it; times are epoch milliseconds. */
+export interface Charge {
+  id: string;
+  merchantId: string;
+  status: ChargeStatus;
+  amount: number;
+  currency: string;
+  paymentMethod: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+  failureCode: string | null;
+  failureMessage: string | null;
+}
+
+/** The public charge object, Stripe style: snake_case, times in epoch seconds. */
+export interface ChargeObject {
+  id: string;
+  object: 'charge';
+  status: ChargeStatus;
+  amount: number;
+  currency: string;
+  payment_method: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  created: number;
+  updated: number;
+  failure_code: string | null;
+  failure_message: string | null;
+}
+
+/** Maps a charge to its public object; the key order here is the order clients see. */
+export function toChargeObject(charge: Charge): ChargeObject {
+  return {
+    id: charge.id,
+    object: 'charge',
+    status: charge.status,
+    amount: charge.amount,
+    currency: charge.currency,
+    payment_method: charge.paymentMethod,
+    description: charge.description,
+    metadata: charge.metadata,
+    created: Math.floor(charge.createdAt / 1000),
+    updated: Math.floor(charge.updatedAt / 1000),
+    failure_code: charge.failureCode,
+    failure_message: charge.failureMessage,
+  };
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const CHARGE_ID_LENGTH = 22; // 62^22 > 2^128
+
+/**
+ * The charge id for the `generation`-th use of an idempotency key by a merchant.
+ *
+ * Deriving the id from (merchant, key, generation) is what lets a single conditional
+ * write on the charge's own primary key both claim the key and create the charge:
+ * two requests with the same key compute the same id, and only one write can win.
+ * The generation moves on only when a key is reused after its retention ran out.
+ */
+export function chargeIdFor(merchantId: string, idempotencyKey: string, generation: number): string {
+  const digest = createHash('sha256').update(`${merchantId}\u0000${idempotencyKey}\u0000${generation}`).digest();
+  let value = digest.readBigUInt64BE(0) * 2n ** 64n + digest.readBigUInt64BE(8);
+  let id = '';
+  for (let i = 0; i < CHARGE_ID_LENGTH; i += 1) {
+    id = BASE62[Number(value % 62n)] + id;
+    value /= 62n;
+  }
+  return `ch_${id}`;
+}
+
+/**
+ * The idempotency key oncepay sends to the card processor for a charge. It depends on the
+ * charge id alone, so every attempt, redelivery and reconciliation asks the same question
+ * and the processor captures at most once.
+ */
+export function processorIdempotencyKey(chargeId: string): string {
+  return `oncepay_${chargeId}`;
+}

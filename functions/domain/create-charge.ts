@@ -1,0 +1,118 @@
+import { chargeIdFor, toChargeObject, type Charge } from './charge.ts';
+import { parseChargeRequest } from './charge-request.ts';
+import { OncePayError } from './errors.ts';
+import { canonicalJson, differingFields, fingerprint, type JsonValue } from './fingerprint.ts';
+import type { ChargeRecord, ChargeRepository, StoredResponse, WorkQueue } from './ports.ts';
+
+export interface CreateChargeDeps {
+  charges: ChargeRepository;
+  queue: WorkQueue;
+  now: () => number;
+  /** How long a key keeps referring to its charge (≥ 24 h in every real stage). */
+  idempotencyRetentionMs: number;
+  /**
+   * How long after creation a still-`pending` charge may belong to a request that is still
+   * running (the API function's timeout): a same-key request inside it gets `409`.
+   */
+  inFlightWindowMs: number;
+  /** Logs an enqueue that failed after the charge was durable; the charge is not lost. */
+  onEnqueueFailed: (chargeId: string, error: unknown) => void;
+}
+
+export interface CreateChargeInput {
+  merchantId: string;
+  idempotencyKey: string;
+  body: JsonValue;
+  /** Random per request: tells our own earlier write apart from another request's. */
+  requestToken: string;
+}
+
+export type CreateChargeOutcome =
+  | { kind: 'created'; chargeId: string; response: StoredResponse }
+  | { kind: 'replayed'; chargeId: string; response: StoredResponse }
+  | { kind: 'key_reused_with_other_body'; differingFields: string[] }
+  | { kind: 'in_flight'; retryAfterSeconds: number };
+
+/** Raised when a key has been reused after expiry more times than any client plausibly would. */
+export class IdempotencyKeyExhaustedError extends OncePayError {}
+
+const MAX_KEY_GENERATIONS = 1000;
+
+/**
+ * `POST /v1/charges`: validate, then one conditional write that claims
+ * (merchant, Idempotency-Key) and creates the `pending` charge, then enqueue.
+ *
+ * A key whose retention has run out refers to nothing any more: the request moves on to
+ * the key's next generation (a new charge id) and the old charge stays as it was.
+ */
+export async function createCharge(deps: CreateChargeDeps, input: CreateChargeInput): Promise<CreateChargeOutcome> {
+  const request = parseChargeRequest(input.body);
+  const requestFingerprint = fingerprint(input.body);
+
+  for (let generation = 0; generation < MAX_KEY_GENERATIONS; generation += 1) {
+    const now = deps.now();
+    const charge: Charge = {
+      id: chargeIdFor(input.merchantId, input.idempotencyKey, generation),
+      merchantId: input.merchantId,
+      status: 'pending',
+      amount: request.amount,
+      currency: request.currency,
+      paymentMethod: request.paymentMethod,
+      description: request.description,
+      metadata: request.metadata,
+      createdAt: now,
+      updatedAt: now,
+      failureCode: null,
+      failureMessage: null,
+    };
+    const record: ChargeRecord = {
+      charge,
+      idempotency: {
+        key: input.idempotencyKey,
+        generation,
+        fingerprint: requestFingerprint,
+        canonicalBody: canonicalJson(input.body),
+        ownerToken: input.requestToken,
+        response: { status: 202, body: JSON.stringify(toChargeObject(charge)) },
+        expiresAt: now + deps.idempotencyRetentionMs,
+      },
+      lease: null,
+      attempts: 0,
+    };
+
+    const result = await deps.charges.create(record);
+    if (result.kind === 'created') {
+      await enqueueBestEffort(deps, charge.id);
+      return { kind: 'created', chargeId: charge.id, response: result.record.idempotency.response };
+    }
+
+    const existing = result.record;
+    if (now >= existing.idempotency.expiresAt) continue;
+    if (existing.idempotency.fingerprint !== requestFingerprint) {
+      const firstBody = JSON.parse(existing.idempotency.canonicalBody) as JsonValue;
+      return { kind: 'key_reused_with_other_body', differingFields: differingFields(firstBody, input.body) };
+    }
+    if (existing.charge.status === 'pending') {
+      if (now < existing.charge.createdAt + deps.inFlightWindowMs) {
+        return { kind: 'in_flight', retryAfterSeconds: 1 };
+      }
+      // The creating request is over, yet no worker has claimed the charge: its enqueue
+      // may have been lost. Enqueue again; the worker ignores a duplicate.
+      await enqueueBestEffort(deps, existing.charge.id);
+    }
+    return { kind: 'replayed', chargeId: existing.charge.id, response: existing.idempotency.response };
+  }
+  throw new IdempotencyKeyExhaustedError(`Idempotency key reused after expiry ${MAX_KEY_GENERATIONS} times`);
+}
+
+/**
+ * Once the charge is durable the request has succeeded: a failed enqueue is logged, and a
+ * same-key retry (or the reconciler) enqueues the charge again.
+ */
+async function enqueueBestEffort(deps: CreateChargeDeps, chargeId: string): Promise<void> {
+  try {
+    await deps.queue.enqueue(chargeId);
+  } catch (error) {
+    deps.onEnqueueFailed(chargeId, error);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Base class of every error oncepay raises on purpose. Subclasses end in `Error`,
+ * carry a `cause` where there is one, and are matched with `instanceof`, never by name.
+ */
+export class OncePayError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One field-level problem found while validating client input. */
+export interface FieldProblem {
+  /** Dotted path of the offending field, e.g. `metadata.order_id`; empty for the whole body. */
+  field: string;
+  message: string;
+}
+
+/** Client input broke the contract. Not remembered: the client may fix it and retry the same key. */
+export class ValidationError extends OncePayError {
+  constructor(
+    message: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A charge moved along an edge the state machine does not have. A bug, never client input. */
+export class InvalidTransitionError extends OncePayError {}
+
+/** A setting the code needs is missing or malformed at cold start. */
+export class ConfigurationError extends OncePayError {}
+
+/**
+ * The processor could not be reached, failed transiently, or timed out so that the outcome
+ * is unknown. Safe to retry with the same processor idempotency key.
+ */
+export class ProcessorUnavailableError extends OncePayError {}
+
+/** The processor rejected the request as malformed; retrying the same request cannot help. */
+export class ProcessorRejectedError extends OncePayError {}
+
+/** A work message that can never be processed: unparseable, or naming no known charge. */
+export class PoisonMessageError extends OncePayError {}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { SqsWorkQueue } from '#adapters/sqs-work-queue.ts';
+import { createCharge, type CreateChargeDeps, type CreateChargeOutcome } from '#domain/create-charge.ts';
+import { ValidationError } from '#domain/errors.ts';
+import type { JsonValue } from '#domain/fingerprint.ts';
+import { parseIdempotencyKey } from '#domain/idempotency-key.ts';
+import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
+import { authenticatedMerchantId, bodyText, headerValue } from '#shared/http.ts';
+import { createLogger } from '#shared/logger.ts';
+import { problemResponse } from '#shared/problem.ts';
+import type { Logger } from '@aws-lambda-powertools/logger';
+
+/** Bodies above this are refused before parsing; a charge request is a few hundred bytes. */
+export const MAX_BODY_BYTES = 32 * 1024;
+
+export interface CreateChargeHandlerDeps {
+  createCharge: (input: Parameters<typeof createCharge>[1]) => Promise<CreateChargeOutcome>;
+  logger: Logger;
+}
+
+/** `POST /v1/charges`: parse the HTTP request, run the use case, map its outcome to HTTP. */
+export function createChargeHandler(deps: CreateChargeHandlerDeps) {
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    deps.logger.addContext(context);
+    const merchantId = authenticatedMerchantId(event);
+    if (!merchantId) return problemResponse('unauthorized', { detail: 'A valid secret key is required.' });
+    try {
+      const idempotencyKey = parseIdempotencyKey(headerValue(event, 'Idempotency-Key'));
+      const body = parseJsonBody(event);
+      const outcome = await deps.createCharge({ merchantId, idempotencyKey, body, requestToken: randomUUID() });
+      return toHttp(outcome);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        return problemResponse('validation', { detail: error.message, errors: error.problems });
+      }
+      if (error instanceof BodyTooLargeError) {
+        return problemResponse('payloadTooLarge', { detail: `The body must be at most ${MAX_BODY_BYTES} bytes.` });
+      }
+      if (error instanceof UnsupportedMediaTypeError) {
+        return problemResponse('unsupportedMediaType', { detail: 'Send the body as application/json.' });
+      }
+      deps.logger.error('Unexpected error creating a charge', { error: error as Error });
+      return problemResponse('internal', {
+        detail: 'The charge could not be recorded. Retry with the same Idempotency-Key.',
+        request_id: context.awsRequestId,
+      });
+    }
+  };
+}
+
+class BodyTooLargeError extends Error {}
+class UnsupportedMediaTypeError extends Error {}
+
+function parseJsonBody(event: APIGatewayProxyEvent): JsonValue {
+  const contentType = headerValue(event, 'Content-Type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) throw new UnsupportedMediaTypeError();
+  const text = bodyText(event);
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new BodyTooLargeError();
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    throw new ValidationError('The body is not valid JSON.', [{ field: '', message: 'must be a JSON object' }]);
+  }
+}
+
+function toHttp(outcome: CreateChargeOutcome): APIGatewayProxyResult {
+  switch (outcome.kind) {
+    case 'created':
+    case 'replayed':
+      return {
+        statusCode: outcome.response.status,
+        headers: {
+          'Content-Type': 'application/json',
+          Location: `/v1/charges/${outcome.chargeId}`,
+          ...(outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {}),
+        },
+        body: outcome.response.body,
+      };
+    case 'key_reused_with_other_body':
+      return problemResponse('keyReused', {
+        detail: 'This Idempotency-Key was first used with a different request body.',
+        differing_fields: outcome.differingFields,
+      });
+    case 'in_flight':
+      return problemResponse(
+        'keyInFlight',
+        { detail: 'The first request with this Idempotency-Key is still being processed. Retry later.' },
+        { 'Retry-After': String(outcome.retryAfterSeconds) },
+      );
+  }
+}
+
+function productionDeps(): CreateChargeHandlerDeps {
+  const logger = createLogger('charges-api');
+  const useCaseDeps: CreateChargeDeps = {
+    charges: new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME')),
+    queue: new SqsWorkQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv('WORK_QUEUE_URL')),
+    now: Date.now,
+    idempotencyRetentionMs: requiredPositiveIntEnv('IDEMPOTENCY_RETENTION_HOURS') * 3_600_000,
+    inFlightWindowMs: requiredPositiveIntEnv('IN_FLIGHT_WINDOW_SECONDS') * 1000,
+    onEnqueueFailed: (chargeId, error) =>
+      logger.warn('Enqueue failed after the charge was recorded; a retry or the reconciler enqueues it', {
+        chargeId,
+        error: error as Error,
+      }),
+  };
+  return { createCharge: (input) => createCharge(useCaseDeps, input), logger };
+}
+
+export const handler = createChargeHandler(productionDeps());

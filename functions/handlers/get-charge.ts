@@ -1,0 +1,49 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { toChargeObject } from '#domain/charge.ts';
+import type { ChargeRepository } from '#domain/ports.ts';
+import { requiredEnv } from '#shared/env.ts';
+import { authenticatedMerchantId } from '#shared/http.ts';
+import { createLogger } from '#shared/logger.ts';
+import { problemResponse } from '#shared/problem.ts';
+
+export interface GetChargeHandlerDeps {
+  charges: Pick<ChargeRepository, 'get'>;
+  logger: Logger;
+}
+
+const CHARGE_ID = /^ch_[0-9A-Za-z]{22}$/;
+
+/**
+ * `GET /v1/charges/{id}`. Another merchant's charge is answered exactly like a missing one,
+ * so ids cannot be probed across tenants.
+ */
+export function getChargeHandler(deps: GetChargeHandlerDeps) {
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    deps.logger.addContext(context);
+    const merchantId = authenticatedMerchantId(event);
+    if (!merchantId) return problemResponse('unauthorized', { detail: 'A valid secret key is required.' });
+    const chargeId = event.pathParameters?.['id'] ?? '';
+    const notFound = problemResponse('notFound', { detail: `No such charge: '${CHARGE_ID.test(chargeId) ? chargeId : '…'}'` });
+    if (!CHARGE_ID.test(chargeId)) return notFound;
+    try {
+      const record = await deps.charges.get(chargeId);
+      if (!record || record.charge.merchantId !== merchantId) return notFound;
+      return {
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(toChargeObject(record.charge)),
+      };
+    } catch (error) {
+      deps.logger.error('Unexpected error reading a charge', { error: error as Error });
+      return problemResponse('internal', { detail: 'The charge could not be read.', request_id: context.awsRequestId });
+    }
+  };
+}
+
+export const handler = getChargeHandler({
+  charges: new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME')),
+  logger: createLogger('charges-api'),
+});

@@ -1,0 +1,145 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
+import { readSecretString } from '#adapters/secrets.ts';
+import { OncePayError, PoisonMessageError } from '#domain/errors.ts';
+import { processCharge, type ProcessChargeDeps, type ProcessChargeOutcome } from '#domain/process-charge.ts';
+import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
+import { createLogger } from '#shared/logger.ts';
+
+/** The record goes back to the queue; its visibility was set to when it is worth another look. */
+class RedeliverLaterError extends OncePayError {}
+
+const workMessageSchema = z.object({ charge_id: z.string().regex(/^ch_[0-9A-Za-z]{22}$/) });
+
+export interface RetryPolicy {
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+}
+
+/** Exponential backoff for the n-th attempt (1-based), capped. */
+export function backoffSeconds(attempt: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxDelaySeconds, policy.baseDelaySeconds * 2 ** Math.max(0, attempt - 1));
+}
+
+export interface WorkerDeps {
+  /** Built on first use: reading the processor key from Secrets Manager is a network call. */
+  useCaseDeps: () => Promise<ProcessChargeDeps>;
+  /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
+  setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
+  retry: RetryPolicy;
+  logger: Logger;
+}
+
+/**
+ * The SQS worker: one use-case run per record, partial batch responses via Powertools
+ * `batch`. Poison records are made visible again at once, so the redrive policy moves them
+ * to the DLQ after `maxReceiveCount` receives; transient failures come back after a backoff.
+ */
+export function workerHandler(deps: WorkerDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    deps.logger.addContext(context);
+    const useCaseDeps = await deps.useCaseDeps();
+
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      let outcome: ProcessChargeOutcome;
+      try {
+        const chargeId = parseWorkMessage(record.body);
+        outcome = await processCharge(useCaseDeps, {
+          chargeId,
+          leaseOwner: `${context.awsRequestId}/${record.messageId}`,
+          leaseDurationMs: context.getRemainingTimeInMillis(),
+        });
+      } catch (error) {
+        if (error instanceof PoisonMessageError) {
+          deps.logger.error('Poison message; it will reach the DLQ through the redrive policy', {
+            messageId: record.messageId,
+            reason: error.message,
+          });
+          await redeliverAfter(record, 0);
+        }
+        throw error;
+      }
+      logOutcome(record, outcome);
+      if (outcome.kind === 'busy') await redeliverAfter(record, Math.ceil(outcome.retryAfterMs / 1000));
+      if (outcome.kind === 'retry') await redeliverAfter(record, backoffSeconds(outcome.attempt, deps.retry));
+    };
+
+    const redeliverAfter = async (record: SQSRecord, seconds: number) => {
+      try {
+        await deps.setVisibility(record.receiptHandle, seconds);
+      } catch (error) {
+        deps.logger.warn('Could not set the retry delay; the record returns after the visibility timeout', {
+          messageId: record.messageId,
+          error: error as Error,
+        });
+      }
+      throw new RedeliverLaterError(`Redeliver ${record.messageId} in ${seconds}s`);
+    };
+
+    const logOutcome = (record: SQSRecord, outcome: ProcessChargeOutcome) =>
+      deps.logger.info('Processed work message', { messageId: record.messageId, ...outcome });
+
+    return processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+  };
+}
+
+function parseWorkMessage(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new PoisonMessageError('The message body is not JSON');
+  }
+  const message = workMessageSchema.safeParse(parsed);
+  if (!message.success) throw new PoisonMessageError('The message body is not a work message');
+  return message.data.charge_id;
+}
+
+function productionDeps(): WorkerDeps {
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const queueUrl = requiredEnv('WORK_QUEUE_URL');
+  const tableName = requiredEnv('CHARGES_TABLE_NAME');
+  const secretId = requiredEnv('PROCESSOR_SECRET_ID');
+  const apiUrl = requiredEnv('PROCESSOR_API_URL');
+  const timeoutMs = requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS');
+  let cached: Promise<ProcessChargeDeps> | undefined;
+  const build = async (): Promise<ProcessChargeDeps> => ({
+    charges: new DynamoDbChargeRepository(new DynamoDBClient({}), tableName),
+    processor: new StripeCardProcessor({
+      secretKey: await readSecretString(new SecretsManagerClient({}), secretId),
+      apiUrl,
+      timeoutMs,
+    }),
+    now: Date.now,
+  });
+  return {
+    useCaseDeps: () => {
+      cached ??= build().catch((error: unknown) => {
+        cached = undefined;
+        throw error;
+      });
+      return cached;
+    },
+    setVisibility: async (receiptHandle, seconds) => {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
+      );
+    },
+    retry: {
+      baseDelaySeconds: requiredPositiveIntEnv('RETRY_BASE_DELAY_SECONDS'),
+      maxDelaySeconds: requiredPositiveIntEnv('RETRY_MAX_DELAY_SECONDS'),
+    },
+    logger: createLogger('charge-worker'),
+  };
+}
+
+export const handler = workerHandler(productionDeps());

@@ -1,0 +1,22 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+
+/** Case-insensitive header lookup on a REST (payload 1.0) proxy event. */
+export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The merchant the API Gateway authorizer authenticated; handlers trust nothing else. */
+export function authenticatedMerchantId(event: APIGatewayProxyEvent): string | undefined {
+  const merchantId: unknown = event.requestContext.authorizer?.['merchantId'];
+  return typeof merchantId === 'string' && merchantId.length > 0 ? merchantId : undefined;
+}
+
+/** The raw request body as text, decoding API Gateway's base64 form. */
+export function bodyText(event: APIGatewayProxyEvent): string {
+  if (event.body === null) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}

@@ -1,0 +1,52 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { FieldProblem } from '#domain/errors.ts';
+
+/**
+ * RFC 9457 problem types. The URIs are identifiers, stable across releases; each is
+ * documented in the README's "Errors" section.
+ */
+export const PROBLEM_TYPES = {
+  validation: { type: 'https://oncepay.dev/problems/validation-error', title: 'Invalid request', status: 400 },
+  unauthorized: { type: 'https://oncepay.dev/problems/unauthorized', title: 'Unauthorized', status: 401 },
+  notFound: { type: 'https://oncepay.dev/problems/not-found', title: 'Not found', status: 404 },
+  keyInFlight: {
+    type: 'https://oncepay.dev/problems/idempotency-key-in-flight',
+    title: 'A request with this Idempotency-Key is still in flight',
+    status: 409,
+  },
+  keyReused: {
+    type: 'https://oncepay.dev/problems/idempotency-key-reused',
+    title: 'Idempotency-Key reused with a different request',
+    status: 422,
+  },
+  payloadTooLarge: { type: 'https://oncepay.dev/problems/payload-too-large', title: 'Payload too large', status: 413 },
+  unsupportedMediaType: {
+    type: 'https://oncepay.dev/problems/unsupported-media-type',
+    title: 'Unsupported media type',
+    status: 415,
+  },
+  internal: { type: 'https://oncepay.dev/problems/internal-error', title: 'Internal error', status: 500 },
+} as const;
+
+export type ProblemKind = keyof typeof PROBLEM_TYPES;
+
+export interface ProblemDetails {
+  detail: string;
+  errors?: FieldProblem[];
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** Builds an `application/problem+json` response. */
+export function problemResponse(
+  kind: ProblemKind,
+  details: ProblemDetails,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  const { type, title, status } = PROBLEM_TYPES[kind];
+  return {
+    statusCode: status,
+    headers: { 'Content-Type': 'application/problem+json', ...headers },
+    body: JSON.stringify({ type, title, status, ...details }),
+  };
+}

@@ -1,0 +1,484 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { FunctionHost, InvocationResult } from './function-host.ts';
+import { resourcesOfType, type CfnTemplate, type IntrinsicResolver } from './template.ts';
+
+interface Route {
+  httpMethod: string;
+  resourcePath: string;
+  resourceId: string;
+  segments: string[];
+  host: FunctionHost;
+  authorizer: Authorizer | null;
+}
+
+interface Authorizer {
+  host: FunctionHost;
+  type: 'REQUEST' | 'TOKEN';
+  /** Header names of the identity source (`method.request.header.X`). */
+  identityHeaders: string[];
+  ttlSeconds: number;
+}
+
+interface GatewayResponse {
+  statusCode?: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** A REST API as the template declares it: routes, authorizers, gateway responses, throttling. */
+export interface RestApiDefinition {
+  apiId: string;
+  stageName: string;
+  routes: Route[];
+  gatewayResponses: Map<string, GatewayResponse>;
+  throttle: { ratePerSecond: number; burst: number } | null;
+}
+
+/** API Gateway's own default status per gateway response type (the ones this emulator raises). */
+const DEFAULT_STATUS: Record<string, number> = {
+  UNAUTHORIZED: 401,
+  ACCESS_DENIED: 403,
+  MISSING_AUTHENTICATION_TOKEN: 403,
+  THROTTLED: 429,
+  REQUEST_TOO_LARGE: 413,
+  AUTHORIZER_CONFIGURATION_ERROR: 500,
+  AUTHORIZER_FAILURE: 500,
+  INTEGRATION_FAILURE: 502,
+  INTEGRATION_TIMEOUT: 504,
+};
+const DEFAULT_MESSAGE: Record<string, string> = {
+  UNAUTHORIZED: 'Unauthorized',
+  ACCESS_DENIED: 'User is not authorized to access this resource',
+  MISSING_AUTHENTICATION_TOKEN: 'Missing Authentication Token',
+  THROTTLED: 'Too Many Requests',
+  REQUEST_TOO_LARGE: 'Request Too Long',
+  AUTHORIZER_CONFIGURATION_ERROR: 'Internal server error',
+  AUTHORIZER_FAILURE: 'Internal server error',
+  INTEGRATION_FAILURE: 'Internal server error',
+  INTEGRATION_TIMEOUT: 'Endpoint request timed out',
+};
+
+/** API Gateway's payload limit and integration timeout. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
+/**
+ * Reads the template's REST API. The resolver must already know the API (`Ref` = its id),
+ * its resources (`Ref` = their logical id) and its functions (by ARN, through `hostsByArn`).
+ */
+export function readRestApi(
+  template: CfnTemplate,
+  resolver: IntrinsicResolver,
+  hostsByArn: Map<string, FunctionHost>,
+): RestApiDefinition {
+  const [api, ...others] = resourcesOfType(template, 'AWS::ApiGateway::RestApi');
+  if (!api || others.length > 0) throw new Error('The local runner serves exactly one REST API per stack');
+  const [apiLogicalId] = api;
+  const apiId = resolver.resolveString({ Ref: apiLogicalId });
+
+  const parents = new Map<string, { parent: string; pathPart: string }>();
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGateway::Resource')) {
+    const properties = resource.Properties ?? {};
+    parents.set(logicalId, {
+      parent: resolver.resolveString(properties['ParentId']),
+      pathPart: String(properties['PathPart']),
+    });
+  }
+  const pathOf = (resourceId: string): string => {
+    const node = parents.get(resourceId);
+    if (!node) return '';
+    return `${pathOf(node.parent)}/${node.pathPart}`;
+  };
+
+  const functionFor = (uri: unknown): FunctionHost => {
+    const resolved = resolver.resolveString(uri);
+    const arn = /functions\/(.+)\/invocations$/.exec(resolved)?.[1] ?? '';
+    const host = hostsByArn.get(arn);
+    if (!host) throw new Error(`No local function for integration ${resolved}`);
+    return host;
+  };
+
+  const authorizers = new Map<string, Authorizer>();
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGateway::Authorizer')) {
+    const properties = resource.Properties ?? {};
+    authorizers.set(logicalId, {
+      host: functionFor(properties['AuthorizerUri']),
+      type: properties['Type'] === 'TOKEN' ? 'TOKEN' : 'REQUEST',
+      identityHeaders: String(properties['IdentitySource'] ?? '')
+        .split(',')
+        .map((source) => /^method\.request\.header\.(.+)$/.exec(source.trim())?.[1] ?? '')
+        .filter(Boolean),
+      ttlSeconds: Number(properties['AuthorizerResultTtlInSeconds'] ?? 300),
+    });
+  }
+
+  const routes: Route[] = [];
+  for (const [, resource] of resourcesOfType(template, 'AWS::ApiGateway::Method')) {
+    const properties = resource.Properties ?? {};
+    const integration = properties['Integration'] as { Type?: string; Uri?: unknown } | undefined;
+    if (!integration || integration.Type !== 'AWS_PROXY') continue; // e.g. CORS mocks
+    const resourceId = resolver.resolveString(properties['ResourceId']);
+    const resourcePath = pathOf(resourceId) || '/';
+    const authorizerId = properties['AuthorizerId'] ? resolver.resolveString(properties['AuthorizerId']) : null;
+    routes.push({
+      httpMethod: String(properties['HttpMethod']),
+      resourcePath,
+      resourceId,
+      segments: resourcePath.split('/').filter(Boolean),
+      host: functionFor(integration.Uri),
+      authorizer: authorizerId ? (authorizers.get(authorizerId) ?? null) : null,
+    });
+  }
+
+  const gatewayResponses = new Map<string, GatewayResponse>();
+  for (const [, resource] of resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse')) {
+    const properties = resource.Properties ?? {};
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries((properties['ResponseParameters'] ?? {}) as Record<string, string>)) {
+      const header = /^gatewayresponse\.header\.(.+)$/.exec(name)?.[1];
+      if (header) headers[header] = value.replace(/^'(.*)'$/, '$1');
+    }
+    const templates = (properties['ResponseTemplates'] ?? {}) as Record<string, string>;
+    gatewayResponses.set(String(properties['ResponseType']), {
+      ...(properties['StatusCode'] ? { statusCode: Number(properties['StatusCode']) } : {}),
+      headers,
+      ...(templates['application/json'] ? { body: templates['application/json'] } : {}),
+    });
+  }
+
+  const [stage] = resourcesOfType(template, 'AWS::ApiGateway::Stage');
+  const stageProperties = stage?.[1].Properties ?? {};
+  const settings = ((stageProperties['MethodSettings'] ?? []) as Array<Record<string, unknown>>).find(
+    (setting) => setting['HttpMethod'] === '*' && setting['ResourcePath'] === '/*',
+  );
+  const throttle =
+    settings && settings['ThrottlingRateLimit'] !== undefined
+      ? { ratePerSecond: Number(settings['ThrottlingRateLimit']), burst: Number(settings['ThrottlingBurstLimit'] ?? 0) }
+      : null;
+
+  return { apiId, stageName: String(stageProperties['StageName'] ?? 'prod'), routes, gatewayResponses, throttle };
+}
+
+export interface ApiGatewayOptions {
+  api: RestApiDefinition;
+  host: string;
+  port: number;
+  region: string;
+  accountId: string;
+  onRequest: (line: { method: string; path: string; status: number; durationMs: number }) => void;
+}
+
+export interface RunningApiGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the REST API over HTTP as API Gateway would with a custom domain at the root:
+ * route matching, the Lambda authorizer with its cache, stage throttling, the payload
+ * limit, proxy integration (payload 1.0) and the template's gateway responses.
+ */
+export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApiGateway> {
+  const authorizerCache = new Map<string, { expires: number; result: AuthorizerOutcome }>();
+  const bucket = options.api.throttle ? new TokenBucket(options.api.throttle.ratePerSecond, options.api.throttle.burst) : null;
+
+  const server: Server = createServer((request, response) => {
+    const started = Date.now();
+    const requestId = randomUUID();
+    const url = new URL(request.url ?? '/', 'http://local');
+    void handle(request, url, requestId)
+      .catch((error: unknown) => gatewayResponse(options.api, 'DEFAULT_5XX', `Local runner failure: ${(error as Error).message}`, 500))
+      .then((reply) => {
+        response.writeHead(reply.statusCode, { ...reply.headers, 'x-amzn-RequestId': requestId });
+        response.end(reply.body);
+        options.onRequest({ method: request.method ?? '', path: url.pathname, status: reply.statusCode, durationMs: Date.now() - started });
+      });
+  });
+
+  const handle = async (request: IncomingMessage, url: URL, requestId: string): Promise<HttpReply> => {
+    const body = await readBody(request, MAX_PAYLOAD_BYTES);
+    if (body === null) return gatewayResponse(options.api, 'REQUEST_TOO_LARGE');
+    if (bucket && !bucket.take()) return gatewayResponse(options.api, 'THROTTLED');
+    const match = matchRoute(options.api.routes, request.method ?? '', url.pathname);
+    if (!match) return gatewayResponse(options.api, 'MISSING_AUTHENTICATION_TOKEN');
+    const { route, pathParameters } = match;
+    const event = proxyEvent(options, request, url, route, pathParameters, body, requestId);
+
+    if (route.authorizer) {
+      const outcome = await authorize(route.authorizer, event, authorizerCache, options);
+      if (outcome.kind !== 'allow') return gatewayResponse(options.api, outcome.kind);
+      event.requestContext.authorizer = outcome.context;
+    }
+    const result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS);
+    if (result === 'timeout') return gatewayResponse(options.api, 'INTEGRATION_TIMEOUT');
+    if (!result.ok) return gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
+    return proxyResult(result.result) ?? gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface HttpReply {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+type AuthorizerOutcome =
+  | { kind: 'allow'; context: Record<string, unknown> }
+  | { kind: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'AUTHORIZER_CONFIGURATION_ERROR' };
+
+async function authorize(
+  authorizer: Authorizer,
+  event: APIGatewayProxyEvent,
+  cache: Map<string, { expires: number; result: AuthorizerOutcome }>,
+  options: ApiGatewayOptions,
+): Promise<AuthorizerOutcome> {
+  const identity = authorizer.identityHeaders.map((name) => findHeader(event.headers, name));
+  // A missing identity source is refused before the authorizer runs.
+  if (identity.some((value) => value === undefined || value === '')) return { kind: 'UNAUTHORIZED' };
+  const cacheKey = identity.join('\u0000');
+  const cached = cache.get(cacheKey);
+  if (cached && cached.expires > Date.now()) return cached.result;
+
+  const methodArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.apiId}/${options.api.stageName}/${event.httpMethod}${event.resource}`;
+  const authorizerEvent =
+    authorizer.type === 'TOKEN'
+      ? { type: 'TOKEN', methodArn, authorizationToken: identity[0] }
+      : {
+          type: 'REQUEST',
+          methodArn,
+          resource: event.resource,
+          path: event.path,
+          httpMethod: event.httpMethod,
+          headers: event.headers,
+          multiValueHeaders: event.multiValueHeaders,
+          queryStringParameters: event.queryStringParameters,
+          multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+          pathParameters: event.pathParameters,
+          stageVariables: event.stageVariables,
+          requestContext: event.requestContext,
+        };
+  const invocation = await authorizer.host.invoke(authorizerEvent);
+  const result = authorizerOutcome(invocation, methodArn);
+  if (result.kind !== 'AUTHORIZER_CONFIGURATION_ERROR' && authorizer.ttlSeconds > 0) {
+    cache.set(cacheKey, { expires: Date.now() + authorizer.ttlSeconds * 1000, result });
+  }
+  return result;
+}
+
+function authorizerOutcome(invocation: InvocationResult, methodArn: string): AuthorizerOutcome {
+  if (!invocation.ok) {
+    return invocation.error.errorMessage === 'Unauthorized' ? { kind: 'UNAUTHORIZED' } : { kind: 'AUTHORIZER_CONFIGURATION_ERROR' };
+  }
+  const output = invocation.result as {
+    principalId?: string;
+    policyDocument?: { Statement?: Array<{ Effect?: string; Resource?: string | string[] }> };
+    context?: Record<string, unknown>;
+  } | null;
+  const statements = output?.policyDocument?.Statement;
+  if (!output?.principalId || !Array.isArray(statements)) return { kind: 'AUTHORIZER_CONFIGURATION_ERROR' };
+  const matches = (effect: string) =>
+    statements.some(
+      (statement) =>
+        statement.Effect === effect &&
+        [statement.Resource ?? []].flat().some((resource) => arnPattern(resource).test(methodArn)),
+    );
+  if (matches('Deny') || !matches('Allow')) return { kind: 'ACCESS_DENIED' };
+  // API Gateway hands context values to the integration as strings, numbers or booleans.
+  return { kind: 'allow', context: { ...(output.context ?? {}), principalId: output.principalId, integrationLatency: 0 } };
+}
+
+function arnPattern(resource: string): RegExp {
+  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+function matchRoute(routes: Route[], method: string, path: string) {
+  const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+  for (const route of routes) {
+    if (route.httpMethod !== method && route.httpMethod !== 'ANY') continue;
+    if (route.segments.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matched = route.segments.every((segment, index) => {
+      const value = segments[index] ?? '';
+      const parameter = /^\{(.+)\}$/.exec(segment)?.[1];
+      if (parameter) {
+        pathParameters[parameter] = value;
+        return value.length > 0;
+      }
+      return segment === value;
+    });
+    if (matched) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+function proxyEvent(
+  options: ApiGatewayOptions,
+  request: IncomingMessage,
+  url: URL,
+  route: Route,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+  requestId: string,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] ?? '';
+    const value = request.rawHeaders[i + 1] ?? '';
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = value;
+    (multiQuery[name] ??= []).push(value);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  const isText = body.length === 0 || isTextual(findHeader(headers, 'content-type'));
+  const now = new Date();
+  return {
+    resource: route.resourcePath,
+    path: url.pathname,
+    httpMethod: route.httpMethod,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+    stageVariables: null,
+    body: body.length === 0 ? null : isText ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: !isText,
+    requestContext: {
+      accountId: options.accountId,
+      apiId: options.api.apiId,
+      authorizer: undefined,
+      domainName: url.host,
+      domainPrefix: 'local',
+      extendedRequestId: requestId,
+      httpMethod: route.httpMethod,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: findHeader(headers, 'user-agent') ?? null,
+        userArn: null,
+      },
+      path: `/${options.api.stageName}${url.pathname}`,
+      protocol: `HTTP/${request.httpVersion}`,
+      requestId,
+      requestTime: now.toUTCString(),
+      requestTimeEpoch: now.getTime(),
+      resourceId: route.resourceId,
+      resourcePath: route.resourcePath,
+      stage: options.api.stageName,
+    },
+  };
+}
+
+function proxyResult(result: unknown): HttpReply | undefined {
+  if (result === null || typeof result !== 'object') return undefined;
+  const { statusCode, headers, multiValueHeaders, body, isBase64Encoded } = result as Record<string, unknown>;
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode)) return undefined;
+  const replyHeaders: Record<string, string> = {};
+  for (const [name, values] of Object.entries((multiValueHeaders ?? {}) as Record<string, unknown[]>)) {
+    replyHeaders[name] = values.map(String).join(', ');
+  }
+  for (const [name, value] of Object.entries((headers ?? {}) as Record<string, unknown>)) replyHeaders[name] = String(value);
+  if (body !== undefined && body !== null && typeof body !== 'string') return undefined;
+  const payload = typeof body === 'string' ? (isBase64Encoded ? Buffer.from(body, 'base64') : body) : '';
+  return { statusCode, headers: replyHeaders, body: payload };
+}
+
+function gatewayResponse(api: RestApiDefinition, type: string, message?: string, status?: number): HttpReply {
+  const fallback = (status ?? DEFAULT_STATUS[type] ?? 500) >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+  const configured = api.gatewayResponses.get(type) ?? api.gatewayResponses.get(fallback);
+  const statusCode = configured?.statusCode ?? status ?? DEFAULT_STATUS[type] ?? 500;
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json', ...configured?.headers },
+    body: configured?.body ?? JSON.stringify({ message: message ?? DEFAULT_MESSAGE[type] ?? 'Error' }),
+  };
+}
+
+function findHeader(headers: Record<string, string | undefined> | null, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  return Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === wanted)?.[1];
+}
+
+function isTextual(contentType: string | undefined): boolean {
+  return contentType === undefined || /^(text\/|application\/(json|problem\+json|x-www-form-urlencoded|xml))/i.test(contentType);
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** API Gateway's stage throttling: a token bucket of `burst` tokens refilled at `rate` per second. */
+class TokenBucket {
+  private tokens: number;
+  private refilledAt = Date.now();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

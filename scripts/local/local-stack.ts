@@ -1,0 +1,269 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
+import { newStoredApiKey } from '#domain/api-key.ts';
+import { stageConfig } from '#infra/stage-config.ts';
+import { startProcessorSandbox, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
+import { readRestApi, startApiGateway } from './api-gateway.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { FunctionHost, type LocalFunction } from './function-host.ts';
+import { createQueues, createTables, physicalName, type LocalResourceNaming } from './provision.ts';
+import { startSecretsManagerEmulator } from './secrets-manager-emulator.ts';
+import { startSqsEmulator } from './sqs-emulator.ts';
+import { startSqsEventSource, type RunningEventSource } from './sqs-event-source.ts';
+import { IntrinsicResolver, resourcesOfType, synthesize, type CfnTemplate } from './template.ts';
+
+/** The demo merchants `npm start` seeds, with fixed test keys documented in the README. */
+export const DEMO_MERCHANTS = [
+  { merchantId: 'mer_acme', name: 'acme', secretKey: 'sk_test_acme_local' },
+  { merchantId: 'mer_globex', name: 'globex', secretKey: 'sk_test_globex_local' },
+] as const;
+
+export const LOCAL_REGION = 'us-east-1';
+/** The account id fauxqs writes into queue ARNs; the runner uses it everywhere for consistency. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface LocalStackOptions {
+  /** Port of the API; 0 picks a free one. */
+  port: number;
+  stage?: string;
+  seedDemoMerchants?: boolean;
+  /** One line per HTTP request, invocation and lifecycle event. */
+  log?: (line: string) => void;
+  /** Each line a function writes (Powertools JSON logs). */
+  onFunctionLog?: (functionLogicalId: string, line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  sandbox: ProcessorSandbox;
+  region: string;
+  endpoints: { dynamodb: string; sqs: string; secretsManager: string };
+  /** The stack's outputs, resolved locally (`ApiUrl` is the local URL). */
+  outputs: Record<string, string>;
+  template: CfnTemplate;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts oncepay locally from its synthesized CDK template: DynamoDB Local, the fauxqs SQS
+ * emulator, a Secrets Manager stand-in, the processor sandbox, every function in its own
+ * Lambda-like environments, the REST API and the SQS event source mappings.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const stage = options.stage ?? 'local';
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopper of stoppers.reverse()) {
+      await stopper().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
+    }
+    stoppers.length = 0;
+  };
+
+  try {
+    const sandbox = await startProcessorSandbox();
+    stoppers.push(() => sandbox.stop());
+    const dynamodbStarting = startDynamoDbLocal();
+    dynamodbStarting.catch(() => undefined);
+    const outdir = mkdtempSync(join(tmpdir(), 'oncepay-cdk-'));
+    stoppers.push(async () => rmSync(outdir, { recursive: true, force: true }));
+    const synthesized = synthesize({ stage, outdir, processorApiUrl: sandbox.url });
+    const dynamodbLocal = await dynamodbStarting;
+    stoppers.push(() => dynamodbLocal.stop());
+    const sqsEmulator = await startSqsEmulator(LOCAL_REGION);
+    stoppers.push(() => sqsEmulator.stop());
+    const secrets = new Map([[stageConfig(stage).processor.secretName, sandbox.secretKey]]);
+    const secretsManager = await startSecretsManagerEmulator(secrets, LOCAL_REGION);
+    stoppers.push(() => secretsManager.stop());
+
+    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbLocal.endpoint });
+    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEmulator.endpoint, useQueueUrlAsEndpoint: false });
+    stoppers.push(async () => {
+      dynamodb.destroy();
+      sqs.destroy();
+    });
+
+    const { template, stackName, assemblyDir } = synthesized;
+    const naming: LocalResourceNaming = { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
+    const resolver = new IntrinsicResolver({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+    await createTables(dynamodb, template, resolver, naming);
+    await createQueues(sqs, template, resolver, naming);
+
+    const hosts = createFunctionHosts(template, resolver, naming, assemblyDir, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+    }, options);
+    stoppers.push(async () => {
+      await Promise.all([...hosts.values()].map((host) => host.close()));
+    });
+    const hostsByArn = new Map([...hosts.values()].map((host) => [host.fn.functionArn, host]));
+    const invokeLogged = (host: FunctionHost) => async (event: unknown) => {
+      const result = await host.invoke(event);
+      const status = result.ok ? 'ok' : result.timedOut ? 'TIMED OUT' : `error ${result.error.errorType}`;
+      log(`λ ${host.fn.logicalId} ${result.durationMs}ms ${status}`);
+      return result;
+    };
+
+    const apiId = `local${stackName.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 10);
+    registerApiResources(template, resolver, apiId);
+    const api = readRestApi(template, resolver, hostsByArn);
+    const gateway = await startApiGateway({
+      api,
+      host: '127.0.0.1',
+      port: options.port,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      onRequest: ({ method, path, status, durationMs }) => log(`${method} ${path} → ${status} ${durationMs}ms`),
+    });
+    stoppers.push(() => gateway.close());
+
+    const eventSources = startEventSources(template, resolver, hosts, sqs, (host) => invokeLogged(host));
+    // Pollers stop before the functions and emulators they use.
+    stoppers.push(async () => {
+      await Promise.all(eventSources.map((source) => source.stop()));
+    });
+
+    const outputs = resolveOutputs(template, resolver, gateway.url);
+    if (options.seedDemoMerchants ?? true) {
+      await seedDemoMerchants(new DynamoDbMerchantStore(dynamodb, outputs['MerchantsTableName'] ?? ''));
+    }
+
+    return {
+      apiUrl: gateway.url,
+      sandbox,
+      region: LOCAL_REGION,
+      endpoints: { dynamodb: dynamodbLocal.endpoint, sqs: sqsEmulator.endpoint, secretsManager: secretsManager.endpoint },
+      outputs,
+      template,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function createFunctionHosts(
+  template: CfnTemplate,
+  resolver: IntrinsicResolver,
+  naming: LocalResourceNaming,
+  assemblyDir: string,
+  baseEnvironment: Record<string, string>,
+  options: LocalStackOptions,
+): Map<string, FunctionHost> {
+  const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+  // Names first: environments may reference other functions.
+  for (const [logicalId] of functions) {
+    const functionName = physicalName(naming, logicalId);
+    resolver.register(logicalId, {
+      ref: functionName,
+      attributes: { Arn: `arn:aws:lambda:${naming.region}:${naming.accountId}:function:${functionName}` },
+    });
+  }
+  const hosts = new Map<string, FunctionHost>();
+  for (const [logicalId, resource] of functions) {
+    const properties = resource.Properties ?? {};
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') throw new Error(`${logicalId} has no bundled asset; is it a NodejsFunction?`);
+    const [file, exportName] = String(properties['Handler'] ?? 'index.handler').split('.');
+    const bundleBase = join(assemblyDir, assetPath, file ?? 'index');
+    const bundlePath = ['.mjs', '.js', '.cjs'].map((extension) => bundleBase + extension).find(existsSync);
+    if (!bundlePath) throw new Error(`No bundle for ${logicalId} at ${bundleBase}.mjs`);
+    const variables = ((properties['Environment'] as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+    const fn: LocalFunction = {
+      logicalId,
+      functionName: resolver.resolveString({ Ref: logicalId }),
+      functionArn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+      bundlePath,
+      exportName: exportName ?? 'handler',
+      timeoutMs: Number(properties['Timeout'] ?? 3) * 1000,
+      memoryMb: Number(properties['MemorySize'] ?? 128),
+      environment: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolver.resolveString(value)])),
+    };
+    hosts.set(
+      logicalId,
+      new FunctionHost(fn, {
+        baseEnvironment,
+        maxEnvironments: 16,
+        onLog: (host, line) => options.onFunctionLog?.(host.logicalId, line),
+      }),
+    );
+  }
+  return hosts;
+}
+
+/** `Ref` values for the API's own resources: the API id, its resources and authorizers by logical id. */
+function registerApiResources(template: CfnTemplate, resolver: IntrinsicResolver, apiId: string): void {
+  for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::RestApi')) {
+    resolver.register(logicalId, { ref: apiId, attributes: { RootResourceId: 'root' } });
+  }
+  for (const type of ['AWS::ApiGateway::Resource', 'AWS::ApiGateway::Authorizer', 'AWS::ApiGateway::Deployment']) {
+    for (const [logicalId] of resourcesOfType(template, type)) resolver.register(logicalId, { ref: logicalId, attributes: {} });
+  }
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGateway::Stage')) {
+    resolver.register(logicalId, { ref: String(resource.Properties?.['StageName'] ?? 'prod'), attributes: {} });
+  }
+}
+
+function startEventSources(
+  template: CfnTemplate,
+  resolver: IntrinsicResolver,
+  hosts: Map<string, FunctionHost>,
+  sqs: SQSClient,
+  invoker: (host: FunctionHost) => (event: unknown) => ReturnType<FunctionHost['invoke']>,
+): RunningEventSource[] {
+  const byName = new Map([...hosts.values()].map((host) => [host.fn.functionName, host]));
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, resource]) => {
+    const properties = resource.Properties ?? {};
+    const queueArn = resolver.resolveString(properties['EventSourceArn']);
+    const host = byName.get(resolver.resolveString(properties['FunctionName']));
+    if (!host) throw new Error(`${logicalId}: no local function`);
+    const queueName = queueArn.split(':').pop() ?? '';
+    const queueLogicalId = resourcesOfType(template, 'AWS::SQS::Queue').find(
+      ([id]) => resolver.resolveString({ 'Fn::GetAtt': [id, 'QueueName'] }) === queueName,
+    )?.[0];
+    if (!queueLogicalId) throw new Error(`${logicalId}: event source ${queueArn} is not an SQS queue of this stack`);
+    const scaling = properties['ScalingConfig'] as { MaximumConcurrency?: number } | undefined;
+    return startSqsEventSource({
+      sqs,
+      queueUrl: resolver.resolveString({ Ref: queueLogicalId }),
+      queueArn,
+      region: LOCAL_REGION,
+      batchSize: Number(properties['BatchSize'] ?? 10),
+      maxBatchingWindowSeconds: Number(properties['MaximumBatchingWindowInSeconds'] ?? 0),
+      concurrency: Math.min(scaling?.MaximumConcurrency ?? 5, 5),
+      reportBatchItemFailures: ((properties['FunctionResponseTypes'] ?? []) as string[]).includes('ReportBatchItemFailures'),
+      invoke: invoker(host),
+      onBatch: () => undefined,
+    });
+  });
+}
+
+function resolveOutputs(template: CfnTemplate, resolver: IntrinsicResolver, apiUrl: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const [name, output] of Object.entries(template.Outputs ?? {})) {
+    outputs[name] = name === 'ApiUrl' ? `${apiUrl}/` : resolver.resolveString(output.Value);
+  }
+  return outputs;
+}
+
+async function seedDemoMerchants(store: DynamoDbMerchantStore): Promise<void> {
+  const now = Date.now();
+  for (const merchant of DEMO_MERCHANTS) {
+    await store.createMerchant(
+      { merchantId: merchant.merchantId, name: merchant.name, createdAt: now },
+      newStoredApiKey(merchant.secretKey, merchant.merchantId, now),
+    );
+  }
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildApp } from '#infra/build-app.ts';
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+export interface SynthesizedStack {
+  stackName: string;
+  template: CfnTemplate;
+  /** The cloud assembly directory; asset paths in the template's metadata are relative to it. */
+  assemblyDir: string;
+}
+
+/**
+ * Synthesizes the CDK app in-process, exactly as `cdk synth` would, and returns the stack's
+ * template. The local runner knows nothing about oncepay beyond what this template says.
+ */
+export function synthesize(options: { stage: string; outdir: string; processorApiUrl: string }): SynthesizedStack {
+  const { app, stack } = buildApp(options);
+  const assembly = app.synth();
+  const artifact = assembly.getStackByName(stack.stackName);
+  const template = JSON.parse(readFileSync(join(assembly.directory, artifact.templateFile), 'utf8')) as CfnTemplate;
+  return { stackName: stack.stackName, template, assemblyDir: assembly.directory };
+}
+
+/** Resources of one type, as [logicalId, resource] pairs. */
+export function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+export class UnsupportedTemplateError extends Error {}
+
+/** Values that `Ref` and `Fn::GetAtt` produce for one resource once it exists locally. */
+export interface PhysicalResource {
+  ref: string;
+  attributes: Record<string, string>;
+}
+
+/**
+ * Resolves the CloudFormation intrinsics CDK emits (`Ref`, `Fn::GetAtt`, `Fn::Join`,
+ * `Fn::Select`, `Fn::Split`, `Fn::Sub`) against the local physical resources.
+ */
+export class IntrinsicResolver {
+  private readonly physical = new Map<string, PhysicalResource>();
+
+  constructor(private readonly pseudo: { region: string; accountId: string }) {}
+
+  register(logicalId: string, resource: PhysicalResource): void {
+    this.physical.set(logicalId, resource);
+  }
+
+  resolve(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value);
+    const [first] = entries;
+    if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
+      return this.intrinsic(first[0], first[1]);
+    }
+    return Object.fromEntries(entries.map(([key, item]) => [key, this.resolve(item)]));
+  }
+
+  resolveString(value: unknown): string {
+    const resolved = this.resolve(value);
+    if (typeof resolved !== 'string' && typeof resolved !== 'number') {
+      throw new UnsupportedTemplateError(`Expected a string, got ${JSON.stringify(resolved)}`);
+    }
+    return String(resolved);
+  }
+
+  private intrinsic(name: string, argument: unknown): unknown {
+    switch (name) {
+      case 'Ref':
+        return this.ref(String(argument));
+      case 'Fn::GetAtt': {
+        const [logicalId, attribute] = argument as [string, string];
+        const value = this.lookup(logicalId).attributes[attribute];
+        if (value === undefined) throw new UnsupportedTemplateError(`No attribute ${attribute} on ${logicalId}`);
+        return value;
+      }
+      case 'Fn::Join': {
+        const [separator, parts] = argument as [string, unknown[]];
+        return parts.map((part) => this.resolveString(part)).join(separator);
+      }
+      case 'Fn::Select': {
+        const [index, list] = argument as [number, unknown];
+        return (this.resolve(list) as unknown[])[Number(index)];
+      }
+      case 'Fn::Split': {
+        const [separator, source] = argument as [string, unknown];
+        return this.resolveString(source).split(separator);
+      }
+      case 'Fn::Sub':
+        return String(argument).replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+          name.includes('.') ? this.resolveString({ 'Fn::GetAtt': name.split('.') }) : this.ref(name),
+        );
+      default:
+        throw new UnsupportedTemplateError(`The local runner does not support ${name}`);
+    }
+  }
+
+  private ref(name: string): string {
+    switch (name) {
+      case 'AWS::Region':
+        return this.pseudo.region;
+      case 'AWS::AccountId':
+        return this.pseudo.accountId;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return 'local';
+      default:
+        return this.lookup(name).ref;
+    }
+  }
+
+  private lookup(logicalId: string): PhysicalResource {
+    const resource = this.physical.get(logicalId);
+    if (!resource) throw new UnsupportedTemplateError(`Resource ${logicalId} has not been created locally`);
+    return resource;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * `npm start`: the whole of oncepay on this machine, from its CDK template.
+ * Ctrl-C or SIGTERM stops every emulator and child process.
+ */
+import { JavaMissingError } from './local/java.ts';
+import { DEMO_MERCHANTS, startLocalStack } from './local/local-stack.ts';
+
+const verbose = process.env['ONCEPAY_VERBOSE'] === '1';
+const port = Number(process.env['PORT'] ?? 3000);
+const time = () => new Date().toISOString().slice(11, 23);
+
+function printFunctionLog(functionLogicalId: string, line: string): void {
+  // Powertools writes JSON lines; show warnings and errors always, the rest when verbose.
+  let level = 'INFO';
+  try {
+    level = String((JSON.parse(line) as { level?: unknown }).level ?? 'INFO');
+  } catch {
+    level = 'INFO';
+  }
+  if (verbose || level === 'WARN' || level === 'ERROR' || level === 'CRITICAL') {
+    console.log(`${time()}   ${functionLogicalId}: ${line}`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`PORT must be a port number, got "${process.env['PORT']}"`);
+    process.exit(2);
+  }
+  console.log('oncepay: synthesizing the CDK app and starting DynamoDB Local, SQS and the processor sandbox…');
+  const stack = await startLocalStack({
+    port,
+    log: (line) => console.log(`${time()} ${line}`),
+    onFunctionLog: printFunctionLog,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping oncepay…`);
+    stack
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error(`Shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  console.log('Demo merchants (test keys, local only):');
+  for (const merchant of DEMO_MERCHANTS) console.log(`  ${merchant.name.padEnd(7)} ${merchant.merchantId.padEnd(11)} ${merchant.secretKey}`);
+  console.log(`Processor sandbox: ${stack.sandbox.url} (ledger: ${stack.sandbox.url}/_sandbox/ledger)`);
+  console.log(`oncepay is ready at ${stack.apiUrl}/v1/charges`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof JavaMissingError) {
+    console.error(error.message);
+  } else {
+    console.error(`oncepay failed to start: ${(error as Error).stack ?? String(error)}`);
+  }
+  process.exit(1);
+});
