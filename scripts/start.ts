@@ -11,7 +11,7 @@ const time = () => new Date().toISOString().slice(11, 23);
 
 function printFunctionLog(functionLogicalId: string, line: string): void {
   // Powertools writes JSON lines; show warnings and errors always, the rest when verbose.
-  let level = 'INFO';
+  let level: string;
   try {
     level = String((JSON.parse(line) as { level?: unknown }).level ?? 'INFO');
   } catch {

@@ -76,13 +76,13 @@ export interface ChargeRequest {
 export function parseChargeRequest(body: JsonValue): ChargeRequest {
   const result = createChargeBodySchema.safeParse(body);
   if (!result.success) {
-    throw new ValidationError('The request body is not a valid charge request.', toFieldProblems(result.error));
+    throw new ValidationError('The request body is not a valid charge request.', toFieldProblems(result.error, body));
   }
   const { amount, currency, payment_method, description, metadata } = result.data;
   return { amount, currency, paymentMethod: payment_method, description: description ?? null, metadata: metadata ?? {} };
 }
 
-function toFieldProblems(error: z.ZodError): FieldProblem[] {
+function toFieldProblems(error: z.ZodError, body: JsonValue): FieldProblem[] {
   return error.issues.flatMap((issue): FieldProblem[] => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
@@ -94,9 +94,18 @@ function toFieldProblems(error: z.ZodError): FieldProblem[] {
     if (issue.code === 'invalid_type' && path === '') {
       return [{ field: '', message: 'the body must be a JSON object' }];
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
       return [{ field: path, message: 'is required' }];
     }
     return [{ field: path, message: issue.message }];
   });
+}
+
+function valueAt(body: JsonValue, path: PropertyKey[]): unknown {
+  let node: unknown = body;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[segment];
+  }
+  return node;
 }

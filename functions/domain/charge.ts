@@ -92,7 +92,7 @@ const CHARGE_ID_LENGTH = 22; // 62^22 > 2^128
  * The generation moves on only when a key is reused after its retention ran out.
  */
 export function chargeIdFor(merchantId: string, idempotencyKey: string, generation: number): string {
-  const digest = createHash('sha256').update(`${merchantId}\u0000${idempotencyKey}\u0000${generation}`).digest();
+  const digest = createHash('sha256').update(JSON.stringify([merchantId, idempotencyKey, generation])).digest();
   let value = digest.readBigUInt64BE(0) * 2n ** 64n + digest.readBigUInt64BE(8);
   let id = '';
   for (let i = 0; i < CHARGE_ID_LENGTH; i += 1) {

@@ -22,7 +22,7 @@ export async function startSecretsManagerEmulator(secrets: Map<string, string>, 
       if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
         return reply(400, { __type: 'UnsupportedOperation', message: 'Only GetSecretValue is emulated locally' });
       }
-      let secretId = '';
+      let secretId: string;
       try {
         secretId = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: unknown }).SecretId ?? '');
       } catch {

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { eventually } from './eventually.ts';
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+async function call(path: string, init: RequestInit): Promise<HttpResult> {
+  const response = await fetch(`${inject('apiUrl')}${path}`, init);
+  const text = await response.text();
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = {};
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** A client of the local HTTP API holding one merchant's secret key. */
+export function apiClient(secretKey: string = inject('demoKeys').acme) {
+  return {
+    createCharge(body: unknown, options: { idempotencyKey?: string | null; headers?: Record<string, string>; rawBody?: string } = {}) {
+      const headers: Record<string, string> = {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${secretKey}`,
+        ...options.headers,
+      };
+      if (options.idempotencyKey !== null) headers['Idempotency-Key'] = options.idempotencyKey ?? randomUUID();
+      return call('/v1/charges', { method: 'POST', headers, body: options.rawBody ?? JSON.stringify(body) });
+    },
+    getCharge(id: string) {
+      return call(`/v1/charges/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    /** Polls the charge until it is `succeeded` or `failed`. */
+    async awaitFinal(id: string, timeoutMs = 10_000) {
+      return eventually(
+        () => this.getCharge(id),
+        (result) => result.json['status'] === 'succeeded' || result.json['status'] === 'failed',
+        { timeoutMs, what: `charge ${id} to become final` },
+      );
+    },
+  };
+}
+
+export interface LedgerEntry {
+  payment_intent: string;
+  amount: number;
+  charge_id: string | null;
+  idempotency_key: string | null;
+}
+
+/** The processor sandbox's ledger of real captures. */
+export async function ledgerFor(chargeId: string): Promise<LedgerEntry[]> {
+  const response = await fetch(`${inject('sandboxUrl')}/_sandbox/ledger`);
+  const { data } = (await response.json()) as { data: LedgerEntry[] };
+  return data.filter((entry) => entry.charge_id === chargeId);
+}
