@@ -15,7 +15,11 @@ export interface OncePayStackProps extends StackProps {
   config: StageConfig;
 }
 
-const handlerEntry = (name: string) => fileURLToPath(new URL(`../functions/handlers/${name}.ts`, import.meta.url));
+/** Epoch-seconds attribute DynamoDB TTL purges charge records by, after their data retention. */
+export const CHARGE_TTL_ATTRIBUTE = 'purge_at';
+
+/** Each function's Lambda entry point: `functions/entrypoints/<name>.ts` wires a handler to AWS. */
+const handlerEntry = (name: string) => fileURLToPath(new URL(`../functions/entrypoints/${name}.ts`, import.meta.url));
 
 /** RFC 9457 bodies for the errors API Gateway answers itself (authorizer, throttling, limits). */
 const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; title: string; status?: number; detail: string }> = [
@@ -77,7 +81,7 @@ export class ChargeStorage extends Construct {
       deletionProtection: !config.disposable,
       removalPolicy,
     };
-    this.charges = new dynamodb.Table(this, 'ChargesTable', tableProps);
+    this.charges = new dynamodb.Table(this, 'ChargesTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
     this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);
 
     this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
@@ -136,6 +140,7 @@ export class ChargeService extends Construct {
         ...apiEnvironment,
         WORK_QUEUE_URL: storage.workQueue.queueUrl,
         IDEMPOTENCY_RETENTION_HOURS: String(config.idempotencyRetentionHours),
+        CHARGE_RECORD_RETENTION_DAYS: String(config.chargeRecordRetentionDays),
         IN_FLIGHT_WINDOW_SECONDS: String(config.api.functionTimeoutSeconds),
       },
     });

@@ -31,7 +31,13 @@ export interface StageConfig {
     secretName: string;
     timeoutMs: number;
   };
+  /** How long a key keeps referring to its charge; expiry is checked in code. */
   idempotencyRetentionHours: number;
+  /**
+   * How long charge records are kept before DynamoDB TTL purges them (data retention).
+   * Never shorter than the idempotency retention: TTL only cleans up.
+   */
+  chargeRecordRetentionDays: number;
   logRetentionDays: number;
 }
 
@@ -45,6 +51,7 @@ const STAGES: Record<string, StageConfig> = {
     retry: { baseDelaySeconds: 1, maxDelaySeconds: 8 },
     processor: { apiUrl: 'http://127.0.0.1:12111', secretName: 'oncepay/local/processor-secret-key', timeoutMs: 1000 },
     idempotencyRetentionHours: 24,
+    chargeRecordRetentionDays: 30,
     logRetentionDays: 1,
   },
   dev: {
@@ -56,6 +63,7 @@ const STAGES: Record<string, StageConfig> = {
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
     processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/dev/stripe-secret-key', timeoutMs: 20_000 },
     idempotencyRetentionHours: 24,
+    chargeRecordRetentionDays: 90,
     logRetentionDays: 14,
   },
   prod: {
@@ -67,6 +75,8 @@ const STAGES: Record<string, StageConfig> = {
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 900 },
     processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/prod/stripe-secret-key', timeoutMs: 20_000 },
     idempotencyRetentionHours: 72,
+    // Seven years: the usual bookkeeping retention for payment records.
+    chargeRecordRetentionDays: 2557,
     logRetentionDays: 90,
   },
 };
@@ -106,5 +116,8 @@ function validate(config: StageConfig): void {
     fail('the processor timeout must leave the worker time to record the outcome');
   }
   if (config.idempotencyRetentionHours < 24) fail('idempotency keys must be kept at least 24 hours');
+  if (config.chargeRecordRetentionDays * 24 < config.idempotencyRetentionHours) {
+    fail('charge records must be kept at least as long as idempotency keys');
+  }
   if (!/^https?:\/\//.test(config.processor.apiUrl)) fail('processor apiUrl must be an http(s) URL');
 }

@@ -2,6 +2,9 @@
  * `npm start`: the whole of oncepay on this machine, from its CDK template.
  * Ctrl-C or SIGTERM stops every emulator and child process.
  */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LOCAL_OUTPUTS_FILE } from './cli/stack-outputs.ts';
 import { JavaMissingError } from './local/java.ts';
 import { DEMO_MERCHANTS, startLocalStack } from './local/local-stack.ts';
 
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping oncepay…`);
+    rmSync(LOCAL_OUTPUTS_FILE, { force: true });
     stack
       .stop()
       .then(() => process.exit(0))
@@ -50,9 +54,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+  mkdirSync(dirname(LOCAL_OUTPUTS_FILE), { recursive: true });
+  writeFileSync(LOCAL_OUTPUTS_FILE, stack.outputsFileContent());
+
   console.log('Demo merchants (test keys, local only):');
   for (const merchant of DEMO_MERCHANTS) console.log(`  ${merchant.name.padEnd(7)} ${merchant.merchantId.padEnd(11)} ${merchant.secretKey}`);
   console.log(`Processor sandbox: ${stack.sandbox.url} (ledger: ${stack.sandbox.url}/_sandbox/ledger)`);
+  console.log(`Stack outputs for the CLI: ${LOCAL_OUTPUTS_FILE}`);
   console.log(`oncepay is ready at ${stack.apiUrl}/v1/charges`);
 }
 

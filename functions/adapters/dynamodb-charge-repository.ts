@@ -39,6 +39,8 @@ interface ChargeItem {
   lease_owner?: string;
   lease_expires_at?: number;
   attempts: number;
+  /** DynamoDB TTL attribute (epoch seconds). */
+  purge_at: number;
 }
 
 const chargeKey = (chargeId: string) => ({ pk: `CHARGE#${chargeId}` });
@@ -222,6 +224,7 @@ function toItem(record: ChargeRecord): ChargeItem {
     idempotency_expires_at: idempotency.expiresAt,
     ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
     attempts: record.attempts,
+    purge_at: Math.floor(record.purgeAt / 1000),
   };
 }
 
@@ -255,5 +258,6 @@ function fromItem(item: ChargeItem): ChargeRecord {
         ? { owner: item.lease_owner, expiresAt: item.lease_expires_at }
         : null,
     attempts: item.attempts,
+    purgeAt: item.purge_at * 1000,
   };
 }

@@ -10,6 +10,8 @@ export interface CreateChargeDeps {
   now: () => number;
   /** How long a key keeps referring to its charge (≥ 24 h in every real stage). */
   idempotencyRetentionMs: number;
+  /** How long the charge record is kept before TTL may purge it (≥ the key retention). */
+  recordRetentionMs: number;
   /**
    * How long after creation a still-`pending` charge may belong to a request that is still
    * running (the API function's timeout): a same-key request inside it gets `409`.
@@ -78,6 +80,7 @@ export async function createCharge(deps: CreateChargeDeps, input: CreateChargeIn
       },
       lease: null,
       attempts: 0,
+      purgeAt: now + Math.max(deps.recordRetentionMs, deps.idempotencyRetentionMs),
     };
 
     const result = await deps.charges.create(record);

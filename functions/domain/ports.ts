@@ -37,6 +37,8 @@ export interface ChargeRecord {
   idempotency: IdempotencyRecord;
   lease: Lease | null;
   attempts: number;
+  /** Epoch ms after which the record may be purged (DynamoDB TTL); never before the key expires. */
+  purgeAt: number;
 }
 
 export type CreateChargeResult =

@@ -1,10 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { bearerSecretKey, keyIdFor, keyMatches, type StoredApiKey } from '#domain/api-key.ts';
-import { requiredEnv } from '#shared/env.ts';
-import { createLogger } from '#shared/logger.ts';
 
 export interface AuthorizerDeps {
   findKey: (keyId: string) => Promise<StoredApiKey | undefined>;
@@ -47,10 +43,3 @@ function wholeStageArn(methodArn: string): string {
   const [prefix, apiId, stage] = methodArn.split('/');
   return `${prefix}/${apiId}/${stage}/*`;
 }
-
-const merchants = new DynamoDbMerchantStore(new DynamoDBClient({}), requiredEnv('MERCHANTS_TABLE_NAME'));
-
-export const handler = authorizerHandler({
-  findKey: (keyId) => merchants.findKey(keyId),
-  logger: createLogger('authorizer'),
-});

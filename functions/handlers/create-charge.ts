@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
-import { SqsWorkQueue } from '#adapters/sqs-work-queue.ts';
-import { createCharge, type CreateChargeDeps, type CreateChargeOutcome } from '#domain/create-charge.ts';
+import type { createCharge, CreateChargeOutcome } from '#domain/create-charge.ts';
 import { ValidationError } from '#domain/errors.ts';
 import type { JsonValue } from '#domain/fingerprint.ts';
 import { parseIdempotencyKey } from '#domain/idempotency-key.ts';
-import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { authenticatedMerchantId, bodyText, headerValue } from '#shared/http.ts';
-import { createLogger } from '#shared/logger.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
@@ -93,22 +87,3 @@ function toHttp(outcome: CreateChargeOutcome): APIGatewayProxyResult {
       );
   }
 }
-
-function productionDeps(): CreateChargeHandlerDeps {
-  const logger = createLogger('charges-api');
-  const useCaseDeps: CreateChargeDeps = {
-    charges: new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME')),
-    queue: new SqsWorkQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv('WORK_QUEUE_URL')),
-    now: Date.now,
-    idempotencyRetentionMs: requiredPositiveIntEnv('IDEMPOTENCY_RETENTION_HOURS') * 3_600_000,
-    inFlightWindowMs: requiredPositiveIntEnv('IN_FLIGHT_WINDOW_SECONDS') * 1000,
-    onEnqueueFailed: (chargeId, error) =>
-      logger.warn('Enqueue failed after the charge was recorded; a retry or the reconciler enqueues it', {
-        chargeId,
-        error: error as Error,
-      }),
-  };
-  return { createCharge: (input) => createCharge(useCaseDeps, input), logger };
-}
-
-export const handler = createChargeHandler(productionDeps());

@@ -1,12 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { toChargeObject } from '#domain/charge.ts';
 import type { ChargeRepository } from '#domain/ports.ts';
-import { requiredEnv } from '#shared/env.ts';
 import { authenticatedMerchantId } from '#shared/http.ts';
-import { createLogger } from '#shared/logger.ts';
 import { problemResponse } from '#shared/problem.ts';
 
 export interface GetChargeHandlerDeps {
@@ -42,8 +38,3 @@ export function getChargeHandler(deps: GetChargeHandlerDeps) {
     }
   };
 }
-
-export const handler = getChargeHandler({
-  charges: new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME')),
-  logger: createLogger('charges-api'),
-});

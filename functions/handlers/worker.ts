@@ -1,17 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
-import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
-import { readSecretString } from '#adapters/secrets.ts';
 import { OncePayError, PoisonMessageError } from '#domain/errors.ts';
 import { processCharge, type ProcessChargeDeps, type ProcessChargeOutcome } from '#domain/process-charge.ts';
-import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
-import { createLogger } from '#shared/logger.ts';
 
 /** The record goes back to the queue; its visibility was set to when it is worth another look. */
 class RedeliverLaterError extends OncePayError {}
@@ -103,43 +95,3 @@ function parseWorkMessage(body: string): string {
   if (!message.success) throw new PoisonMessageError('The message body is not a work message');
   return message.data.charge_id;
 }
-
-function productionDeps(): WorkerDeps {
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-  const queueUrl = requiredEnv('WORK_QUEUE_URL');
-  const tableName = requiredEnv('CHARGES_TABLE_NAME');
-  const secretId = requiredEnv('PROCESSOR_SECRET_ID');
-  const apiUrl = requiredEnv('PROCESSOR_API_URL');
-  const timeoutMs = requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS');
-  let cached: Promise<ProcessChargeDeps> | undefined;
-  const build = async (): Promise<ProcessChargeDeps> => ({
-    charges: new DynamoDbChargeRepository(new DynamoDBClient({}), tableName),
-    processor: new StripeCardProcessor({
-      secretKey: await readSecretString(new SecretsManagerClient({}), secretId),
-      apiUrl,
-      timeoutMs,
-    }),
-    now: Date.now,
-  });
-  return {
-    useCaseDeps: () => {
-      cached ??= build().catch((error: unknown) => {
-        cached = undefined;
-        throw error;
-      });
-      return cached;
-    },
-    setVisibility: async (receiptHandle, seconds) => {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
-      );
-    },
-    retry: {
-      baseDelaySeconds: requiredPositiveIntEnv('RETRY_BASE_DELAY_SECONDS'),
-      maxDelaySeconds: requiredPositiveIntEnv('RETRY_MAX_DELAY_SECONDS'),
-    },
-    logger: createLogger('charge-worker'),
-  };
-}
-
-export const handler = workerHandler(productionDeps());

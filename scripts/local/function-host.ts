@@ -26,6 +26,8 @@ export interface FunctionHostOptions {
   maxEnvironments: number;
   /** Receives each line the function writes to stdout or stderr. */
   onLog: (fn: LocalFunction, line: string) => void;
+  /** Told of every finished invocation, whoever triggered it. */
+  onInvocation?: (fn: LocalFunction, result: InvocationResult) => void;
 }
 
 interface Environment {
@@ -52,6 +54,12 @@ export class FunctionHost {
   ) {}
 
   async invoke(event: unknown): Promise<InvocationResult> {
+    const result = await this.invokeOnce(event);
+    this.options.onInvocation?.(this.fn, result);
+    return result;
+  }
+
+  private async invokeOnce(event: unknown): Promise<InvocationResult> {
     if (this.closed) throw new Error(`${this.fn.logicalId} is shut down`);
     await this.acquireSlot();
     const started = Date.now();

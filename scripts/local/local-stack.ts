@@ -46,6 +46,8 @@ export interface LocalStack {
   /** The stack's outputs, resolved locally (`ApiUrl` is the local URL). */
   outputs: Record<string, string>;
   template: CfnTemplate;
+  /** What the CLI needs to operate this stack: outputs plus the emulator endpoints. */
+  outputsFileContent(): string;
   stop(): Promise<void>;
 }
 
@@ -103,17 +105,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
-    }, options);
+    }, options, log);
     stoppers.push(async () => {
       await Promise.all([...hosts.values()].map((host) => host.close()));
     });
     const hostsByArn = new Map([...hosts.values()].map((host) => [host.fn.functionArn, host]));
-    const invokeLogged = (host: FunctionHost) => async (event: unknown) => {
-      const result = await host.invoke(event);
-      const status = result.ok ? 'ok' : result.timedOut ? 'TIMED OUT' : `error ${result.error.errorType}`;
-      log(`λ ${host.fn.logicalId} ${result.durationMs}ms ${status}`);
-      return result;
-    };
 
     const apiId = `local${stackName.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 10);
     registerApiResources(template, resolver, apiId);
@@ -128,7 +124,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => gateway.close());
 
-    const eventSources = startEventSources(template, resolver, hosts, sqs, (host) => invokeLogged(host));
+    const eventSources = startEventSources(template, resolver, hosts, sqs);
     // Pollers stop before the functions and emulators they use.
     stoppers.push(async () => {
       await Promise.all(eventSources.map((source) => source.stop()));
@@ -146,6 +142,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoints: { dynamodb: dynamodbLocal.endpoint, sqs: sqsEmulator.endpoint, secretsManager: secretsManager.endpoint },
       outputs,
       template,
+      outputsFileContent: () =>
+        JSON.stringify(
+          { ...outputs, Region: LOCAL_REGION, DynamoDbEndpoint: dynamodbLocal.endpoint, SqsEndpoint: sqsEmulator.endpoint },
+          null,
+          2,
+        ),
       stop,
     };
   } catch (error) {
@@ -161,6 +163,7 @@ function createFunctionHosts(
   assemblyDir: string,
   baseEnvironment: Record<string, string>,
   options: LocalStackOptions,
+  log: (line: string) => void,
 ): Map<string, FunctionHost> {
   const functions = resourcesOfType(template, 'AWS::Lambda::Function');
   // Names first: environments may reference other functions.
@@ -197,6 +200,10 @@ function createFunctionHosts(
         baseEnvironment,
         maxEnvironments: 16,
         onLog: (host, line) => options.onFunctionLog?.(host.logicalId, line),
+        onInvocation: (host, result) => {
+          const status = result.ok ? 'ok' : result.timedOut ? 'TIMED OUT' : `error ${result.error.errorType}`;
+          log(`λ ${host.logicalId} ${result.durationMs}ms ${status}`);
+        },
       }),
     );
   }
@@ -221,7 +228,6 @@ function startEventSources(
   resolver: IntrinsicResolver,
   hosts: Map<string, FunctionHost>,
   sqs: SQSClient,
-  invoker: (host: FunctionHost) => (event: unknown) => ReturnType<FunctionHost['invoke']>,
 ): RunningEventSource[] {
   const byName = new Map([...hosts.values()].map((host) => [host.fn.functionName, host]));
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, resource]) => {
@@ -244,7 +250,7 @@ function startEventSources(
       maxBatchingWindowSeconds: Number(properties['MaximumBatchingWindowInSeconds'] ?? 0),
       concurrency: Math.min(scaling?.MaximumConcurrency ?? 5, 5),
       reportBatchItemFailures: ((properties['FunctionResponseTypes'] ?? []) as string[]).includes('ReportBatchItemFailures'),
-      invoke: invoker(host),
+      invoke: (event) => host.invoke(event),
       onBatch: () => undefined,
     });
   });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { DEMO_MERCHANTS, LOCAL_CREDENTIALS, startLocalStack } from '../../scripts/local/local-stack.ts';
 
@@ -10,6 +13,8 @@ declare module 'vitest' {
     outputs: Record<string, string>;
     demoKeys: { acme: string; globex: string };
     credentials: { accessKeyId: string; secretAccessKey: string };
+    /** A stack outputs file for the CLI, as `npm start` writes it. */
+    outputsFile: string;
   }
 }
 
@@ -28,9 +33,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('endpoints', stack.endpoints);
   project.provide('outputs', stack.outputs);
   project.provide('credentials', LOCAL_CREDENTIALS);
+  const outputsDir = mkdtempSync(join(tmpdir(), 'oncepay-outputs-'));
+  const outputsFile = join(outputsDir, 'outputs.json');
+  writeFileSync(outputsFile, stack.outputsFileContent());
+  project.provide('outputsFile', outputsFile);
   project.provide('demoKeys', { acme: DEMO_MERCHANTS[0].secretKey, globex: DEMO_MERCHANTS[1].secretKey });
   return async () => {
     await stack.stop();
+    rmSync(outputsDir, { recursive: true, force: true });
     if (functionErrors.length > 0 && process.env['ONCEPAY_VERBOSE'] === '1') console.log(functionErrors.join('\n'));
   };
 }
