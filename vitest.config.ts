@@ -14,8 +14,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'runner',
-          include: ['test/runner/**/*.test.ts'],
+          name: 'components',
+          include: ['test/components/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },

@@ -24,6 +24,14 @@ const handlerEntry = (name: string) => fileURLToPath(new URL(`../functions/entry
 /** RFC 9457 bodies for the errors API Gateway answers itself (authorizer, throttling, limits). */
 const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; title: string; status?: number; detail: string }> = [
   {
+    // API Gateway answers an unknown route with 403 "Missing Authentication Token"; say 404.
+    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    slug: 'not-found',
+    title: 'Not found',
+    status: 404,
+    detail: 'There is no such route. See openapi.json for the API.',
+  },
+  {
     type: apigateway.ResponseType.UNAUTHORIZED,
     slug: 'unauthorized',
     title: 'Unauthorized',
@@ -195,6 +203,7 @@ export class ChargeService extends Construct {
     for (const problem of GATEWAY_PROBLEMS) {
       this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
         type: problem.type,
+        ...(problem.type === apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN ? { statusCode: '404' } : {}),
         responseHeaders: { 'Content-Type': "'application/problem+json'" },
         templates: {
           'application/json': JSON.stringify({

@@ -27,6 +27,8 @@ export interface ProcessorSandbox {
 export interface SandboxOptions {
   port?: number;
   host?: string;
+  /** How long creating a PaymentIntent takes, during which the key is in flight (409 to others). */
+  latencyMs?: number;
 }
 
 export const SANDBOX_SECRET_KEY = 'sk_test_oncepay_sandbox';
@@ -178,6 +180,7 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     let status: number;
     let body: string;
     try {
+      await new Promise((resolve) => setTimeout(resolve, options.latencyMs ?? 0));
       if (!behaviour) {
         throw new SandboxError(400, {
           type: 'invalid_request_error',
