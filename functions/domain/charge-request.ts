@@ -27,6 +27,7 @@ export const createChargeBodySchema = z
       .describe('Amount in the currency’s minor units (e.g. cents), a positive integer.'),
     currency: z
       .string({ error: 'must be a string' })
+      .regex(/^[a-z]{3}$/, { error: 'must be a lower-case ISO 4217 currency code', abort: true })
       .refine(isSupportedCurrency, { error: 'must be a lower-case ISO 4217 currency code' })
       .describe('Three-letter ISO 4217 currency code, lower case.'),
     payment_method: z

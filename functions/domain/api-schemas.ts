@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * Schemas of what the API answers. The request schema lives beside its parser
+ * (`charge-request.ts`); both feed the generated OpenAPI document.
+ */
+export const chargeObjectSchema = z
+  .strictObject({
+    id: z.string().regex(/^ch_[0-9A-Za-z]{22}$/).describe('Charge id, derived from (merchant, Idempotency-Key).'),
+    object: z.literal('charge'),
+    status: z.enum(['pending', 'processing', 'succeeded', 'failed']),
+    amount: z.int().min(1),
+    currency: z.string().length(3),
+    payment_method: z.string(),
+    description: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    created: z.int().describe('Unix time (seconds) the charge was created.'),
+    updated: z.int().describe('Unix time (seconds) of the last status change.'),
+    failure_code: z.string().nullable().describe('Set when status is failed, e.g. card_declined.'),
+    failure_message: z.string().nullable(),
+  })
+  .describe('A charge. Poll GET /v1/charges/{id} until status is succeeded or failed.');
+
+export const problemSchema = z
+  .looseObject({
+    type: z.url().describe('Stable URI identifying the kind of problem.'),
+    title: z.string(),
+    status: z.int().optional(),
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    differing_fields: z.array(z.string()).optional().describe('On 422: fields that differ from the first request.'),
+    request_id: z.string().optional(),
+  })
+  .describe('RFC 9457 problem details.');

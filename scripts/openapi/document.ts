@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { chargeObjectSchema, problemSchema } from '#domain/api-schemas.ts';
+import { createChargeBodySchema } from '#domain/charge-request.ts';
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from '#domain/idempotency-key.ts';
+import { PROBLEM_TYPES } from '#shared/problem.ts';
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io });
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from the schemas the handlers
+ * validate with. `npm run openapi` writes it to openapi.json; a test keeps that file current.
+ */
+export function openApiDocument() {
+  const problemTypes = Object.values(PROBLEM_TYPES)
+    .map(({ type, status, title }) => `- \`${type}\` (${status}): ${title}`)
+    .join('\n');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'oncepay',
+      version: '1.0.0',
+      description:
+        'Charges a card exactly once per Idempotency-Key. Errors are RFC 9457 problem+json; problem types:\n' +
+        problemTypes,
+    },
+    servers: [{ url: 'http://127.0.0.1:3000', description: 'npm start' }],
+    security: [{ secretKey: [] }],
+    paths: {
+      '/v1/charges': {
+        post: {
+          operationId: 'createCharge',
+          summary: 'Create a charge (once per Idempotency-Key)',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: true,
+              description:
+                'Scoped to your merchant. The same key and body replays the first response (Idempotent-Replayed: true); ' +
+                'the same key with another body is 422; while the first request is in flight, 409 with Retry-After.',
+              schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: '^[\\x20-\\x7e]+$' },
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateChargeRequest' } } },
+          },
+          responses: {
+            '202': {
+              description: 'Accepted: the charge is recorded and will be processed.',
+              headers: {
+                Location: { schema: { type: 'string' }, description: '/v1/charges/{id}' },
+                'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] }, description: 'Present on a replay.' },
+              },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Charge' } } },
+            },
+            '400': problem('Invalid body or Idempotency-Key; not remembered.'),
+            '401': problem('Missing or invalid secret key; not remembered.'),
+            '409': {
+              ...problem('A request with this Idempotency-Key is still in flight.'),
+              headers: { 'Retry-After': { schema: { type: 'integer' } } },
+            },
+            '413': problem('Body too large.'),
+            '415': problem('Body is not application/json.'),
+            '422': problem('Idempotency-Key reused with a different body; differing_fields names them.'),
+            '429': problem('Throttled; not remembered.'),
+            '500': problem('Unexpected error; retry with the same Idempotency-Key.'),
+          },
+        },
+      },
+      '/v1/charges/{id}': {
+        get: {
+          operationId: 'getCharge',
+          summary: 'Retrieve a charge',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'The charge', content: { 'application/json': { schema: { $ref: '#/components/schemas/Charge' } } } },
+            '401': problem('Missing or invalid secret key.'),
+            '404': problem('No such charge for this merchant.'),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        secretKey: { type: 'http', scheme: 'bearer', description: 'Merchant secret key, sk_test_… or sk_live_…' },
+      },
+      schemas: {
+        CreateChargeRequest: jsonSchema(createChargeBodySchema, 'input'),
+        Charge: jsonSchema(chargeObjectSchema, 'output'),
+        Problem: jsonSchema(problemSchema, 'output'),
+      },
+    },
+  };
+}
+
+export function openApiJson(): string {
+  return `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+}
