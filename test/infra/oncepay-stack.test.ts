@@ -72,6 +72,21 @@ describe.each(['local', 'prod'])('the %s stack template', (stage) => {
     }
   });
 
+  it('purges charge records by TTL on purge_at, only after the record retention', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'purge_at', Enabled: true },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          IDEMPOTENCY_RETENTION_HOURS: String(config.idempotencyRetentionHours),
+          CHARGE_RECORD_RETENTION_DAYS: String(config.chargeRecordRetentionDays),
+        }),
+      },
+    });
+    expect(config.chargeRecordRetentionDays * 24).toBeGreaterThanOrEqual(config.idempotencyRetentionHours);
+  });
+
   it(stage === 'prod' ? 'retains and protects the tables' : 'lets the disposable tables go with the stack', () => {
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
     for (const table of tables) {
