@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -9,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OPEN_CHARGES_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import type { StageConfig } from './stage-config.ts';
 
 export interface OncePayStackProps extends StackProps {
@@ -90,6 +93,13 @@ export class ChargeStorage extends Construct {
       removalPolicy,
     };
     this.charges = new dynamodb.Table(this, 'ChargesTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
+    // Keys only: updates to open charges then cost the index nothing until they close.
+    this.charges.addGlobalSecondaryIndex({
+      indexName: OPEN_CHARGES_INDEX.name,
+      partitionKey: { name: OPEN_CHARGES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: OPEN_CHARGES_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
     this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);
 
     this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
@@ -110,6 +120,7 @@ export class ChargeStorage extends Construct {
 /** The functions, their event source and the REST API in front of them. */
 export class ChargeService extends Construct {
   readonly api: apigateway.RestApi;
+  readonly reconciler: lambda.IFunction;
 
   constructor(scope: Construct, id: string, config: StageConfig, storage: ChargeStorage) {
     super(scope, id);
@@ -167,14 +178,17 @@ export class ChargeService extends Construct {
     });
     storage.merchants.grantReadData(authorizerFunction);
 
+    const processorEnvironment = {
+      PROCESSOR_API_URL: config.processor.apiUrl,
+      PROCESSOR_SECRET_ID: config.processor.secretName,
+      PROCESSOR_TIMEOUT_MS: String(config.processor.timeoutMs),
+    };
     const worker = fn('WorkerFunction', 'worker', {
       timeout: Duration.seconds(config.worker.timeoutSeconds),
       environment: {
         CHARGES_TABLE_NAME: storage.charges.tableName,
         WORK_QUEUE_URL: storage.workQueue.queueUrl,
-        PROCESSOR_API_URL: config.processor.apiUrl,
-        PROCESSOR_SECRET_ID: config.processor.secretName,
-        PROCESSOR_TIMEOUT_MS: String(config.processor.timeoutMs),
+        ...processorEnvironment,
         RETRY_BASE_DELAY_SECONDS: String(config.retry.baseDelaySeconds),
         RETRY_MAX_DELAY_SECONDS: String(config.retry.maxDelaySeconds),
         POWERTOOLS_SERVICE_NAME: 'oncepay',
@@ -191,6 +205,29 @@ export class ChargeService extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+
+    const reconciler = fn('ReconcilerFunction', 'reconciler', {
+      timeout: Duration.seconds(config.reconciler.timeoutSeconds),
+      environment: {
+        CHARGES_TABLE_NAME: storage.charges.tableName,
+        WORK_QUEUE_URL: storage.workQueue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: storage.deadLetterQueue.queueUrl,
+        ...processorEnvironment,
+        STUCK_AFTER_SECONDS: String(config.reconciler.stuckAfterSeconds),
+        POWERTOOLS_SERVICE_NAME: 'oncepay',
+        POWERTOOLS_METRICS_NAMESPACE: 'oncepay',
+      },
+    });
+    storage.charges.grantReadWriteData(reconciler);
+    storage.workQueue.grantSendMessages(reconciler);
+    storage.deadLetterQueue.grantConsumeMessages(reconciler);
+    processorSecret.grantRead(reconciler);
+    new events.Rule(this, 'ReconcilerSchedule', {
+      description: 'Runs a reconciliation pass',
+      schedule: events.Schedule.rate(Duration.minutes(config.reconciler.periodMinutes)),
+      targets: [new targets.LambdaFunction(reconciler, { retryAttempts: 0 })],
+    });
+    this.reconciler = reconciler;
 
     this.api = new apigateway.RestApi(this, 'ChargesApi', {
       description: 'oncepay charges API',
@@ -238,5 +275,6 @@ export class OncePayStack extends Stack {
     new CfnOutput(this, 'MerchantsTableName', { value: storage.merchants.tableName });
     new CfnOutput(this, 'WorkQueueUrl', { value: storage.workQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: storage.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ReconcilerFunctionName', { value: service.reconciler.functionName });
   }
 }

@@ -24,6 +24,13 @@ export interface StageConfig {
     maxReceiveCount: number;
   };
   retry: { baseDelaySeconds: number; maxDelaySeconds: number };
+  reconciler: {
+    /** How often the EventBridge schedule runs a pass. */
+    periodMinutes: number;
+    timeoutSeconds: number;
+    /** A charge with no progress for this long is stuck; longer than a worker's lease. */
+    stuckAfterSeconds: number;
+  };
   processor: {
     /** Stripe's API, or the sandbox locally. */
     apiUrl: string;
@@ -49,6 +56,7 @@ const STAGES: Record<string, StageConfig> = {
     worker: { timeoutSeconds: 2, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 2 },
     queue: { visibilityTimeoutSeconds: 12, maxReceiveCount: 5 },
     retry: { baseDelaySeconds: 1, maxDelaySeconds: 8 },
+    reconciler: { periodMinutes: 1, timeoutSeconds: 10, stuckAfterSeconds: 5 },
     processor: { apiUrl: 'http://127.0.0.1:12111', secretName: 'oncepay/local/processor-secret-key', timeoutMs: 1000 },
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 30,
@@ -61,6 +69,7 @@ const STAGES: Record<string, StageConfig> = {
     worker: { timeoutSeconds: 30, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
     queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 8 },
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
+    reconciler: { periodMinutes: 1, timeoutSeconds: 60, stuckAfterSeconds: 120 },
     processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/dev/stripe-secret-key', timeoutMs: 20_000 },
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 90,
@@ -73,6 +82,7 @@ const STAGES: Record<string, StageConfig> = {
     worker: { timeoutSeconds: 30, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },
     queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 8 },
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 900 },
+    reconciler: { periodMinutes: 1, timeoutSeconds: 60, stuckAfterSeconds: 120 },
     processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/prod/stripe-secret-key', timeoutMs: 20_000 },
     idempotencyRetentionHours: 72,
     // Seven years: the usual bookkeeping retention for payment records.
@@ -115,6 +125,10 @@ function validate(config: StageConfig): void {
   if (config.processor.timeoutMs >= config.worker.timeoutSeconds * 1000) {
     fail('the processor timeout must leave the worker time to record the outcome');
   }
+  if (config.reconciler.stuckAfterSeconds <= 2 * config.worker.timeoutSeconds) {
+    fail('reconciler stuckAfterSeconds must exceed twice the worker timeout, so live leases are never taken for stuck');
+  }
+  if (config.reconciler.periodMinutes < 1) fail('the reconciler period is at least 1 minute (EventBridge rate)');
   if (config.idempotencyRetentionHours < 24) fail('idempotency keys must be kept at least 24 hours');
   if (config.chargeRecordRetentionDays * 24 < config.idempotencyRetentionHours) {
     fail('charge records must be kept at least as long as idempotency keys');

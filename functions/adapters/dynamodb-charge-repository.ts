@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
 import type {
@@ -41,9 +41,31 @@ interface ChargeItem {
   attempts: number;
   /** DynamoDB TTL attribute (epoch seconds). */
   purge_at: number;
+  /** Present only while the charge is open: the sparse open-charges index's keys. */
+  open_shard?: string;
+  open_since?: number;
 }
 
-const chargeKey = (chargeId: string) => ({ pk: `CHARGE#${chargeId}` });
+const CHARGE_KEY_PREFIX = 'CHARGE#';
+const chargeKey = (chargeId: string) => ({ pk: `${CHARGE_KEY_PREFIX}${chargeId}` });
+
+/**
+ * The sparse GSI of open charges: only `pending` and `processing` items carry its keys,
+ * so the reconciler finds stuck charges with a few queries, never a scan. Its partition key
+ * is spread over a few shards so that a burst of new charges does not make one hot partition.
+ */
+export const OPEN_CHARGES_INDEX = {
+  name: 'open-charges',
+  partitionKey: 'open_shard',
+  sortKey: 'open_since',
+  shards: 4,
+} as const;
+
+function openShardOf(chargeId: string): string {
+  let hash = 0;
+  for (let i = 0; i < chargeId.length; i += 1) hash = (hash * 31 + chargeId.charCodeAt(i)) >>> 0;
+  return `open#${hash % OPEN_CHARGES_INDEX.shards}`;
+}
 
 /**
  * {@link ChargeRepository} on one DynamoDB table keyed by `pk`. Every state change is a
@@ -155,7 +177,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
           Key: chargeKey(chargeId),
           UpdateExpression:
             'SET #status = :final, updated_at = :now, processor_payment_id = :payment, ' +
-            'failure_code = :code, failure_message = :message REMOVE lease_owner, lease_expires_at',
+            'failure_code = :code, failure_message = :message REMOVE lease_owner, lease_expires_at, open_shard, open_since',
           ConditionExpression: '#status IN (:from) AND lease_owner = :owner',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -177,6 +199,55 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       // Our own write whose response was lost already made the charge final.
       if (existing && existing.status === outcome.kind && existing.lease_owner === undefined) return { kind: 'completed' };
       return { kind: 'lease_lost' };
+    }
+  }
+
+  async findOpenCharges(createdBefore: number, limit: number): Promise<string[]> {
+    const found: Array<{ chargeId: string; openSince: number }> = [];
+    for (let shard = 0; shard < OPEN_CHARGES_INDEX.shards; shard += 1) {
+      let startKey: Record<string, unknown> | undefined;
+      let fromShard = 0;
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: OPEN_CHARGES_INDEX.name,
+            KeyConditionExpression: '#shard = :shard AND #since < :before',
+            ExpressionAttributeNames: { '#shard': OPEN_CHARGES_INDEX.partitionKey, '#since': OPEN_CHARGES_INDEX.sortKey },
+            ExpressionAttributeValues: { ':shard': `open#${shard}`, ':before': createdBefore },
+            Limit: limit,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          found.push({ chargeId: String(item['pk']).slice(CHARGE_KEY_PREFIX.length), openSince: Number(item['open_since']) });
+        }
+        fromShard += page.Items?.length ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && fromShard < limit);
+    }
+    return found
+      .sort((a, b) => a.openSince - b.openSince)
+      .slice(0, limit)
+      .map((entry) => entry.chargeId);
+  }
+
+  async touchStalePending(chargeId: string, staleBefore: number, now: number): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: chargeKey(chargeId),
+          UpdateExpression: 'SET updated_at = :now',
+          ConditionExpression: '#status = :pending AND updated_at < :stale',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':stale': staleBefore, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 }
@@ -225,6 +296,7 @@ function toItem(record: ChargeRecord): ChargeItem {
     ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
     attempts: record.attempts,
     purge_at: Math.floor(record.purgeAt / 1000),
+    ...(isTerminal(charge.status) ? {} : { open_shard: openShardOf(charge.id), open_since: charge.createdAt }),
   };
 }
 

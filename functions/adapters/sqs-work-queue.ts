@@ -1,10 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkQueue } from '#domain/ports.ts';
-
-/** The body of a work message: only the id; the worker reads everything else from the table. */
-export interface WorkMessage {
-  charge_id: string;
-}
+import { workMessageBody } from '#domain/work-message.ts';
 
 /** {@link WorkQueue} on an SQS standard queue. */
 export class SqsWorkQueue implements WorkQueue {
@@ -14,7 +10,6 @@ export class SqsWorkQueue implements WorkQueue {
   ) {}
 
   async enqueue(chargeId: string): Promise<void> {
-    const message: WorkMessage = { charge_id: chargeId };
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: workMessageBody(chargeId) }));
   }
 }

@@ -73,6 +73,16 @@ export interface ChargeRepository {
   release(chargeId: string, leaseOwner: string, now: number): Promise<void>;
   /** `processing → succeeded | failed` under our lease. */
   complete(chargeId: string, leaseOwner: string, outcome: ProcessorOutcome, now: number): Promise<CompleteResult>;
+  /**
+   * Ids of open (`pending`/`processing`) charges created before `createdBefore`, oldest first,
+   * from the sparse open-charges index (never a scan).
+   */
+  findOpenCharges(createdBefore: number, limit: number): Promise<string[]>;
+  /**
+   * Marks a `pending` charge untouched since `staleBefore` as seen now. Exactly one of several
+   * concurrent callers gets `true`, so only one of them enqueues it again.
+   */
+  touchStalePending(chargeId: string, staleBefore: number, now: number): Promise<boolean>;
 }
 
 export interface WorkQueue {
@@ -92,6 +102,23 @@ export interface CaptureRequest {
   description: string | null;
 }
 
+/** What the processor knows of a charge, asked without side effects. */
+export type ProcessorLookup = ProcessorOutcome | { kind: 'not_found' };
+
+/** A message the work queue gave up on. */
+export interface DeadLetter {
+  messageId: string;
+  body: string;
+  receiptHandle: string;
+  receiveCount: number;
+}
+
+export interface DeadLetterQueue {
+  /** Receives up to `max` messages, hidden from other readers for `hideForSeconds`. */
+  receive(max: number, hideForSeconds: number): Promise<DeadLetter[]>;
+  delete(letter: DeadLetter): Promise<void>;
+}
+
 export interface CardProcessor {
   /**
    * Captures the payment, or answers with the result of the earlier capture made with the
@@ -99,4 +126,9 @@ export interface CardProcessor {
    * or the processor failed transiently; the caller retries with the same key.
    */
   capture(request: CaptureRequest): Promise<ProcessorOutcome>;
+  /**
+   * Asks what became of the capture for this charge without causing one. Throws
+   * `ProcessorUnavailableError` when the processor cannot answer now.
+   */
+  lookup(request: CaptureRequest): Promise<ProcessorLookup>;
 }

@@ -1,6 +1,7 @@
-import { processorIdempotencyKey, type ChargeStatus } from './charge.ts';
+import type { ChargeStatus } from './charge.ts';
 import { PoisonMessageError, ProcessorUnavailableError } from './errors.ts';
 import type { CardProcessor, ChargeRepository } from './ports.ts';
+import { captureRequestFor } from './reconcile.ts';
 
 export interface ProcessChargeDeps {
   charges: ChargeRepository;
@@ -50,15 +51,7 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
   const { charge, attempts } = claim.record;
   let outcome;
   try {
-    outcome = await deps.processor.capture({
-      chargeId: charge.id,
-      merchantId: charge.merchantId,
-      idempotencyKey: processorIdempotencyKey(charge.id),
-      amount: charge.amount,
-      currency: charge.currency,
-      paymentMethod: charge.paymentMethod,
-      description: charge.description,
-    });
+    outcome = await deps.processor.capture(captureRequestFor(charge));
   } catch (error) {
     if (!(error instanceof ProcessorUnavailableError)) throw error;
     await deps.charges.release(charge.id, input.leaseOwner, deps.now());

@@ -1,14 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
 import { OncePayError, PoisonMessageError } from '#domain/errors.ts';
 import { processCharge, type ProcessChargeDeps, type ProcessChargeOutcome } from '#domain/process-charge.ts';
+import { parseWorkMessage } from '#domain/work-message.ts';
 
 /** The record goes back to the queue; its visibility was set to when it is worth another look. */
 class RedeliverLaterError extends OncePayError {}
-
-const workMessageSchema = z.object({ charge_id: z.string().regex(/^ch_[0-9A-Za-z]{22}$/) });
 
 export interface RetryPolicy {
   baseDelaySeconds: number;
@@ -45,6 +43,7 @@ export function workerHandler(deps: WorkerDeps) {
       let outcome: ProcessChargeOutcome;
       try {
         const chargeId = parseWorkMessage(record.body);
+        if (chargeId === null) throw new PoisonMessageError('The message body is not a work message');
         outcome = await processCharge(useCaseDeps, {
           chargeId,
           leaseOwner: `${context.awsRequestId}/${record.messageId}`,
@@ -84,14 +83,3 @@ export function workerHandler(deps: WorkerDeps) {
   };
 }
 
-function parseWorkMessage(body: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new PoisonMessageError('The message body is not JSON');
-  }
-  const message = workMessageSchema.safeParse(parsed);
-  if (!message.success) throw new PoisonMessageError('The message body is not a work message');
-  return message.data.charge_id;
-}

@@ -214,6 +214,14 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
         return sendError(response, 401, { type: 'invalid_request_error', message: 'Invalid API Key provided.' });
       }
       if (route === 'POST /v1/payment_intents') return handleCreate(request, response);
+      if (route === 'GET /v1/payment_intents/search') {
+        // Stripe's search query language, reduced to the one clause oncepay uses.
+        const clause = /^metadata\['([^']+)'\]:'([^']*)'$/.exec(url.searchParams.get('query') ?? '');
+        if (!clause) return sendError(response, 400, { type: 'invalid_request_error', message: 'Unsupported search query.' });
+        const [, metadataKey = '', value] = clause;
+        const data = [...intents.values()].filter((intent) => intent.metadata[metadataKey] === value);
+        return send(response, 200, JSON.stringify({ object: 'search_result', data, has_more: false, next_page: null, url: '/v1/payment_intents/search' }));
+      }
       const match = /^GET \/v1\/payment_intents\/(pi_\w+)$/.exec(route);
       const intent = match ? intents.get(match[1] ?? '') : undefined;
       if (intent) return send(response, 200, JSON.stringify(intent));

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { ProcessorRejectedError, ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CaptureRequest, CardProcessor, ProcessorOutcome } from '#domain/ports.ts';
+import type { CaptureRequest, CardProcessor, ProcessorLookup, ProcessorOutcome } from '#domain/ports.ts';
 
 export interface StripeProcessorOptions {
   secretKey: string;
@@ -53,6 +53,29 @@ export class StripeCardProcessor implements CardProcessor {
       if (declined) return declined;
       throw translateError(error);
     }
+  }
+
+  /**
+   * Finds the PaymentIntent oncepay created for the charge through Stripe's search on the
+   * charge-id metadata. Search is eventually consistent (Stripe documents about a minute),
+   * which is why the reconciler only asks about charges stuck for longer than that.
+   */
+  async lookup(request: CaptureRequest): Promise<ProcessorLookup> {
+    let intents: Stripe.PaymentIntent[];
+    try {
+      const result = await this.stripe.paymentIntents.search({
+        query: `metadata['${CHARGE_ID_METADATA_KEY}']:'${request.chargeId}'`,
+        limit: 10,
+      });
+      intents = result.data;
+    } catch (error) {
+      throw translateError(error);
+    }
+    const succeeded = intents.find((intent) => intent.status === 'succeeded');
+    if (succeeded) return { kind: 'succeeded', paymentId: succeeded.id };
+    const [latest] = [...intents].sort((a, b) => b.created - a.created);
+    if (!latest) return { kind: 'not_found' };
+    return outcomeOf(latest);
   }
 }
 

@@ -1,0 +1,32 @@
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetter, DeadLetterQueue } from '#domain/ports.ts';
+
+/** {@link DeadLetterQueue} on the work queue's SQS dead-letter queue. */
+export class SqsDeadLetterQueue implements DeadLetterQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async receive(max: number, hideForSeconds: number): Promise<DeadLetter[]> {
+    const { Messages = [] } = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: max,
+        VisibilityTimeout: hideForSeconds,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    return Messages.map((message) => ({
+      messageId: message.MessageId ?? '',
+      body: message.Body ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+    }));
+  }
+
+  async delete(letter: DeadLetter): Promise<void> {
+    await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: letter.receiptHandle }));
+  }
+}

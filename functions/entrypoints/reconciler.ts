@@ -1,0 +1,33 @@
+/** Lambda entry point of the scheduled reconciler. */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { SqsDeadLetterQueue } from '#adapters/sqs-dead-letter-queue.ts';
+import { SqsWorkQueue } from '#adapters/sqs-work-queue.ts';
+import { reconcilerHandler } from '#handlers/reconciler.ts';
+import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
+import { createLogger } from '#shared/logger.ts';
+import { once, processorFromEnvironment } from './processor.ts';
+
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const charges = new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME'));
+const queue = new SqsWorkQueue(sqs, requiredEnv('WORK_QUEUE_URL'));
+const deadLetters = new SqsDeadLetterQueue(sqs, requiredEnv('DEAD_LETTER_QUEUE_URL'));
+const stuckAfterMs = requiredPositiveIntEnv('STUCK_AFTER_SECONDS') * 1000;
+const processor = processorFromEnvironment();
+
+export const handler = reconcilerHandler({
+  useCaseDeps: once(async () => ({
+    charges,
+    queue,
+    deadLetters,
+    processor: await processor(),
+    now: Date.now,
+    stuckAfterMs,
+    maxChargesPerPass: 500,
+    maxDeadLettersPerPass: 100,
+  })),
+  logger: createLogger('reconciler'),
+  metrics: new Metrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE'), serviceName: 'reconciler' }),
+});
