@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Command, CommanderError } from 'commander';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { generateSecretKey, newStoredApiKey, type KeyMode } from '#domain/api-key.ts';
@@ -19,24 +21,28 @@ function newMerchantId(): string {
 /** `npm run cli -- …`: operate a local or deployed oncepay. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('oncepay')
-    .description('Operate oncepay: merchants and their secret keys')
+    .description('Operate oncepay: merchants and keys, reconciliation and the dead-letter queue')
     .option('--outputs <file>', 'stack outputs file (npm start writes one; so does cdk deploy --outputs-file)', LOCAL_OUTPUTS_FILE)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
 
   let cachedOutputs: StackOutputs | undefined;
   const outputs = () => (cachedOutputs ??= readStackOutputs(program.opts<{ outputs: string }>().outputs));
+  /** Client settings: the local emulator endpoints when the outputs file names them, else AWS defaults. */
+  const clientConfig = (envName: string, endpoint: 'DynamoDbEndpoint' | 'SqsEndpoint' | 'LambdaEndpoint') => {
+    const local = process.env[envName] ? {} : outputs();
+    const url = local[endpoint];
+    return {
+      ...(url ? { endpoint: url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      ...(local.Region ? { region: local.Region } : {}),
+    };
+  };
   const merchantStore = () => {
     const tableName = resourceName('MERCHANTS_TABLE_NAME', outputs, 'MerchantsTableName');
-    const local = process.env['MERCHANTS_TABLE_NAME'] ? {} : outputs();
-    const client = new DynamoDBClient({
-      ...(local.DynamoDbEndpoint
-        ? { endpoint: local.DynamoDbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
-      ...(local.Region ? { region: local.Region } : {}),
-    });
-    return new DynamoDbMerchantStore(client, tableName);
+    return new DynamoDbMerchantStore(new DynamoDBClient(clientConfig('MERCHANTS_TABLE_NAME', 'DynamoDbEndpoint')), tableName);
   };
+  const sqsClient = (envName: string) =>
+    new SQSClient({ ...clientConfig(envName, 'SqsEndpoint'), useQueueUrlAsEndpoint: false });
 
   const merchants = program.command('merchants').description('create and list merchants');
   merchants
@@ -89,6 +95,87 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.out(`Revoked ${keyId}`);
     });
 
+  program
+    .command('reconcile')
+    .description('run one reconciliation pass now (invokes the reconciler function) and print its report')
+    .option('--json', 'print the whole report as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const functionName = resourceName('RECONCILER_FUNCTION_NAME', outputs, 'ReconcilerFunctionName');
+      const lambda = new LambdaClient(clientConfig('RECONCILER_FUNCTION_NAME', 'LambdaEndpoint'));
+      const { Payload, FunctionError } = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: '{}' }));
+      const payload = Payload ? Buffer.from(Payload).toString('utf8') : '{}';
+      if (FunctionError) throw new CliError(`the reconciler failed: ${payload}`);
+      if (options.json) {
+        io.out(payload);
+        return;
+      }
+      const report = JSON.parse(payload) as {
+        found: number;
+        fixed: number;
+        reEnqueued: number;
+        needsReview: number;
+        deadLetters: { received: number; deleted: number; unresolvable: number };
+      };
+      io.out(
+        `stuck charges found ${report.found}, fixed ${report.fixed}, re-enqueued ${report.reEnqueued}, ` +
+          `needs review ${report.needsReview}; dead letters received ${report.deadLetters.received}, ` +
+          `resolved ${report.deadLetters.deleted}, unresolvable ${report.deadLetters.unresolvable}`,
+      );
+    });
+
+  const dlq = program.command('dlq').description('inspect and redrive the dead-letter queue');
+  dlq
+    .command('list')
+    .description('show up to --max messages (each stays hidden for 5 s and its receive count goes up)')
+    .option('--max <n>', 'how many messages at most', '10')
+    .action(async (options: { max: string }) => {
+      const max = positiveInt(options.max, '--max');
+      const queueUrl = resourceName('DEAD_LETTER_QUEUE_URL', outputs, 'DeadLetterQueueUrl');
+      const sqs = sqsClient('DEAD_LETTER_QUEUE_URL');
+      let shown = 0;
+      while (shown < max) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, max - shown),
+            VisibilityTimeout: 5,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          }),
+        );
+        if (Messages.length === 0) break;
+        for (const message of Messages) {
+          const sent = new Date(Number(message.Attributes?.SentTimestamp ?? 0)).toISOString();
+          io.out(`${message.MessageId}\treceives=${message.Attributes?.ApproximateReceiveCount}\tsent=${sent}\t${(message.Body ?? '').slice(0, 200)}`);
+          shown += 1;
+        }
+      }
+      if (shown === 0) io.out('The dead-letter queue is empty.');
+    });
+  dlq
+    .command('redrive')
+    .description('move messages back to the work queue (receive, send, then delete)')
+    .option('--max <n>', 'how many messages at most', '1000')
+    .action(async (options: { max: string }) => {
+      const max = positiveInt(options.max, '--max');
+      const dlqUrl = resourceName('DEAD_LETTER_QUEUE_URL', outputs, 'DeadLetterQueueUrl');
+      const workQueueUrl = resourceName('WORK_QUEUE_URL', outputs, 'WorkQueueUrl');
+      const sqs = sqsClient('DEAD_LETTER_QUEUE_URL');
+      let moved = 0;
+      while (moved < max) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, max - moved), VisibilityTimeout: 30 }),
+        );
+        if (Messages.length === 0) break;
+        for (const message of Messages) {
+          // Sent before deleted: a crash in between leaves a duplicate, never a loss.
+          await sqs.send(new SendMessageCommand({ QueueUrl: workQueueUrl, MessageBody: message.Body ?? '' }));
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.ReceiptHandle }));
+          moved += 1;
+        }
+      }
+      io.out(`Redrove ${moved} message${moved === 1 ? '' : 's'} to the work queue.`);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -109,4 +196,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`error: ${(error as Error).message.split('\n')[0]}`);
     return 1;
   }
+}
+
+function positiveInt(value: string, name: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new CliError(`${name} must be a positive integer`);
+  return parsed;
 }

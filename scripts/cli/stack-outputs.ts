@@ -13,10 +13,12 @@ export interface StackOutputs {
   WorkQueueUrl?: string;
   DeadLetterQueueUrl?: string;
   ApiUrl?: string;
+  ReconcilerFunctionName?: string;
   /** Local only: emulator endpoints and region. */
   Region?: string;
   DynamoDbEndpoint?: string;
   SqsEndpoint?: string;
+  LambdaEndpoint?: string;
 }
 
 export class CliError extends Error {}

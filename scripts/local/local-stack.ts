@@ -9,7 +9,10 @@ import { stageConfig } from '#infra/stage-config.ts';
 import { startProcessorSandbox, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
 import { readRestApi, startApiGateway } from './api-gateway.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { FunctionHost, type LocalFunction } from './function-host.ts';
+import { startLambdaApi } from './lambda-api.ts';
+import { startSchedules } from './schedules.ts';
 import { createQueues, createTables, physicalName, type LocalResourceNaming } from './provision.ts';
 import { startSecretsManagerEmulator } from './secrets-manager-emulator.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
@@ -32,6 +35,13 @@ export interface LocalStackOptions {
   port: number;
   stage?: string;
   seedDemoMerchants?: boolean;
+  /** Run the template's EventBridge schedules (default true); tests that drive the reconciler turn this off. */
+  runSchedules?: boolean;
+  /**
+   * Route the functions' DynamoDB, SQS and processor traffic through a fault-injecting proxy
+   * whose control API is `faultControlUrl` (tests and the chaos harness use it).
+   */
+  faultInjection?: boolean;
   /** One line per HTTP request, invocation and lifecycle event. */
   log?: (line: string) => void;
   /** Each line a function writes (Powertools JSON logs). */
@@ -42,7 +52,9 @@ export interface LocalStack {
   apiUrl: string;
   sandbox: ProcessorSandbox;
   region: string;
-  endpoints: { dynamodb: string; sqs: string; secretsManager: string };
+  endpoints: { dynamodb: string; sqs: string; secretsManager: string; lambda: string };
+  /** Set when started with `faultInjection`. */
+  faultControlUrl?: string;
   /** The stack's outputs, resolved locally (`ApiUrl` is the local URL). */
   outputs: Record<string, string>;
   template: CfnTemplate;
@@ -70,11 +82,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const sandbox = await startProcessorSandbox();
     stoppers.push(() => sandbox.stop());
+    let faultProxy: FaultProxy | undefined;
+    if (options.faultInjection) {
+      faultProxy = await startFaultProxy();
+      faultProxy.setUpstream('processor', sandbox.url);
+      stoppers.push(() => faultProxy?.stop() ?? Promise.resolve());
+    }
     const dynamodbStarting = startDynamoDbLocal();
     dynamodbStarting.catch(() => undefined);
     const outdir = mkdtempSync(join(tmpdir(), 'oncepay-cdk-'));
     stoppers.push(async () => rmSync(outdir, { recursive: true, force: true }));
-    const synthesized = synthesize({ stage, outdir, processorApiUrl: sandbox.url });
+    const synthesized = synthesize({ stage, outdir, processorApiUrl: faultProxy?.endpoints.processor ?? sandbox.url });
     const dynamodbLocal = await dynamodbStarting;
     stoppers.push(() => dynamodbLocal.stop());
     const sqsEmulator = await startSqsEmulator(LOCAL_REGION);
@@ -82,6 +100,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const secrets = new Map([[stageConfig(stage).processor.secretName, sandbox.secretKey]]);
     const secretsManager = await startSecretsManagerEmulator(secrets, LOCAL_REGION);
     stoppers.push(() => secretsManager.stop());
+    faultProxy?.setUpstream('dynamodb', dynamodbLocal.endpoint);
+    faultProxy?.setUpstream('sqs', sqsEmulator.endpoint);
 
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbLocal.endpoint });
@@ -102,8 +122,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_DEFAULT_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoints.dynamodb ?? dynamodbLocal.endpoint,
+      AWS_ENDPOINT_URL_SQS: faultProxy?.endpoints.sqs ?? sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
     }, options, log);
     stoppers.push(async () => {
@@ -129,6 +149,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(async () => {
       await Promise.all(eventSources.map((source) => source.stop()));
     });
+    const lambdaApi = await startLambdaApi([...hosts.values()]);
+    stoppers.push(() => lambdaApi.stop());
+    if (options.runSchedules ?? true) {
+      const schedules = startSchedules(template, resolver, hostsByArn, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, log });
+      stoppers.push(async () => schedules.stop());
+    }
 
     const outputs = resolveOutputs(template, resolver, gateway.url);
     if (options.seedDemoMerchants ?? true) {
@@ -139,12 +165,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       apiUrl: gateway.url,
       sandbox,
       region: LOCAL_REGION,
-      endpoints: { dynamodb: dynamodbLocal.endpoint, sqs: sqsEmulator.endpoint, secretsManager: secretsManager.endpoint },
+      endpoints: {
+        dynamodb: dynamodbLocal.endpoint,
+        sqs: sqsEmulator.endpoint,
+        secretsManager: secretsManager.endpoint,
+        lambda: lambdaApi.endpoint,
+      },
+      ...(faultProxy ? { faultControlUrl: faultProxy.controlUrl } : {}),
       outputs,
       template,
       outputsFileContent: () =>
         JSON.stringify(
-          { ...outputs, Region: LOCAL_REGION, DynamoDbEndpoint: dynamodbLocal.endpoint, SqsEndpoint: sqsEmulator.endpoint },
+          {
+            ...outputs,
+            Region: LOCAL_REGION,
+            DynamoDbEndpoint: dynamodbLocal.endpoint,
+            SqsEndpoint: sqsEmulator.endpoint,
+            LambdaEndpoint: lambdaApi.endpoint,
+          },
           null,
           2,
         ),

@@ -17,7 +17,7 @@ describe.each(['local', 'prod'])('the %s stack template', (stage) => {
 
   it('runs every function on Node.js 22 on arm64', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const fn of Object.values(functions)) {
       expect(fn['Properties']).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     }
@@ -70,6 +70,37 @@ describe.each(['local', 'prod'])('the %s stack template', (stage) => {
     for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) {
       expect(queue['Properties']).not.toHaveProperty('QueueName');
     }
+  });
+
+  it('indexes open charges in a sparse, keys-only GSI for the reconciler', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'open-charges',
+          KeySchema: [
+            { AttributeName: 'open_shard', KeyType: 'HASH' },
+            { AttributeName: 'open_since', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+  });
+
+  it('runs the reconciler on an EventBridge schedule, with the DLQ to read and the work queue to send to', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `rate(${config.reconciler.periodMinutes} minute${config.reconciler.periodMinutes === 1 ? '' : 's'})`,
+      State: 'ENABLED',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: config.reconciler.timeoutSeconds,
+      Environment: {
+        Variables: Match.objectLike({
+          STUCK_AFTER_SECONDS: String(config.reconciler.stuckAfterSeconds),
+          DEAD_LETTER_QUEUE_URL: Match.anyValue(),
+        }),
+      },
+    });
   });
 
   it('purges charge records by TTL on purge_at, only after the record retention', () => {

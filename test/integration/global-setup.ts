@@ -9,7 +9,8 @@ declare module 'vitest' {
     apiUrl: string;
     sandboxUrl: string;
     region: string;
-    endpoints: { dynamodb: string; sqs: string; secretsManager: string };
+    endpoints: { dynamodb: string; sqs: string; secretsManager: string; lambda: string };
+    faultControlUrl: string;
     outputs: Record<string, string>;
     demoKeys: { acme: string; globex: string };
     credentials: { accessKeyId: string; secretAccessKey: string };
@@ -23,6 +24,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const functionErrors: string[] = [];
   const stack = await startLocalStack({
     port: 0,
+    // Tests run reconciliation passes themselves, and inject faults through the proxy.
+    runSchedules: false,
+    faultInjection: true,
     onFunctionLog: (fn, line) => {
       if (/"level":"(ERROR|CRITICAL)"/.test(line)) functionErrors.push(`${fn}: ${line.slice(0, 400)}`);
     },
@@ -32,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('region', stack.region);
   project.provide('endpoints', stack.endpoints);
   project.provide('outputs', stack.outputs);
+  project.provide('faultControlUrl', stack.faultControlUrl ?? '');
   project.provide('credentials', LOCAL_CREDENTIALS);
   const outputsDir = mkdtempSync(join(tmpdir(), 'oncepay-outputs-'));
   const outputsFile = join(outputsDir, 'outputs.json');

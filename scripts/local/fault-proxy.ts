@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type FaultTarget = 'dynamodb' | 'sqs' | 'processor';
+
+/**
+ * - `hold-request`: never forwarded, never answered (the caller's call hangs: a crash before it);
+ * - `hold-response`: forwarded, upstream's answer withheld (the call took effect: a crash after it);
+ * - `error`: answered 500 without forwarding; `throttle`: DynamoDB throttling (400) without forwarding;
+ * - `delay`: forwarded after `delayMs`.
+ */
+export type FaultAction = 'hold-request' | 'hold-response' | 'error' | 'throttle' | 'delay';
+
+export interface FaultRule {
+  target: FaultTarget;
+  /** AWS operation (`UpdateItem`, `SendMessage`) or, for the processor, `METHOD /path`. */
+  operation?: string;
+  /** Every string must occur in the request body (e.g. a charge id). */
+  bodyIncludes?: string[];
+  action: FaultAction;
+  /** How many matching requests the rule affects; 1 by default. */
+  times?: number;
+  delayMs?: number;
+}
+
+interface ActiveRule extends FaultRule {
+  id: string;
+  remaining: number;
+  fired: number;
+}
+
+export interface FaultProxy {
+  /** Where the functions should send each service's traffic. */
+  endpoints: Record<FaultTarget, string>;
+  /** HTTP control API: `POST /faults` `{rules}`, `GET /faults`, `DELETE /faults`. */
+  controlUrl: string;
+  setUpstream(target: FaultTarget, url: string): void;
+  stop(): Promise<void>;
+}
+
+const TARGETS: FaultTarget[] = ['dynamodb', 'sqs', 'processor'];
+
+/**
+ * A fault-injecting HTTP proxy in front of DynamoDB Local, the SQS emulator and the processor
+ * sandbox. Faults come from outside the product code: a held call makes the local runner time
+ * the invocation out exactly as Lambda would, so no `catch` or `finally` of the function runs.
+ */
+export async function startFaultProxy(): Promise<FaultProxy> {
+  const upstreams = new Map<FaultTarget, string>();
+  const rules: ActiveRule[] = [];
+  const sockets = new Set<Socket>();
+  const servers: Server[] = [];
+
+  const listen = async (server: Server): Promise<string> => {
+    servers.push(server);
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  const endpoints = {} as Record<FaultTarget, string>;
+  for (const target of TARGETS) {
+    endpoints[target] = await listen(
+      createServer((request, response) => {
+        void proxy(target, request, response).catch(() => response.destroy());
+      }),
+    );
+  }
+
+  const proxy = async (target: FaultTarget, request: IncomingMessage, response: ServerResponse) => {
+    const body = await readAll(request);
+    const operation =
+      target === 'processor'
+        ? `${request.method} ${new URL(request.url ?? '/', 'http://proxy').pathname}`
+        : String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+    const text = body.toString('utf8');
+    const rule = rules.find(
+      (candidate) =>
+        candidate.remaining > 0 &&
+        candidate.target === target &&
+        (candidate.operation === undefined || candidate.operation === operation) &&
+        (candidate.bodyIncludes ?? []).every((fragment) => text.includes(fragment)),
+    );
+    if (rule) {
+      rule.remaining -= 1;
+      rule.fired += 1;
+    }
+    switch (rule?.action) {
+      case 'hold-request':
+        return;
+      case 'error':
+        return answer(response, 500, errorBody(target, 'InternalServerError'));
+      case 'throttle':
+        return answer(response, 400, errorBody(target, 'ProvisionedThroughputExceededException'));
+      case 'delay':
+        await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
+        break;
+      default:
+        break;
+    }
+    const upstream = await forward(upstreams.get(target) ?? '', request, body);
+    if (rule?.action === 'hold-response') return;
+    response.writeHead(upstream.status, upstream.headers);
+    response.end(upstream.body);
+  };
+
+  const controlUrl = await listen(
+    createServer((request, response) => {
+      void (async () => {
+        if (request.method === 'POST') {
+          const { rules: added = [] } = JSON.parse((await readAll(request)).toString('utf8') || '{}') as { rules?: FaultRule[] };
+          const ids = added.map((rule) => {
+            const id = randomUUID();
+            rules.push({ ...rule, id, remaining: rule.times ?? 1, fired: 0 });
+            return id;
+          });
+          return answer(response, 200, JSON.stringify({ ids }));
+        }
+        if (request.method === 'DELETE') rules.length = 0;
+        return answer(response, 200, JSON.stringify({ rules }));
+      })();
+    }),
+  );
+
+  return {
+    endpoints,
+    controlUrl,
+    setUpstream: (target, url) => upstreams.set(target, url),
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    },
+  };
+}
+
+function errorBody(target: FaultTarget, code: string): string {
+  if (target === 'processor') return JSON.stringify({ error: { type: 'api_error', message: 'injected fault' } });
+  const prefix = target === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810' : 'com.amazonaws.sqs';
+  return JSON.stringify({ __type: `${prefix}#${code}`, message: 'injected fault' });
+}
+
+function answer(response: ServerResponse, status: number, body: string): void {
+  response.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0' });
+  response.end(body);
+}
+
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function forward(upstream: string, request: IncomingMessage, body: Buffer) {
+  return new Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }>((resolve, reject) => {
+    const url = new URL(request.url ?? '/', upstream);
+    const outgoing = httpRequest(
+      url,
+      { method: request.method, headers: { ...request.headers, host: url.host } },
+      (incoming) => {
+        void readAll(incoming).then(
+          (payload) => {
+            const headers: Record<string, string | string[]> = {};
+            for (const [name, value] of Object.entries(incoming.headers)) {
+              if (value !== undefined && name !== 'transfer-encoding' && name !== 'connection') headers[name] = value;
+            }
+            headers['content-length'] = String(payload.length);
+            resolve({ status: incoming.statusCode ?? 502, headers, body: payload });
+          },
+          reject,
+        );
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}

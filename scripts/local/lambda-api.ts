@@ -1,0 +1,60 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FunctionHost } from './function-host.ts';
+
+export interface RunningLambdaApi {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Lambda `Invoke` API (RequestResponse) over the functions of the local stack, so that
+ * `@aws-sdk/client-lambda` — and with it `npm run cli -- reconcile` — invokes a function
+ * locally exactly as it does on AWS (`AWS_ENDPOINT_URL_LAMBDA`).
+ */
+export async function startLambdaApi(hosts: FunctionHost[]): Promise<RunningLambdaApi> {
+  const byNameOrArn = new Map<string, FunctionHost>();
+  for (const host of hosts) {
+    byNameOrArn.set(host.fn.functionName, host);
+    byNameOrArn.set(host.fn.functionArn, host);
+  }
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      void (async () => {
+        const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(request.url ?? '/', 'http://local').pathname);
+        const host = match ? byNameOrArn.get(decodeURIComponent(match[1] ?? '')) : undefined;
+        if (request.method !== 'POST' || !host) {
+          response.writeHead(404, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'ResourceNotFoundException' });
+          response.end(JSON.stringify({ Type: 'User', message: `Function not found: ${match?.[1] ?? request.url}` }));
+          return;
+        }
+        const text = Buffer.concat(chunks).toString('utf8');
+        let event: unknown;
+        try {
+          event = text.length > 0 ? JSON.parse(text) : {};
+        } catch {
+          response.writeHead(400, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'InvalidRequestContentException' });
+          response.end(JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }));
+          return;
+        }
+        const result = await host.invoke(event);
+        const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': '$LATEST' };
+        if (!result.ok) headers['X-Amz-Function-Error'] = 'Unhandled';
+        response.writeHead(200, headers);
+        response.end(JSON.stringify(result.ok ? result.result : result.error));
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

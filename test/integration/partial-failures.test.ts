@@ -1,0 +1,224 @@
+/**
+ * Crashes, lost messages and the reconciler, on the embedded stack. Every reconciliation
+ * pass of the suite runs in this file, one test at a time, so each test can attribute what
+ * a pass did. Crashes are injected from outside: the fault proxy holds a call forever and
+ * the runner times the invocation out as Lambda would.
+ */
+import { randomUUID } from 'node:crypto';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { chargeIdFor } from '#domain/charge.ts';
+import type { ReconcileReport } from '#domain/reconcile.ts';
+import { workMessageBody } from '#domain/work-message.ts';
+import { apiClient, ledgerFor } from '../support/api-client.ts';
+import { eventually } from '../support/eventually.ts';
+import { firedCounts, injectProxyFaults, reconcileNow } from '../support/stack-control.ts';
+
+const acme = apiClient();
+const ACME = 'mer_acme';
+const visa = { amount: 3100, currency: 'usd', payment_method: 'pm_card_visa' };
+const sqs = new SQSClient({
+  region: inject('region'),
+  endpoint: inject('endpoints').sqs,
+  credentials: inject('credentials'),
+  useQueueUrlAsEndpoint: false,
+});
+afterAll(() => sqs.destroy());
+
+/** A fresh key and the charge id it will create for acme. */
+function newKey() {
+  const key = randomUUID();
+  return { key, chargeId: chargeIdFor(ACME, key, 0) };
+}
+
+async function awaitFired(ruleId: string) {
+  await eventually(firedCounts, (counts) => (counts.get(ruleId) ?? 0) > 0, { timeoutMs: 10_000, what: `fault ${ruleId} to fire` });
+}
+
+/** Runs reconciliation passes until one reports `action` for the charge; returns all reports. */
+async function reconcileUntil(chargeId: string, action: string, timeoutMs = 20_000): Promise<ReconcileReport[]> {
+  const reports: ReconcileReport[] = [];
+  await eventually(
+    async () => {
+      const report = await reconcileNow();
+      reports.push(report);
+      return report;
+    },
+    (report) => report.actions.some((entry) => entry.chargeId === chargeId && entry.action === action),
+    { timeoutMs, intervalMs: 500, what: `a pass to report ${action} for ${chargeId}` },
+  );
+  return reports;
+}
+
+describe('worker crashes, finished by the reconciler', () => {
+  it('a crash after the processor call (before the outcome write) is finished with exactly one capture', async () => {
+    const { key, chargeId } = newKey();
+    const [rule = ''] = await injectProxyFaults({
+      target: 'dynamodb',
+      operation: 'UpdateItem',
+      bodyIncludes: [`CHARGE#${chargeId}`, ':final'],
+      action: 'hold-request',
+    });
+    expect((await acme.createCharge(visa, { idempotencyKey: key })).status).toBe(202);
+    await awaitFired(rule);
+    expect(await ledgerFor(chargeId)).toHaveLength(1); // captured, but the worker never recorded it
+    expect((await acme.getCharge(chargeId)).json['status']).toBe('processing');
+
+    await reconcileUntil(chargeId, 'finalized');
+    expect((await acme.getCharge(chargeId)).json['status']).toBe('succeeded');
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+
+  it('a crash right after the claim (the processor never saw it) is enqueued again and captured once', async () => {
+    const { key, chargeId } = newKey();
+    const [rule = ''] = await injectProxyFaults({
+      target: 'dynamodb',
+      operation: 'UpdateItem',
+      bodyIncludes: [`CHARGE#${chargeId}`, ':claimable'],
+      action: 'hold-response',
+    });
+    await acme.createCharge(visa, { idempotencyKey: key });
+    await awaitFired(rule);
+    expect(await ledgerFor(chargeId)).toHaveLength(0);
+
+    await reconcileUntil(chargeId, 're_enqueued');
+    expect((await acme.awaitFinal(chargeId)).json['status']).toBe('succeeded');
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+
+  it('a crash after the outcome write leaves the charge final; nothing is captured again', async () => {
+    const { key, chargeId } = newKey();
+    const [rule = ''] = await injectProxyFaults({
+      target: 'dynamodb',
+      operation: 'UpdateItem',
+      bodyIncludes: [`CHARGE#${chargeId}`, ':final'],
+      action: 'hold-response',
+    });
+    await acme.createCharge(visa, { idempotencyKey: key });
+    await awaitFired(rule);
+    expect((await acme.awaitFinal(chargeId)).json['status']).toBe('succeeded');
+    const report = await reconcileNow();
+    expect(report.actions.filter((action) => action.chargeId === chargeId)).toEqual([]);
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+
+  it('a processor timeout after capture resolves to succeeded with one capture', async () => {
+    const { key, chargeId } = newKey();
+    await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_timeoutAfterCaptureOnce' }, { idempotencyKey: key });
+    expect((await acme.awaitFinal(chargeId, 15_000)).json['status']).toBe('succeeded');
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+
+  it('a reconciler that crashes before its outcome write leaves nothing half done: still one capture', async () => {
+    const { key, chargeId } = newKey();
+    // The first hold crashes the worker, the second the reconciler's pass that takes over.
+    const [workerCrash = '', reconcilerCrash = ''] = await injectProxyFaults(
+      { target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [`CHARGE#${chargeId}`, ':final'], action: 'hold-request' },
+      { target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [`CHARGE#${chargeId}`, ':final', 'reconciler/'], action: 'hold-request' },
+    );
+    await acme.createCharge(visa, { idempotencyKey: key });
+    await awaitFired(workerCrash);
+    // Passes run until one takes the charge over and is timed out by the held write.
+    await eventually(
+      () => reconcileNow().then(() => 'completed', () => 'crashed'),
+      (outcome) => outcome === 'crashed',
+      { timeoutMs: 25_000, intervalMs: 500, what: 'a reconciliation pass to crash' },
+    );
+    expect((await firedCounts()).get(reconcilerCrash)).toBe(1);
+    // Whoever comes next — a later pass once the crashed pass's lease expired, or the
+    // worker's redelivery — asks the processor with the same key and records the one capture.
+    await eventually(
+      async () => {
+        await reconcileNow();
+        return (await acme.getCharge(chargeId)).json['status'];
+      },
+      (status) => status === 'succeeded',
+      { timeoutMs: 30_000, intervalMs: 500, what: 'the charge to succeed' },
+    );
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+});
+
+describe('lost messages', () => {
+  it('a charge whose enqueue was lost is picked up by the reconciler', async () => {
+    const { key, chargeId } = newKey();
+    const [rule = ''] = await injectProxyFaults({
+      target: 'sqs',
+      operation: 'SendMessage',
+      bodyIncludes: [chargeId],
+      action: 'error',
+      times: 3, // every attempt the SDK makes
+    });
+    expect((await acme.createCharge(visa, { idempotencyKey: key })).status).toBe(202);
+    expect((await firedCounts()).get(rule)).toBe(3);
+    expect((await acme.getCharge(chargeId)).json['status']).toBe('pending');
+
+    await reconcileUntil(chargeId, 're_enqueued');
+    expect((await acme.awaitFinal(chargeId)).json['status']).toBe('succeeded');
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+
+  it('two reconciliation passes at once do the work once', async () => {
+    const { key, chargeId } = newKey();
+    await injectProxyFaults({ target: 'sqs', operation: 'SendMessage', bodyIncludes: [chargeId], action: 'error', times: 3 });
+    await acme.createCharge(visa, { idempotencyKey: key });
+    const created = Date.now();
+    await eventually(async () => Date.now() - created, (elapsed) => elapsed > 5_500, { timeoutMs: 10_000, intervalMs: 250 });
+
+    const [first, second] = await Promise.all([reconcileNow(), reconcileNow()]);
+    const mine = [...first.actions, ...second.actions].filter((action) => action.chargeId === chargeId);
+    expect(mine.filter((action) => action.action === 're_enqueued')).toHaveLength(1);
+    expect((await acme.awaitFinal(chargeId)).json['status']).toBe('succeeded');
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+});
+
+describe('the dead-letter queue', () => {
+  const dlqUrl = inject('outputs')['DeadLetterQueueUrl'];
+
+  it('a charge dead-lettered after the processor kept failing is marked failed / needs_review with a reason', async () => {
+    const { key, chargeId } = newKey();
+    await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_error500BeforeCaptureAlways' }, { idempotencyKey: key });
+    await reconcileUntil(chargeId, 'needs_review', 50_000);
+    const charge = (await acme.getCharge(chargeId)).json;
+    expect(charge).toMatchObject({ status: 'failed', failure_code: 'needs_review' });
+    expect(String(charge['failure_message'])).toMatch(/^dead-lettered after \d+ receives and unknown to the processor$/);
+    expect(await ledgerFor(chargeId)).toHaveLength(0);
+  });
+
+  it('a dead letter for an already-succeeded charge is deleted with no second capture', async () => {
+    const created = await acme.createCharge(visa);
+    const chargeId = String(created.json['id']);
+    await acme.awaitFinal(chargeId);
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: workMessageBody(chargeId) }));
+
+    await reconcileUntil(chargeId, 'already_final');
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    expect(Messages.filter((message) => message.Body === workMessageBody(chargeId))).toEqual([]);
+  });
+
+  it('a dead letter that is not a work message is reported unresolvable and kept for a person', async () => {
+    const { MessageId = '' } = await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: `garbage-${randomUUID()}` }));
+    const found = await eventually(
+      reconcileNow,
+      (report) => report.actions.some((action) => action.action === 'unresolvable' && action.reason?.includes(MessageId)),
+      { timeoutMs: 20_000, intervalMs: 500, what: 'the garbage message to be reported' },
+    );
+    expect(found.needsReview).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('operating from the CLI', () => {
+  it('runs a reconciliation pass on demand', async () => {
+    const { execFile } = await import('node:child_process');
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/cli.ts', '--outputs', inject('outputsFile'), 'reconcile'],
+        (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)),
+      ),
+    );
+    expect(output).toMatch(/^stuck charges found \d+, fixed \d+, re-enqueued \d+, needs review \d+; dead letters received \d+, resolved \d+, unresolvable \d+\n$/);
+  });
+});
