@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Command, CommanderError } from 'commander';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { generateSecretKey, newStoredApiKey, type KeyMode } from '#domain/api-key.ts';
@@ -126,19 +132,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const dlq = program.command('dlq').description('inspect and redrive the dead-letter queue');
   dlq
     .command('list')
-    .description('show up to --max messages (each stays hidden for 5 s and its receive count goes up)')
+    .description('show up to --max messages, then make them visible again (their receive counts go up)')
     .option('--max <n>', 'how many messages at most', '10')
     .action(async (options: { max: string }) => {
       const max = positiveInt(options.max, '--max');
       const queueUrl = resourceName('DEAD_LETTER_QUEUE_URL', outputs, 'DeadLetterQueueUrl');
       const sqs = sqsClient('DEAD_LETTER_QUEUE_URL');
-      let shown = 0;
-      while (shown < max) {
+      const seen: string[] = [];
+      while (seen.length < max) {
+        // Hidden while we page through, so no message is shown twice; made visible below.
         const { Messages = [] } = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, max - shown),
-            VisibilityTimeout: 5,
+            MaxNumberOfMessages: Math.min(10, max - seen.length),
+            VisibilityTimeout: 60,
             MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
           }),
         );
@@ -146,10 +153,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         for (const message of Messages) {
           const sent = new Date(Number(message.Attributes?.SentTimestamp ?? 0)).toISOString();
           io.out(`${message.MessageId}\treceives=${message.Attributes?.ApproximateReceiveCount}\tsent=${sent}\t${(message.Body ?? '').slice(0, 200)}`);
-          shown += 1;
+          seen.push(message.ReceiptHandle ?? '');
         }
       }
-      if (shown === 0) io.out('The dead-letter queue is empty.');
+      for (let i = 0; i < seen.length; i += 10) {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: seen.slice(i, i + 10).map((receiptHandle, index) => ({ Id: String(index), ReceiptHandle: receiptHandle, VisibilityTimeout: 0 })),
+          }),
+        );
+      }
+      if (seen.length === 0) io.out('The dead-letter queue is empty.');
     });
   dlq
     .command('redrive')

@@ -4,6 +4,7 @@
  * a pass did. Crashes are injected from outside: the fault proxy holds a call forever and
  * the runner times the invocation out as Lambda would.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -210,15 +211,35 @@ describe('the dead-letter queue', () => {
 });
 
 describe('operating from the CLI', () => {
-  it('runs a reconciliation pass on demand', async () => {
-    const { execFile } = await import('node:child_process');
-    const output = await new Promise<string>((resolve, reject) =>
+  const cli = (...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
       execFile(
         process.execPath,
-        ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/cli.ts', '--outputs', inject('outputsFile'), 'reconcile'],
+        ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/cli.ts', '--outputs', inject('outputsFile'), ...args],
         (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)),
       ),
     );
+
+  it('lists and redrives the dead-letter queue by receive + send', async () => {
+    const created = await acme.createCharge(visa);
+    const chargeId = String(created.json['id']);
+    await acme.awaitFinal(chargeId);
+    const dlqUrl = inject('outputs')['DeadLetterQueueUrl'];
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: workMessageBody(chargeId) }));
+
+    expect(await cli('dlq', 'list', '--max', '50')).toContain(chargeId);
+    expect(await cli('dlq', 'redrive')).toMatch(/^Redrove [1-9]\d* messages? to the work queue\.\n$/);
+    // The worker receives the redriven message, finds the charge final and acks it.
+    await eventually(() => cli('dlq', 'list', '--max', '50'), (listing) => !listing.includes(chargeId), {
+      timeoutMs: 15_000,
+      intervalMs: 1_000,
+      what: 'the redriven message to leave the DLQ',
+    });
+    expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+
+  it('runs a reconciliation pass on demand', async () => {
+    const output = await cli('reconcile');
     expect(output).toMatch(/^stuck charges found \d+, fixed \d+, re-enqueued \d+, needs review \d+; dead letters received \d+, resolved \d+, unresolvable \d+\n$/);
   });
 });
