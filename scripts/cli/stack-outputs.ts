@@ -34,10 +34,11 @@ export function readStackOutputs(file: string): StackOutputs {
   if (parsed === null || typeof parsed !== 'object') throw new CliError(`Stack outputs file ${file} is not a JSON object`);
   const record = parsed as Record<string, unknown>;
   if ('MerchantsTableName' in record) return record as StackOutputs;
+  // `cdk deploy --outputs-file` writes one object per stack: merge the app's stacks.
   const stacks = Object.values(record).filter((value) => value !== null && typeof value === 'object');
-  const stack = stacks.find((value) => 'MerchantsTableName' in (value as object));
-  if (!stack) throw new CliError(`Stack outputs file ${file} has no MerchantsTableName output`);
-  return stack as StackOutputs;
+  const merged = Object.assign({}, ...stacks) as StackOutputs;
+  if (!merged.MerchantsTableName) throw new CliError(`Stack outputs file ${file} has no MerchantsTableName output`);
+  return merged;
 }
 
 /**

@@ -17,7 +17,7 @@ import { createQueues, createTables, physicalName, type LocalResourceNaming } fr
 import { startSecretsManagerEmulator } from './secrets-manager-emulator.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
 import { startSqsEventSource, type RunningEventSource } from './sqs-event-source.ts';
-import { IntrinsicResolver, resourcesOfType, synthesize, type CfnTemplate } from './template.ts';
+import { IntrinsicResolver, resourcesOfType, synthesize, UnsupportedTemplateError, type CfnTemplate } from './template.ts';
 
 /** The demo merchants `npm start` seeds, with fixed test keys documented in the README. */
 export const DEMO_MERCHANTS = [
@@ -57,7 +57,6 @@ export interface LocalStack {
   faultControlUrl?: string;
   /** The stack's outputs, resolved locally (`ApiUrl` is the local URL). */
   outputs: Record<string, string>;
-  template: CfnTemplate;
   /** What the CLI needs to operate this stack: outputs plus the emulator endpoints. */
   outputsFileContent(): string;
   stop(): Promise<void>;
@@ -111,13 +110,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs.destroy();
     });
 
-    const { template, stackName, assemblyDir } = synthesized;
-    const naming: LocalResourceNaming = { stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
-    const resolver = new IntrinsicResolver({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
-    await createTables(dynamodb, template, resolver, naming);
-    await createQueues(sqs, template, resolver, naming);
-
-    const hosts = createFunctionHosts(template, resolver, naming, assemblyDir, {
+    // Stacks in deployment order; a later stack's Fn::ImportValue reads an earlier one's exports.
+    const exports = new Map<string, string>();
+    const stacks = synthesized.map((stack) => ({
+      ...stack,
+      naming: { stackName: stack.stackName, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID } satisfies LocalResourceNaming,
+      resolver: new IntrinsicResolver({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID }, exports),
+    }));
+    const functionEnvironment = {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -125,15 +125,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoints.dynamodb ?? dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_SQS: faultProxy?.endpoints.sqs ?? sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
-    }, options, log);
+    };
+    const hosts = new Map<string, FunctionHost>();
+    const queueUrlsByArn = new Map<string, string>();
     stoppers.push(async () => {
       await Promise.all([...hosts.values()].map((host) => host.close()));
     });
+    for (const stack of stacks) {
+      await createTables(dynamodb, stack.template, stack.resolver, stack.naming);
+      for (const queue of await createQueues(sqs, stack.template, stack.resolver, stack.naming)) queueUrlsByArn.set(queue.arn, queue.url);
+      const stackHosts = createFunctionHosts(stack.template, stack.resolver, stack.naming, stack.assemblyDir, functionEnvironment, options, log);
+      for (const [logicalId, host] of stackHosts) hosts.set(`${stack.stackName}/${logicalId}`, host);
+      registerExports(stack.template, stack.resolver, exports);
+    }
     const hostsByArn = new Map([...hosts.values()].map((host) => [host.fn.functionArn, host]));
 
-    const apiId = `local${stackName.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 10);
-    registerApiResources(template, resolver, apiId);
-    const api = readRestApi(template, resolver, hostsByArn);
+    const apiStack = stacks.find((stack) => resourcesOfType(stack.template, 'AWS::ApiGateway::RestApi').length > 0);
+    if (!apiStack) throw new Error('No stack declares a REST API');
+    const apiId = `local${apiStack.stackName.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 10);
+    registerApiResources(apiStack.template, apiStack.resolver, apiId);
+    const api = readRestApi(apiStack.template, apiStack.resolver, hostsByArn);
     const gateway = await startApiGateway({
       api,
       host: '127.0.0.1',
@@ -144,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => gateway.close());
 
-    const eventSources = startEventSources(template, resolver, hosts, sqs);
+    const eventSources = stacks.flatMap((stack) => startEventSources(stack.template, stack.resolver, hostsByArn, queueUrlsByArn, sqs));
     // Pollers stop before the functions and emulators they use.
     stoppers.push(async () => {
       await Promise.all(eventSources.map((source) => source.stop()));
@@ -152,11 +163,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const lambdaApi = await startLambdaApi([...hosts.values()]);
     stoppers.push(() => lambdaApi.stop());
     if (options.runSchedules ?? true) {
-      const schedules = startSchedules(template, resolver, hostsByArn, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, log });
-      stoppers.push(async () => schedules.stop());
+      for (const stack of stacks) {
+        const schedules = startSchedules(stack.template, stack.resolver, hostsByArn, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, log });
+        stoppers.push(async () => schedules.stop());
+      }
     }
 
-    const outputs = resolveOutputs(template, resolver, gateway.url);
+    const outputs = Object.assign({}, ...stacks.map((stack) => resolveOutputs(stack.template, stack.resolver, gateway.url))) as Record<string, string>;
     if (options.seedDemoMerchants ?? true) {
       await seedDemoMerchants(new DynamoDbMerchantStore(dynamodb, outputs['MerchantsTableName'] ?? ''));
     }
@@ -173,7 +186,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       ...(faultProxy ? { faultControlUrl: faultProxy.controlUrl } : {}),
       outputs,
-      template,
       outputsFileContent: () =>
         JSON.stringify(
           {
@@ -264,24 +276,22 @@ function registerApiResources(template: CfnTemplate, resolver: IntrinsicResolver
 function startEventSources(
   template: CfnTemplate,
   resolver: IntrinsicResolver,
-  hosts: Map<string, FunctionHost>,
+  hostsByArn: Map<string, FunctionHost>,
+  queueUrlsByArn: Map<string, string>,
   sqs: SQSClient,
 ): RunningEventSource[] {
-  const byName = new Map([...hosts.values()].map((host) => [host.fn.functionName, host]));
+  const byName = new Map([...hostsByArn.values()].map((host) => [host.fn.functionName, host]));
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, resource]) => {
     const properties = resource.Properties ?? {};
     const queueArn = resolver.resolveString(properties['EventSourceArn']);
     const host = byName.get(resolver.resolveString(properties['FunctionName']));
     if (!host) throw new Error(`${logicalId}: no local function`);
-    const queueName = queueArn.split(':').pop() ?? '';
-    const queueLogicalId = resourcesOfType(template, 'AWS::SQS::Queue').find(
-      ([id]) => resolver.resolveString({ 'Fn::GetAtt': [id, 'QueueName'] }) === queueName,
-    )?.[0];
-    if (!queueLogicalId) throw new Error(`${logicalId}: event source ${queueArn} is not an SQS queue of this stack`);
+    const queueUrl = queueUrlsByArn.get(queueArn);
+    if (!queueUrl) throw new Error(`${logicalId}: event source ${queueArn} is not an SQS queue of this app`);
     const scaling = properties['ScalingConfig'] as { MaximumConcurrency?: number } | undefined;
     return startSqsEventSource({
       sqs,
-      queueUrl: resolver.resolveString({ Ref: queueLogicalId }),
+      queueUrl,
       queueArn,
       region: LOCAL_REGION,
       batchSize: Number(properties['BatchSize'] ?? 10),
@@ -294,12 +304,31 @@ function startEventSources(
   });
 }
 
+/** The stack's own outputs (CDK's generated cross-stack `ExportsOutput…` ones left out). */
 function resolveOutputs(template: CfnTemplate, resolver: IntrinsicResolver, apiUrl: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   for (const [name, output] of Object.entries(template.Outputs ?? {})) {
-    outputs[name] = name === 'ApiUrl' ? `${apiUrl}/` : resolver.resolveString(output.Value);
+    if (name.startsWith('ExportsOutput')) continue;
+    if (name === 'ApiUrl') {
+      outputs[name] = `${apiUrl}/`;
+      continue;
+    }
+    try {
+      outputs[name] = resolver.resolveString(output.Value);
+    } catch (error) {
+      // Outputs of resources the local stack does not emulate (alarm topic, API endpoint).
+      if (!(error instanceof UnsupportedTemplateError)) throw error;
+    }
   }
   return outputs;
+}
+
+/** Records a stack's exported outputs for the `Fn::ImportValue`s of the stacks after it. */
+function registerExports(template: CfnTemplate, resolver: IntrinsicResolver, exports: Map<string, string>): void {
+  for (const output of Object.values(template.Outputs ?? {})) {
+    if (!output.Export) continue;
+    exports.set(resolver.resolveString(output.Export.Name), resolver.resolveString(output.Value));
+  }
 }
 
 async function seedDemoMerchants(store: DynamoDbMerchantStore): Promise<void> {

@@ -92,7 +92,8 @@ export async function createQueues(
   template: CfnTemplate,
   resolver: IntrinsicResolver,
   naming: LocalResourceNaming,
-): Promise<void> {
+): Promise<Array<{ arn: string; url: string }>> {
+  const created: Array<{ arn: string; url: string }> = [];
   const queues = resourcesOfType(template, 'AWS::SQS::Queue').sort(
     ([, a], [, b]) => Number('RedrivePolicy' in (a.Properties ?? {})) - Number('RedrivePolicy' in (b.Properties ?? {})),
   );
@@ -112,5 +113,7 @@ export async function createQueues(
       ref: QueueUrl,
       attributes: { Arn: Attributes.QueueArn, QueueName: queueName, QueueUrl },
     });
+    created.push({ arn: Attributes.QueueArn, url: QueueUrl });
   }
+  return created;
 }

@@ -10,7 +10,7 @@ export interface CfnResource {
 
 export interface CfnTemplate {
   Resources: Record<string, CfnResource>;
-  Outputs?: Record<string, { Value: unknown }>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 }
 
 export interface SynthesizedStack {
@@ -21,15 +21,27 @@ export interface SynthesizedStack {
 }
 
 /**
- * Synthesizes the CDK app in-process, exactly as `cdk synth` would, and returns the stack's
- * template. The local runner knows nothing about oncepay beyond what this template says.
+ * Synthesizes the CDK app in-process, exactly as `cdk synth` would (cdk-nag included), and
+ * returns its stacks' templates in deployment order. The local runner knows nothing about
+ * oncepay beyond what these templates say.
  */
-export function synthesize(options: { stage: string; outdir: string; processorApiUrl: string }): SynthesizedStack {
-  const { app, stack } = buildApp(options);
+export function synthesize(options: { stage: string; outdir: string; processorApiUrl: string }): SynthesizedStack[] {
+  const { app } = buildApp(options);
   const assembly = app.synth();
-  const artifact = assembly.getStackByName(stack.stackName);
-  const template = JSON.parse(readFileSync(join(assembly.directory, artifact.templateFile), 'utf8')) as CfnTemplate;
-  return { stackName: stack.stackName, template, assemblyDir: assembly.directory };
+  const pending = [...assembly.stacks];
+  const ordered: typeof pending = [];
+  while (pending.length > 0) {
+    const ready = pending.findIndex((stack) =>
+      stack.dependencies.every((dependency) => !pending.some((other) => other.id === dependency.id)),
+    );
+    if (ready < 0) throw new UnsupportedTemplateError('Cyclic stack dependencies');
+    ordered.push(...pending.splice(ready, 1));
+  }
+  return ordered.map((artifact) => ({
+    stackName: artifact.stackName,
+    template: JSON.parse(readFileSync(join(assembly.directory, artifact.templateFile), 'utf8')) as CfnTemplate,
+    assemblyDir: assembly.directory,
+  }));
 }
 
 /** Resources of one type, as [logicalId, resource] pairs. */
@@ -47,12 +59,16 @@ export interface PhysicalResource {
 
 /**
  * Resolves the CloudFormation intrinsics CDK emits (`Ref`, `Fn::GetAtt`, `Fn::Join`,
- * `Fn::Select`, `Fn::Split`, `Fn::Sub`) against the local physical resources.
+ * `Fn::Select`, `Fn::Split`, `Fn::Sub`, `Fn::ImportValue`) against the local physical resources.
  */
 export class IntrinsicResolver {
   private readonly physical = new Map<string, PhysicalResource>();
 
-  constructor(private readonly pseudo: { region: string; accountId: string }) {}
+  constructor(
+    private readonly pseudo: { region: string; accountId: string },
+    /** Exports of the stacks deployed before this one, for `Fn::ImportValue`. */
+    private readonly exports: Map<string, string> = new Map(),
+  ) {}
 
   register(logicalId: string, resource: PhysicalResource): void {
     this.physical.set(logicalId, resource);
@@ -98,6 +114,12 @@ export class IntrinsicResolver {
       case 'Fn::Split': {
         const [separator, source] = argument as [string, unknown];
         return this.resolveString(source).split(separator);
+      }
+      case 'Fn::ImportValue': {
+        const name = this.resolveString(argument);
+        const value = this.exports.get(name);
+        if (value === undefined) throw new UnsupportedTemplateError(`No stack exports ${name}`);
+        return value;
       }
       case 'Fn::Sub':
         return String(argument).replace(/\$\{([^}]+)\}/g, (_, name: string) =>

@@ -1,28 +1,30 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import type { StageConfig } from './stage-config.ts';
-
-export interface OncePayStackProps extends StackProps {
-  config: StageConfig;
-}
-
-/** Epoch-seconds attribute DynamoDB TTL purges charge records by, after their data retention. */
-export const CHARGE_TTL_ATTRIBUTE = 'purge_at';
+import type { ChargeStorageRefs } from './storage.ts';
 
 /** Each function's Lambda entry point: `functions/entrypoints/<name>.ts` wires a handler to AWS. */
 const handlerEntry = (name: string) => fileURLToPath(new URL(`../functions/entrypoints/${name}.ts`, import.meta.url));
+
+/**
+ * Least privilege on a table: exactly the item actions a function performs, on the table
+ * itself (CDK's grant helpers would add every index and more actions than it uses).
+ */
+function allowItemActions(fn: lambda.IFunction, table: dynamodb.ITable, actions: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+}
 
 /** RFC 9457 bodies for the errors API Gateway answers itself (authorizer, throttling, limits). */
 const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; title: string; status?: number; detail: string }> = [
@@ -71,67 +73,25 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
   },
 ];
 
-/**
- * Stateful resources: the tables and queues. Kept apart from the functions so that a
- * later split into a stateful and a stateless stack moves code, not data.
- */
-export class ChargeStorage extends Construct {
-  readonly charges: dynamodb.Table;
-  readonly merchants: dynamodb.Table;
-  readonly workQueue: sqs.Queue;
-  readonly deadLetterQueue: sqs.Queue;
-
-  constructor(scope: Construct, id: string, config: StageConfig) {
-    super(scope, id);
-    const removalPolicy = config.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    const tableProps = {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: !config.disposable },
-      deletionProtection: !config.disposable,
-      removalPolicy,
-    };
-    this.charges = new dynamodb.Table(this, 'ChargesTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
-    // Keys only: updates to open charges then cost the index nothing until they close.
-    this.charges.addGlobalSecondaryIndex({
-      indexName: OPEN_CHARGES_INDEX.name,
-      partitionKey: { name: OPEN_CHARGES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: OPEN_CHARGES_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
-    this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);
-
-    this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.workQueue = new sqs.Queue(this, 'WorkQueue', {
-      visibilityTimeout: Duration.seconds(config.queue.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.days(4),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.queue.maxReceiveCount },
-    });
-  }
-}
-
 /** The functions, their event source and the REST API in front of them. */
 export class ChargeService extends Construct {
   readonly api: apigateway.RestApi;
   readonly reconciler: lambda.IFunction;
+  readonly worker: lambda.IFunction;
+  /** Every function, for per-function alarms. */
+  readonly functions: lambda.IFunction[] = [];
 
-  constructor(scope: Construct, id: string, config: StageConfig, storage: ChargeStorage) {
+  constructor(scope: Construct, id: string, config: StageConfig, storage: ChargeStorageRefs) {
     super(scope, id);
     const processorSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ProcessorSecret', config.processor.secretName);
-    const fn = (name: string, handlerFile: string, props: NodejsFunctionProps) =>
-      new NodejsFunction(this, name, {
+    const fn = (name: string, handlerFile: string, props: NodejsFunctionProps) => {
+      const created = new NodejsFunction(this, name, {
         entry: handlerEntry(handlerFile),
         handler: 'handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
+        tracing: lambda.Tracing.ACTIVE,
         logGroup: new logs.LogGroup(this, `${name}Logs`, {
           retention: config.logRetentionDays as logs.RetentionDays,
           removalPolicy: RemovalPolicy.DESTROY,
@@ -148,6 +108,9 @@ export class ChargeService extends Construct {
         },
         ...props,
       });
+      this.functions.push(created);
+      return created;
+    };
 
     const apiEnvironment = {
       CHARGES_TABLE_NAME: storage.charges.tableName,
@@ -163,20 +126,20 @@ export class ChargeService extends Construct {
         IN_FLIGHT_WINDOW_SECONDS: String(config.api.functionTimeoutSeconds),
       },
     });
-    storage.charges.grantReadWriteData(createCharge);
+    allowItemActions(createCharge, storage.charges, ['dynamodb:PutItem']);
     storage.workQueue.grantSendMessages(createCharge);
 
     const getCharge = fn('GetChargeFunction', 'get-charge', {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: apiEnvironment,
     });
-    storage.charges.grantReadData(getCharge);
+    allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
 
     const authorizerFunction = fn('AuthorizerFunction', 'authorizer', {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: { MERCHANTS_TABLE_NAME: storage.merchants.tableName, POWERTOOLS_SERVICE_NAME: 'oncepay' },
     });
-    storage.merchants.grantReadData(authorizerFunction);
+    allowItemActions(authorizerFunction, storage.merchants, ['dynamodb:GetItem']);
 
     const processorEnvironment = {
       PROCESSOR_API_URL: config.processor.apiUrl,
@@ -194,7 +157,7 @@ export class ChargeService extends Construct {
         POWERTOOLS_SERVICE_NAME: 'oncepay',
       },
     });
-    storage.charges.grantReadWriteData(worker);
+    allowItemActions(worker, storage.charges, ['dynamodb:UpdateItem']);
     storage.workQueue.grantConsumeMessages(worker);
     processorSecret.grantRead(worker);
     worker.addEventSource(
@@ -218,7 +181,13 @@ export class ChargeService extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: 'oncepay',
       },
     });
-    storage.charges.grantReadWriteData(reconciler);
+    allowItemActions(reconciler, storage.charges, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    reconciler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${storage.charges.tableArn}/index/${OPEN_CHARGES_INDEX.name}`],
+      }),
+    );
     storage.workQueue.grantSendMessages(reconciler);
     storage.deadLetterQueue.grantConsumeMessages(reconciler);
     processorSecret.grantRead(reconciler);
@@ -228,13 +197,29 @@ export class ChargeService extends Construct {
       targets: [new targets.LambdaFunction(reconciler, { retryAttempts: 0 })],
     });
     this.reconciler = reconciler;
+    this.worker = worker;
 
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Reads are cheap and idempotent; creating charges gets a tighter per-method limit.
+    const perMethod = (share: number) => ({
+      throttlingRateLimit: Math.max(1, Math.floor(config.api.throttleRatePerSecond * share)),
+      throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurst * share)),
+    });
     this.api = new apigateway.RestApi(this, 'ChargesApi', {
       description: 'oncepay charges API',
+      cloudWatchRole: true,
       deployOptions: {
-        stageName: 'v1',
+        stageName: config.stage,
         throttlingRateLimit: config.api.throttleRatePerSecond,
         throttlingBurstLimit: config.api.throttleBurst,
+        methodOptions: { '/v1/charges/POST': perMethod(0.5), '/v1/charges/{id}/GET': perMethod(1) },
+        tracingEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
       },
     });
     for (const problem of GATEWAY_PROBLEMS) {
@@ -264,17 +249,3 @@ export class ChargeService extends Construct {
   }
 }
 
-/** oncepay in one stack: storage and service, with the outputs clients and the CLI read. */
-export class OncePayStack extends Stack {
-  constructor(scope: Construct, id: string, props: OncePayStackProps) {
-    super(scope, id, props);
-    const storage = new ChargeStorage(this, 'Storage', props.config);
-    const service = new ChargeService(this, 'Service', props.config, storage);
-    new CfnOutput(this, 'ApiUrl', { value: service.api.url });
-    new CfnOutput(this, 'ChargesTableName', { value: storage.charges.tableName });
-    new CfnOutput(this, 'MerchantsTableName', { value: storage.merchants.tableName });
-    new CfnOutput(this, 'WorkQueueUrl', { value: storage.workQueue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: storage.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'ReconcilerFunctionName', { value: service.reconciler.functionName });
-  }
-}

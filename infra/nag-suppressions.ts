@@ -1,0 +1,93 @@
+import { Validations, type Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { StageConfig } from './stage-config.ts';
+
+const LAMBDA_BASIC_EXECUTION =
+  'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+const API_GATEWAY_LOGS_ROLE =
+  'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]';
+
+const FUNCTIONS = ['CreateChargeFunction', 'GetChargeFunction', 'AuthorizerFunction', 'WorkerFunction', 'ReconcilerFunction'];
+
+function find(stack: Stack, path: string): IConstruct {
+  const found = stack.node.tryFindChild('Service') ?? stack.node.tryFindChild('Storage');
+  const node = path.split('/').reduce<IConstruct | undefined>((scope, id) => scope?.node.tryFindChild(id), found);
+  if (!node) throw new Error(`cdk-nag suppression target ${stack.stackName}/${path} not found`);
+  return node;
+}
+
+/**
+ * Every cdk-nag finding oncepay accepts, each with the reason it is accepted. Anything not
+ * listed here fails `cdk synth` (and the infra test).
+ */
+export function applyNagSuppressions(stateful: Stack, service: Stack, config: StageConfig): void {
+  for (const name of FUNCTIONS) {
+    const fn = find(service, name);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'Node.js 22 (LTS) is the runtime oncepay is built and tested on; upgrades are deliberate.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaLatestVersion',
+      reason: 'Node.js 22 (LTS) is the runtime oncepay is built and tested on; upgrades are deliberate.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason:
+        name === 'WorkerFunction'
+          ? 'Invoked by its SQS event source: failed messages go to the work queue’s own DLQ via its redrive policy.'
+          : name === 'ReconcilerFunction'
+            ? 'Invoked by a schedule every minute and idempotent: a failed pass is made up by the next one.'
+            : 'Invoked synchronously by API Gateway: the client gets the error and retries with its Idempotency-Key.',
+    });
+    Validations.of(find(service, `${name}/ServiceRole`)).acknowledge({
+      id: LAMBDA_BASIC_EXECUTION,
+      reason: 'Grants only CreateLogStream/PutLogEvents (and CreateLogGroup); the function logs to its own explicit log group.',
+    });
+    Validations.of(find(service, `${name}/ServiceRole/DefaultPolicy`)).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    });
+  }
+  Validations.of(find(service, 'WorkerFunction')).acknowledge({
+    id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+    reason: 'SQS event sources do not support on-failure destinations; failures reach the queue’s DLQ through its redrive policy.',
+  });
+  Validations.of(find(service, 'ReconcilerSchedule')).acknowledge({
+    id: 'Serverless::Serverless-EventBusDLQ',
+    reason: 'A missed scheduled invocation is harmless: the next pass, a period later, does the same work.',
+  });
+  const api = find(service, 'ChargesApi');
+  Validations.of(api).acknowledge({
+    id: API_GATEWAY_LOGS_ROLE,
+    reason: 'The account-level role API Gateway needs to write execution logs to CloudWatch; AWS maintains its policy.',
+  });
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-APIG2',
+    reason:
+      'Requests are validated in the function against the zod schema the OpenAPI document is generated from, which ' +
+      'names every bad field in a problem+json answer; gateway-level validation would answer with less.',
+  });
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-APIG3',
+    reason:
+      'Protected by stage and per-method throttling and a secret-key authorizer; attach a WAF web ACL per deployment ' +
+      'if the account’s policy requires one (it has a fixed monthly cost).',
+  });
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-COG4',
+    reason: 'Merchants authenticate with Stripe-style secret keys checked by a Lambda REQUEST authorizer, not Cognito users.',
+  });
+  Validations.of(find(stateful, 'WorkDeadLetterQueue')).acknowledge({
+    id: 'Serverless::Serverless-SQSRedrivePolicy',
+    reason: 'This queue is the dead-letter queue; the reconciler resolves its messages.',
+  });
+  if (config.disposable) {
+    for (const table of ['ChargesTable', 'MerchantsTable']) {
+      Validations.of(find(stateful, table)).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-DDB3',
+        reason: `Stage ${config.stage} is disposable: no point-in-time recovery (it is on in every retained stage).`,
+      });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Operations } from './operations.ts';
+import { ChargeService } from './service.ts';
+import type { StageConfig } from './stage-config.ts';
+import { ChargeStorage, type ChargeStorageRefs } from './storage.ts';
+
+export interface OncePayStackProps extends StackProps {
+  config: StageConfig;
+}
+
+/** Tables and queues: deployed rarely, retained and protected outside disposable stages. */
+export class OncePayStatefulStack extends Stack {
+  readonly storage: ChargeStorage;
+
+  constructor(scope: Construct, id: string, props: OncePayStackProps) {
+    super(scope, id, props);
+    this.storage = new ChargeStorage(this, 'Storage', props.config);
+    new CfnOutput(this, 'ChargesTableName', { value: this.storage.charges.tableName });
+    new CfnOutput(this, 'MerchantsTableName', { value: this.storage.merchants.tableName });
+    new CfnOutput(this, 'WorkQueueUrl', { value: this.storage.workQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.storage.deadLetterQueue.queueUrl });
+  }
+}
+
+export interface OncePayServiceStackProps extends OncePayStackProps {
+  storage: ChargeStorageRefs;
+}
+
+/** Functions, API, schedule, alarms and dashboard: stateless, safe to replace at any time. */
+export class OncePayServiceStack extends Stack {
+  readonly service: ChargeService;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: OncePayServiceStackProps) {
+    super(scope, id, props);
+    this.service = new ChargeService(this, 'Service', props.config, props.storage);
+    this.operations = new Operations(this, 'Operations', {
+      config: props.config,
+      api: this.service.api,
+      worker: this.service.worker,
+      functions: this.service.functions,
+      workQueue: props.storage.workQueue,
+      deadLetterQueue: props.storage.deadLetterQueue,
+    });
+    new CfnOutput(this, 'ApiUrl', { value: this.service.api.url });
+    new CfnOutput(this, 'ReconcilerFunctionName', { value: this.service.reconciler.functionName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
+  }
+}

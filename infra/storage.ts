@@ -1,0 +1,64 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { OPEN_CHARGES_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
+import type { StageConfig } from './stage-config.ts';
+
+/** Epoch-seconds attribute DynamoDB TTL purges charge records by, after their data retention. */
+export const CHARGE_TTL_ATTRIBUTE = 'purge_at';
+
+/**
+ * Stateful resources: the tables and queues. PITR, deletion protection and `RETAIN` outside
+ * disposable stages; server-side encryption everywhere; TLS-only queue policies.
+ */
+/** What the service needs of the storage: interfaces, so it can live in another stack. */
+export interface ChargeStorageRefs {
+  charges: dynamodb.ITable;
+  merchants: dynamodb.ITable;
+  workQueue: sqs.IQueue;
+  deadLetterQueue: sqs.IQueue;
+}
+
+export class ChargeStorage extends Construct implements ChargeStorageRefs {
+  readonly charges: dynamodb.Table;
+  readonly merchants: dynamodb.Table;
+  readonly workQueue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, config: StageConfig) {
+    super(scope, id);
+    const removalPolicy = config.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const tableProps = {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: !config.disposable },
+      deletionProtection: !config.disposable,
+      removalPolicy,
+    };
+    this.charges = new dynamodb.Table(this, 'ChargesTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
+    // Keys only: updates to open charges then cost the index nothing until they close.
+    this.charges.addGlobalSecondaryIndex({
+      indexName: OPEN_CHARGES_INDEX.name,
+      partitionKey: { name: OPEN_CHARGES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: OPEN_CHARGES_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.workQueue = new sqs.Queue(this, 'WorkQueue', {
+      visibilityTimeout: Duration.seconds(config.queue.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.queue.maxReceiveCount },
+    });
+  }
+}
+
