@@ -25,7 +25,11 @@ export function buildApp(options: BuildAppOptions): { app: App; stateful: OncePa
   const app = new App({
     ...(options.outdir ? { outdir: options.outdir } : {}),
     // The local runner finds each function's bundle through the asset path metadata.
-    context: { 'aws:cdk:enable-asset-metadata': true },
+    context: {
+      'aws:cdk:enable-asset-metadata': true,
+      // Strong references: the stateful stack cannot drop an export the service still uses.
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+    },
   });
   const stage: unknown = options.stage ?? app.node.tryGetContext('stage');
   if (typeof stage !== 'string') throw new Error(`Set the stage with --context stage=<${stageNames().join('|')}>`);

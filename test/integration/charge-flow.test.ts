@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { apiClient, ledgerFor } from '../support/api-client.ts';
+import { apiClient, expectCaptures, ledgerFor } from '../support/api-client.ts';
+import { itWithSandboxTokens } from '../support/target.ts';
 import { eventually } from '../support/eventually.ts';
 
 const acme = apiClient();
@@ -18,7 +19,7 @@ describe('POST /v1/charges then GET until final', () => {
 
     const final = await acme.awaitFinal(id);
     expect(final.json).toMatchObject({ id, status: 'succeeded', failure_code: null, metadata: { order_id: '1001' } });
-    expect(await ledgerFor(id)).toHaveLength(1);
+    await expectCaptures(id, 1);
   });
 
   it('reaches succeeded within 2 s of the 202 once the functions are warm', async () => {
@@ -45,7 +46,7 @@ describe('POST /v1/charges then GET until final', () => {
       expect(replay.headers.get('location')).toBe(`/v1/charges/${id}`);
     }
     expect(first.headers.get('idempotent-replayed')).toBeNull();
-    expect(await ledgerFor(id)).toHaveLength(1);
+    await expectCaptures(id, 1);
   });
 
   it('records a declined card as failed with Stripe’s code and message', async () => {
@@ -56,7 +57,7 @@ describe('POST /v1/charges then GET until final', () => {
       failure_code: 'card_declined',
       failure_message: 'Your card was declined.',
     });
-    expect(await ledgerFor(String(created.json['id']))).toHaveLength(0);
+    await expectCaptures(String(created.json['id']), 0);
   });
 
   it('records insufficient funds as a decline', async () => {
@@ -65,7 +66,7 @@ describe('POST /v1/charges then GET until final', () => {
     expect(final.json).toMatchObject({ status: 'failed', failure_code: 'card_declined', failure_message: 'Your card has insufficient funds.' });
   });
 
-  it('retries a processor 500 with the same processor key until it succeeds, capturing once', async () => {
+  itWithSandboxTokens('retries a processor 500 with the same processor key until it succeeds, capturing once', async () => {
     const created = await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_error500BeforeCaptureOnce' });
     const id = String(created.json['id']);
     const final = await acme.awaitFinal(id, 15_000);
@@ -75,12 +76,12 @@ describe('POST /v1/charges then GET until final', () => {
     expect(captures[0]?.idempotency_key).toBe(`oncepay_${id}`);
   });
 
-  it('resolves a processor timeout after capture to succeeded with exactly one capture', async () => {
+  itWithSandboxTokens('resolves a processor timeout after capture to succeeded with exactly one capture', async () => {
     const created = await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_timeoutAfterCaptureOnce' });
     const id = String(created.json['id']);
     const final = await acme.awaitFinal(id, 15_000);
     expect(final.json['status']).toBe('succeeded');
-    expect(await ledgerFor(id)).toHaveLength(1);
+    await expectCaptures(id, 1);
   });
 
   it('fails an unknown payment method terminally with the processor’s code', async () => {

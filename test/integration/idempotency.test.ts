@@ -9,7 +9,8 @@ import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.t
 import { SqsWorkQueue } from '#adapters/sqs-work-queue.ts';
 import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
 import { createChargeHandler } from '#handlers/create-charge.ts';
-import { apiClient, ledgerFor } from '../support/api-client.ts';
+import { apiClient, expectCaptures } from '../support/api-client.ts';
+import { describeEmbedded } from '../support/target.ts';
 import { injectFault } from '../support/faults.ts';
 
 const acme = apiClient(inject('demoKeys').acme);
@@ -46,8 +47,8 @@ describe('scope is (merchant, key)', () => {
     expect(fromGlobex.json['id']).not.toBe(fromAcme.json['id']);
     await acme.awaitFinal(String(fromAcme.json['id']));
     await globex.awaitFinal(String(fromGlobex.json['id']));
-    expect(await ledgerFor(String(fromAcme.json['id']))).toHaveLength(1);
-    expect(await ledgerFor(String(fromGlobex.json['id']))).toHaveLength(1);
+    await expectCaptures(String(fromAcme.json['id']), 1);
+    await expectCaptures(String(fromGlobex.json['id']), 1);
   });
 
   it('a merchant cannot read another merchant’s charge: 404, as for a missing one', async () => {
@@ -98,7 +99,7 @@ describe('concurrent requests with one key', () => {
       expect(conflict.json['type']).toBe('https://oncepay.dev/problems/idempotency-key-in-flight');
     }
     await acme.awaitFinal(id);
-    expect(await ledgerFor(id)).toHaveLength(1);
+    await expectCaptures(id, 1);
   });
 });
 
@@ -127,7 +128,7 @@ describe('what is not remembered', () => {
   });
 });
 
-describe('the handler against DynamoDB Local, with injected faults', () => {
+describeEmbedded('the handler against DynamoDB Local, with injected faults', () => {
   const endpoints = inject('endpoints');
   const outputs = inject('outputs');
   const clientConfig = { region: inject('region'), credentials: inject('credentials') };
@@ -220,7 +221,7 @@ describe('the handler against DynamoDB Local, with injected faults', () => {
     expect(retry.headers?.['Idempotent-Replayed']).toBe('true');
     const final = await acme.awaitFinal(id);
     expect(final.json['status']).toBe('succeeded');
-    expect(await ledgerFor(id)).toHaveLength(1);
+    await expectCaptures(id, 1);
     brokenSqs.destroy();
   });
 

@@ -7,13 +7,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
 import { chargeIdFor } from '#domain/charge.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
 import { workMessageBody } from '#domain/work-message.ts';
 import { apiClient, ledgerFor } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
 import { firedCounts, injectProxyFaults, reconcileNow } from '../support/stack-control.ts';
+import { describeEmbedded } from '../support/target.ts';
 
 const acme = apiClient();
 const ACME = 'mer_acme';
@@ -51,7 +52,7 @@ async function reconcileUntil(chargeId: string, action: string, timeoutMs = 20_0
   return reports;
 }
 
-describe('worker crashes, finished by the reconciler', () => {
+describeEmbedded('worker crashes, finished by the reconciler', () => {
   it('a crash after the processor call (before the outcome write) is finished with exactly one capture', async () => {
     const { key, chargeId } = newKey();
     const [rule = ''] = await injectProxyFaults({
@@ -140,7 +141,7 @@ describe('worker crashes, finished by the reconciler', () => {
   });
 });
 
-describe('lost messages', () => {
+describeEmbedded('lost messages', () => {
   it('a charge whose enqueue was lost is picked up by the reconciler', async () => {
     const { key, chargeId } = newKey();
     const [rule = ''] = await injectProxyFaults({
@@ -174,7 +175,7 @@ describe('lost messages', () => {
   });
 });
 
-describe('the dead-letter queue', () => {
+describeEmbedded('the dead-letter queue', () => {
   const dlqUrl = inject('outputs')['DeadLetterQueueUrl'];
 
   it('a charge dead-lettered after the processor kept failing is marked failed / needs_review with a reason', async () => {
@@ -210,7 +211,7 @@ describe('the dead-letter queue', () => {
   });
 });
 
-describe('operating from the CLI', () => {
+describeEmbedded('operating from the CLI', () => {
   const cli = (...args: string[]) =>
     new Promise<string>((resolve, reject) =>
       execFile(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { eventually } from './eventually.ts';
 
 export interface HttpResult {
@@ -59,4 +59,13 @@ export async function ledgerFor(chargeId: string): Promise<LedgerEntry[]> {
   const response = await fetch(`${inject('sandboxUrl')}/_sandbox/ledger`);
   const { data } = (await response.json()) as { data: LedgerEntry[] };
   return data.filter((entry) => entry.charge_id === chargeId);
+}
+
+/**
+ * Asserts how many captures the processor made for a charge. On AWS the processor is Stripe,
+ * whose ledger the suite cannot read, so there the status checks stand alone.
+ */
+export async function expectCaptures(chargeId: string, count: number): Promise<void> {
+  if (!inject('capabilities').ledger) return;
+  expect(await ledgerFor(chargeId)).toHaveLength(count);
 }

@@ -5,7 +5,11 @@ import type { Reporter, TestModule } from 'vitest/node';
  * summary, so that the count is the last thing a CI log shows.
  */
 export default class SummaryLineReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<unknown>,
+    reason: 'passed' | 'interrupted' | 'failed',
+  ): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -20,6 +24,7 @@ export default class SummaryLineReporter implements Reporter {
     }
     // An error outside any test (a failed global setup, say) fails the run: count it.
     failed += unhandledErrors.length;
+    if (reason !== 'passed' && failed === 0) failed = 1;
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

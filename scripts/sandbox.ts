@@ -1,0 +1,19 @@
+/**
+ * `npm run sandbox -- [--port 12111] [--host 127.0.0.1]`: the processor sandbox on its own,
+ * e.g. for LocalStack's Lambda containers (use --host 0.0.0.0 so they can reach it through
+ * host.docker.internal). Ctrl-C stops it.
+ */
+import { parseArgs } from 'node:util';
+import { startProcessorSandbox } from './processor-sandbox/sandbox.ts';
+
+const { values } = parseArgs({ options: { port: { type: 'string', default: '12111' }, host: { type: 'string', default: '127.0.0.1' } } });
+const port = Number(values.port);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  console.error(`error: --port must be a port number, got "${values.port}"`);
+  process.exit(2);
+}
+const sandbox = await startProcessorSandbox({ port, host: values.host });
+console.log(`Processor sandbox on ${values.host}:${port} (key ${sandbox.secretKey}; ledger at /_sandbox/ledger)`);
+const stop = () => void sandbox.stop().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
