@@ -37,6 +37,16 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 240_000,
+          // After the other projects: it starts its own stacks and loads both cores.
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

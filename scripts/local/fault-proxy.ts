@@ -8,9 +8,12 @@ export type FaultTarget = 'dynamodb' | 'sqs' | 'processor';
  * - `hold-request`: never forwarded, never answered (the caller's call hangs: a crash before it);
  * - `hold-response`: forwarded, upstream's answer withheld (the call took effect: a crash after it);
  * - `error`: answered 500 without forwarding; `throttle`: DynamoDB throttling (400) without forwarding;
- * - `delay`: forwarded after `delayMs`.
+ * - `delay`: forwarded after `delayMs`;
+ * - `drop-response`: forwarded, then the connection is reset (the SDK retries a call that took effect);
+ * - `expire-visibility` (SQS `ReceiveMessage`): forwarded, then the received messages are made
+ *   visible again at once, so they are delivered again while still being processed.
  */
-export type FaultAction = 'hold-request' | 'hold-response' | 'error' | 'throttle' | 'delay';
+export type FaultAction = 'hold-request' | 'hold-response' | 'error' | 'throttle' | 'delay' | 'drop-response' | 'expire-visibility';
 
 export interface FaultRule {
   target: FaultTarget;
@@ -102,8 +105,14 @@ export async function startFaultProxy(): Promise<FaultProxy> {
       default:
         break;
     }
-    const upstream = await forward(upstreams.get(target) ?? '', request, body);
+    const upstreamUrl = upstreams.get(target) ?? '';
+    const upstream = await forward(upstreamUrl, request, body);
     if (rule?.action === 'hold-response') return;
+    if (rule?.action === 'drop-response') {
+      response.destroy();
+      return;
+    }
+    if (rule?.action === 'expire-visibility') await expireVisibility(upstreamUrl, request, text, upstream.body);
     response.writeHead(upstream.status, upstream.headers);
     response.end(upstream.body);
   };
@@ -137,6 +146,17 @@ export async function startFaultProxy(): Promise<FaultProxy> {
   };
 }
 
+/** Makes the messages a `ReceiveMessage` just returned visible again (JSON protocol). */
+async function expireVisibility(upstreamUrl: string, request: IncomingMessage, requestText: string, responseBody: Buffer): Promise<void> {
+  const { QueueUrl } = JSON.parse(requestText) as { QueueUrl?: string };
+  const { Messages = [] } = JSON.parse(responseBody.toString('utf8') || '{}') as { Messages?: Array<{ ReceiptHandle: string }> };
+  for (const message of Messages) {
+    const change = JSON.stringify({ QueueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 });
+    const headers = { ...request.headers, 'x-amz-target': 'AmazonSQS.ChangeMessageVisibility', 'content-length': String(Buffer.byteLength(change)) };
+    await forward(upstreamUrl, { method: 'POST', url: request.url, headers }, Buffer.from(change)).catch(() => undefined);
+  }
+}
+
 function errorBody(target: FaultTarget, code: string): string {
   if (target === 'processor') return JSON.stringify({ error: { type: 'api_error', message: 'injected fault' } });
   const prefix = target === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810' : 'com.amazonaws.sqs';
@@ -154,7 +174,7 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function forward(upstream: string, request: IncomingMessage, body: Buffer) {
+function forward(upstream: string, request: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, body: Buffer) {
   return new Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }>((resolve, reject) => {
     const url = new URL(request.url ?? '/', upstream);
     const outgoing = httpRequest(

@@ -42,6 +42,11 @@ export interface LocalStackOptions {
    * whose control API is `faultControlUrl` (tests and the chaos harness use it).
    */
   faultInjection?: boolean;
+  /**
+   * Test-only: bundles to run instead of the template's, by function logical id prefix
+   * (e.g. `ServiceWorkerFunction`). The chaos tests use it to switch a protection off.
+   */
+  bundleOverrides?: Record<string, string>;
   /** One line per HTTP request, invocation and lifecycle event. */
   log?: (line: string) => void;
   /** Each line a function writes (Powertools JSON logs). */
@@ -105,9 +110,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbLocal.endpoint });
     const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEmulator.endpoint, useQueueUrlAsEndpoint: false });
+    // The event source mappings' pollers go through the fault proxy too (visibility expiry).
+    const pollerSqs = faultProxy
+      ? new SQSClient({ ...clientConfig, endpoint: faultProxy.endpoints.sqs, useQueueUrlAsEndpoint: false })
+      : sqs;
     stoppers.push(async () => {
       dynamodb.destroy();
       sqs.destroy();
+      pollerSqs.destroy();
     });
 
     // Stacks in deployment order; a later stack's Fn::ImportValue reads an earlier one's exports.
@@ -155,7 +165,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => gateway.close());
 
-    const eventSources = stacks.flatMap((stack) => startEventSources(stack.template, stack.resolver, hostsByArn, queueUrlsByArn, sqs));
+    const eventSources = stacks.flatMap((stack) => startEventSources(stack.template, stack.resolver, hostsByArn, queueUrlsByArn, pollerSqs));
     // Pollers stop before the functions and emulators they use.
     stoppers.push(async () => {
       await Promise.all(eventSources.map((source) => source.stop()));
@@ -231,7 +241,8 @@ function createFunctionHosts(
     if (typeof assetPath !== 'string') throw new Error(`${logicalId} has no bundled asset; is it a NodejsFunction?`);
     const [file, exportName] = String(properties['Handler'] ?? 'index.handler').split('.');
     const bundleBase = join(assemblyDir, assetPath, file ?? 'index');
-    const bundlePath = ['.mjs', '.js', '.cjs'].map((extension) => bundleBase + extension).find(existsSync);
+    const override = Object.entries(options.bundleOverrides ?? {}).find(([prefix]) => logicalId.startsWith(prefix))?.[1];
+    const bundlePath = override ?? ['.mjs', '.js', '.cjs'].map((extension) => bundleBase + extension).find(existsSync);
     if (!bundlePath) throw new Error(`No bundle for ${logicalId} at ${bundleBase}.mjs`);
     const variables = ((properties['Environment'] as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<string, unknown>;
     const fn: LocalFunction = {

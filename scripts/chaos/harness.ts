@@ -1,0 +1,434 @@
+/**
+ * The chaos harness: drives an embedded oncepay through its HTTP API with many clients that
+ * retry like real ones, injects every fault of DESIGN.md §4 from a seed (through the fault
+ * proxy, the runner and the sandbox's fault tokens — never from inside `functions/`), lets the
+ * reconciler converge once the faults stop, and checks invariants I1–I7.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
+import { generateSecretKey, newStoredApiKey } from '#domain/api-key.ts';
+import { chargeIdFor } from '#domain/charge.ts';
+import { workMessageBody } from '#domain/work-message.ts';
+import type { FaultRule } from '../local/fault-proxy.ts';
+import { LOCAL_CREDENTIALS, startLocalStack, type LocalStack } from '../local/local-stack.ts';
+import type { LedgerEntry } from '../processor-sandbox/sandbox.ts';
+import { mulberry32, type Random } from './random.ts';
+
+/** Every fault the harness can inject, by where it comes from. */
+export const FAULT_KINDS = [
+  // DynamoDB / SQS through the fault proxy
+  'lost-create-response', // PutItem succeeded, response lost: the SDK retries and meets its own item
+  'throttled-create', // PutItem throttled once, retried by the SDK
+  'lost-enqueue-response', // SendMessage succeeded, response lost: a duplicate message
+  'lost-enqueue', // SendMessage failed on every attempt: only the reconciler can save it
+  'crash-after-claim', // the worker's claim took effect, then the invocation timed out
+  'crash-before-outcome', // captured, then the invocation timed out before recording it
+  'crash-after-outcome', // recorded, then the invocation timed out before acking
+  'throttled-claim', // the claim throttled once
+  // the runner's SQS deliveries
+  'duplicate-delivery', // the same work message delivered twice
+  'visibility-expiry', // a message delivered again while it is still being processed
+  // the processor sandbox's fault tokens
+  'processor-timeout-after-capture',
+  'processor-500-before-capture',
+  // clients
+  'lost-client-response', // the client never sees the 202 and retries the same key
+  'concurrent-client-retry', // the client sends the same request three times at once
+  // the queue
+  'poison', // an unparseable message on the work queue
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ChaosOptions {
+  charges: number;
+  merchants: number;
+  seed: number;
+  faults: readonly FaultKind[];
+  /** Share of charges that get a fault. */
+  faultRate?: number;
+  concurrency?: number;
+  /** How long the reconciler may take to converge once faults stop. */
+  convergeTimeoutMs?: number;
+  onProgress?: (line: string) => void;
+  /** Test-only: function bundles with a protection switched off (see test/chaos). */
+  bundleOverrides?: Record<string, string>;
+}
+
+export interface Violation {
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7';
+  chargeId: string | null;
+  detail: string;
+  /** The faults injected for this charge, in order. */
+  history: string[];
+}
+
+export interface ChaosReport {
+  seed: number;
+  chargesRequested: number;
+  chargesAccepted: number;
+  faultsPlanned: Record<string, number>;
+  faultsFired: Record<string, number>;
+  clientRetries: number;
+  captures: number;
+  succeeded: number;
+  failed: number;
+  reconciliationPasses: number;
+  convergeMs: number;
+  durationMs: number;
+  violations: Violation[];
+}
+
+interface PlannedCharge {
+  index: number;
+  merchant: number;
+  key: string;
+  chargeId: string;
+  body: { amount: number; currency: string; payment_method: string; metadata: Record<string, string> };
+  fault: FaultKind | null;
+  expected: 'succeeded' | 'declined';
+}
+
+interface ChargeRun {
+  plan: PlannedCharge;
+  history: string[];
+  firstAccepted: string | null;
+}
+
+const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy'];
+
+/** The whole schedule, from the seed alone: same seed, same charges, same faults. */
+export function planCharges(options: ChaosOptions, merchantIds: string[], random: Random): PlannedCharge[] {
+  const faultRate = options.faultRate ?? 0.35;
+  return Array.from({ length: options.charges }, (_, index) => {
+    const merchant = Math.floor(random() * options.merchants);
+    const key = `chaos-${options.seed}-${index}-${Math.floor(random() * 1e9).toString(36)}`;
+    const faultRoll = random();
+    const fault = options.faults.length > 0 && faultRoll < faultRate ? (options.faults[Math.floor(random() * options.faults.length)] ?? null) : null;
+    const declined = random() < 0.1;
+    let paymentMethod = declined ? 'pm_card_chargeDeclined' : 'pm_card_visa';
+    if (fault === 'processor-timeout-after-capture') paymentMethod = 'pm_sandbox_timeoutAfterCaptureOnce';
+    if (fault === 'processor-500-before-capture') paymentMethod = 'pm_sandbox_error500BeforeCaptureOnce';
+    return {
+      index,
+      merchant,
+      key,
+      chargeId: chargeIdFor(merchantIds[merchant] ?? '', key, 0),
+      body: {
+        amount: 100 + Math.floor(random() * 99_900),
+        currency: CURRENCIES[Math.floor(random() * CURRENCIES.length)] ?? 'usd',
+        payment_method: paymentMethod,
+        metadata: { chaos_index: String(index) },
+      },
+      fault,
+      expected: declined && !fault?.startsWith('processor-') ? 'declined' : 'succeeded',
+    };
+  });
+}
+
+/** Proxy rules for a charge's fault; empty for faults injected elsewhere. */
+function proxyRules(plan: PlannedCharge): FaultRule[] {
+  const charge = `CHARGE#${plan.chargeId}`;
+  switch (plan.fault) {
+    case 'lost-create-response':
+      return [{ target: 'dynamodb', operation: 'PutItem', bodyIncludes: [charge], action: 'drop-response' }];
+    case 'throttled-create':
+      return [{ target: 'dynamodb', operation: 'PutItem', bodyIncludes: [charge], action: 'throttle' }];
+    case 'lost-enqueue-response':
+      return [{ target: 'sqs', operation: 'SendMessage', bodyIncludes: [plan.chargeId], action: 'drop-response' }];
+    case 'lost-enqueue':
+      return [{ target: 'sqs', operation: 'SendMessage', bodyIncludes: [plan.chargeId], action: 'error', times: 3 }];
+    case 'crash-after-claim':
+      return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [charge, ':claimable'], action: 'hold-response' }];
+    case 'crash-before-outcome':
+      return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [charge, ':final'], action: 'hold-request' }];
+    case 'crash-after-outcome':
+      return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [charge, ':final'], action: 'hold-response' }];
+    case 'throttled-claim':
+      return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [charge, ':claimable'], action: 'throttle' }];
+    default:
+      return [];
+  }
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const startedAt = Date.now();
+  const progress = options.onProgress ?? (() => undefined);
+  const random = mulberry32(options.seed);
+  progress('starting the embedded stack with fault injection…');
+  const stack = await startLocalStack({
+    port: 0,
+    faultInjection: true,
+    runSchedules: false,
+    seedDemoMerchants: false,
+    ...(options.bundleOverrides ? { bundleOverrides: options.bundleOverrides } : {}),
+  });
+  try {
+    return await drive(stack, options, random, startedAt, progress);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function drive(
+  stack: LocalStack,
+  options: ChaosOptions,
+  random: Random,
+  startedAt: number,
+  progress: (line: string) => void,
+): Promise<ChaosReport> {
+  const clientConfig = { region: stack.region, credentials: LOCAL_CREDENTIALS };
+  const sqs = new SQSClient({ ...clientConfig, endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
+  const lambda = new LambdaClient({ ...clientConfig, endpoint: stack.endpoints.lambda });
+  const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: stack.endpoints.dynamodb });
+  const control = stack.faultControlUrl ?? '';
+  const outputs = stack.outputs;
+  try {
+    // Merchants, each with a key, as the CLI creates them.
+    const store = new DynamoDbMerchantStore(dynamodb, outputs['MerchantsTableName'] ?? '');
+    const merchants: Array<{ id: string; key: string }> = [];
+    for (let i = 0; i < options.merchants; i += 1) {
+      const id = `mer_chaos${options.seed}x${i}`;
+      const key = generateSecretKey('test');
+      await store.createMerchant({ merchantId: id, name: `chaos ${i}`, createdAt: Date.now() }, newStoredApiKey(key, id, Date.now()));
+      merchants.push({ id, key });
+    }
+    const plans = planCharges(options, merchants.map((merchant) => merchant.id), random);
+    const runs = new Map(plans.map((plan) => [plan.chargeId, { plan, history: plan.fault ? [plan.fault] : [], firstAccepted: null } as ChargeRun]));
+    const faultsPlanned: Record<string, number> = {};
+    for (const plan of plans) if (plan.fault) faultsPlanned[plan.fault] = (faultsPlanned[plan.fault] ?? 0) + 1;
+
+    const addRules = async (rules: FaultRule[]) => {
+      if (rules.length === 0) return;
+      await fetch(`${control}/faults`, { method: 'POST', body: JSON.stringify({ rules }) });
+    };
+    const poisonCount = plans.filter((plan) => plan.fault === 'poison').length;
+    const expiryCount = plans.filter((plan) => plan.fault === 'visibility-expiry').length;
+    // Visibility expiries are not tied to one charge: the next receives are made visible again.
+    await addRules(expiryCount > 0 ? [{ target: 'sqs', operation: 'ReceiveMessage', action: 'expire-visibility', times: expiryCount }] : []);
+
+    let clientRetries = 0;
+    let done = 0;
+    const post = async (plan: PlannedCharge) => {
+      const response = await fetch(`${stack.apiUrl}/v1/charges`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${merchants[plan.merchant]?.key}`,
+          'Content-Type': 'application/json',
+          'Idempotency-Key': plan.key,
+        },
+        body: JSON.stringify(plan.body),
+        signal: AbortSignal.timeout(30_000),
+      });
+      return { status: response.status, text: await response.text(), replayed: response.headers.get('idempotent-replayed') === 'true' };
+    };
+
+    /** A client that retries like a real one: same key, backoff, until a final answer. */
+    const charge = async (run: ChargeRun) => {
+      const { plan } = run;
+      await addRules(proxyRules(plan));
+      if (plan.fault === 'concurrent-client-retry') {
+        const answers = await Promise.all([post(plan), post(plan), post(plan)]);
+        for (const answer of answers) if (answer.status === 202 && !answer.replayed) run.firstAccepted ??= answer.text;
+      }
+      let ignoreNextAcceptance = plan.fault === 'lost-client-response';
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        let answer;
+        try {
+          answer = await post(plan);
+        } catch {
+          answer = { status: 0, text: '', replayed: false };
+        }
+        if (answer.status === 202) {
+          if (!answer.replayed) run.firstAccepted ??= answer.text;
+          if (ignoreNextAcceptance) {
+            ignoreNextAcceptance = false;
+            run.history.push('client discarded a 202');
+            clientRetries += 1;
+            continue;
+          }
+          run.firstAccepted ??= answer.text;
+          break;
+        }
+        if (answer.status === 400 || answer.status === 401 || answer.status === 422) {
+          run.history.push(`client got a final ${answer.status}: ${answer.text.slice(0, 200)}`);
+          break;
+        }
+        clientRetries += 1;
+        run.history.push(`client retry after ${answer.status || 'a network error'}`);
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(random() * 400)));
+      }
+      if (plan.fault === 'duplicate-delivery') {
+        const queueUrl = outputs['WorkQueueUrl'];
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: workMessageBody(plan.chargeId) }));
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: workMessageBody(plan.chargeId) }));
+      }
+      if (plan.fault === 'poison') {
+        await sqs.send(new SendMessageCommand({ QueueUrl: outputs['WorkQueueUrl'], MessageBody: `poison ${randomUUID()}` }));
+      }
+      done += 1;
+      if (done % 50 === 0 || done === plans.length) progress(`charges sent ${done}/${plans.length}, client retries ${clientRetries}`);
+    };
+
+    const queue = [...runs.values()];
+    const concurrency = options.concurrency ?? 8;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let run = queue.shift(); run; run = queue.shift()) await charge(run);
+      }),
+    );
+
+    // Faults stop here; what fired is recorded first.
+    const firedResponse = await fetch(`${control}/faults`);
+    const { rules } = (await firedResponse.json()) as { rules: Array<FaultRule & { fired: number }> };
+    const faultsFired: Record<string, number> = {};
+    for (const rule of rules) {
+      const kind = `${rule.target}:${rule.operation ?? '*'}:${rule.action}`;
+      faultsFired[kind] = (faultsFired[kind] ?? 0) + rule.fired;
+    }
+    await fetch(`${control}/faults`, { method: 'DELETE' });
+
+    progress('faults stopped; reconciling until every charge is final…');
+    const convergeStarted = Date.now();
+    const accepted = [...runs.values()].filter((run) => run.firstAccepted !== null);
+    const finals = new Map<string, Record<string, unknown>>();
+    let passes = 0;
+    const deadline = convergeStarted + (options.convergeTimeoutMs ?? 90_000);
+    let queueEmpty = false;
+    while (Date.now() < deadline) {
+      await lambda.send(new InvokeCommand({ FunctionName: outputs['ReconcilerFunctionName'], Payload: '{}' }));
+      passes += 1;
+      for (const run of accepted) {
+        if (finals.has(run.plan.chargeId)) continue;
+        const response = await fetch(`${stack.apiUrl}/v1/charges/${run.plan.chargeId}`, {
+          headers: { Authorization: `Bearer ${merchants[run.plan.merchant]?.key}` },
+        });
+        const object = (await response.json()) as Record<string, unknown>;
+        if (object['status'] === 'succeeded' || object['status'] === 'failed') finals.set(run.plan.chargeId, object);
+      }
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: outputs['WorkQueueUrl'],
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      queueEmpty = Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) === 0;
+      progress(`converging: ${finals.size}/${accepted.length} final, work queue ${queueEmpty ? 'empty' : 'busy'}, pass ${passes}`);
+      if (finals.size === accepted.length && queueEmpty) break;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    const convergeMs = Date.now() - convergeStarted;
+
+    progress('checking invariants…');
+    const ledgerResponse = await fetch(`${stack.sandbox.url}/_sandbox/ledger`);
+    const { data: ledger } = (await ledgerResponse.json()) as { data: LedgerEntry[] };
+    const violations: Violation[] = [];
+    const flag = (invariant: Violation['invariant'], run: ChargeRun | null, detail: string) =>
+      violations.push({ invariant, chargeId: run?.plan.chargeId ?? null, detail, history: run?.history ?? [] });
+    const capturesByCharge = new Map<string, LedgerEntry[]>();
+    for (const entry of ledger) {
+      const list = capturesByCharge.get(entry.charge_id ?? '') ?? [];
+      list.push(entry);
+      capturesByCharge.set(entry.charge_id ?? '', list);
+    }
+
+    for (const run of runs.values()) {
+      const captures = capturesByCharge.get(run.plan.chargeId) ?? [];
+      // I1: at most one capture per (merchant, key).
+      if (captures.length > 1) flag('I1', run, `${captures.length} captures for one (merchant, key)`);
+      if (run.firstAccepted === null) {
+        if (captures.length > 0) flag('I2', run, 'captured although the client never got a 202');
+        flag('I2', run, 'the client never got a 202 for a valid request');
+        continue;
+      }
+      const final = finals.get(run.plan.chargeId);
+      // I3: every charge terminal once faults stopped.
+      if (!final) {
+        flag('I3', run, 'not final after the reconciler had time to converge');
+        continue;
+      }
+      // I2: every 202 ends in exactly one processor outcome, the one the card calls for.
+      if (final['status'] === 'succeeded' && captures.length !== 1) flag('I2', run, `succeeded with ${captures.length} captures`);
+      if (final['status'] === 'failed' && captures.length !== 0) flag('I6', run, `failed (${final['failure_code']}) but captured`);
+      const wanted = run.plan.expected === 'succeeded' ? 'succeeded' : 'failed';
+      if (final['status'] !== wanted) flag('I2', run, `ended ${final['status']} (${final['failure_code']}), expected ${wanted}`);
+      // I6: a succeeded charge matches the processor.
+      const [capture] = captures;
+      if (final['status'] === 'succeeded' && capture && (capture.amount !== final['amount'] || capture.currency !== final['currency'])) {
+        flag('I6', run, `charge ${final['amount']} ${final['currency']} vs capture ${capture.amount} ${capture.currency}`);
+      }
+      // I7: an unknown outcome (timeout after capture) resolves one way, never twice.
+      if (run.plan.fault === 'processor-timeout-after-capture' && (final['status'] !== 'succeeded' || captures.length !== 1)) {
+        flag('I7', run, `timeout after capture resolved to ${final['status']} with ${captures.length} captures`);
+      }
+    }
+    for (const [chargeId, captures] of capturesByCharge) {
+      if (!runs.has(chargeId)) violations.push({ invariant: 'I1', chargeId, detail: `${captures.length} captures for an unknown charge`, history: [] });
+    }
+    // I3: every message is in the queue, the DLQ or done.
+    if (!queueEmpty) flag('I3', null, 'the work queue still holds messages after convergence');
+    const { Attributes: dlq = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: outputs['DeadLetterQueueUrl'], AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    const dead = Number(dlq.ApproximateNumberOfMessages) + Number(dlq.ApproximateNumberOfMessagesNotVisible);
+    if (dead > poisonCount) flag('I3', null, `${dead} messages in the DLQ, only ${poisonCount} poison messages were injected`);
+
+    // I4: replay is byte-identical; a different body under the same key is 422.
+    progress('replaying every accepted key…');
+    for (const run of accepted) {
+      const replay = await post(run.plan);
+      if (replay.status !== 202 || replay.text !== run.firstAccepted || !replay.replayed) {
+        flag('I4', run, `replay answered ${replay.status}${replay.replayed ? ' (replayed)' : ''} with a different body`);
+      }
+      if (run.plan.index % 10 === 0) {
+        const mismatch = await post({ ...run.plan, body: { ...run.plan.body, amount: run.plan.body.amount + 1 } });
+        if (mismatch.status !== 422) flag('I4', run, `a different body under the same key answered ${mismatch.status}`);
+      }
+    }
+
+    // I5: captured sums per merchant equal the processor's ledger.
+    for (const merchant of merchants) {
+      const fromCharges = accepted
+        .filter((run) => merchants[run.plan.merchant]?.id === merchant.id && finals.get(run.plan.chargeId)?.['status'] === 'succeeded')
+        .reduce((sum, run) => sum + run.plan.body.amount, 0);
+      const fromLedger = ledger.filter((entry) => entry.merchant_id === merchant.id).reduce((sum, entry) => sum + entry.amount, 0);
+      if (fromCharges !== fromLedger) flag('I5', null, `merchant ${merchant.id}: charges sum ${fromCharges}, ledger sum ${fromLedger}`);
+    }
+
+    const statuses = [...finals.values()].map((object) => object['status']);
+    return {
+      seed: options.seed,
+      chargesRequested: plans.length,
+      chargesAccepted: accepted.length,
+      faultsPlanned,
+      faultsFired,
+      clientRetries,
+      captures: ledger.length,
+      succeeded: statuses.filter((status) => status === 'succeeded').length,
+      failed: statuses.filter((status) => status === 'failed').length,
+      reconciliationPasses: passes,
+      convergeMs,
+      durationMs: Date.now() - startedAt,
+      violations,
+    };
+  } finally {
+    sqs.destroy();
+    lambda.destroy();
+    dynamodb.destroy();
+  }
+}
+
+/** The report as text, as `npm run chaos` prints it. */
+export function formatReport(report: ChaosReport): string {
+  const lines = [
+    `seed ${report.seed}: ${report.chargesAccepted}/${report.chargesRequested} charges accepted, ${report.succeeded} succeeded, ${report.failed} failed, ${report.captures} captures`,
+    `client retries ${report.clientRetries}; reconciliation passes ${report.reconciliationPasses}; converged in ${(report.convergeMs / 1000).toFixed(1)} s; total ${(report.durationMs / 1000).toFixed(1)} s`,
+    `faults planned: ${Object.entries(report.faultsPlanned).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
+    `proxy faults fired: ${Object.entries(report.faultsFired).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
+    `violations: ${report.violations.length}`,
+    ...report.violations.map((violation) => `  ${violation.invariant} ${violation.chargeId ?? '-'}: ${violation.detail} [${violation.history.join(' → ')}]`),
+  ];
+  return lines.join('\n');
+}
