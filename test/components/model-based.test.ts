@@ -1,0 +1,291 @@
+/**
+ * Model-based tests with fast-check, against the real DynamoDB repository on DynamoDB Local:
+ * random sequences of API requests, worker attempts (some crashing), clock jumps and
+ * reconciliation passes must keep the charge state machine's promises; and concurrent
+ * same-key requests, in every order fast-check's scheduler picks, create exactly one charge.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { chargeIdFor, isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
+import { createCharge, type CreateChargeDeps, type CreateChargeOutcome } from '#domain/create-charge.ts';
+import { ProcessorUnavailableError } from '#domain/errors.ts';
+import type { CaptureRequest, CardProcessor, ChargeRepository, DeadLetterQueue, ProcessorLookup, ProcessorOutcome, WorkQueue } from '#domain/ports.ts';
+import { processCharge } from '#domain/process-charge.ts';
+import { reconcile } from '#domain/reconcile.ts';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../scripts/local/dynamodb-local.ts';
+import { createTables } from '../../scripts/local/provision.ts';
+import { IntrinsicResolver, type CfnTemplate } from '../../scripts/local/template.ts';
+
+/** The charges table as the stateful stack declares it (key, open-charges GSI, TTL). */
+const CHARGES_TABLE: CfnTemplate = {
+  Resources: {
+    Charges: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'open_shard', AttributeType: 'S' },
+          { AttributeName: 'open_since', AttributeType: 'N' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'open-charges',
+            KeySchema: [
+              { AttributeName: 'open_shard', KeyType: 'HASH' },
+              { AttributeName: 'open_since', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'purge_at', Enabled: true },
+      },
+    },
+  },
+};
+
+/** A crash of the invocation: not a processor error, so nothing catches it. */
+class CrashError extends Error {}
+
+type Behaviour = 'ok' | 'timeout-after-capture' | 'crash-before-capture' | 'crash-after-capture';
+
+/** An in-memory processor with Stripe's idempotency: the subject here is the repository and the use cases. */
+class FakeProcessor implements CardProcessor {
+  readonly captures = new Map<string, number>();
+  next: Behaviour = 'ok';
+
+  async capture(request: CaptureRequest): Promise<ProcessorOutcome> {
+    const behaviour = this.next;
+    this.next = 'ok';
+    if (behaviour === 'crash-before-capture') throw new CrashError('crashed before the capture');
+    if (!this.captures.has(request.idempotencyKey)) this.captures.set(request.idempotencyKey, 1);
+    if (behaviour === 'timeout-after-capture') throw new ProcessorUnavailableError('timed out after capturing');
+    if (behaviour === 'crash-after-capture') throw new CrashError('crashed after the capture');
+    return { kind: 'succeeded', paymentId: `pi_${request.chargeId}` };
+  }
+
+  async lookup(request: CaptureRequest): Promise<ProcessorLookup> {
+    return this.captures.has(request.idempotencyKey) ? { kind: 'succeeded', paymentId: `pi_${request.chargeId}` } : { kind: 'not_found' };
+  }
+}
+
+const noDeadLetters: DeadLetterQueue = { receive: async () => [], delete: async () => undefined };
+const BODY = { amount: 1234, currency: 'usd', payment_method: 'pm_card_visa' };
+const LEASE_MS = 2_000;
+const STUCK_AFTER_MS = 5_000;
+
+interface World {
+  merchantId: string;
+  repository: ChargeRepository;
+  processor: FakeProcessor;
+  enqueued: string[];
+  clock: { now: number };
+}
+
+interface Model {
+  keys: string[];
+  /** Every status each charge has been seen in, in order. */
+  seen: Map<string, ChargeStatus[]>;
+}
+
+async function observe(world: World, model: Model, chargeId: string): Promise<void> {
+  const record = await world.repository.get(chargeId);
+  if (!record) return;
+  const history = model.seen.get(chargeId) ?? [];
+  const last = history.at(-1);
+  const now = record.charge.status;
+  if (last !== undefined && last !== now) {
+    // Every observed change follows the state machine (possibly through unobserved steps).
+    expect(isTerminal(last), `${chargeId} left terminal status ${last} for ${now}`).toBe(false);
+    expect(statusesLeadingTo(now).length > 0 || now === 'pending').toBe(true);
+  }
+  history.push(now);
+  model.seen.set(chargeId, history);
+  const captured = world.processor.captures.get(`oncepay_${chargeId}`) ?? 0;
+  expect(captured, `${chargeId} captured more than once`).toBeLessThanOrEqual(1);
+  if (now === 'succeeded') expect(captured).toBe(1);
+  if (now === 'failed') expect(captured).toBe(0);
+}
+
+const createDeps = (world: World): CreateChargeDeps => ({
+  charges: world.repository,
+  queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId) },
+  now: () => world.clock.now,
+  idempotencyRetentionMs: 86_400_000,
+  recordRetentionMs: 30 * 86_400_000,
+  inFlightWindowMs: 1_000,
+  onEnqueueFailed: () => undefined,
+});
+
+class CreateCommand implements fc.AsyncCommand<Model, World> {
+  constructor(readonly keyIndex: number) {}
+  check = () => true;
+  async run(model: Model, world: World): Promise<void> {
+    const key = `key-${this.keyIndex}`;
+    const outcome = await createCharge(createDeps(world), { merchantId: world.merchantId, idempotencyKey: key, body: BODY, requestToken: randomUUID() });
+    const known = model.keys.includes(key);
+    if (!known) {
+      expect(outcome.kind).toBe('created');
+      model.keys.push(key);
+    } else {
+      expect(['replayed', 'in_flight']).toContain(outcome.kind);
+    }
+    await observe(world, model, chargeIdFor(world.merchantId, key, 0));
+  }
+  toString = () => `create(key-${this.keyIndex})`;
+}
+
+class WorkerCommand implements fc.AsyncCommand<Model, World> {
+  constructor(
+    readonly keyIndex: number,
+    readonly behaviour: Behaviour,
+  ) {}
+  check = (model: Readonly<Model>) => model.keys.includes(`key-${this.keyIndex}`);
+  async run(model: Model, world: World): Promise<void> {
+    const chargeId = chargeIdFor(world.merchantId, `key-${this.keyIndex}`, 0);
+    world.processor.next = this.behaviour;
+    try {
+      await processCharge(
+        { charges: world.repository, processor: world.processor, now: () => world.clock.now },
+        { chargeId, leaseOwner: randomUUID(), leaseDurationMs: LEASE_MS },
+      );
+    } catch (error) {
+      if (!(error instanceof CrashError)) throw error;
+    }
+    await observe(world, model, chargeId);
+  }
+  toString = () => `worker(key-${this.keyIndex}, ${this.behaviour})`;
+}
+
+class ClockCommand implements fc.AsyncCommand<Model, World> {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(_model: Model, world: World): Promise<void> {
+    world.clock.now += this.ms;
+  }
+  toString = () => `advance(${this.ms} ms)`;
+}
+
+class ReconcileCommand implements fc.AsyncCommand<Model, World> {
+  check = () => true;
+  async run(model: Model, world: World): Promise<void> {
+    await reconcile(
+      {
+        charges: world.repository,
+        queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId) } satisfies WorkQueue,
+        deadLetters: noDeadLetters,
+        processor: world.processor,
+        now: () => world.clock.now,
+        stuckAfterMs: STUCK_AFTER_MS,
+        maxChargesPerPass: 100,
+        maxDeadLettersPerPass: 0,
+      },
+      { leaseOwner: `reconciler/${randomUUID()}`, leaseDurationMs: LEASE_MS },
+    );
+    for (const key of model.keys) await observe(world, model, chargeIdFor(world.merchantId, key, 0));
+  }
+  toString = () => 'reconcile()';
+}
+
+describe('model-based: the charge state machine on DynamoDB Local', () => {
+  let dynamodbLocal: RunningDynamoDbLocal;
+  let client: DynamoDBClient;
+  let tableName: string;
+
+  beforeAll(async () => {
+    dynamodbLocal = await startDynamoDbLocal();
+    client = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const resolver = new IntrinsicResolver({ region: 'us-east-1', accountId: '000000000000' });
+    await createTables(client, CHARGES_TABLE, resolver, { stackName: 'model', region: 'us-east-1', accountId: '000000000000' });
+    tableName = resolver.resolveString({ Ref: 'Charges' });
+  }, 60_000);
+  afterAll(async () => {
+    client.destroy();
+    await dynamodbLocal.stop();
+  });
+
+  it('keeps every promise under any sequence of requests, crashes, clock jumps and reconciliations', async () => {
+    const commands = [
+      fc.integer({ min: 0, max: 2 }).map((key) => new CreateCommand(key)),
+      fc
+        .tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom<Behaviour>('ok', 'timeout-after-capture', 'crash-before-capture', 'crash-after-capture'))
+        .map(([key, behaviour]) => new WorkerCommand(key, behaviour)),
+      fc.constantFrom(500, 2_500, 6_000).map((ms) => new ClockCommand(ms)),
+      fc.constant(new ReconcileCommand()),
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (sequence) => {
+        const world: World = {
+          merchantId: `mer_model${randomUUID().slice(0, 8)}`,
+          repository: new DynamoDbChargeRepository(client, tableName),
+          processor: new FakeProcessor(),
+          enqueued: [],
+          clock: { now: Date.now() },
+        };
+        const model: Model = { keys: [], seen: new Map() };
+        await fc.asyncModelRun(() => ({ model, real: world }), sequence);
+
+        // Once faults stop, everything ends: leases expire, the reconciler and workers finish.
+        world.processor.next = 'ok';
+        for (let round = 0; round < 3; round += 1) {
+          world.clock.now += STUCK_AFTER_MS + LEASE_MS;
+          await new ReconcileCommand().run(model, world);
+          for (const key of model.keys) {
+            await processCharge(
+              { charges: world.repository, processor: world.processor, now: () => world.clock.now },
+              { chargeId: chargeIdFor(world.merchantId, key, 0), leaseOwner: randomUUID(), leaseDurationMs: LEASE_MS },
+            );
+          }
+        }
+        for (const key of model.keys) {
+          const chargeId = chargeIdFor(world.merchantId, key, 0);
+          await observe(world, model, chargeId);
+          expect((await world.repository.get(chargeId))?.charge.status, `${chargeId} never finished`).toBe('succeeded');
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+
+  it('creates exactly one charge per key, whatever order concurrent same-key requests reach DynamoDB in', async () => {
+    const variant = fc.constantFrom('same', 'same', 'other-amount');
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.array(variant, { minLength: 2, maxLength: 6 }), async (scheduler, variants) => {
+        const world: World = {
+          merchantId: `mer_race${randomUUID().slice(0, 8)}`,
+          repository: new DynamoDbChargeRepository(client, tableName),
+          processor: new FakeProcessor(),
+          enqueued: [],
+          clock: { now: Date.now() },
+        };
+        const real = world.repository;
+        // Each request's conditional write is issued when the scheduler says so.
+        const gated = Object.create(real) as ChargeRepository;
+        gated.create = (record) => scheduler.schedule(Promise.resolve(), `write ${record.charge.amount}`).then(() => real.create(record));
+        const deps = { ...createDeps(world), charges: gated };
+        const bodies = variants.map((kind) => (kind === 'same' ? BODY : { ...BODY, amount: BODY.amount + 1 }));
+        const pending = bodies.map((body) =>
+          createCharge(deps, { merchantId: world.merchantId, idempotencyKey: 'race', body, requestToken: randomUUID() }),
+        );
+        await scheduler.waitAll();
+        const outcomes: CreateChargeOutcome[] = await Promise.all(pending);
+
+        const created = outcomes.filter((outcome) => outcome.kind === 'created');
+        expect(created, scheduler.report().map((task) => task.label).join(' ')).toHaveLength(1);
+        const stored = await real.get(chargeIdFor(world.merchantId, 'race', 0));
+        const winner = bodies[outcomes.indexOf(created[0] as CreateChargeOutcome)];
+        expect(stored?.charge.amount).toBe(winner?.amount);
+        outcomes.forEach((outcome, index) => {
+          if (outcome.kind === 'created') return;
+          const sameAsWinner = bodies[index]?.amount === winner?.amount;
+          if (sameAsWinner) expect(['replayed', 'in_flight']).toContain(outcome.kind);
+          else expect(outcome.kind).toBe('key_reused_with_other_body');
+        });
+      }),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+});
