@@ -280,9 +280,19 @@ async function drive(
       }),
     );
 
+    // Faults aimed at the worker fire only when it reaches that charge, which may be after the
+    // last request: wait for them (bounded) before the faults stop.
+    type FiredRule = FaultRule & { fired: number; remaining: number };
+    const readRules = async () => ((await (await fetch(`${control}/faults`)).json()) as { rules: FiredRule[] }).rules;
+    const waitUntil = Date.now() + 120_000;
+    for (let rules = await readRules(); Date.now() < waitUntil; rules = await readRules()) {
+      const pending = rules.filter((rule) => rule.bodyIncludes !== undefined && rule.remaining > 0).length;
+      if (pending === 0) break;
+      progress(`waiting for ${pending} scheduled faults to meet their charges…`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
     // Faults stop here; what fired is recorded first.
-    const firedResponse = await fetch(`${control}/faults`);
-    const { rules } = (await firedResponse.json()) as { rules: Array<FaultRule & { fired: number }> };
+    const rules = await readRules();
     const faultsFired: Record<string, number> = {};
     for (const rule of rules) {
       const kind = `${rule.target}:${rule.operation ?? '*'}:${rule.action}`;

@@ -8,6 +8,8 @@ import { requireJava17 } from './java.ts';
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
+  /** The Java process, e.g. to read its CPU time. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startDynamoDbLocal(): Promise<RunningDynamoDbLocal> {
 
   return {
     endpoint,
+    pid: child.pid ?? 0,
     stop: async () => {
       process.off('exit', killOnExit);
       if (child.exitCode !== null) return;

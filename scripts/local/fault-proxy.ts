@@ -33,10 +33,19 @@ interface ActiveRule extends FaultRule {
   fired: number;
 }
 
+/** Calls seen per `target:operation`, and DynamoDB capacity consumed per operation. */
+export interface TrafficStats {
+  calls: Record<string, number>;
+  capacityUnits: Record<string, number>;
+}
+
 export interface FaultProxy {
   /** Where the functions should send each service's traffic. */
   endpoints: Record<FaultTarget, string>;
-  /** HTTP control API: `POST /faults` `{rules}`, `GET /faults`, `DELETE /faults`. */
+  /**
+   * HTTP control API: `POST /faults` `{rules}`, `GET /faults`, `DELETE /faults`;
+   * `GET /stats` (calls and capacity since start or the last `DELETE /stats`).
+   */
   controlUrl: string;
   setUpstream(target: FaultTarget, url: string): void;
   stop(): Promise<void>;
@@ -49,9 +58,10 @@ const TARGETS: FaultTarget[] = ['dynamodb', 'sqs', 'processor'];
  * sandbox. Faults come from outside the product code: a held call makes the local runner time
  * the invocation out exactly as Lambda would, so no `catch` or `finally` of the function runs.
  */
-export async function startFaultProxy(): Promise<FaultProxy> {
+export async function startFaultProxy(options: { measureCapacity?: boolean } = {}): Promise<FaultProxy> {
   const upstreams = new Map<FaultTarget, string>();
   const rules: ActiveRule[] = [];
+  const stats: TrafficStats = { calls: {}, capacityUnits: {} };
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
 
@@ -75,12 +85,20 @@ export async function startFaultProxy(): Promise<FaultProxy> {
   }
 
   const proxy = async (target: FaultTarget, request: IncomingMessage, response: ServerResponse) => {
-    const body = await readAll(request);
+    let body = await readAll(request);
     const operation =
       target === 'processor'
         ? `${request.method} ${new URL(request.url ?? '/', 'http://proxy').pathname}`
         : String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-    const text = body.toString('utf8');
+    let text = body.toString('utf8');
+    const statKey = `${target}:${operation}`;
+    stats.calls[statKey] = (stats.calls[statKey] ?? 0) + 1;
+    if (options.measureCapacity && target === 'dynamodb' && text.startsWith('{')) {
+      // Ask DynamoDB (Local) what each call consumed, GSI writes included.
+      text = JSON.stringify({ ...(JSON.parse(text) as object), ReturnConsumedCapacity: 'INDEXES' });
+      body = Buffer.from(text);
+      request.headers['content-length'] = String(body.length);
+    }
     const rule = rules.find(
       (candidate) =>
         candidate.remaining > 0 &&
@@ -113,6 +131,10 @@ export async function startFaultProxy(): Promise<FaultProxy> {
       return;
     }
     if (rule?.action === 'expire-visibility') await expireVisibility(upstreamUrl, request, text, upstream.body);
+    if (options.measureCapacity && target === 'dynamodb') {
+      const consumed = (JSON.parse(upstream.body.toString('utf8') || '{}') as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
+      if (consumed?.CapacityUnits) stats.capacityUnits[operation] = (stats.capacityUnits[operation] ?? 0) + consumed.CapacityUnits;
+    }
     response.writeHead(upstream.status, upstream.headers);
     response.end(upstream.body);
   };
@@ -128,6 +150,14 @@ export async function startFaultProxy(): Promise<FaultProxy> {
             return id;
           });
           return answer(response, 200, JSON.stringify({ ids }));
+        }
+        const path = new URL(request.url ?? '/', 'http://proxy').pathname;
+        if (path === '/stats') {
+          if (request.method === 'DELETE') {
+            stats.calls = {};
+            stats.capacityUnits = {};
+          }
+          return answer(response, 200, JSON.stringify(stats));
         }
         if (request.method === 'DELETE') rules.length = 0;
         return answer(response, 200, JSON.stringify({ rules }));

@@ -42,6 +42,10 @@ export interface LocalStackOptions {
    * whose control API is `faultControlUrl` (tests and the chaos harness use it).
    */
   faultInjection?: boolean;
+  /** With `faultInjection`: the proxy also records DynamoDB consumed capacity (the benchmark). */
+  measureCapacity?: boolean;
+  /** Told of every finished function invocation (the benchmark prices Lambda time with it). */
+  onInvocation?: (functionLogicalId: string, durationMs: number, ok: boolean) => void;
   /**
    * Test-only: bundles to run instead of the template's, by function logical id prefix
    * (e.g. `ServiceWorkerFunction`). The chaos tests use it to switch a protection off.
@@ -60,6 +64,8 @@ export interface LocalStack {
   endpoints: { dynamodb: string; sqs: string; secretsManager: string; lambda: string };
   /** Set when started with `faultInjection`. */
   faultControlUrl?: string;
+  /** DynamoDB Local's Java process id. */
+  dynamodbPid: number;
   /** The stack's outputs, resolved locally (`ApiUrl` is the local URL). */
   outputs: Record<string, string>;
   /** What the CLI needs to operate this stack: outputs plus the emulator endpoints. */
@@ -88,7 +94,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => sandbox.stop());
     let faultProxy: FaultProxy | undefined;
     if (options.faultInjection) {
-      faultProxy = await startFaultProxy();
+      faultProxy = await startFaultProxy({ measureCapacity: options.measureCapacity ?? false });
       faultProxy.setUpstream('processor', sandbox.url);
       stoppers.push(() => faultProxy?.stop() ?? Promise.resolve());
     }
@@ -195,6 +201,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         lambda: lambdaApi.endpoint,
       },
       ...(faultProxy ? { faultControlUrl: faultProxy.controlUrl } : {}),
+      dynamodbPid: dynamodbLocal.pid,
       outputs,
       outputsFileContent: () =>
         JSON.stringify(
@@ -262,6 +269,7 @@ function createFunctionHosts(
         maxEnvironments: 16,
         onLog: (host, line) => options.onFunctionLog?.(host.logicalId, line),
         onInvocation: (host, result) => {
+          options.onInvocation?.(host.logicalId, result.durationMs, result.ok);
           const status = result.ok ? 'ok' : result.timedOut ? 'TIMED OUT' : `error ${result.error.errorType}`;
           log(`λ ${host.logicalId} ${result.durationMs}ms ${status}`);
         },

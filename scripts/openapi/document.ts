@@ -4,7 +4,7 @@ import { createChargeBodySchema } from '#domain/charge-request.ts';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '#domain/idempotency-key.ts';
 import { PROBLEM_TYPES } from '#shared/problem.ts';
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io });
+const jsonSchema = (schema: z.core.$ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io });
 
 const problem = (description: string) => ({
   description,

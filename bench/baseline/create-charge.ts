@@ -1,0 +1,82 @@
+/**
+ * The peer oncepay is benchmarked against: `POST /v1/charges` the way most teams build it,
+ * with Powertools' `makeIdempotent` around the handler (default DynamoDB persistence layer,
+ * key scoped by merchant and Idempotency-Key, payload validation on the body). The business
+ * logic is the same as oncepay's (same validation, same charge item, same queue), so the
+ * comparison isolates the idempotency layer. Not part of the product: only `npm run bench`
+ * bundles it, in place of the create-charge function.
+ */
+import { randomUUID } from 'node:crypto';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoDbChargeRepository } from '../../functions/adapters/dynamodb-charge-repository.ts';
+import { SqsWorkQueue } from '../../functions/adapters/sqs-work-queue.ts';
+import { toChargeObject, type Charge } from '../../functions/domain/charge.ts';
+import { parseChargeRequest } from '../../functions/domain/charge-request.ts';
+import { ValidationError } from '../../functions/domain/errors.ts';
+import { canonicalJson, fingerprint, type JsonValue } from '../../functions/domain/fingerprint.ts';
+import { requiredEnv } from '../../functions/shared/env.ts';
+
+const dynamodb = new DynamoDBClient({});
+const charges = new DynamoDbChargeRepository(dynamodb, requiredEnv('CHARGES_TABLE_NAME'));
+const queue = new SqsWorkQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv('WORK_QUEUE_URL'));
+const DAY_MS = 86_400_000;
+
+async function createChargeHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const merchantId = String(event.requestContext.authorizer?.['merchantId'] ?? '');
+  let body: JsonValue;
+  try {
+    body = JSON.parse(event.body ?? '') as JsonValue;
+    const request = parseChargeRequest(body);
+    const now = Date.now();
+    const charge: Charge = {
+      id: `ch_${randomUUID().replace(/-/g, '').slice(0, 22)}`,
+      merchantId,
+      status: 'pending',
+      amount: request.amount,
+      currency: request.currency,
+      paymentMethod: request.paymentMethod,
+      description: request.description,
+      metadata: request.metadata,
+      createdAt: now,
+      updatedAt: now,
+      failureCode: null,
+      failureMessage: null,
+    };
+    const response = { status: 202, body: JSON.stringify(toChargeObject(charge)) };
+    await charges.create({
+      charge,
+      idempotency: {
+        key: randomUUID(),
+        generation: 0,
+        fingerprint: fingerprint(body),
+        canonicalBody: canonicalJson(body),
+        ownerToken: randomUUID(),
+        response,
+        expiresAt: now + DAY_MS,
+      },
+      lease: null,
+      attempts: 0,
+      purgeAt: now + 30 * DAY_MS,
+    });
+    await queue.enqueue(charge.id);
+    return { statusCode: 202, headers: { 'Content-Type': 'application/json', Location: `/v1/charges/${charge.id}` }, body: response.body };
+  } catch (error) {
+    if (error instanceof ValidationError || error instanceof SyntaxError) {
+      return { statusCode: 400, headers: { 'Content-Type': 'application/problem+json' }, body: JSON.stringify({ detail: (error as Error).message }) };
+    }
+    throw error;
+  }
+}
+
+export const handler = makeIdempotent(createChargeHandler, {
+  persistenceStore: new DynamoDBPersistenceLayer({ tableName: `${requiredEnv('CHARGES_TABLE_NAME')}-idempotency`, awsSdkV3Client: dynamodb }),
+  config: new IdempotencyConfig({
+    eventKeyJmesPath: '[requestContext.authorizer.merchantId, headers."Idempotency-Key"]',
+    payloadValidationJmesPath: 'body',
+    expiresAfterSeconds: 86_400,
+  }),
+});

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench -- [--charges 200] [--concurrency 1,4,16,64] [--replay-ratio 0.2] [--seed 1] [--no-baseline] [--out docs]`
+ * Benchmarks oncepay and, in the same run, the Powertools-makeIdempotent baseline on the same
+ * emulators and load; writes <out>/benchmarks.json, <out>/benchmarks.md and its SVG charts.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { measureColdStarts } from './bench/cold-start.ts';
+import { lineChart, markdownReport, type BenchResult } from './bench/report.ts';
+import { runBenchmark } from './bench/run.ts';
+import { synthesize } from './local/template.ts';
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      charges: { type: 'string', default: '200' },
+      concurrency: { type: 'string', default: '1,4,16,64' },
+      'replay-ratio': { type: 'string', default: '0.2' },
+      seed: { type: 'string', default: '1' },
+      'no-baseline': { type: 'boolean', default: false },
+      'cold-start-runs': { type: 'string', default: '7' },
+      out: { type: 'string', default: 'docs' },
+    },
+  }));
+} catch (error) {
+  fail((error as Error).message);
+}
+const positive = (name: string, raw: string) => {
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${raw}"`);
+  return value;
+};
+const charges = positive('charges', values.charges);
+const concurrency = values.concurrency.split(',').map((level) => positive('concurrency', level));
+const replayRatio = Number(values['replay-ratio']);
+if (!(replayRatio >= 0 && replayRatio <= 10)) fail('--replay-ratio must be between 0 and 10');
+const seed = positive('seed', values.seed);
+const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
+
+log('measuring bundles and cold starts…');
+const synthDir = mkdtempSync(join(tmpdir(), 'oncepay-bench-'));
+const coldStarts = measureColdStarts(synthesize({ stage: 'local', outdir: synthDir, processorApiUrl: 'http://127.0.0.1:9' }), positive('cold-start-runs', values['cold-start-runs']));
+rmSync(synthDir, { recursive: true, force: true });
+
+const options = { charges, concurrency, replayRatio, seed, progressBar: process.stderr.isTTY, onProgress: (line: string) => log(`oncepay: ${line}`) };
+log('benchmarking oncepay…');
+const oncepay = await runBenchmark(options);
+
+let baseline = null;
+if (!values['no-baseline']) {
+  log('bundling the Powertools baseline…');
+  const bundleDir = mkdtempSync(join(tmpdir(), 'oncepay-baseline-'));
+  const bundle = join(bundleDir, 'index.mjs');
+  await build({
+    entryPoints: ['bench/baseline/create-charge.ts'],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    outfile: bundle,
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  log('benchmarking the baseline…');
+  baseline = await runBenchmark({
+    ...options,
+    baseline: true,
+    bundleOverrides: { ServiceCreateChargeFunction: bundle },
+    onProgress: (line) => log(`baseline: ${line}`),
+  });
+  rmSync(bundleDir, { recursive: true, force: true });
+}
+
+const result: BenchResult = {
+  generatedAt: new Date().toISOString(),
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.versions.node}`,
+  options: { charges, concurrency, replayRatio, seed },
+  oncepay,
+  baseline,
+  coldStarts,
+};
+mkdirSync(values.out, { recursive: true });
+writeFileSync(join(values.out, 'benchmarks.json'), `${JSON.stringify(result, null, 2)}\n`);
+const series = (pick: (level: (typeof oncepay)[number]) => number) => [
+  { name: 'oncepay', color: '#1f6feb', values: oncepay.map(pick) },
+  ...(baseline ? [{ name: 'baseline', color: '#d1242f', values: baseline.map(pick) }] : []),
+];
+writeFileSync(join(values.out, 'bench-throughput.svg'), lineChart('New charges per second', 'charges/s', concurrency, series((level) => level.newCharges.throughput)));
+writeFileSync(join(values.out, 'bench-latency.svg'), lineChart('p99 latency of new charges', 'ms', concurrency, series((level) => level.newCharges.latencyMs.p99)));
+writeFileSync(join(values.out, 'benchmarks.md'), markdownReport(result));
+log(`wrote ${values.out}/benchmarks.md, benchmarks.json and the charts`);
