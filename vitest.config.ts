@@ -40,8 +40,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'chaos',
-          include: ['test/chaos/**/*.test.ts'],
+          name: 'load',
+          include: ['test/chaos/**/*.test.ts', 'test/bench/**/*.test.ts'],
           testTimeout: 240_000,
           // After the other projects: it starts its own stacks and loads both cores.
           sequence: { groupOrder: 1 },

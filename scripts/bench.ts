@@ -7,16 +7,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { positiveInt, usageError } from './script-args.ts';
 import { build } from 'esbuild';
 import { measureColdStarts } from './bench/cold-start.ts';
 import { lineChart, markdownReport, type BenchResult } from './bench/report.ts';
 import { runBenchmark } from './bench/run.ts';
 import { synthesize } from './local/template.ts';
-
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(2);
-}
 
 let values;
 try {
@@ -32,23 +28,18 @@ try {
     },
   }));
 } catch (error) {
-  fail((error as Error).message);
+  usageError((error as Error).message);
 }
-const positive = (name: string, raw: string) => {
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${raw}"`);
-  return value;
-};
-const charges = positive('charges', values.charges);
-const concurrency = values.concurrency.split(',').map((level) => positive('concurrency', level));
+const charges = positiveInt('charges', values.charges);
+const concurrency = values.concurrency.split(',').map((level) => positiveInt('concurrency', level));
 const replayRatio = Number(values['replay-ratio']);
-if (!(replayRatio >= 0 && replayRatio <= 10)) fail('--replay-ratio must be between 0 and 10');
-const seed = positive('seed', values.seed);
+if (!(replayRatio >= 0 && replayRatio <= 10)) usageError('--replay-ratio must be between 0 and 10');
+const seed = positiveInt('seed', values.seed);
 const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 log('measuring bundles and cold starts…');
 const synthDir = mkdtempSync(join(tmpdir(), 'oncepay-bench-'));
-const coldStarts = measureColdStarts(synthesize({ stage: 'local', outdir: synthDir, processorApiUrl: 'http://127.0.0.1:9' }), positive('cold-start-runs', values['cold-start-runs']));
+const coldStarts = measureColdStarts(synthesize({ stage: 'local', outdir: synthDir, processorApiUrl: 'http://127.0.0.1:9' }), positiveInt('cold-start-runs', values['cold-start-runs']));
 rmSync(synthDir, { recursive: true, force: true });
 
 const options = { charges, concurrency, replayRatio, seed, progressBar: process.stderr.isTTY, onProgress: (line: string) => log(`oncepay: ${line}`) };

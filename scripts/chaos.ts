@@ -4,12 +4,8 @@
  * non-zero on any violation of I1–I7.
  */
 import { parseArgs } from 'node:util';
+import { positiveInt, usageError } from './script-args.ts';
 import { FAULT_KINDS, formatReport, runChaos, type FaultKind } from './chaos/harness.ts';
-
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(2);
-}
 
 let values;
 try {
@@ -25,32 +21,27 @@ try {
     },
   }));
 } catch (error) {
-  fail((error as Error).message);
+  usageError((error as Error).message);
 }
-const positive = (name: string, raw: string) => {
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${raw}"`);
-  return value;
-};
 const faults =
   values.faults === 'all'
     ? FAULT_KINDS
     : values.faults === 'none'
       ? []
       : values.faults.split(',').map((kind) => {
-          if (!(FAULT_KINDS as readonly string[]).includes(kind)) fail(`unknown fault "${kind}"; known: ${FAULT_KINDS.join(', ')}`);
+          if (!(FAULT_KINDS as readonly string[]).includes(kind)) usageError(`unknown fault "${kind}"; known: ${FAULT_KINDS.join(', ')}`);
           return kind as FaultKind;
         });
 const faultRate = Number(values['fault-rate']);
-if (!(faultRate >= 0 && faultRate <= 1)) fail('--fault-rate must be between 0 and 1');
+if (!(faultRate >= 0 && faultRate <= 1)) usageError('--fault-rate must be between 0 and 1');
 
 const report = await runChaos({
-  charges: positive('charges', values.charges),
-  merchants: positive('merchants', values.merchants),
-  seed: positive('seed', values.seed),
+  charges: positiveInt('charges', values.charges),
+  merchants: positiveInt('merchants', values.merchants),
+  seed: positiveInt('seed', values.seed),
   faults,
   faultRate,
-  concurrency: positive('concurrency', values.concurrency),
+  concurrency: positiveInt('concurrency', values.concurrency),
   onProgress: (line) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`),
 });
 console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));

@@ -26,9 +26,6 @@ export class ValidationError extends OncePayError {
   }
 }
 
-/** A charge moved along an edge the state machine does not have. A bug, never client input. */
-export class InvalidTransitionError extends OncePayError {}
-
 /** A setting the code needs is missing or malformed at cold start. */
 export class ConfigurationError extends OncePayError {}
 

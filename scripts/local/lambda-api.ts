@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './net.ts';
 import type { FunctionHost } from './function-host.ts';
 
 export interface RunningLambdaApi {
@@ -47,14 +47,6 @@ export async function startLambdaApi(hosts: FunctionHost[]): Promise<RunningLamb
       })();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, stop } = await listenOnLoopback(server);
+  return { endpoint: url, stop };
 }

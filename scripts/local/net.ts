@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
@@ -27,4 +29,21 @@ export async function waitFor(probe: () => Promise<unknown>, options: { timeoutM
     }
   }
   throw new Error(`${options.what} did not become ready in ${options.timeoutMs} ms: ${(lastError as Error)?.message}`);
+}
+
+/** Starts an HTTP server on 127.0.0.1 (a free port unless one is given); `stop` drops open connections. */
+export async function listenOnLoopback(server: Server, port = 0): Promise<{ url: string; stop: () => Promise<void> }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

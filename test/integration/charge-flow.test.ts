@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { apiClient, expectCaptures, ledgerFor } from '../support/api-client.ts';
+import { apiClient, expectCaptures, ledgerFor, targetSqsClient } from '../support/api-client.ts';
 import { itWithSandboxTokens } from '../support/target.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -103,12 +103,7 @@ describe('GET /v1/charges/{id}', () => {
 });
 
 describe('the work queue', () => {
-  const sqs = new SQSClient({
-    region: inject('region'),
-    endpoint: inject('endpoints').sqs,
-    credentials: inject('credentials'),
-    useQueueUrlAsEndpoint: false,
-  });
+  const sqs = targetSqsClient();
   afterAll(() => sqs.destroy());
 
   it('moves a poison message to the dead-letter queue through the redrive policy', async () => {

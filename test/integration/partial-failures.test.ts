@@ -6,12 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, expect, inject, it } from 'vitest';
 import { chargeIdFor } from '#domain/charge.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
 import { workMessageBody } from '#domain/work-message.ts';
-import { apiClient, ledgerFor } from '../support/api-client.ts';
+import { apiClient, ledgerFor, targetSqsClient } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
 import { firedCounts, injectProxyFaults, reconcileNow } from '../support/stack-control.ts';
 import { describeEmbedded } from '../support/target.ts';
@@ -19,12 +19,7 @@ import { describeEmbedded } from '../support/target.ts';
 const acme = apiClient();
 const ACME = 'mer_acme';
 const visa = { amount: 3100, currency: 'usd', payment_method: 'pm_card_visa' };
-const sqs = new SQSClient({
-  region: inject('region'),
-  endpoint: inject('endpoints').sqs,
-  credentials: inject('credentials'),
-  useQueueUrlAsEndpoint: false,
-});
+const sqs = targetSqsClient();
 afterAll(() => sqs.destroy());
 
 /** A fresh key and the charge id it will create for acme. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { expect, inject } from 'vitest';
 import { eventually } from './eventually.ts';
 
@@ -68,4 +69,14 @@ export async function ledgerFor(chargeId: string): Promise<LedgerEntry[]> {
 export async function expectCaptures(chargeId: string, count: number): Promise<void> {
   if (!inject('capabilities').ledger) return;
   expect(await ledgerFor(chargeId)).toHaveLength(count);
+}
+
+/** An SQS client for the target: the emulator's endpoint locally, the default chain on AWS. */
+export function targetSqsClient(): SQSClient {
+  const endpoint = inject('endpoints').sqs;
+  return new SQSClient({
+    region: inject('region'),
+    useQueueUrlAsEndpoint: false,
+    ...(endpoint ? { endpoint, credentials: inject('credentials') } : {}),
+  });
 }
