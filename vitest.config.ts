@@ -42,7 +42,7 @@ export default defineConfig({
         test: {
           name: 'load',
           include: ['test/chaos/**/*.test.ts', 'test/bench/**/*.test.ts'],
-          testTimeout: 240_000,
+          testTimeout: 400_000,
           // After the other projects: it starts its own stacks and loads both cores.
           sequence: { groupOrder: 1 },
         },

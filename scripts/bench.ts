@@ -75,7 +75,7 @@ if (!values['no-baseline']) {
 
 const result: BenchResult = {
   generatedAt: new Date().toISOString(),
-  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.versions.node}`,
   options: { charges, concurrency, replayRatio, seed },
   oncepay,

@@ -106,6 +106,10 @@ export function markdownReport(result: BenchResult): string {
       'Everything runs on one 2-core machine: DynamoDB Local (Java), the SQS emulator, the runner and the functions compete for the same cores.',
   );
   lines.push('');
+  lines.push(
+    'Requests per second are measured over each phase, autocannon\'s start included: the replay phases are short, so their rate is a lower bound.',
+  );
+  lines.push('');
   lines.push('## Throughput and latency', '');
   lines.push('![throughput](bench-throughput.svg) ![latency](bench-latency.svg)', '');
   lines.push('| clients | new: charges/s | new p50 / p95 / p99 ms | replay: req/s | replay p50 / p95 / p99 ms | 202→succeeded p50 / p99 ms | errors | CPU: DynamoDB Local / node |');
