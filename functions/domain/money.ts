@@ -1,5 +1,3 @@
-import { ValidationError } from './errors.ts';
-
 /**
  * ISO 4217 active currency codes, lower-case as Stripe writes them. Funds codes,
  * precious metals and testing codes (XTS, XXX) are left out: no card is charged in them.
@@ -25,27 +23,4 @@ export const MAX_AMOUNT_MINOR_UNITS = 99_999_999;
 /** True when `code` is an active ISO 4217 code in lower case. */
 export function isSupportedCurrency(code: string): boolean {
   return ISO_4217_CURRENCIES.has(code);
-}
-
-/**
- * Money is an integer count of the currency's minor units (cents for `usd`, yen for `jpy`),
- * never a float. Throws {@link ValidationError} for anything else.
- */
-export interface Money {
-  readonly amount: number;
-  readonly currency: string;
-}
-
-export function money(amount: number, currency: string): Money {
-  if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT_MINOR_UNITS) {
-    throw new ValidationError('Invalid amount', [
-      { field: 'amount', message: `must be an integer from 1 to ${MAX_AMOUNT_MINOR_UNITS} (minor units)` },
-    ]);
-  }
-  if (!isSupportedCurrency(currency)) {
-    throw new ValidationError('Invalid currency', [
-      { field: 'currency', message: 'must be a lower-case ISO 4217 currency code' },
-    ]);
-  }
-  return { amount, currency };
 }
