@@ -14,7 +14,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbChargeRepository } from '../../functions/adapters/dynamodb-charge-repository.ts';
 import { SqsWorkQueue } from '../../functions/adapters/sqs-work-queue.ts';
-import { toChargeObject, type Charge } from '../../functions/domain/charge.ts';
+import { pendingCharge, toChargeObject } from '../../functions/domain/charge.ts';
 import { parseChargeRequest } from '../../functions/domain/charge-request.ts';
 import { ValidationError } from '../../functions/domain/errors.ts';
 import { canonicalJson, fingerprint, type JsonValue } from '../../functions/domain/fingerprint.ts';
@@ -32,20 +32,7 @@ async function createChargeHandler(event: APIGatewayProxyEvent): Promise<APIGate
     body = JSON.parse(event.body ?? '') as JsonValue;
     const request = parseChargeRequest(body);
     const now = Date.now();
-    const charge: Charge = {
-      id: `ch_${randomUUID().replace(/-/g, '').slice(0, 22)}`,
-      merchantId,
-      status: 'pending',
-      amount: request.amount,
-      currency: request.currency,
-      paymentMethod: request.paymentMethod,
-      description: request.description,
-      metadata: request.metadata,
-      createdAt: now,
-      updatedAt: now,
-      failureCode: null,
-      failureMessage: null,
-    };
+    const charge = pendingCharge(`ch_${randomUUID().replace(/-/g, '').slice(0, 22)}`, merchantId, request, now);
     const response = { status: 202, body: JSON.stringify(toChargeObject(charge)) };
     await charges.create({
       charge,

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { CaptureRequest } from './ports.ts';
+import type { ChargeRequest } from './charge-request.ts';
 
 export type ChargeStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
 
@@ -118,4 +120,35 @@ export function chargeIdFor(merchantId: string, idempotencyKey: string, generati
  */
 export function processorIdempotencyKey(chargeId: string): string {
   return `oncepay_${chargeId}`;
+}
+
+/** What the processor is asked about a charge: always with the charge's stable processor key. */
+export function captureRequestFor(charge: Charge): CaptureRequest {
+  return {
+    chargeId: charge.id,
+    merchantId: charge.merchantId,
+    idempotencyKey: processorIdempotencyKey(charge.id),
+    amount: charge.amount,
+    currency: charge.currency,
+    paymentMethod: charge.paymentMethod,
+    description: charge.description,
+  };
+}
+
+/** A new charge, `pending`, as a validated request creates it. */
+export function pendingCharge(id: string, merchantId: string, request: ChargeRequest, now: number): Charge {
+  return {
+    id,
+    merchantId,
+    status: 'pending',
+    amount: request.amount,
+    currency: request.currency,
+    paymentMethod: request.paymentMethod,
+    description: request.description,
+    metadata: request.metadata,
+    createdAt: now,
+    updatedAt: now,
+    failureCode: null,
+    failureMessage: null,
+  };
 }

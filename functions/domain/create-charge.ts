@@ -1,7 +1,7 @@
-import { chargeIdFor, toChargeObject, type Charge } from './charge.ts';
+import { chargeIdFor, pendingCharge, toChargeObject } from './charge.ts';
 import { parseChargeRequest } from './charge-request.ts';
 import { OncePayError } from './errors.ts';
-import { canonicalJson, differingFields, fingerprint, type JsonValue } from './fingerprint.ts';
+import { canonicalJson, differingFields, fingerprintOfCanonical, type JsonValue } from './fingerprint.ts';
 import type { ChargeRecord, ChargeRepository, StoredResponse, WorkQueue } from './ports.ts';
 
 export interface CreateChargeDeps {
@@ -49,31 +49,19 @@ const MAX_KEY_GENERATIONS = 1000;
  */
 export async function createCharge(deps: CreateChargeDeps, input: CreateChargeInput): Promise<CreateChargeOutcome> {
   const request = parseChargeRequest(input.body);
-  const requestFingerprint = fingerprint(input.body);
+  const canonicalBody = canonicalJson(input.body);
+  const requestFingerprint = fingerprintOfCanonical(canonicalBody);
 
   for (let generation = 0; generation < MAX_KEY_GENERATIONS; generation += 1) {
     const now = deps.now();
-    const charge: Charge = {
-      id: chargeIdFor(input.merchantId, input.idempotencyKey, generation),
-      merchantId: input.merchantId,
-      status: 'pending',
-      amount: request.amount,
-      currency: request.currency,
-      paymentMethod: request.paymentMethod,
-      description: request.description,
-      metadata: request.metadata,
-      createdAt: now,
-      updatedAt: now,
-      failureCode: null,
-      failureMessage: null,
-    };
+    const charge = pendingCharge(chargeIdFor(input.merchantId, input.idempotencyKey, generation), input.merchantId, request, now);
     const record: ChargeRecord = {
       charge,
       idempotency: {
         key: input.idempotencyKey,
         generation,
         fingerprint: requestFingerprint,
-        canonicalBody: canonicalJson(input.body),
+        canonicalBody,
         ownerToken: input.requestToken,
         response: { status: 202, body: JSON.stringify(toChargeObject(charge)) },
         expiresAt: now + deps.idempotencyRetentionMs,

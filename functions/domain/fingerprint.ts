@@ -16,7 +16,12 @@ export function canonicalJson(value: JsonValue): string {
 
 /** SHA-256 (hex) of the canonical form: the request fingerprint stored with an idempotency key. */
 export function fingerprint(value: JsonValue): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return fingerprintOfCanonical(canonicalJson(value));
+}
+
+/** The fingerprint of an already canonical body, for callers that keep the canonical form too. */
+export function fingerprintOfCanonical(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex');
 }
 
 /**

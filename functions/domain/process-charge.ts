@@ -1,7 +1,6 @@
-import type { ChargeStatus } from './charge.ts';
+import { captureRequestFor, type ChargeStatus } from './charge.ts';
 import { PoisonMessageError, ProcessorUnavailableError } from './errors.ts';
 import type { CardProcessor, ChargeRepository } from './ports.ts';
-import { captureRequestFor } from './reconcile.ts';
 
 export interface ProcessChargeDeps {
   charges: ChargeRepository;

@@ -1,6 +1,6 @@
-import { isTerminal, processorIdempotencyKey, type Charge } from './charge.ts';
+import { captureRequestFor, isTerminal } from './charge.ts';
 import { ProcessorUnavailableError } from './errors.ts';
-import type { CaptureRequest, CardProcessor, ChargeRepository, DeadLetterQueue, WorkQueue } from './ports.ts';
+import type { CardProcessor, ChargeRepository, DeadLetterQueue, WorkQueue } from './ports.ts';
 import { parseWorkMessage } from './work-message.ts';
 
 export interface ReconcileDeps {
@@ -161,16 +161,4 @@ async function resolveAgainstProcessor(
   }
   const completed = await deps.charges.complete(chargeId, input.leaseOwner, lookup, deps.now());
   return completed.kind === 'completed' ? 'finalized' : 'in_progress';
-}
-
-export function captureRequestFor(charge: Charge): CaptureRequest {
-  return {
-    chargeId: charge.id,
-    merchantId: charge.merchantId,
-    idempotencyKey: processorIdempotencyKey(charge.id),
-    amount: charge.amount,
-    currency: charge.currency,
-    paymentMethod: charge.paymentMethod,
-    description: charge.description,
-  };
 }

@@ -55,16 +55,18 @@ export function workerHandler(deps: WorkerDeps) {
             messageId: record.messageId,
             reason: error.message,
           });
-          await redeliverAfter(record, 0);
+          await visibleAgainIn(record, 0);
         }
         throw error;
       }
       logOutcome(record, outcome);
-      if (outcome.kind === 'busy') await redeliverAfter(record, Math.ceil(outcome.retryAfterMs / 1000));
-      if (outcome.kind === 'retry') await redeliverAfter(record, backoffSeconds(outcome.attempt, deps.retry));
+      if (outcome.kind === 'final') return;
+      const seconds = outcome.kind === 'busy' ? Math.ceil(outcome.retryAfterMs / 1000) : backoffSeconds(outcome.attempt, deps.retry);
+      await visibleAgainIn(record, seconds);
+      throw new RedeliverLaterError(`Redeliver ${record.messageId} in ${seconds}s`);
     };
 
-    const redeliverAfter = async (record: SQSRecord, seconds: number) => {
+    const visibleAgainIn = async (record: SQSRecord, seconds: number) => {
       try {
         await deps.setVisibility(record.receiptHandle, seconds);
       } catch (error) {
@@ -73,7 +75,6 @@ export function workerHandler(deps: WorkerDeps) {
           error: error as Error,
         });
       }
-      throw new RedeliverLaterError(`Redeliver ${record.messageId} in ${seconds}s`);
     };
 
     const logOutcome = (record: SQSRecord, outcome: ProcessChargeOutcome) =>

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { FunctionHost, InvocationResult } from './function-host.ts';
+import { listenOnLoopback } from './net.ts';
 import { resourcesOfType, type CfnTemplate, type IntrinsicResolver } from './template.ts';
 
 interface Route {
@@ -164,7 +164,7 @@ export function readRestApi(
 
 export interface ApiGatewayOptions {
   api: RestApiDefinition;
-  host: string;
+  /** Port on 127.0.0.1; 0 picks a free one. */
   port: number;
   region: string;
   accountId: string;
@@ -218,19 +218,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     return proxyResult(result.result) ?? gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, stop } = await listenOnLoopback(server, options.port);
+  return { url, close: stop };
 }
 
 interface HttpReply {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './net.ts';
 
 export type FaultTarget = 'dynamodb' | 'sqs' | 'processor';
 
@@ -62,17 +62,12 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
   const upstreams = new Map<FaultTarget, string>();
   const rules: ActiveRule[] = [];
   const stats: TrafficStats = { calls: {}, capacityUnits: {} };
-  const sockets = new Set<Socket>();
-  const servers: Server[] = [];
-
+  // Stopping drops every connection, the held ones included.
+  const stoppers: Array<() => Promise<void>> = [];
   const listen = async (server: Server): Promise<string> => {
-    servers.push(server);
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url, stop } = await listenOnLoopback(server);
+    stoppers.push(stop);
+    return url;
   };
 
   const endpoints = {} as Record<FaultTarget, string>;
@@ -170,8 +165,7 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
     controlUrl,
     setUpstream: (target, url) => upstreams.set(target, url),
     stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      await Promise.all(stoppers.map((stop) => stop()));
     },
   };
 }

@@ -163,7 +163,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const api = readRestApi(apiStack.template, apiStack.resolver, hostsByArn);
     const gateway = await startApiGateway({
       api,
-      host: '127.0.0.1',
       port: options.port,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,

@@ -30,7 +30,7 @@ describe('local API Gateway', () => {
       ]),
       throttle: { ratePerSecond: 0.001, burst: 1 },
     };
-    gateway = await startApiGateway({ api, host: '127.0.0.1', port: 0, region: 'us-east-1', accountId: '000000000000', onRequest: () => undefined });
+    gateway = await startApiGateway({ api, port: 0, region: 'us-east-1', accountId: '000000000000', onRequest: () => undefined });
   });
   afterAll(async () => {
     await gateway.close();

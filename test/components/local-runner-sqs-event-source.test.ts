@@ -126,14 +126,20 @@ describe('local runner: SQS event source mapping and function host', () => {
   });
 
   it('abandons an invocation that outlives its timeout: it fails, and nothing it does later happens', async () => {
-    const lateFile = join(mkdtempSync(join(tmpdir(), 'oncepay-runner-')), 'late.txt');
+    const dir = mkdtempSync(join(tmpdir(), 'oncepay-runner-'));
+    const lateFile = join(dir, 'late.txt');
     const host = new FunctionHost(scriptedFunction(300), { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined });
     running.push(host);
     const event = { Records: [{ messageId: 'm1', body: JSON.stringify({ sleepMs: 1000, thenWrite: lateFile }), attributes: {} }] };
     const result = await host.invoke(event);
     expect(result).toMatchObject({ ok: false, timedOut: true });
-    // Proving an absence needs a wait: past the moment the abandoned code would have written.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // A witness with a long enough timeout runs the same script; once it has written, the
+    // abandoned invocation's moment to write has passed too.
+    const witnessFile = join(dir, 'witness.txt');
+    const witness = new FunctionHost(scriptedFunction(3000), { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined });
+    running.push(witness);
+    await witness.invoke({ Records: [{ messageId: 'w1', body: JSON.stringify({ sleepMs: 1000, thenWrite: witnessFile }), attributes: {} }] });
+    expect(existsSync(witnessFile)).toBe(true);
     expect(existsSync(lateFile)).toBe(false);
     const next = await host.invoke({ Records: [{ messageId: 'm2', body: '{}', attributes: { ApproximateReceiveCount: '1' } }] });
     expect(next).toMatchObject({ ok: true, result: { batchItemFailures: [] } });
