@@ -18,8 +18,8 @@ export interface OperationsProps {
   deadLetterQueue: sqs.IQueue;
 }
 
-/** The reconciler's metric namespace (Powertools `Metrics`). */
-const METRICS_NAMESPACE = 'oncepay';
+/** The functions' custom metric namespace (Powertools `Metrics`). */
+export const METRICS_NAMESPACE = 'oncepay';
 
 /**
  * Alarms that mean money may be stuck or at risk, an SNS topic they notify, and a dashboard.
@@ -37,7 +37,13 @@ export class Operations extends Construct {
       masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
       enforceSSL: true,
     });
-    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+    const alarm = (
+      name: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      options: Partial<cloudwatch.AlarmProps> = {},
+    ) => {
       const created = new cloudwatch.Alarm(this, name, {
         metric,
         threshold,
@@ -45,26 +51,28 @@ export class Operations extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
+        ...options,
       });
       created.addAlarmAction(new actions.SnsAction(this.alarmTopic));
       this.alarms.push(created);
       return created;
     };
     const minute = Duration.minutes(1);
-    const reconcilerMetric = (metricName: string) =>
+    const customMetric = (service: 'reconciler' | 'worker', metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { service: 'reconciler' },
-        statistic: 'Sum',
+        dimensionsMap: { service },
+        statistic,
         period: Duration.minutes(5),
       });
+    const reconcilerMetric = (metricName: string) => customMetric('reconciler', metricName);
 
     alarm(
       'DeadLetterQueueNotEmpty',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
       1,
-      'Work messages reached the DLQ; the reconciler resolves them, a person checks the needs_review ones.',
+      'Work messages reached the DLQ; the reconciler resolves them and flags what it cannot settle for review.',
     );
     alarm(
       'WorkQueueOldestMessageAge',
@@ -79,10 +87,42 @@ export class Operations extends Construct {
       'The reconciler found charges a crash or a lost message left half done.',
     );
     alarm(
-      'ChargesNeedingReview',
-      reconcilerMetric('ChargesNeedingReview'),
+      'ChargesInReview',
+      customMetric('reconciler', 'ChargesInReview', 'Maximum'),
       1,
-      'Charges were marked failed/needs_review: the processor never saw them after every retry.',
+      'Open charges wait for a person: the processor has not settled them in time, or refused a lookup. ' +
+        'They stay open (never failed while money may have moved): `npm run cli -- review list`.',
+    );
+    alarm(
+      'ProcessorConfigurationErrors',
+      customMetric('worker', 'ProcessorConfigurationErrors'),
+      1,
+      'The card processor refused oncepay itself (key, permission, idempotency misuse). Charges stay open until it is fixed.',
+    );
+    alarm(
+      'ReconcilerErrors',
+      reconcilerMetric('ReconcilerErrors'),
+      1,
+      'A reconciliation pass could not handle an item (it went on with the others); see the reconciler logs.',
+    );
+    // A pass that never completes (or never runs) leaves crashes unfinished: alarm on silence.
+    const heartbeatPeriod = Duration.minutes(config.reconciler.periodMinutes);
+    alarm(
+      'ReconcilerHeartbeatMissing',
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'ReconcilerPassCompleted',
+        dimensionsMap: { service: 'reconciler' },
+        statistic: 'Sum',
+        period: heartbeatPeriod,
+      }),
+      1,
+      'No reconciliation pass completed in two periods: the reconciler is failing, timing out or not scheduled.',
+      {
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
     );
     alarm(
       'WorkerErrors',
@@ -116,7 +156,7 @@ export class Operations extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Reconciler',
-        left: ['StuckChargesFound', 'ChargesFixed', 'ChargesReEnqueued', 'ChargesNeedingReview'].map(reconcilerMetric),
+        left: ['StuckChargesFound', 'ChargesFixed', 'ChargesReEnqueued', 'ChargesFlaggedForReview', 'ChargesInReview'].map(reconcilerMetric),
       }),
       new cloudwatch.GraphWidget({
         title: 'Function errors',

@@ -11,7 +11,8 @@ import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { OPEN_CHARGES_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
+import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
+import { METRICS_NAMESPACE } from './operations.ts';
 import type { StageConfig } from './stage-config.ts';
 import type { ChargeStorageRefs } from './storage.ts';
 
@@ -126,7 +127,8 @@ export class ChargeService extends Construct {
         IN_FLIGHT_WINDOW_SECONDS: String(config.api.functionTimeoutSeconds),
       },
     });
-    allowItemActions(createCharge, storage.charges, ['dynamodb:PutItem']);
+    // UpdateItem: a key reused after expiry keeps its earlier generations (in a transaction).
+    allowItemActions(createCharge, storage.charges, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     storage.workQueue.grantSendMessages(createCharge);
 
     const getCharge = fn('GetChargeFunction', 'get-charge', {
@@ -155,9 +157,10 @@ export class ChargeService extends Construct {
         RETRY_BASE_DELAY_SECONDS: String(config.retry.baseDelaySeconds),
         RETRY_MAX_DELAY_SECONDS: String(config.retry.maxDelaySeconds),
         POWERTOOLS_SERVICE_NAME: 'oncepay',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
     });
-    allowItemActions(worker, storage.charges, ['dynamodb:UpdateItem']);
+    allowItemActions(worker, storage.charges, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     storage.workQueue.grantConsumeMessages(worker);
     processorSecret.grantRead(worker);
     worker.addEventSource(
@@ -177,15 +180,16 @@ export class ChargeService extends Construct {
         DEAD_LETTER_QUEUE_URL: storage.deadLetterQueue.queueUrl,
         ...processorEnvironment,
         STUCK_AFTER_SECONDS: String(config.reconciler.stuckAfterSeconds),
+        REVIEW_AFTER_SECONDS: String(config.reconciler.reviewAfterSeconds),
         POWERTOOLS_SERVICE_NAME: 'oncepay',
-        POWERTOOLS_METRICS_NAMESPACE: 'oncepay',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
     });
     allowItemActions(reconciler, storage.charges, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     reconciler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [`${storage.charges.tableArn}/index/${OPEN_CHARGES_INDEX.name}`],
+        resources: [OPEN_CHARGES_INDEX.name, REVIEW_INDEX.name].map((index) => `${storage.charges.tableArn}/index/${index}`),
       }),
     );
     storage.workQueue.grantSendMessages(reconciler);

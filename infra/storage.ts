@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { OPEN_CHARGES_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
+import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import type { StageConfig } from './stage-config.ts';
 
 /** Epoch-seconds attribute DynamoDB TTL purges charge records by, after their data retention. */
@@ -43,6 +43,13 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
       indexName: OPEN_CHARGES_INDEX.name,
       partitionKey: { name: OPEN_CHARGES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: OPEN_CHARGES_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    // Open charges flagged for a person (`npm run cli -- review list`, the ChargesInReview metric).
+    this.charges.addGlobalSecondaryIndex({
+      indexName: REVIEW_INDEX.name,
+      partitionKey: { name: REVIEW_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: REVIEW_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
     this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);

@@ -48,6 +48,8 @@ async function createChargeHandler(event: APIGatewayProxyEvent): Promise<APIGate
       lease: null,
       attempts: 0,
       purgeAt: now + 30 * DAY_MS,
+      processorPaymentId: null,
+      review: null,
     });
     await queue.enqueue(charge.id);
     return { statusCode: 202, headers: { 'Content-Type': 'application/json', Location: `/v1/charges/${charge.id}` }, body: response.body };

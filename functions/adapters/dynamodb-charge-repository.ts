@@ -1,6 +1,7 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { OncePayError } from '#domain/errors.ts';
 import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
 import type {
   ChargeRecord,
@@ -10,6 +11,7 @@ import type {
   CreateChargeResult,
   Lease,
   ProcessorOutcome,
+  Review,
 } from '#domain/ports.ts';
 
 /** The stored shape of a charge item. Times are epoch milliseconds unless named `_ttl`. */
@@ -27,6 +29,8 @@ interface ChargeItem {
   updated_at: number;
   failure_code: string | null;
   failure_message: string | null;
+  decline_code?: string | null;
+  /** The one processor payment of this charge, recorded by the claim that first created it. */
   processor_payment_id?: string | null;
   idempotency_key: string;
   idempotency_generation: number;
@@ -44,6 +48,10 @@ interface ChargeItem {
   /** Present only while the charge is open: the sparse open-charges index's keys. */
   open_shard?: string;
   open_since?: number;
+  /** Present only while the charge needs a person: the sparse review index's keys. */
+  review_queue?: string;
+  review_since?: number;
+  review_reason?: string;
 }
 
 const CHARGE_KEY_PREFIX = 'CHARGE#';
@@ -59,6 +67,17 @@ export const OPEN_CHARGES_INDEX = {
   partitionKey: 'open_shard',
   sortKey: 'open_since',
   shards: 4,
+} as const;
+
+/**
+ * The sparse GSI of open charges flagged for a person. One partition: reviews are rare (a
+ * handful a day at most), far below a partition's 1,000 writes per second.
+ */
+export const REVIEW_INDEX = {
+  name: 'charges-in-review',
+  partitionKey: 'review_queue',
+  sortKey: 'review_since',
+  partition: 'review',
 } as const;
 
 function openShardOf(chargeId: string): string {
@@ -113,7 +132,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
     return Item ? fromItem(Item as ChargeItem) : undefined;
   }
 
-  async claim(chargeId: string, lease: Lease, now: number): Promise<ClaimResult> {
+  async claim(chargeId: string, lease: Lease, now: number, paymentId?: string): Promise<ClaimResult> {
     try {
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
@@ -121,7 +140,9 @@ export class DynamoDbChargeRepository implements ChargeRepository {
           Key: chargeKey(chargeId),
           UpdateExpression:
             'SET #status = :processing, lease_owner = :owner, lease_expires_at = :expires, ' +
-            'attempts = attempts + :one, updated_at = :now',
+            'attempts = attempts + :one, updated_at = :now' +
+            // Recorded once: a payment id already on the charge is never replaced.
+            (paymentId === undefined ? '' : ', processor_payment_id = if_not_exists(processor_payment_id, :payment)'),
           ConditionExpression:
             'attribute_exists(pk) AND (#status IN (:claimable) OR (#status = :processing AND lease_expires_at < :now))',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -132,6 +153,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
             ':expires': lease.expiresAt,
             ':one': 1,
             ':now': now,
+            ...(paymentId === undefined ? {} : { ':payment': paymentId }),
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -176,8 +198,9 @@ export class DynamoDbChargeRepository implements ChargeRepository {
           TableName: this.tableName,
           Key: chargeKey(chargeId),
           UpdateExpression:
-            'SET #status = :final, updated_at = :now, processor_payment_id = :payment, ' +
-            'failure_code = :code, failure_message = :message REMOVE lease_owner, lease_expires_at, open_shard, open_since',
+            'SET #status = :final, updated_at = :now, processor_payment_id = if_not_exists(processor_payment_id, :payment), ' +
+            'failure_code = :code, failure_message = :message, decline_code = :decline ' +
+            'REMOVE lease_owner, lease_expires_at, open_shard, open_since, review_queue, review_since, review_reason',
           ConditionExpression: '#status IN (:from) AND lease_owner = :owner',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -188,6 +211,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
             ':payment': outcome.paymentId,
             ':code': failed ? outcome.code : null,
             ':message': failed ? outcome.message : null,
+            ':decline': failed ? outcome.declineCode : null,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -250,7 +274,104 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       throw error;
     }
   }
+
+  async flagForReview(chargeId: string, review: Review): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: chargeKey(chargeId),
+          UpdateExpression: 'SET review_queue = :queue, review_since = :since, review_reason = :reason',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(review_reason) AND #status IN (:pending, :processing)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':queue': REVIEW_INDEX.partition,
+            ':since': review.since,
+            ':reason': review.reason,
+            ':pending': 'pending',
+            ':processing': 'processing',
+          },
+        }),
+      );
+    } catch (error) {
+      // Flagged already (the first reason stays), or final meanwhile: nothing to flag.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async findInReview(limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: REVIEW_INDEX.name,
+          KeyConditionExpression: '#queue = :queue',
+          ExpressionAttributeNames: { '#queue': REVIEW_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':queue': REVIEW_INDEX.partition },
+          Limit: limit - ids.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(String(item['pk']).slice(CHARGE_KEY_PREFIX.length));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && ids.length < limit);
+    return ids;
+  }
+
+  async createNextGeneration(record: ChargeRecord, earlierChargeIds: string[]): Promise<CreateChargeResult> {
+    const purgeAt = Math.floor(record.purgeAt / 1000);
+    try {
+      // The SDK gives the transaction a client request token and reuses it on retries, so a
+      // retried transaction whose first response was lost succeeds instead of failing.
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(record),
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            ...earlierChargeIds.map((chargeId) => ({
+              Update: {
+                TableName: this.tableName,
+                Key: chargeKey(chargeId),
+                UpdateExpression: 'SET purge_at = :purge',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':purge': purgeAt },
+              },
+            })),
+          ],
+        }),
+      );
+      return { kind: 'created', record };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [putReason, ...earlier] = error.CancellationReasons ?? [];
+      if (putReason?.Code === 'ConditionalCheckFailed' && putReason.Item) {
+        const stored = fromItem(unmarshall(putReason.Item) as ChargeItem);
+        if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
+        return { kind: 'exists', record: stored };
+      }
+      if (earlier.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+        throw new EarlierGenerationMissingError(`An earlier generation of key ${record.idempotency.key} was purged meanwhile`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
 }
+
+/**
+ * A transaction creating a key's next generation found an earlier generation purged since the
+ * request read it; nothing was written. A retry of the request walks the key's chain again.
+ */
+export class EarlierGenerationMissingError extends OncePayError {}
 
 /**
  * The state machine has exactly one status leading into `processing`, `succeeded` and
@@ -285,6 +406,9 @@ function toItem(record: ChargeRecord): ChargeItem {
     updated_at: charge.updatedAt,
     failure_code: charge.failureCode,
     failure_message: charge.failureMessage,
+    decline_code: charge.declineCode,
+    // Absent until recorded: `if_not_exists` treats a stored null as a recorded value.
+    ...(record.processorPaymentId === null ? {} : { processor_payment_id: record.processorPaymentId }),
     idempotency_key: idempotency.key,
     idempotency_generation: idempotency.generation,
     request_fingerprint: idempotency.fingerprint,
@@ -297,6 +421,9 @@ function toItem(record: ChargeRecord): ChargeItem {
     attempts: record.attempts,
     purge_at: Math.floor(record.purgeAt / 1000),
     ...(isTerminal(charge.status) ? {} : { open_shard: openShardOf(charge.id), open_since: charge.createdAt }),
+    ...(record.review
+      ? { review_queue: REVIEW_INDEX.partition, review_since: record.review.since, review_reason: record.review.reason }
+      : {}),
   };
 }
 
@@ -315,6 +442,7 @@ function fromItem(item: ChargeItem): ChargeRecord {
       updatedAt: item.updated_at,
       failureCode: item.failure_code ?? null,
       failureMessage: item.failure_message ?? null,
+      declineCode: item.decline_code ?? null,
     },
     idempotency: {
       key: item.idempotency_key,
@@ -331,5 +459,8 @@ function fromItem(item: ChargeItem): ChargeRecord {
         : null,
     attempts: item.attempts,
     purgeAt: item.purge_at * 1000,
+    processorPaymentId: item.processor_payment_id ?? null,
+    review:
+      item.review_reason !== undefined && item.review_since !== undefined ? { reason: item.review_reason, since: item.review_since } : null,
   };
 }

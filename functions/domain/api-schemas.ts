@@ -16,10 +16,20 @@ export const chargeObjectSchema = z
     metadata: z.record(z.string(), z.string()),
     created: z.int().describe('Unix time (seconds) the charge was created.'),
     updated: z.int().describe('Unix time (seconds) of the last status change.'),
-    failure_code: z.string().nullable().describe('Set when status is failed, e.g. card_declined.'),
+    failure_code: z
+      .string()
+      .nullable()
+      .describe('Set when status is failed, e.g. card_declined, authentication_required, amount_too_small.'),
     failure_message: z.string().nullable(),
+    decline_code: z
+      .string()
+      .nullable()
+      .describe("The card issuer's reason for a decline (the processor's decline_code), e.g. insufficient_funds."),
   })
-  .describe('A charge. Poll GET /v1/charges/{id} until status is succeeded or failed.');
+  .describe(
+    'A charge. Poll GET /v1/charges/{id} until status is succeeded or failed. A charge whose outcome the ' +
+      'processor has not settled stays pending or processing (never failed while money may have moved).',
+  );
 
 export const problemSchema = z
   .looseObject({

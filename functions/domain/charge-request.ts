@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { containsCardNumber } from './card-number.ts';
 import { ValidationError, type FieldProblem } from './errors.ts';
 import type { JsonValue } from './fingerprint.ts';
-import { MAX_AMOUNT_MINOR_UNITS, isSupportedCurrency } from './money.ts';
+import { MAX_AMOUNT_MINOR_UNITS, isSupportedCurrency, minimumAmount } from './money.ts';
 
 /** Stripe's metadata limits: 50 keys, keys up to 40 characters, values up to 500. */
 const METADATA_MAX_KEYS = 50;
@@ -24,7 +24,7 @@ export const createChargeBodySchema = z
     amount: z.int({ error: 'must be an integer number of minor units' }).check(
       z.minimum(1, { error: 'must be at least 1' }),
       z.maximum(MAX_AMOUNT_MINOR_UNITS, { error: `must be at most ${MAX_AMOUNT_MINOR_UNITS}` }),
-      z.describe('Amount in the currency’s minor units (e.g. cents), a positive integer.'),
+      z.describe("Amount in the currency's minor units (e.g. cents): an integer at least the card processor's minimum for the currency (50 for usd and eur, 30 for gbp, …)."),
     ),
     currency: z.string({ error: 'must be a string' }).check(
       z.regex(/^[a-z]{3}$/, { error: 'must be a lower-case ISO 4217 currency code', abort: true }),
@@ -74,7 +74,8 @@ export interface ChargeRequest {
 }
 
 /**
- * Validates a parsed JSON body against {@link createChargeBodySchema}.
+ * Validates a parsed JSON body against {@link createChargeBodySchema}, then the processor's
+ * per-currency minimum amount.
  * Throws {@link ValidationError} listing every problem, unknown fields by name.
  */
 export function parseChargeRequest(body: JsonValue): ChargeRequest {
@@ -83,6 +84,12 @@ export function parseChargeRequest(body: JsonValue): ChargeRequest {
     throw new ValidationError('The request body is not a valid charge request.', toFieldProblems(result.error, body));
   }
   const { amount, currency, payment_method, description, metadata } = result.data;
+  // The processor refuses amounts below its per-currency minimum; refuse them before a charge is recorded.
+  if (amount < minimumAmount(currency)) {
+    throw new ValidationError('The request body is not a valid charge request.', [
+      { field: 'amount', message: `must be at least ${minimumAmount(currency)} for ${currency} (the card processor's minimum)` },
+    ]);
+  }
   return { amount, currency, paymentMethod: payment_method, description: description ?? null, metadata: metadata ?? {} };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CaptureRequest } from './ports.ts';
+import type { PaymentRequest } from './ports.ts';
 import type { ChargeRequest } from './charge-request.ts';
 
 export type ChargeStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
@@ -55,6 +55,8 @@ export interface Charge {
   updatedAt: number;
   failureCode: string | null;
   failureMessage: string | null;
+  /** The issuer's reason for a card decline (Stripe's `decline_code`), e.g. `insufficient_funds`. */
+  declineCode: string | null;
 }
 
 /** The public charge object, Stripe style: snake_case, times in epoch seconds. */
@@ -71,6 +73,7 @@ export interface ChargeObject {
   updated: number;
   failure_code: string | null;
   failure_message: string | null;
+  decline_code: string | null;
 }
 
 /** Maps a charge to its public object; the key order here is the order clients see. */
@@ -88,6 +91,7 @@ export function toChargeObject(charge: Charge): ChargeObject {
     updated: Math.floor(charge.updatedAt / 1000),
     failure_code: charge.failureCode,
     failure_message: charge.failureMessage,
+    decline_code: charge.declineCode,
   };
 }
 
@@ -114,20 +118,25 @@ export function chargeIdFor(merchantId: string, idempotencyKey: string, generati
 }
 
 /**
- * The idempotency key oncepay sends to the card processor for a charge. It depends on the
- * charge id alone, so every attempt, redelivery and reconciliation asks the same question
- * and the processor captures at most once.
+ * The idempotency keys oncepay sends to the card processor for a charge. They depend on the
+ * charge id alone, so every attempt, redelivery and reconciliation asks the same question.
+ * Creating and confirming are separate requests with separate keys: the processor refuses one
+ * key on two endpoints.
  */
-export function processorIdempotencyKey(chargeId: string): string {
-  return `oncepay_${chargeId}`;
+export function processorKeys(chargeId: string): { prepare: string; confirm: string } {
+  return { prepare: `oncepay_${chargeId}_prepare`, confirm: `oncepay_${chargeId}_confirm` };
 }
 
-/** What the processor is asked about a charge: always with the charge's stable processor key. */
-export function captureRequestFor(charge: Charge): CaptureRequest {
+/** The key for cancelling a processor payment: one per payment, so a cancel is asked once. */
+export function cancelKeyFor(paymentId: string): string {
+  return `oncepay_cancel_${paymentId}`;
+}
+
+/** What the processor is asked to charge for `charge`. */
+export function paymentRequestFor(charge: Charge): PaymentRequest {
   return {
     chargeId: charge.id,
     merchantId: charge.merchantId,
-    idempotencyKey: processorIdempotencyKey(charge.id),
     amount: charge.amount,
     currency: charge.currency,
     paymentMethod: charge.paymentMethod,
@@ -150,5 +159,6 @@ export function pendingCharge(id: string, merchantId: string, request: ChargeReq
     updatedAt: now,
     failureCode: null,
     failureMessage: null,
+    declineCode: null,
   };
 }

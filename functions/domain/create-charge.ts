@@ -52,6 +52,7 @@ export async function createCharge(deps: CreateChargeDeps, input: CreateChargeIn
   const canonicalBody = canonicalJson(input.body);
   const requestFingerprint = fingerprintOfCanonical(canonicalBody);
 
+  const expiredGenerations: string[] = [];
   for (let generation = 0; generation < MAX_KEY_GENERATIONS; generation += 1) {
     const now = deps.now();
     const charge = pendingCharge(chargeIdFor(input.merchantId, input.idempotencyKey, generation), input.merchantId, request, now);
@@ -69,16 +70,24 @@ export async function createCharge(deps: CreateChargeDeps, input: CreateChargeIn
       lease: null,
       attempts: 0,
       purgeAt: now + Math.max(deps.recordRetentionMs, deps.idempotencyRetentionMs),
+      processorPaymentId: null,
+      review: null,
     };
 
-    const result = await deps.charges.create(record);
+    // A later generation keeps every earlier one at least as long as itself: were TTL to purge
+    // generation 0 first, a retry would walk in from 0 and create its charge id again.
+    const result =
+      expiredGenerations.length === 0 ? await deps.charges.create(record) : await deps.charges.createNextGeneration(record, expiredGenerations);
     if (result.kind === 'created') {
       await enqueueBestEffort(deps, charge.id);
       return { kind: 'created', chargeId: charge.id, response: result.record.idempotency.response };
     }
 
     const existing = result.record;
-    if (now >= existing.idempotency.expiresAt) continue;
+    if (now >= existing.idempotency.expiresAt) {
+      expiredGenerations.push(existing.charge.id);
+      continue;
+    }
     if (existing.idempotency.fingerprint !== requestFingerprint) {
       const firstBody = JSON.parse(existing.idempotency.canonicalBody) as JsonValue;
       return { kind: 'key_reused_with_other_body', differingFields: differingFields(firstBody, input.body) };

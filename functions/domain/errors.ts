@@ -35,8 +35,12 @@ export class ConfigurationError extends OncePayError {}
  */
 export class ProcessorUnavailableError extends OncePayError {}
 
-/** The processor rejected the request as malformed; retrying the same request cannot help. */
-export class ProcessorRejectedError extends OncePayError {}
+/**
+ * The processor refused a request for a reason that is not the charge's: a wrong or revoked
+ * key, a missing permission, a key reused with other parameters, a request oncepay built wrong.
+ * Not a decline: the charge stays open, an alarm fires, and a person fixes the configuration.
+ */
+export class ProcessorConfigurationError extends OncePayError {}
 
 /** A work message that can never be processed: unparseable, or naming no known charge. */
 export class PoisonMessageError extends OncePayError {}

@@ -24,3 +24,31 @@ export const MAX_AMOUNT_MINOR_UNITS = 99_999_999;
 export function isSupportedCurrency(code: string): boolean {
   return ISO_4217_CURRENCIES.has(code);
 }
+
+/**
+ * Stripe's minimum charge amounts in minor units, for the currencies where its documented
+ * minimum is not 50 minor units (USD, EUR, AUD, CAD, CHF, … are 50). Stripe refuses smaller
+ * amounts with `amount_too_small`, so oncepay refuses them before a charge is recorded.
+ */
+const MINIMUM_AMOUNTS: Readonly<Record<string, number>> = {
+  aed: 200,
+  bgn: 100,
+  czk: 1500,
+  dkk: 250,
+  gbp: 30,
+  hkd: 400,
+  huf: 17500,
+  mxn: 1000,
+  myr: 200,
+  nok: 300,
+  pln: 200,
+  ron: 200,
+  sek: 300,
+  thb: 1000,
+};
+const DEFAULT_MINIMUM_AMOUNT = 50;
+
+/** The smallest amount (minor units) the processor accepts in `currency`. */
+export function minimumAmount(currency: string): number {
+  return MINIMUM_AMOUNTS[currency] ?? DEFAULT_MINIMUM_AMOUNT;
+}

@@ -39,6 +39,20 @@ export interface ChargeRecord {
   attempts: number;
   /** Epoch ms after which the record may be purged (DynamoDB TTL); never before the key expires. */
   purgeAt: number;
+  /**
+   * The processor payment (a Stripe PaymentIntent) recorded for this charge by the write that
+   * first claimed it. Set once, never changed: it is the only payment oncepay ever confirms,
+   * and every later question about the charge's fate is a retrieve of this id.
+   */
+  processorPaymentId: string | null;
+  /** Set while the outcome needs a person; the charge stays open (never `failed` for it). */
+  review: Review | null;
+}
+
+/** Why an open charge needs a person, and since when (epoch ms). */
+export interface Review {
+  reason: string;
+  since: number;
 }
 
 export type CreateChargeResult =
@@ -56,7 +70,8 @@ export type CompleteResult = { kind: 'completed' } | { kind: 'lease_lost' };
 /** The final fate of a charge at the card processor. */
 export type ProcessorOutcome =
   | { kind: 'succeeded'; paymentId: string }
-  | { kind: 'failed'; paymentId: string | null; code: string; message: string };
+  /** Final, and no money moved: a decline (with the issuer's `declineCode`), or a refusal. */
+  | { kind: 'failed'; paymentId: string | null; code: string; declineCode: string | null; message: string };
 
 export interface ChargeRepository {
   /**
@@ -67,8 +82,12 @@ export interface ChargeRepository {
   create(record: ChargeRecord): Promise<CreateChargeResult>;
   /** Strongly consistent read; `undefined` when there is no such charge. */
   get(chargeId: string): Promise<ChargeRecord | undefined>;
-  /** `pending → processing` (or takes over an expired lease), incrementing `attempts`. */
-  claim(chargeId: string, lease: Lease, now: number): Promise<ClaimResult>;
+  /**
+   * `pending → processing` (or takes over an expired lease), incrementing `attempts`. With a
+   * `paymentId`, records it as the charge's processor payment unless one is recorded already;
+   * the returned record says which one is.
+   */
+  claim(chargeId: string, lease: Lease, now: number, paymentId?: string): Promise<ClaimResult>;
   /** `processing → pending` under our lease, so a later attempt can claim it. */
   release(chargeId: string, leaseOwner: string, now: number): Promise<void>;
   /** `processing → succeeded | failed` under our lease. */
@@ -83,6 +102,16 @@ export interface ChargeRepository {
    * concurrent callers gets `true`, so only one of them enqueues it again.
    */
   touchStalePending(chargeId: string, staleBefore: number, now: number): Promise<boolean>;
+  /** Flags an open charge for a person (once: a charge already flagged keeps its first reason). */
+  flagForReview(chargeId: string, review: Review): Promise<void>;
+  /** Ids of open charges flagged for review, oldest flag first. */
+  findInReview(limit: number): Promise<string[]>;
+  /**
+   * Keeps earlier generations of an idempotency key at least until `purgeAt` (epoch ms) and
+   * creates the next generation, in one transaction, so that TTL can never purge an earlier
+   * generation first (a retry would then recreate its charge id). Results as {@link create}.
+   */
+  createNextGeneration(record: ChargeRecord, earlierChargeIds: string[]): Promise<CreateChargeResult>;
 }
 
 export interface WorkQueue {
@@ -90,20 +119,30 @@ export interface WorkQueue {
   enqueue(chargeId: string): Promise<void>;
 }
 
-/** What the processor is asked to capture. */
-export interface CaptureRequest {
+/** What the processor is asked to charge. */
+export interface PaymentRequest {
   chargeId: string;
   merchantId: string;
-  /** Stable per charge: see `processorIdempotencyKey`. */
-  idempotencyKey: string;
   amount: number;
   currency: string;
   paymentMethod: string;
   description: string | null;
 }
 
-/** What the processor knows of a charge, asked without side effects. */
-export type ProcessorLookup = ProcessorOutcome | { kind: 'not_found' };
+/**
+ * What the processor says about a payment. Besides the final outcomes:
+ * - `awaiting_confirmation`: created, never confirmed; no money moved yet;
+ * - `requires_authentication`: the card wants 3-D Secure, which a server-side charge cannot do;
+ * - `not_final`: the processor has not decided (Stripe's `processing`, `requires_capture`, …).
+ */
+export type PaymentState =
+  | ProcessorOutcome
+  | { kind: 'awaiting_confirmation'; paymentId: string }
+  | { kind: 'requires_authentication'; paymentId: string }
+  | { kind: 'not_final'; paymentId: string; status: string };
+
+/** The result of preparing a payment: its id, or the processor's final refusal (nothing created). */
+export type PreparedPayment = { kind: 'prepared'; paymentId: string } | { kind: 'refused'; code: string; message: string };
 
 /** A message the work queue gave up on. */
 export interface DeadLetter {
@@ -119,16 +158,24 @@ export interface DeadLetterQueue {
   delete(letter: DeadLetter): Promise<void>;
 }
 
+/**
+ * The card processor, as oncepay uses it: a payment is created unconfirmed (which moves no
+ * money), recorded on the charge, then confirmed by id. Every method throws
+ * `ProcessorUnavailableError` when the processor failed transiently or the outcome is unknown
+ * (retry with the same key), and `ProcessorConfigurationError` when it refused the request
+ * for a reason that is not the charge's (keys, permissions, a key reused with other parameters).
+ */
 export interface CardProcessor {
+  /** Creates the charge's payment unconfirmed, or returns the one created earlier with the same key. */
+  preparePayment(request: PaymentRequest, idempotencyKey: string): Promise<PreparedPayment>;
+  /** Confirms the payment by id: the only call that can move money. */
+  confirmPayment(paymentId: string, idempotencyKey: string): Promise<PaymentState>;
+  /** The payment's state, strongly consistent. */
+  retrievePayment(paymentId: string): Promise<PaymentState>;
   /**
-   * Captures the payment, or answers with the result of the earlier capture made with the
-   * same idempotency key. Throws `ProcessorUnavailableError` when the outcome is unknown
-   * or the processor failed transiently; the caller retries with the same key.
+   * Cancels a payment that has not moved money: one waiting for an authentication a server-side
+   * charge cannot give (it then reads as failed, `authentication_required`), or a `duplicate`
+   * created after the processor forgot the charge's key.
    */
-  capture(request: CaptureRequest): Promise<ProcessorOutcome>;
-  /**
-   * Asks what became of the capture for this charge without causing one. Throws
-   * `ProcessorUnavailableError` when the processor cannot answer now.
-   */
-  lookup(request: CaptureRequest): Promise<ProcessorLookup>;
+  cancelPayment(paymentId: string, idempotencyKey: string, reason: 'requires_authentication' | 'duplicate'): Promise<PaymentState>;
 }

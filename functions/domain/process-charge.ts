@@ -1,6 +1,6 @@
-import { captureRequestFor, type ChargeStatus } from './charge.ts';
-import { PoisonMessageError, ProcessorUnavailableError } from './errors.ts';
-import type { CardProcessor, ChargeRepository } from './ports.ts';
+import { cancelKeyFor, isTerminal, paymentRequestFor, processorKeys, type ChargeStatus } from './charge.ts';
+import { PoisonMessageError, ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
+import type { CardProcessor, ChargeRepository, PaymentState, PreparedPayment, ProcessorOutcome } from './ports.ts';
 
 export interface ProcessChargeDeps {
   charges: ChargeRepository;
@@ -21,20 +21,56 @@ export type ProcessChargeOutcome =
   | { kind: 'final'; status: ChargeStatus }
   /** Another attempt holds a live lease; look again once it has expired. */
   | { kind: 'busy'; retryAfterMs: number }
-  /** The processor failed transiently or its outcome is unknown; retry with backoff. */
-  | { kind: 'retry'; attempt: number; reason: string };
+  /**
+   * The processor failed transiently, its outcome is unknown, or it has not decided yet
+   * (a payment still `processing`): look again after a backoff.
+   */
+  | { kind: 'retry'; attempt: number; reason: string }
+  /**
+   * The processor refused oncepay's request for a reason that is not the charge's (a revoked
+   * key, a missing permission): nothing is final, a person must act; look again after a backoff.
+   */
+  | { kind: 'misconfigured'; attempt: number; reason: string };
 
 /**
- * The worker's use case: claim the charge under a lease, ask the processor to capture it
- * with the charge's stable idempotency key, record the outcome under the same lease.
+ * The worker's use case, in the order that keeps money safe:
+ *
+ * 1. make sure the charge's processor payment exists, **unconfirmed** (this moves no money);
+ * 2. claim the charge under a lease with the write that also records that payment's id, unless
+ *    an id is recorded already: one id per charge, forever;
+ * 3. confirm **that recorded id** (the only call that moves money), or, on a later attempt,
+ *    first retrieve it (strongly consistent) and confirm only if it never was;
+ * 4. record the processor's final answer under the lease, or hand the charge back to look
+ *    again later when the processor has not decided.
+ *
+ * Stripe forgets idempotency keys after 24 hours. A late step 1 may then create a second,
+ * unconfirmed payment; it is never recorded and so never confirmed, and it is cancelled here.
  * Throws {@link PoisonMessageError} for a charge that does not exist.
  */
 export async function processCharge(deps: ProcessChargeDeps, input: ProcessChargeInput): Promise<ProcessChargeOutcome> {
+  const current = await deps.charges.get(input.chargeId);
+  if (!current) throw new PoisonMessageError(`No charge ${input.chargeId}`);
+  if (isTerminal(current.charge.status)) return { kind: 'final', status: current.charge.status };
+  const readAt = deps.now();
+  if (current.lease && current.lease.expiresAt > readAt) return { kind: 'busy', retryAfterMs: current.lease.expiresAt - readAt };
+
+  const keys = processorKeys(current.charge.id);
+  let prepared: PreparedPayment | null = null;
+  if (current.processorPaymentId === null) {
+    try {
+      prepared = await deps.processor.preparePayment(paymentRequestFor(current.charge), keys.prepare);
+    } catch (error) {
+      // No lease is held yet: nothing to hand back.
+      return notSettled(error, current.attempts + 1);
+    }
+  }
+
   const claimedAt = deps.now();
   const claim = await deps.charges.claim(
-    input.chargeId,
+    current.charge.id,
     { owner: input.leaseOwner, expiresAt: claimedAt + input.leaseDurationMs },
     claimedAt,
+    prepared?.kind === 'prepared' ? prepared.paymentId : undefined,
   );
   switch (claim.kind) {
     case 'not_found':
@@ -47,21 +83,71 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
       break;
   }
 
-  const { charge, attempts } = claim.record;
-  let outcome;
-  try {
-    outcome = await deps.processor.capture(captureRequestFor(charge));
-  } catch (error) {
-    if (!(error instanceof ProcessorUnavailableError)) throw error;
-    await deps.charges.release(charge.id, input.leaseOwner, deps.now());
-    return { kind: 'retry', attempt: attempts, reason: error.message };
+  const { record } = claim;
+  const recorded = record.processorPaymentId;
+  if (prepared?.kind === 'prepared' && prepared.paymentId !== recorded) {
+    await cancelStrayPayment(deps.processor, prepared.paymentId);
+  }
+  const settle = (outcome: ProcessorOutcome) => completeUnderLease(deps, input, outcome);
+  if (recorded === null) {
+    if (prepared?.kind === 'refused') {
+      // The processor refused to create a payment for this charge: nothing exists, no money moved.
+      return settle({ kind: 'failed', paymentId: null, code: prepared.code, declineCode: null, message: prepared.message });
+    }
+    await deps.charges.release(record.charge.id, input.leaseOwner, deps.now());
+    return { kind: 'retry', attempt: record.attempts, reason: 'no processor payment recorded' };
   }
 
-  const completed = await deps.charges.complete(charge.id, input.leaseOwner, outcome, deps.now());
+  try {
+    // A payment we created and recorded just now was never confirmed; any other may have been,
+    // and confirming a declined payment again would try the card again.
+    const createdNow = current.processorPaymentId === null && prepared?.kind === 'prepared' && prepared.paymentId === recorded;
+    let state: PaymentState = createdNow
+      ? { kind: 'awaiting_confirmation', paymentId: recorded }
+      : await deps.processor.retrievePayment(recorded);
+    if (state.kind === 'awaiting_confirmation') state = await deps.processor.confirmPayment(recorded, keys.confirm);
+    if (state.kind === 'requires_authentication') {
+      state = await deps.processor.cancelPayment(recorded, cancelKeyFor(recorded), 'requires_authentication');
+    }
+    if (state.kind === 'succeeded' || state.kind === 'failed') return await settle(state);
+    await deps.charges.release(record.charge.id, input.leaseOwner, deps.now());
+    return { kind: 'retry', attempt: record.attempts, reason: `processor payment ${recorded} is not final (${describe(state)})` };
+  } catch (error) {
+    const outcome = notSettled(error, record.attempts);
+    await deps.charges.release(record.charge.id, input.leaseOwner, deps.now());
+    return outcome;
+  }
+}
+
+async function completeUnderLease(deps: ProcessChargeDeps, input: ProcessChargeInput, outcome: ProcessorOutcome): Promise<ProcessChargeOutcome> {
+  const completed = await deps.charges.complete(input.chargeId, input.leaseOwner, outcome, deps.now());
   if (completed.kind === 'lease_lost') {
-    // Our lease expired and another attempt took over. It asks the processor the same
-    // question with the same key, so it records the same outcome; nothing is lost.
+    // Our lease expired and another attempt took over. It retrieves the same recorded payment,
+    // so it records the same outcome; nothing is lost.
     return { kind: 'busy', retryAfterMs: 0 };
   }
   return { kind: 'final', status: outcome.kind };
+}
+
+/** Maps a processor error that leaves the charge open; rethrows anything else. */
+function notSettled(error: unknown, attempt: number): ProcessChargeOutcome {
+  if (error instanceof ProcessorUnavailableError) return { kind: 'retry', attempt, reason: error.message };
+  if (error instanceof ProcessorConfigurationError) return { kind: 'misconfigured', attempt, reason: error.message };
+  throw error;
+}
+
+/**
+ * Cancels a payment created after the processor forgot the charge's key: it was never recorded,
+ * so nothing will ever confirm it. Best effort: an unconfirmed payment moves no money anyway.
+ */
+async function cancelStrayPayment(processor: CardProcessor, paymentId: string): Promise<void> {
+  try {
+    await processor.cancelPayment(paymentId, cancelKeyFor(paymentId), 'duplicate');
+  } catch (error) {
+    if (!(error instanceof ProcessorUnavailableError || error instanceof ProcessorConfigurationError)) throw error;
+  }
+}
+
+function describe(state: PaymentState): string {
+  return state.kind === 'not_final' ? state.status : state.kind;
 }

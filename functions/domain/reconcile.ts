@@ -1,6 +1,6 @@
-import { captureRequestFor, isTerminal } from './charge.ts';
-import { ProcessorUnavailableError } from './errors.ts';
-import type { CardProcessor, ChargeRepository, DeadLetterQueue, WorkQueue } from './ports.ts';
+import { isTerminal } from './charge.ts';
+import { ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
+import type { CardProcessor, ChargeRecord, ChargeRepository, DeadLetterQueue, WorkQueue } from './ports.ts';
 import { parseWorkMessage } from './work-message.ts';
 
 export interface ReconcileDeps {
@@ -9,8 +9,10 @@ export interface ReconcileDeps {
   deadLetters: DeadLetterQueue;
   processor: CardProcessor;
   now: () => number;
-  /** A charge counts as stuck once it is this old and no worker made progress for as long. */
+  /** A charge counts as stuck once no worker made progress on it for this long. */
   stuckAfterMs: number;
+  /** An open charge this old whose outcome is still not settled is flagged for a person. */
+  reviewAfterMs: number;
   maxChargesPerPass: number;
   maxDeadLettersPerPass: number;
 }
@@ -20,17 +22,29 @@ export interface ReconcileInput {
   leaseOwner: string;
   /** How long this pass may hold a lease (the rest of the invocation). */
   leaseDurationMs: number;
+  /** Epoch ms after which the pass starts no new item, so it ends inside its function's timeout. */
+  deadline: number;
+  /** Told of each action as it happens, so that counts are published while the pass runs. */
+  onAction?: (entry: ReconcileActionEntry) => void;
 }
 
 /** What one pass did to one charge or dead letter. */
 export type ReconcileAction =
   | 'finalized'
   | 're_enqueued'
-  | 'needs_review'
+  | 'flagged_for_review'
   | 'already_final'
   | 'in_progress'
   | 'deferred'
-  | 'unresolvable';
+  | 'unresolvable'
+  | 'error';
+
+export interface ReconcileActionEntry {
+  chargeId: string | null;
+  source: 'stuck' | 'dead_letter';
+  action: ReconcileAction;
+  reason?: string;
+}
 
 export interface ReconcileReport {
   /** Stuck charges found in the open-charges index. */
@@ -38,68 +52,132 @@ export interface ReconcileReport {
   /** Charges given their true final status from the processor. */
   fixed: number;
   reEnqueued: number;
-  needsReview: number;
+  /** Charges flagged for a person in this pass. */
+  flaggedForReview: number;
+  /** Open charges flagged for a person, this pass's and earlier ones. */
+  inReview: number;
+  /** Items this pass could not handle (each isolated: the pass went on). */
+  errors: number;
   deadLetters: { received: number; deleted: number; unresolvable: number };
-  actions: Array<{ chargeId: string | null; source: 'stuck' | 'dead_letter'; action: ReconcileAction; reason?: string }>;
+  /** False when the time budget ran out before every item was looked at. */
+  completed: boolean;
+  actions: ReconcileActionEntry[];
 }
+
+/** How many flagged charges a pass counts at most; the alarm fires at one. */
+const MAX_IN_REVIEW_COUNTED = 1000;
 
 /**
  * One reconciliation pass: finishes what crashes left half done. Safe to run concurrently
  * with itself and with workers, because every change it makes goes through the same lease
- * and conditional writes as the worker's, and it asks the processor before deciding.
+ * and conditional writes as the worker's, and it asks the processor — by the payment id
+ * recorded on the charge, strongly consistent, never a search — before deciding.
  *
- * - `pending` charges nobody touched for `stuckAfterMs` are enqueued again (by one pass only);
- * - `processing` charges whose lease expired are resolved against the processor: the true
- *   outcome is recorded, or the charge is enqueued again if the processor never saw it;
- * - dead letters: the charge is resolved against the processor and finalized, or marked
- *   `failed` / `needs_review` with a reason; the message is deleted only after that.
+ * - `pending` charges nobody touched for `stuckAfterMs` and with no payment recorded are
+ *   enqueued again (by one pass only): no money can have moved for them;
+ * - other stuck charges (a recorded payment, or an expired lease) and the charges named by dead
+ *   letters are resolved against the processor: its final answer is recorded, an unconfirmed or
+ *   unauthenticated payment goes back to the workers, and one the processor has not decided
+ *   stays open and is looked at again on the next pass;
+ * - a charge still open after `reviewAfterMs`, or whose lookup the processor refuses, is
+ *   flagged for a person. It stays open: never `failed` while money may have moved.
+ *
+ * One bad item never stops a pass: each is isolated and reported as `error`. The pass starts
+ * no item after `deadline`.
  */
 export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Promise<ReconcileReport> {
   const report: ReconcileReport = {
     found: 0,
     fixed: 0,
     reEnqueued: 0,
-    needsReview: 0,
+    flaggedForReview: 0,
+    inReview: 0,
+    errors: 0,
     deadLetters: { received: 0, deleted: 0, unresolvable: 0 },
+    completed: true,
     actions: [],
   };
-  const record = (chargeId: string | null, source: 'stuck' | 'dead_letter', action: ReconcileAction, reason?: string) => {
-    report.actions.push({ chargeId, source, action, ...(reason ? { reason } : {}) });
-    if (action === 'finalized') report.fixed += 1;
-    if (action === 're_enqueued') report.reEnqueued += 1;
-    if (action === 'needs_review') report.needsReview += 1;
+  const record = (entry: ReconcileActionEntry) => {
+    report.actions.push(entry);
+    if (entry.action === 'finalized') report.fixed += 1;
+    if (entry.action === 're_enqueued') report.reEnqueued += 1;
+    if (entry.action === 'flagged_for_review') report.flaggedForReview += 1;
+    if (entry.action === 'error') report.errors += 1;
+    input.onAction?.(entry);
+  };
+  const outOfTime = () => {
+    if (deps.now() < input.deadline) return false;
+    report.completed = false;
+    return true;
+  };
+  const isolated = async (chargeId: string | null, source: ReconcileActionEntry['source'], work: () => Promise<ReconcileAction | null>) => {
+    try {
+      return await work();
+    } catch (error) {
+      record({ chargeId, source, action: 'error', reason: (error as Error).message });
+      return 'error' as const;
+    }
   };
 
-  const startedAt = deps.now();
-  const stuckIds = await deps.charges.findOpenCharges(startedAt - deps.stuckAfterMs, deps.maxChargesPerPass);
+  let stuckIds: string[] = [];
+  try {
+    stuckIds = await deps.charges.findOpenCharges(deps.now() - deps.stuckAfterMs, deps.maxChargesPerPass);
+  } catch (error) {
+    record({ chargeId: null, source: 'stuck', action: 'error', reason: `finding open charges: ${(error as Error).message}` });
+  }
   for (const chargeId of stuckIds) {
-    const action = await reconcileStuckCharge(deps, input, chargeId);
-    if (action === null) continue;
+    if (outOfTime()) break;
+    const action = await isolated(chargeId, 'stuck', () => reconcileStuckCharge(deps, input, chargeId));
+    if (action === null || action === 'error') continue;
     report.found += 1;
-    record(chargeId, 'stuck', action);
+    record({ chargeId, source: 'stuck', action });
   }
 
-  while (report.deadLetters.received < deps.maxDeadLettersPerPass) {
-    const hideFor = Math.max(1, Math.ceil(input.leaseDurationMs / 1000));
-    const letters = await deps.deadLetters.receive(Math.min(10, deps.maxDeadLettersPerPass - report.deadLetters.received), hideFor);
+  const hideFor = Math.max(1, Math.ceil(input.leaseDurationMs / 1000));
+  while (report.deadLetters.received < deps.maxDeadLettersPerPass && !outOfTime()) {
+    let letters;
+    try {
+      letters = await deps.deadLetters.receive(Math.min(10, deps.maxDeadLettersPerPass - report.deadLetters.received), hideFor);
+    } catch (error) {
+      record({ chargeId: null, source: 'dead_letter', action: 'error', reason: `receiving dead letters: ${(error as Error).message}` });
+      break;
+    }
     if (letters.length === 0) break;
     for (const letter of letters) {
+      // A letter left unhandled here becomes visible again after `hideFor`, for the next pass.
+      if (outOfTime()) break;
       report.deadLetters.received += 1;
       const chargeId = parseWorkMessage(letter.body);
       if (chargeId === null) {
         report.deadLetters.unresolvable += 1;
-        record(null, 'dead_letter', 'unresolvable', `message ${letter.messageId} is not a work message; left in the DLQ`);
+        record({ chargeId: null, source: 'dead_letter', action: 'unresolvable', reason: `message ${letter.messageId} is not a work message; left in the DLQ` });
         continue;
       }
-      const reason = `dead-lettered after ${letter.receiveCount} receives and unknown to the processor`;
-      const action = await resolveAgainstProcessor(deps, input, chargeId, { whenProcessorNeverSawIt: 'needs_review', reason });
-      record(chargeId, 'dead_letter', action, action === 'needs_review' ? reason : undefined);
+      const action = await isolated(chargeId, 'dead_letter', async () => {
+        const resolved = await resolveOpenCharge(deps, input, chargeId, `dead-lettered after ${letter.receiveCount} receives`);
+        // Unless the charge is unknown, it is final or still open in the open-charges index,
+        // which later passes look at: the letter has done its job.
+        if (resolved !== 'unresolvable') {
+          await deps.deadLetters.delete(letter);
+          report.deadLetters.deleted += 1;
+        }
+        return resolved;
+      });
+      if (action === 'error') continue;
       if (action === 'unresolvable') report.deadLetters.unresolvable += 1;
-      if (action === 'finalized' || action === 'needs_review' || action === 'already_final') {
-        await deps.deadLetters.delete(letter);
-        report.deadLetters.deleted += 1;
-      }
+      record({
+        chargeId,
+        source: 'dead_letter',
+        action: action ?? 'unresolvable',
+        ...(action === 'unresolvable' ? { reason: `no charge ${chargeId}; left in the DLQ` } : {}),
+      });
     }
+  }
+
+  try {
+    report.inReview = (await deps.charges.findInReview(MAX_IN_REVIEW_COUNTED)).length;
+  } catch (error) {
+    record({ chargeId: null, source: 'stuck', action: 'error', reason: `counting charges in review: ${(error as Error).message}` });
   }
   return report;
 }
@@ -110,55 +188,76 @@ async function reconcileStuckCharge(deps: ReconcileDeps, input: ReconcileInput, 
   if (!current || isTerminal(current.charge.status)) return null;
   const now = deps.now();
   const staleBefore = now - deps.stuckAfterMs;
-  if (current.charge.status === 'pending') {
-    if (current.charge.updatedAt >= staleBefore) return null;
+  if (current.charge.updatedAt >= staleBefore) return null;
+  if (current.charge.status === 'processing' && current.lease && current.lease.expiresAt > now) return null;
+  if (current.charge.status === 'pending' && current.processorPaymentId === null) {
+    // No payment recorded: nothing can have moved money. Give it back to the workers, once.
     if (!(await deps.charges.touchStalePending(chargeId, staleBefore, now))) return 'in_progress';
     await deps.queue.enqueue(chargeId);
-    return 're_enqueued';
+    return (await flagIfOverdue(deps, current, 'no processor payment recorded yet; the workers keep retrying')) ?? 're_enqueued';
   }
-  if (current.lease && current.lease.expiresAt > now) return null;
-  return resolveAgainstProcessor(deps, input, chargeId, { whenProcessorNeverSawIt: 're_enqueue' });
+  return resolveOpenCharge(deps, input, chargeId, 'stuck');
 }
 
 /**
- * Takes the charge's lease (only an expired lease can be taken over), asks the processor
- * what happened under the charge's processor key, and records that.
+ * Takes the charge's lease (only an expired lease can be taken over) and settles it from the
+ * processor's word on the recorded payment. Moves no money: confirming and cancelling stay
+ * with the workers.
  */
-async function resolveAgainstProcessor(
-  deps: ReconcileDeps,
-  input: ReconcileInput,
-  chargeId: string,
-  options: { whenProcessorNeverSawIt: 're_enqueue' } | { whenProcessorNeverSawIt: 'needs_review'; reason: string },
-): Promise<ReconcileAction> {
+async function resolveOpenCharge(deps: ReconcileDeps, input: ReconcileInput, chargeId: string, why: string): Promise<ReconcileAction> {
   const now = deps.now();
   const claim = await deps.charges.claim(chargeId, { owner: input.leaseOwner, expiresAt: now + input.leaseDurationMs }, now);
   if (claim.kind === 'not_found') return 'unresolvable';
   if (claim.kind === 'final') return 'already_final';
   if (claim.kind === 'leased') return 'in_progress';
+  const { record } = claim;
+  const release = () => deps.charges.release(chargeId, input.leaseOwner, deps.now());
+  const paymentId = record.processorPaymentId;
 
-  let lookup;
+  if (paymentId === null) {
+    await release();
+    await deps.queue.enqueue(chargeId);
+    return (await flagIfOverdue(deps, record, `${why}; no processor payment recorded yet`)) ?? 're_enqueued';
+  }
+
+  let state;
   try {
-    lookup = await deps.processor.lookup(captureRequestFor(claim.record.charge));
+    state = await deps.processor.retrievePayment(paymentId);
   } catch (error) {
-    if (!(error instanceof ProcessorUnavailableError)) throw error;
-    await deps.charges.release(chargeId, input.leaseOwner, deps.now());
-    return 'deferred';
+    await release();
+    if (error instanceof ProcessorUnavailableError) return 'deferred';
+    if (error instanceof ProcessorConfigurationError) {
+      return (await flag(deps, record, `the processor refused the lookup of ${paymentId}: ${error.message}`)) ?? 'deferred';
+    }
+    throw error;
   }
 
-  if (lookup.kind === 'not_found') {
-    if (options.whenProcessorNeverSawIt === 're_enqueue') {
-      await deps.charges.release(chargeId, input.leaseOwner, deps.now());
-      await deps.queue.enqueue(chargeId);
-      return 're_enqueued';
+  switch (state.kind) {
+    case 'succeeded':
+    case 'failed': {
+      const completed = await deps.charges.complete(chargeId, input.leaseOwner, state, deps.now());
+      return completed.kind === 'completed' ? 'finalized' : 'in_progress';
     }
-    const marked = await deps.charges.complete(
-      chargeId,
-      input.leaseOwner,
-      { kind: 'failed', paymentId: null, code: 'needs_review', message: options.reason },
-      deps.now(),
-    );
-    return marked.kind === 'completed' ? 'needs_review' : 'in_progress';
+    case 'awaiting_confirmation':
+    case 'requires_authentication':
+      await release();
+      await deps.queue.enqueue(chargeId);
+      return (await flagIfOverdue(deps, record, `${why}; processor payment ${paymentId} still ${state.kind}`)) ?? 're_enqueued';
+    case 'not_final':
+      await release();
+      return (await flagIfOverdue(deps, record, `${why}; processor payment ${paymentId} still ${state.status}`)) ?? 'deferred';
   }
-  const completed = await deps.charges.complete(chargeId, input.leaseOwner, lookup, deps.now());
-  return completed.kind === 'completed' ? 'finalized' : 'in_progress';
+}
+
+/** Flags the charge when it has been open longer than `reviewAfterMs`; `null` when it was not. */
+async function flagIfOverdue(deps: ReconcileDeps, record: ChargeRecord, reason: string): Promise<ReconcileAction | null> {
+  if (deps.now() - record.charge.createdAt < deps.reviewAfterMs) return null;
+  return flag(deps, record, `open for more than ${Math.round(deps.reviewAfterMs / 1000)} s: ${reason}`);
+}
+
+/** `flagged_for_review` when this pass flagged it, `null` when it was flagged before. */
+async function flag(deps: ReconcileDeps, record: ChargeRecord, reason: string): Promise<ReconcileAction | null> {
+  if (record.review) return null;
+  await deps.charges.flagForReview(record.charge.id, { reason, since: deps.now() });
+  return 'flagged_for_review';
 }

@@ -15,6 +15,7 @@ const charges = new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv
 const queue = new SqsWorkQueue(sqs, requiredEnv('WORK_QUEUE_URL'));
 const deadLetters = new SqsDeadLetterQueue(sqs, requiredEnv('DEAD_LETTER_QUEUE_URL'));
 const stuckAfterMs = requiredPositiveIntEnv('STUCK_AFTER_SECONDS') * 1000;
+const reviewAfterMs = requiredPositiveIntEnv('REVIEW_AFTER_SECONDS') * 1000;
 const processor = processorFromEnvironment();
 
 export const handler = reconcilerHandler({
@@ -25,6 +26,7 @@ export const handler = reconcilerHandler({
     processor: await processor(),
     now: Date.now,
     stuckAfterMs,
+    reviewAfterMs,
     maxChargesPerPass: 500,
     maxDeadLettersPerPass: 100,
   })),

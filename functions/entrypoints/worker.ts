@@ -1,4 +1,5 @@
 /** Lambda entry point of the SQS worker: DynamoDB, SQS, Secrets Manager and Stripe from the environment. */
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
@@ -22,4 +23,5 @@ export const handler = workerHandler({
     maxDelaySeconds: requiredPositiveIntEnv('RETRY_MAX_DELAY_SECONDS'),
   },
   logger: createLogger('charge-worker'),
+  metrics: new Metrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE'), serviceName: 'worker' }),
 });

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { reconcile, type ReconcileDeps, type ReconcileReport } from '#domain/reconcile.ts';
+import { reconcile, type ReconcileAction, type ReconcileDeps, type ReconcileReport } from '#domain/reconcile.ts';
 
 export interface ReconcilerDeps {
   useCaseDeps: () => Promise<ReconcileDeps>;
@@ -9,24 +9,51 @@ export interface ReconcilerDeps {
   metrics: Metrics;
 }
 
+/** Time kept back from the function's timeout: the last item's writes, the report, the metrics. */
+const SAFETY_MARGIN_MS = 5_000;
+/** Counts are flushed to CloudWatch at least this often during a pass. */
+const PUBLISH_EVERY_ACTIONS = 50;
+
+const METRIC_OF_ACTION: Partial<Record<ReconcileAction, string>> = {
+  finalized: 'ChargesFixed',
+  re_enqueued: 'ChargesReEnqueued',
+  flagged_for_review: 'ChargesFlaggedForReview',
+  error: 'ReconcilerErrors',
+};
+
 /**
  * The scheduled reconciler (also invoked on demand by `npm run cli -- reconcile`). Runs one
- * pass, logs and publishes its counts, and returns the report.
+ * pass inside the invocation's time, publishes counts as it goes, and at the end the number of
+ * charges waiting for a person (`ChargesInReview`) and a heartbeat (`ReconcilerPassCompleted`),
+ * whose absence for two periods is alarmed.
  */
 export function reconcilerHandler(deps: ReconcilerDeps) {
   return async (_event: unknown, context: Context): Promise<ReconcileReport> => {
     deps.logger.addContext(context);
-    const report = await reconcile(await deps.useCaseDeps(), {
+    const budgetMs = Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
+    const useCaseDeps = await deps.useCaseDeps();
+    let unpublished = 0;
+    const report = await reconcile(useCaseDeps, {
       leaseOwner: `reconciler/${context.awsRequestId}`,
       // Keep a margin to write the outcome before the invocation ends.
       leaseDurationMs: Math.max(1000, context.getRemainingTimeInMillis() - 1000),
+      deadline: useCaseDeps.now() + budgetMs,
+      onAction: (entry) => {
+        if (entry.source === 'stuck' && entry.action !== 'error') deps.metrics.addMetric('StuckChargesFound', MetricUnit.Count, 1);
+        if (entry.source === 'dead_letter') deps.metrics.addMetric('DeadLettersReceived', MetricUnit.Count, 1);
+        if (entry.source === 'dead_letter' && entry.action === 'unresolvable') deps.metrics.addMetric('DeadLettersUnresolvable', MetricUnit.Count, 1);
+        const metric = METRIC_OF_ACTION[entry.action];
+        if (metric) deps.metrics.addMetric(metric, MetricUnit.Count, 1);
+        if (entry.action === 'error') deps.logger.error('Reconciliation of one item failed; the pass goes on', { ...entry });
+        unpublished += 1;
+        if (unpublished >= PUBLISH_EVERY_ACTIONS) {
+          deps.metrics.publishStoredMetrics();
+          unpublished = 0;
+        }
+      },
     });
-    deps.metrics.addMetric('StuckChargesFound', MetricUnit.Count, report.found);
-    deps.metrics.addMetric('ChargesFixed', MetricUnit.Count, report.fixed);
-    deps.metrics.addMetric('ChargesReEnqueued', MetricUnit.Count, report.reEnqueued);
-    deps.metrics.addMetric('ChargesNeedingReview', MetricUnit.Count, report.needsReview);
-    deps.metrics.addMetric('DeadLettersReceived', MetricUnit.Count, report.deadLetters.received);
-    deps.metrics.addMetric('DeadLettersUnresolvable', MetricUnit.Count, report.deadLetters.unresolvable);
+    deps.metrics.addMetric('ChargesInReview', MetricUnit.Count, report.inReview);
+    if (report.completed) deps.metrics.addMetric('ReconcilerPassCompleted', MetricUnit.Count, 1);
     deps.metrics.publishStoredMetrics();
     const { actions, ...counts } = report;
     deps.logger.info('Reconciliation pass', { ...counts, actions: actions.filter((action) => action.action !== 'in_progress') });

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { OncePayError, PoisonMessageError } from '#domain/errors.ts';
 import { processCharge, type ProcessChargeDeps, type ProcessChargeOutcome } from '#domain/process-charge.ts';
@@ -25,12 +26,16 @@ export interface WorkerDeps {
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   retry: RetryPolicy;
   logger: Logger;
+  /** `ProcessorConfigurationErrors`: the processor refused oncepay itself (alarmed). */
+  metrics: Metrics;
 }
 
 /**
  * The SQS worker: one use-case run per record, partial batch responses via Powertools
  * `batch`. Poison records are made visible again at once, so the redrive policy moves them
- * to the DLQ after `maxReceiveCount` receives; transient failures come back after a backoff.
+ * to the DLQ after `maxReceiveCount` receives; transient failures, undecided payments and
+ * configuration errors come back after a backoff (the last also logged as errors and counted,
+ * for the alarm: the charge stays open until a person fixes the configuration).
  */
 export function workerHandler(deps: WorkerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
@@ -61,6 +66,13 @@ export function workerHandler(deps: WorkerDeps) {
       }
       logOutcome(record, outcome);
       if (outcome.kind === 'final') return;
+      if (outcome.kind === 'misconfigured') {
+        deps.logger.error('The processor refused oncepay’s request; the charge stays open until the configuration is fixed', {
+          messageId: record.messageId,
+          reason: outcome.reason,
+        });
+        deps.metrics.addMetric('ProcessorConfigurationErrors', MetricUnit.Count, 1);
+      }
       const seconds = outcome.kind === 'busy' ? Math.ceil(outcome.retryAfterMs / 1000) : backoffSeconds(outcome.attempt, deps.retry);
       await visibleAgainIn(record, seconds);
       throw new RedeliverLaterError(`Redeliver ${record.messageId} in ${seconds}s`);
@@ -80,7 +92,11 @@ export function workerHandler(deps: WorkerDeps) {
     const logOutcome = (record: SQSRecord, outcome: ProcessChargeOutcome) =>
       deps.logger.info('Processed work message', { messageId: record.messageId, ...outcome });
 
-    return processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+    try {
+      return await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+    } finally {
+      deps.metrics.publishStoredMetrics();
+    }
   };
 }
 

@@ -11,71 +11,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { canReach, chargeIdFor, type ChargeStatus } from '#domain/charge.ts';
 import { createCharge, type CreateChargeDeps, type CreateChargeOutcome } from '#domain/create-charge.ts';
-import { ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CaptureRequest, CardProcessor, ChargeRepository, DeadLetterQueue, ProcessorLookup, ProcessorOutcome, WorkQueue } from '#domain/ports.ts';
+import type { ChargeRepository, DeadLetterQueue, WorkQueue } from '#domain/ports.ts';
 import { processCharge } from '#domain/process-charge.ts';
 import { reconcile } from '#domain/reconcile.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../scripts/local/dynamodb-local.ts';
-import { createTables } from '../../scripts/local/provision.ts';
-import { IntrinsicResolver, type CfnTemplate } from '../../scripts/local/template.ts';
-
-/** The charges table as the stateful stack declares it (key, open-charges GSI, TTL). */
-const CHARGES_TABLE: CfnTemplate = {
-  Resources: {
-    Charges: {
-      Type: 'AWS::DynamoDB::Table',
-      Properties: {
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'open_shard', AttributeType: 'S' },
-          { AttributeName: 'open_since', AttributeType: 'N' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'open-charges',
-            KeySchema: [
-              { AttributeName: 'open_shard', KeyType: 'HASH' },
-              { AttributeName: 'open_since', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-        TimeToLiveSpecification: { AttributeName: 'purge_at', Enabled: true },
-      },
-    },
-  },
-};
-
-/** A crash of the invocation: not a processor error, so nothing catches it. */
-class CrashError extends Error {}
-
-type Behaviour = 'ok' | 'timeout-after-capture' | 'crash-before-capture' | 'crash-after-capture';
-
-/** An in-memory processor with Stripe's idempotency: the subject here is the repository and the use cases. */
-class FakeProcessor implements CardProcessor {
-  readonly captures = new Map<string, number>();
-  next: Behaviour = 'ok';
-
-  async capture(request: CaptureRequest): Promise<ProcessorOutcome> {
-    const behaviour = this.next;
-    this.next = 'ok';
-    if (behaviour === 'crash-before-capture') throw new CrashError('crashed before the capture');
-    if (!this.captures.has(request.idempotencyKey)) this.captures.set(request.idempotencyKey, 1);
-    if (behaviour === 'timeout-after-capture') throw new ProcessorUnavailableError('timed out after capturing');
-    if (behaviour === 'crash-after-capture') throw new CrashError('crashed after the capture');
-    return { kind: 'succeeded', paymentId: `pi_${request.chargeId}` };
-  }
-
-  async lookup(request: CaptureRequest): Promise<ProcessorLookup> {
-    return this.captures.has(request.idempotencyKey) ? { kind: 'succeeded', paymentId: `pi_${request.chargeId}` } : { kind: 'not_found' };
-  }
-}
+import { createChargesTable } from '../support/charges-table.ts';
+import { CrashError, FakeProcessor, type Fault } from '../support/fake-processor.ts';
 
 const noDeadLetters: DeadLetterQueue = { receive: async () => [], delete: async () => undefined };
 const BODY = { amount: 1234, currency: 'usd', payment_method: 'pm_card_visa' };
 const LEASE_MS = 2_000;
 const STUCK_AFTER_MS = 5_000;
+const REVIEW_AFTER_MS = 60_000;
+
+/** Where a worker attempt misbehaves: nowhere, or one processor call. */
+type Behaviour = 'ok' | `${'prepare' | 'confirm' | 'retrieve'}:${Fault}`;
+const BEHAVIOURS: Behaviour[] = ['ok', 'prepare:crash-after', 'confirm:timeout-after', 'confirm:crash-before', 'confirm:crash-after', 'retrieve:unavailable'];
 
 interface World {
   merchantId: string;
@@ -103,7 +54,7 @@ async function observe(world: World, model: Model, chargeId: string): Promise<vo
   }
   history.push(now);
   model.seen.set(chargeId, history);
-  const captured = world.processor.captures.get(`oncepay_${chargeId}`) ?? 0;
+  const captured = world.processor.capturesOf(chargeId);
   expect(captured, `${chargeId} captured more than once`).toBeLessThanOrEqual(1);
   if (now === 'succeeded') expect(captured).toBe(1);
   if (now === 'failed') expect(captured).toBe(0);
@@ -145,7 +96,10 @@ class WorkerCommand implements fc.AsyncCommand<Model, World> {
   check = (model: Readonly<Model>) => model.keys.includes(`key-${this.keyIndex}`);
   async run(model: Model, world: World): Promise<void> {
     const chargeId = chargeIdFor(world.merchantId, `key-${this.keyIndex}`, 0);
-    world.processor.next = this.behaviour;
+    if (this.behaviour !== 'ok') {
+      const [call, fault] = this.behaviour.split(':') as ['prepare' | 'confirm' | 'retrieve', Fault];
+      world.processor.failNext(call, fault);
+    }
     try {
       await processCharge(
         { charges: world.repository, processor: world.processor, now: () => world.clock.now },
@@ -179,10 +133,11 @@ class ReconcileCommand implements fc.AsyncCommand<Model, World> {
         processor: world.processor,
         now: () => world.clock.now,
         stuckAfterMs: STUCK_AFTER_MS,
+        reviewAfterMs: REVIEW_AFTER_MS,
         maxChargesPerPass: 100,
         maxDeadLettersPerPass: 0,
       },
-      { leaseOwner: `reconciler/${randomUUID()}`, leaseDurationMs: LEASE_MS },
+      { leaseOwner: `reconciler/${randomUUID()}`, leaseDurationMs: LEASE_MS, deadline: Infinity },
     );
     for (const key of model.keys) await observe(world, model, chargeIdFor(world.merchantId, key, 0));
   }
@@ -197,9 +152,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
   beforeAll(async () => {
     dynamodbLocal = await startDynamoDbLocal();
     client = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const resolver = new IntrinsicResolver({ region: 'us-east-1', accountId: '000000000000' });
-    await createTables(client, CHARGES_TABLE, resolver, { stackName: 'model', region: 'us-east-1', accountId: '000000000000' });
-    tableName = resolver.resolveString({ Ref: 'Charges' });
+    tableName = await createChargesTable(client, 'model');
   }, 60_000);
   afterAll(async () => {
     client.destroy();
@@ -210,7 +163,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
     const commands = [
       fc.integer({ min: 0, max: 2 }).map((key) => new CreateCommand(key)),
       fc
-        .tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom<Behaviour>('ok', 'timeout-after-capture', 'crash-before-capture', 'crash-after-capture'))
+        .tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom(...BEHAVIOURS))
         .map(([key, behaviour]) => new WorkerCommand(key, behaviour)),
       fc.constantFrom(500, 2_500, 6_000).map((ms) => new ClockCommand(ms)),
       fc.constant(new ReconcileCommand()),
@@ -228,7 +181,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
         await fc.asyncModelRun(() => ({ model, real: world }), sequence);
 
         // Once faults stop, everything ends: leases expire, the reconciler and workers finish.
-        world.processor.next = 'ok';
+        world.processor.clearFaults();
         for (let round = 0; round < 3; round += 1) {
           world.clock.now += STUCK_AFTER_MS + LEASE_MS;
           await new ReconcileCommand().run(model, world);

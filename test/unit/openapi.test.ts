@@ -23,6 +23,7 @@ describe('openapi.json', () => {
       updatedAt: 1_700_000_000_000,
       failureCode: null,
       failureMessage: null,
+      declineCode: null,
     });
     expect(chargeObjectSchema.safeParse(object).success).toBe(true);
   });

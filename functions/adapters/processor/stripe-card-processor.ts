@@ -1,22 +1,32 @@
 import Stripe from 'stripe';
-import { ProcessorRejectedError, ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CaptureRequest, CardProcessor, ProcessorLookup, ProcessorOutcome } from '#domain/ports.ts';
+import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
+import type { CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
 
 export interface StripeProcessorOptions {
   secretKey: string;
   /** Base URL of the API, `https://api.stripe.com` in production, the sandbox locally. */
   apiUrl: string;
-  /** Per-request timeout; must leave the worker time to record the outcome. */
+  /** Per-request timeout; the worker's timeout leaves room for several of them. */
   timeoutMs: number;
 }
 
-/** Metadata key linking a PaymentIntent back to its oncepay charge. */
+/** Metadata keys linking a PaymentIntent back to its oncepay charge and merchant. */
 export const CHARGE_ID_METADATA_KEY = 'oncepay_charge_id';
+export const MERCHANT_ID_METADATA_KEY = 'oncepay_merchant_id';
+
+/** Request parameters that describe the charge itself: Stripe refusing them refuses the charge. */
+const CHARGE_PARAMETERS = new Set(['amount', 'currency', 'payment_method']);
 
 /**
- * {@link CardProcessor} on Stripe PaymentIntents, created and confirmed in one call with the
- * charge's stable idempotency key. The SDK's own retries are off: the queue retries, with
- * backoff and the same key, so every attempt is visible and bounded by the worker's timeout.
+ * {@link CardProcessor} on Stripe PaymentIntents: created unconfirmed, confirmed by id,
+ * retrieved by id (strongly consistent; search is never used, it lags). Redirect-based payment
+ * methods are refused (`allow_redirects: 'never'`), which keeps the states a server-side charge
+ * can meet small: no `return_url`, and `requires_action` only for 3-D Secure. (`payment_method_types`
+ * would say "cards only" outright, but the SDK's API version no longer takes it on create.)
+ *
+ * The SDK's own retries are off: the queue retries, with backoff and the same keys, so every
+ * attempt is visible and bounded by the worker's timeout. See the README's processor table
+ * for how each Stripe answer maps.
  */
 export class StripeCardProcessor implements CardProcessor {
   private readonly stripe: Stripe;
@@ -33,7 +43,7 @@ export class StripeCardProcessor implements CardProcessor {
     });
   }
 
-  async capture(request: CaptureRequest): Promise<ProcessorOutcome> {
+  async preparePayment(request: PaymentRequest, idempotencyKey: string): Promise<PreparedPayment> {
     try {
       const intent = await this.stripe.paymentIntents.create(
         {
@@ -41,91 +51,106 @@ export class StripeCardProcessor implements CardProcessor {
           currency: request.currency,
           payment_method: request.paymentMethod,
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-          confirm: true,
           ...(request.description === null ? {} : { description: request.description }),
-          metadata: { [CHARGE_ID_METADATA_KEY]: request.chargeId, oncepay_merchant_id: request.merchantId },
+          metadata: { [CHARGE_ID_METADATA_KEY]: request.chargeId, [MERCHANT_ID_METADATA_KEY]: request.merchantId },
         },
-        { idempotencyKey: request.idempotencyKey },
+        { idempotencyKey },
       );
-      return outcomeOf(intent);
+      return { kind: 'prepared', paymentId: intent.id };
     } catch (error) {
-      const declined = declineOf(error);
-      if (declined) return declined;
+      // Creating moves no money: a refusal of the charge's own parameters is final for the charge.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && CHARGE_PARAMETERS.has(error.param ?? '')) {
+        return { kind: 'refused', code: error.code ?? 'invalid_request', message: error.message };
+      }
       throw translateError(error);
     }
+  }
+
+  async confirmPayment(paymentId: string, idempotencyKey: string): Promise<PaymentState> {
+    return this.answerOrCurrentState(paymentId, () => this.stripe.paymentIntents.confirm(paymentId, {}, { idempotencyKey }));
+  }
+
+  async retrievePayment(paymentId: string): Promise<PaymentState> {
+    try {
+      return stateOf(await this.stripe.paymentIntents.retrieve(paymentId));
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  async cancelPayment(paymentId: string, idempotencyKey: string, reason: 'requires_authentication' | 'duplicate'): Promise<PaymentState> {
+    const cancellation_reason = reason === 'requires_authentication' ? 'abandoned' : 'duplicate';
+    return this.answerOrCurrentState(paymentId, () => this.stripe.paymentIntents.cancel(paymentId, { cancellation_reason }, { idempotencyKey }));
   }
 
   /**
-   * Finds the PaymentIntent oncepay created for the charge through Stripe's search on the
-   * charge-id metadata. Search is eventually consistent (Stripe documents about a minute),
-   * which is why the reconciler only asks about charges stuck for longer than that.
+   * Runs a state-changing call. A decline is the answer; `payment_intent_unexpected_state` means
+   * the payment moved on (confirmed earlier, by a request whose key Stripe has since forgotten),
+   * so its current state is the answer.
    */
-  async lookup(request: CaptureRequest): Promise<ProcessorLookup> {
-    let intents: Stripe.PaymentIntent[];
+  private async answerOrCurrentState(paymentId: string, call: () => Promise<Stripe.PaymentIntent>): Promise<PaymentState> {
     try {
-      const result = await this.stripe.paymentIntents.search({
-        query: `metadata['${CHARGE_ID_METADATA_KEY}']:'${request.chargeId}'`,
-        limit: 10,
-      });
-      intents = result.data;
+      return stateOf(await call());
     } catch (error) {
+      if (error instanceof Stripe.errors.StripeCardError) return declineOf(error, paymentId);
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') {
+        return this.retrievePayment(paymentId);
+      }
       throw translateError(error);
     }
-    const succeeded = intents.find((intent) => intent.status === 'succeeded');
-    if (succeeded) return { kind: 'succeeded', paymentId: succeeded.id };
-    const [latest] = [...intents].sort((a, b) => b.created - a.created);
-    if (!latest) return { kind: 'not_found' };
-    return outcomeOf(latest);
   }
 }
 
-function outcomeOf(intent: Stripe.PaymentIntent): ProcessorOutcome {
-  if (intent.status === 'succeeded') return { kind: 'succeeded', paymentId: intent.id };
+/** Maps a PaymentIntent's status to what it means for the charge (README: "The processor's answers"). */
+export function stateOf(intent: Stripe.PaymentIntent): PaymentState {
+  const paymentId = intent.id;
   const lastError = intent.last_payment_error;
-  if (intent.status === 'requires_payment_method' && lastError) {
-    return { kind: 'failed', paymentId: intent.id, code: lastError.code ?? 'card_declined', message: lastError.message ?? '' };
+  switch (intent.status) {
+    case 'succeeded':
+      return { kind: 'succeeded', paymentId };
+    case 'requires_payment_method':
+      // After a failed confirmation the intent waits for another card: this charge's card failed.
+      if (lastError) return failedFrom(paymentId, lastError.code, lastError.decline_code, lastError.message);
+      return { kind: 'not_final', paymentId, status: intent.status };
+    case 'requires_confirmation':
+      return { kind: 'awaiting_confirmation', paymentId };
+    case 'requires_action':
+      return { kind: 'requires_authentication', paymentId };
+    case 'canceled':
+      if (lastError) return failedFrom(paymentId, lastError.code, lastError.decline_code, lastError.message);
+      if (intent.cancellation_reason === 'abandoned') {
+        return failedFrom(paymentId, 'authentication_required', null, 'The card requires authentication (3-D Secure), which a server-side charge cannot complete.');
+      }
+      return failedFrom(paymentId, 'payment_canceled', null, `The payment was canceled (${intent.cancellation_reason ?? 'no reason given'}).`);
+    default:
+      // `processing`, `requires_capture`, or a status newer than this code: not decided.
+      return { kind: 'not_final', paymentId, status: intent.status };
   }
-  if (intent.status === 'requires_action') {
-    return {
-      kind: 'failed',
-      paymentId: intent.id,
-      code: 'authentication_required',
-      message: 'The card requires authentication, which a server-side charge cannot complete.',
-    };
-  }
-  // `processing` or anything newer: the outcome is not known yet. Ask again later.
-  throw new ProcessorUnavailableError(`PaymentIntent ${intent.id} is ${intent.status}`);
 }
 
-/** A decline or an invalid request is the processor's final answer about this charge. */
-function declineOf(error: unknown): ProcessorOutcome | undefined {
-  if (error instanceof Stripe.errors.StripeCardError) {
-    return {
-      kind: 'failed',
-      paymentId: error.payment_intent?.id ?? null,
-      code: error.code ?? 'card_declined',
-      message: error.message,
-    };
-  }
-  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 400) {
-    return { kind: 'failed', paymentId: null, code: error.code ?? 'invalid_request', message: error.message };
-  }
-  return undefined;
+function failedFrom(paymentId: string, code: string | undefined, declineCode: string | undefined | null, message: string | undefined): PaymentState {
+  return { kind: 'failed', paymentId, code: code ?? 'card_declined', declineCode: declineCode ?? null, message: message ?? '' };
+}
+
+function declineOf(error: Stripe.errors.StripeCardError, paymentId: string): PaymentState {
+  return failedFrom(error.payment_intent?.id ?? paymentId, error.code, error.decline_code, error.message);
 }
 
 /**
- * Network failures, timeouts, rate limits, 409 (same key in flight) and 5xx leave the outcome
- * unknown: retried with the same key. Anything else (authentication, a key reused with other
- * parameters) is a fault in oncepay or its configuration, not in the charge.
+ * Rate limits (429, `lock_timeout` included), 409 (same key in flight), 5xx, timeouts and
+ * connection errors leave the outcome unknown: retried with the same key. Authentication,
+ * permissions, a key reused with other parameters, an unknown payment id and other invalid
+ * requests are oncepay's configuration, never the charge's.
  */
 function translateError(error: unknown): Error {
+  if (!(error instanceof Stripe.errors.StripeError)) return error instanceof Error ? error : new Error(String(error));
   const transient =
     error instanceof Stripe.errors.StripeConnectionError ||
-    error instanceof Stripe.errors.StripeAPIError ||
     error instanceof Stripe.errors.StripeRateLimitError ||
-    (error instanceof Stripe.errors.StripeError && (error.statusCode === 409 || (error.statusCode ?? 0) >= 500));
-  const message = error instanceof Error ? error.message : String(error);
+    error instanceof Stripe.errors.StripeAPIError ||
+    error.statusCode === 409 ||
+    (error.statusCode ?? 0) >= 500;
   return transient
-    ? new ProcessorUnavailableError(`Stripe: ${message}`, { cause: error })
-    : new ProcessorRejectedError(`Stripe rejected the request: ${message}`, { cause: error });
+    ? new ProcessorUnavailableError(`Stripe: ${error.message}`, { cause: error })
+    : new ProcessorConfigurationError(`Stripe refused oncepay's request (${error.statusCode ?? '?'} ${error.rawType ?? error.type}${error.code ? `/${error.code}` : ''}): ${error.message}`, { cause: error });
 }

@@ -44,6 +44,22 @@ describe('charge request validation', () => {
     expect(problemsOf({ ...valid, amount })).toEqual([{ field: 'amount', message }]);
   });
 
+  it.each([
+    [49, 'usd', 'must be at least 50 for usd (the card processor\'s minimum)'],
+    [29, 'gbp', 'must be at least 30 for gbp (the card processor\'s minimum)'],
+    [17_499, 'huf', 'must be at least 17500 for huf (the card processor\'s minimum)'],
+  ])('rejects %i %s, below the processor’s per-currency minimum, naming amount', (amount, currency, message) => {
+    expect(problemsOf({ ...valid, amount, currency })).toEqual([{ field: 'amount', message }]);
+  });
+
+  it.each([
+    [50, 'usd'],
+    [30, 'gbp'],
+    [50, 'jpy'],
+  ])('accepts %i %s, exactly the processor’s minimum', (amount, currency) => {
+    expect(problemsOf({ ...valid, amount, currency })).toEqual([]);
+  });
+
   it('requires every mandatory field', () => {
     expect(problemsOf({}).map((problem) => [problem.field, problem.message])).toEqual([
       ['amount', 'is required'],

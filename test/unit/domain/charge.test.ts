@@ -3,7 +3,7 @@ import {
   canReach,
   chargeIdFor,
   isTerminal,
-  processorIdempotencyKey,
+  processorKeys,
   statusesLeadingTo,
   toChargeObject,
   type Charge,
@@ -58,8 +58,8 @@ describe('charge ids', () => {
     expect(chargeIdFor('a', 'b\u0000c', 0)).not.toBe(chargeIdFor('a\u0000b', 'c', 0));
   });
 
-  it('give a processor idempotency key that depends on the charge alone', () => {
-    expect(processorIdempotencyKey('ch_x')).toBe('oncepay_ch_x');
+  it('give processor idempotency keys that depend on the charge alone, one per endpoint', () => {
+    expect(processorKeys('ch_x')).toEqual({ prepare: 'oncepay_ch_x_prepare', confirm: 'oncepay_ch_x_confirm' });
   });
 });
 
@@ -78,11 +78,12 @@ describe('public charge object', () => {
       updatedAt: 1_700_000_001_000,
       failureCode: 'card_declined',
       failureMessage: 'Your card was declined.',
+      declineCode: 'generic_decline',
     };
     const object = toChargeObject(charge);
     expect(Object.keys(object)).toEqual([
       'id', 'object', 'status', 'amount', 'currency', 'payment_method', 'description', 'metadata',
-      'created', 'updated', 'failure_code', 'failure_message',
+      'created', 'updated', 'failure_code', 'failure_message', 'decline_code',
     ]);
     expect(object).toMatchObject({ created: 1_700_000_000, updated: 1_700_000_001, object: 'charge' });
     expect(object).not.toHaveProperty('merchantId');

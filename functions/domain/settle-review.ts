@@ -1,0 +1,71 @@
+import { cancelKeyFor } from './charge.ts';
+import { OncePayError } from './errors.ts';
+import type { CardProcessor, ChargeRepository, ProcessorOutcome } from './ports.ts';
+
+export interface SettleReviewDeps {
+  charges: ChargeRepository;
+  processor: CardProcessor;
+  now: () => number;
+}
+
+export interface SettleReviewInput {
+  chargeId: string;
+  as: 'succeeded' | 'failed';
+  /** Who settles, for the record and as the lease owner while settling. */
+  operator: string;
+}
+
+/** The settlement was refused; nothing was written. `message` says why, in one line. */
+export class SettlementRefusedError extends OncePayError {}
+
+/**
+ * `npm run cli -- review settle <charge> --as succeeded|failed`: a person closes an open charge.
+ * The processor is asked first and never contradicted: a charge whose recorded payment
+ * succeeded cannot be settled `failed`, one with no successful payment cannot be `succeeded`,
+ * and one the processor has not decided cannot be settled at all. A payment that never moved
+ * money (unconfirmed, or waiting for authentication) is cancelled before the charge is `failed`.
+ */
+export async function settleReview(deps: SettleReviewDeps, input: SettleReviewInput): Promise<ProcessorOutcome> {
+  const now = deps.now();
+  const lease = { owner: `operator/${input.operator}`, expiresAt: now + 60_000 };
+  const claim = await deps.charges.claim(input.chargeId, lease, now);
+  if (claim.kind === 'not_found') throw new SettlementRefusedError(`No charge ${input.chargeId}.`);
+  if (claim.kind === 'final') throw new SettlementRefusedError(`Charge ${input.chargeId} is already ${claim.status}.`);
+  if (claim.kind === 'leased') {
+    const seconds = Math.ceil((claim.lease.expiresAt - now) / 1000);
+    throw new SettlementRefusedError(`Charge ${input.chargeId} is being processed right now; try again in ${seconds} s.`);
+  }
+
+  const refuse = async (message: string): Promise<never> => {
+    await deps.charges.release(input.chargeId, lease.owner, deps.now());
+    throw new SettlementRefusedError(message);
+  };
+  const paymentId = claim.record.processorPaymentId;
+  let outcome: ProcessorOutcome;
+  if (paymentId === null) {
+    // No payment was ever recorded, so none was ever confirmed: no money moved.
+    if (input.as === 'succeeded') return refuse(`Charge ${input.chargeId} has no processor payment; it cannot have succeeded.`);
+    outcome = {
+      kind: 'failed',
+      paymentId: null,
+      code: 'settled_by_operator',
+      declineCode: null,
+      message: `Settled as failed by ${input.operator}: no processor payment was ever created.`,
+    };
+  } else {
+    let state = await deps.processor.retrievePayment(paymentId).catch(async (error: unknown) => refuse(`The processor could not be asked: ${(error as Error).message}`));
+    if (input.as === 'failed' && (state.kind === 'awaiting_confirmation' || state.kind === 'requires_authentication')) {
+      state = await deps.processor
+        .cancelPayment(paymentId, cancelKeyFor(paymentId), state.kind === 'requires_authentication' ? 'requires_authentication' : 'duplicate')
+        .catch(async (error: unknown) => refuse(`The processor could not cancel ${paymentId}: ${(error as Error).message}`));
+    }
+    if (state.kind !== 'succeeded' && state.kind !== 'failed') {
+      return refuse(`The processor has not decided payment ${paymentId} (${state.kind === 'not_final' ? state.status : state.kind}); settle it once it has.`);
+    }
+    if (state.kind !== input.as) return refuse(`The processor says payment ${paymentId} ${state.kind}; refusing to record it as ${input.as}.`);
+    outcome = state;
+  }
+  const completed = await deps.charges.complete(input.chargeId, lease.owner, outcome, deps.now());
+  if (completed.kind === 'lease_lost') throw new SettlementRefusedError(`Charge ${input.chargeId} was taken over while settling; look again.`);
+  return outcome;
+}

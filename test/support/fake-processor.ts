@@ -1,0 +1,185 @@
+/**
+ * An in-memory card processor with Stripe's PaymentIntent rules, for use-case tests that need
+ * faults at exact points (a crash between two calls, a lost response) which the HTTP sandbox
+ * cannot place. It follows the same rules as the sandbox: keyed create and confirm, keys that
+ * can be forgotten (Stripe forgets them after 24 h), one capture per confirmed payment.
+ */
+import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
+import type { CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
+
+/** A crash of the invocation: not a processor error, so nothing in the use case catches it. */
+export class CrashError extends Error {}
+
+/** How the next call of a kind misbehaves; each is used once. */
+export type Fault =
+  | 'unavailable' // 5xx before anything happened
+  | 'timeout-after' // the call took effect, its response was lost
+  | 'crash-before' // the invocation dies before the call
+  | 'crash-after' // the call took effect, then the invocation died
+  | 'configuration'; // 401/403: not the charge's fault
+
+/** What the card does when confirmed. */
+export type CardBehaviour = 'succeed' | 'decline' | 'processing' | 'authenticate';
+
+interface FakePayment {
+  id: string;
+  chargeId: string;
+  amount: number;
+  status: 'requires_confirmation' | 'processing' | 'succeeded' | 'requires_payment_method' | 'requires_action' | 'canceled';
+  declined: boolean;
+  canceledFor: 'requires_authentication' | 'duplicate' | null;
+}
+
+export class FakeProcessor implements CardProcessor {
+  readonly payments = new Map<string, FakePayment>();
+  /** Captures per payment id: money that really moved. */
+  readonly captures = new Map<string, number>();
+  private readonly keys = new Map<string, PaymentState | PreparedPayment>();
+  private readonly faults: Partial<Record<'prepare' | 'confirm' | 'retrieve' | 'cancel', Fault>> = {};
+  /** Card behaviour by payment method token; unknown tokens succeed. */
+  readonly cards = new Map<string, CardBehaviour>();
+  private sequence = 0;
+
+  /** Makes the next call of `kind` misbehave once. */
+  failNext(kind: 'prepare' | 'confirm' | 'retrieve' | 'cancel', fault: Fault): void {
+    this.faults[kind] = fault;
+  }
+
+  /** Faults stop: any armed fault that has not fired yet is dropped. */
+  clearFaults(): void {
+    for (const kind of Object.keys(this.faults) as Array<keyof typeof this.faults>) delete this.faults[kind];
+  }
+
+  /** Stripe forgets idempotency keys after 24 hours. */
+  forgetKeys(): void {
+    this.keys.clear();
+  }
+
+  /** Settles a `processing` payment, as the card network eventually does. */
+  settle(paymentId: string, outcome: 'succeeded' | 'declined'): void {
+    const payment = this.payments.get(paymentId);
+    if (payment?.status !== 'processing') throw new Error(`${paymentId} is not processing`);
+    this.capture(payment, outcome === 'succeeded');
+  }
+
+  capturesOf(chargeId: string): number {
+    let total = 0;
+    for (const payment of this.payments.values()) if (payment.chargeId === chargeId) total += this.captures.get(payment.id) ?? 0;
+    return total;
+  }
+
+  paymentsOf(chargeId: string): FakePayment[] {
+    return [...this.payments.values()].filter((payment) => payment.chargeId === chargeId);
+  }
+
+  async preparePayment(request: PaymentRequest, idempotencyKey: string): Promise<PreparedPayment> {
+    return this.faulty('prepare', () => {
+      const saved = this.keys.get(idempotencyKey);
+      if (saved) return saved as PreparedPayment;
+      this.sequence += 1;
+      const payment: FakePayment = {
+        id: `pi_fake${this.sequence}`,
+        chargeId: request.chargeId,
+        amount: request.amount,
+        status: 'requires_confirmation',
+        declined: false,
+        canceledFor: null,
+      };
+      this.payments.set(payment.id, payment);
+      const prepared: PreparedPayment = { kind: 'prepared', paymentId: payment.id };
+      this.cards.set(payment.id, this.cards.get(request.paymentMethod) ?? 'succeed');
+      this.keys.set(idempotencyKey, prepared);
+      return prepared;
+    });
+  }
+
+  async confirmPayment(paymentId: string, idempotencyKey: string): Promise<PaymentState> {
+    return this.faulty('confirm', () => {
+      const saved = this.keys.get(idempotencyKey);
+      if (saved) return saved as PaymentState;
+      const payment = this.mustGet(paymentId);
+      // Stripe confirms from requires_confirmation and, after a decline, from requires_payment_method
+      // (the card is tried again). Otherwise it answers `payment_intent_unexpected_state`, and the
+      // adapter then retrieves: the current state is the answer.
+      if (payment.status !== 'requires_confirmation' && payment.status !== 'requires_payment_method') return this.stateOf(payment);
+      const card = this.cards.get(paymentId) ?? 'succeed';
+      if (card === 'processing') payment.status = 'processing';
+      else if (card === 'authenticate') payment.status = 'requires_action';
+      else this.capture(payment, card === 'succeed');
+      const state = this.stateOf(payment);
+      this.keys.set(idempotencyKey, state);
+      return state;
+    });
+  }
+
+  async retrievePayment(paymentId: string): Promise<PaymentState> {
+    return this.faulty('retrieve', () => this.stateOf(this.mustGet(paymentId)));
+  }
+
+  async cancelPayment(paymentId: string, idempotencyKey: string, reason: 'requires_authentication' | 'duplicate'): Promise<PaymentState> {
+    return this.faulty('cancel', () => {
+      const saved = this.keys.get(idempotencyKey);
+      if (saved) return saved as PaymentState;
+      const payment = this.mustGet(paymentId);
+      if (['requires_confirmation', 'requires_action', 'requires_payment_method'].includes(payment.status)) {
+        payment.status = 'canceled';
+        payment.canceledFor = reason;
+      }
+      const state = this.stateOf(payment);
+      this.keys.set(idempotencyKey, state);
+      return state;
+    });
+  }
+
+  /** How often each payment was confirmed: more than once means a card was tried again. */
+  readonly confirmations = new Map<string, number>();
+
+  private capture(payment: FakePayment, succeeded: boolean): void {
+    this.confirmations.set(payment.id, (this.confirmations.get(payment.id) ?? 0) + 1);
+    if (succeeded) {
+      payment.status = 'succeeded';
+      this.captures.set(payment.id, (this.captures.get(payment.id) ?? 0) + 1);
+    } else {
+      payment.status = 'requires_payment_method';
+      payment.declined = true;
+    }
+  }
+
+  private stateOf(payment: FakePayment): PaymentState {
+    const paymentId = payment.id;
+    switch (payment.status) {
+      case 'succeeded':
+        return { kind: 'succeeded', paymentId };
+      case 'requires_payment_method':
+        return { kind: 'failed', paymentId, code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' };
+      case 'requires_confirmation':
+        return { kind: 'awaiting_confirmation', paymentId };
+      case 'requires_action':
+        return { kind: 'requires_authentication', paymentId };
+      case 'processing':
+        return { kind: 'not_final', paymentId, status: 'processing' };
+      case 'canceled':
+        return payment.canceledFor === 'requires_authentication'
+          ? { kind: 'failed', paymentId, code: 'authentication_required', declineCode: null, message: 'authentication required' }
+          : { kind: 'failed', paymentId, code: 'payment_canceled', declineCode: null, message: 'canceled' };
+    }
+  }
+
+  private mustGet(paymentId: string): FakePayment {
+    const payment = this.payments.get(paymentId);
+    if (!payment) throw new ProcessorConfigurationError(`No such payment ${paymentId}`);
+    return payment;
+  }
+
+  private faulty<T>(kind: 'prepare' | 'confirm' | 'retrieve' | 'cancel', call: () => T): T {
+    const fault = this.faults[kind];
+    delete this.faults[kind];
+    if (fault === 'unavailable') throw new ProcessorUnavailableError(`${kind}: 503`);
+    if (fault === 'configuration') throw new ProcessorConfigurationError(`${kind}: 401 invalid API key`);
+    if (fault === 'crash-before') throw new CrashError(`crashed before ${kind}`);
+    const result = call();
+    if (fault === 'timeout-after') throw new ProcessorUnavailableError(`${kind}: timed out after taking effect`);
+    if (fault === 'crash-after') throw new CrashError(`crashed after ${kind}`);
+    return result;
+  }
+}
