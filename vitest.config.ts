@@ -25,6 +25,8 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 120_000,
+          // Synthesizing bundles every function with esbuild: seconds, more on a busy machine.
+          hookTimeout: 120_000,
         },
       },
       {

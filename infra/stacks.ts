@@ -46,5 +46,8 @@ export class OncePayServiceStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.service.api.url });
     new CfnOutput(this, 'ReconcilerFunctionName', { value: this.service.reconciler.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
+    // For `npm run cli -- review settle`, which asks the processor before closing a charge.
+    new CfnOutput(this, 'ProcessorApiUrl', { value: props.config.processor.apiUrl });
+    new CfnOutput(this, 'ProcessorSecretName', { value: props.config.processor.secretName });
   }
 }

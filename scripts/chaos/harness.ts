@@ -31,9 +31,20 @@ export const FAULT_KINDS = [
   // the runner's SQS deliveries
   'duplicate-delivery', // the same work message delivered twice
   'visibility-expiry', // a message delivered again while it is still being processed
-  // the processor sandbox's fault tokens
+  // the processor sandbox's fault tokens (Stripe's own test tokens where Stripe has one)
   'processor-timeout-after-capture',
   'processor-500-before-capture',
+  'processor-processing', // the payment stays `processing`, then succeeds
+  'processor-processing-then-fails', // … then fails
+  'processor-authentication-required', // Stripe's pm_card_authenticationRequired: 3-D Secure wanted
+  'processor-rate-limited', // 429 rate_limit once
+  'processor-lock-timeout', // 429 lock_timeout once
+  'lookup-rejected', // the first retrieve of the payment answers 403
+  // the processor sandbox's settings, for the whole run
+  'search-lag', // search lags a minute behind (Stripe: "less than a minute", an hour in incidents)
+  'short-processor-key-window', // the processor forgets idempotency keys after 500 ms, not 24 h
+  // the dead-letter queue
+  'dead-letter-while-live', // a copy of the message is dead-lettered while the charge is still being processed
   // clients
   'lost-client-response', // the client never sees the 202 and retries the same key
   'concurrent-client-retry', // the client sends the same request three times at once
@@ -41,6 +52,21 @@ export const FAULT_KINDS = [
   'poison', // an unparseable message on the work queue
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Faults that change the sandbox for the whole run rather than one charge. */
+const WORLD_FAULTS: ReadonlySet<FaultKind> = new Set(['search-lag', 'short-processor-key-window']);
+
+/** The sandbox tokens that make a charge meet a processor fault, and what the charge must end as. */
+const PROCESSOR_FAULT_TOKENS: Partial<Record<FaultKind, { token: string; expected: 'succeeded' | 'declined' }>> = {
+  'processor-timeout-after-capture': { token: 'pm_sandbox_timeoutAfterCaptureOnce', expected: 'succeeded' },
+  'processor-500-before-capture': { token: 'pm_sandbox_error500BeforeCaptureOnce', expected: 'succeeded' },
+  'processor-processing': { token: 'pm_sandbox_processingThenSucceeds', expected: 'succeeded' },
+  'processor-processing-then-fails': { token: 'pm_sandbox_processingThenFails', expected: 'declined' },
+  'processor-authentication-required': { token: 'pm_card_authenticationRequired', expected: 'declined' },
+  'processor-rate-limited': { token: 'pm_sandbox_rateLimitedOnce', expected: 'succeeded' },
+  'processor-lock-timeout': { token: 'pm_sandbox_lockTimeoutOnce', expected: 'succeeded' },
+  'lookup-rejected': { token: 'pm_sandbox_lookupRejectedOnce', expected: 'succeeded' },
+};
 
 export interface ChaosOptions {
   charges: number;
@@ -102,15 +128,15 @@ const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy'];
 /** The whole schedule, from the seed alone: same seed, same charges, same faults. */
 export function planCharges(options: ChaosOptions, merchantIds: string[], random: Random): PlannedCharge[] {
   const faultRate = options.faultRate ?? 0.35;
+  const chargeFaults = options.faults.filter((kind) => !WORLD_FAULTS.has(kind));
   return Array.from({ length: options.charges }, (_, index) => {
     const merchant = Math.floor(random() * options.merchants);
     const key = `chaos-${options.seed}-${index}-${Math.floor(random() * 1e9).toString(36)}`;
     const faultRoll = random();
-    const fault = options.faults.length > 0 && faultRoll < faultRate ? (options.faults[Math.floor(random() * options.faults.length)] ?? null) : null;
+    const fault = chargeFaults.length > 0 && faultRoll < faultRate ? (chargeFaults[Math.floor(random() * chargeFaults.length)] ?? null) : null;
     const declined = random() < 0.1;
-    let paymentMethod = declined ? 'pm_card_chargeDeclined' : 'pm_card_visa';
-    if (fault === 'processor-timeout-after-capture') paymentMethod = 'pm_sandbox_timeoutAfterCaptureOnce';
-    if (fault === 'processor-500-before-capture') paymentMethod = 'pm_sandbox_error500BeforeCaptureOnce';
+    const processorFault = fault ? PROCESSOR_FAULT_TOKENS[fault] : undefined;
+    const paymentMethod = processorFault?.token ?? (declined ? 'pm_card_chargeDeclined' : 'pm_card_visa');
     return {
       index,
       merchant,
@@ -123,7 +149,7 @@ export function planCharges(options: ChaosOptions, merchantIds: string[], random
         metadata: { chaos_index: String(index) },
       },
       fault,
-      expected: declined && !fault?.startsWith('processor-') ? 'declined' : 'succeeded',
+      expected: processorFault?.expected ?? (declined ? 'declined' : 'succeeded'),
     };
   });
 }
@@ -143,6 +169,7 @@ function proxyRules(plan: PlannedCharge): FaultRule[] {
     case 'crash-after-claim':
       return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [charge, ':claimable'], action: 'hold-response' }];
     case 'crash-before-outcome':
+    case 'dead-letter-while-live': // the worker dies after the capture; the harness dead-letters a copy
       return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [charge, ':final'], action: 'hold-request' }];
     case 'crash-after-outcome':
       return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [charge, ':final'], action: 'hold-response' }];
@@ -199,6 +226,22 @@ async function drive(
     const runs = new Map(plans.map((plan) => [plan.chargeId, { plan, history: plan.fault ? [plan.fault] : [], firstAccepted: null } as ChargeRun]));
     const faultsPlanned: Record<string, number> = {};
     for (const plan of plans) if (plan.fault) faultsPlanned[plan.fault] = (faultsPlanned[plan.fault] ?? 0) + 1;
+
+    // The sandbox's bad days, for the whole run.
+    const sandboxSettings: Record<string, number> = {};
+    if (options.faults.includes('search-lag')) sandboxSettings['searchLagMs'] = 60_000;
+    if (options.faults.includes('short-processor-key-window')) sandboxSettings['idempotencyKeyTtlMs'] = 500;
+    await fetch(`${stack.sandbox.url}/_sandbox/config`, { method: 'POST', body: JSON.stringify(sandboxSettings) });
+    for (const kind of WORLD_FAULTS) if (options.faults.includes(kind)) faultsPlanned[kind] = 1;
+
+    // The reconciler runs during the traffic too, as its schedule does in production.
+    let trafficDone = false;
+    const reconcilingDuringTraffic = (async () => {
+      while (!trafficDone) {
+        await lambda.send(new InvokeCommand({ FunctionName: outputs['ReconcilerFunctionName'], Payload: '{}' })).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+    })();
 
     const addRules = async (rules: FaultRule[]) => {
       if (rules.length === 0) return;
@@ -265,6 +308,9 @@ async function drive(
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: workMessageBody(plan.chargeId) }));
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: workMessageBody(plan.chargeId) }));
       }
+      if (plan.fault === 'dead-letter-while-live') {
+        await sqs.send(new SendMessageCommand({ QueueUrl: outputs['DeadLetterQueueUrl'], MessageBody: workMessageBody(plan.chargeId) }));
+      }
       if (plan.fault === 'poison') {
         await sqs.send(new SendMessageCommand({ QueueUrl: outputs['WorkQueueUrl'], MessageBody: `poison ${randomUUID()}` }));
       }
@@ -291,6 +337,8 @@ async function drive(
       progress(`waiting for ${pending} scheduled faults to meet their charges…`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
+    trafficDone = true;
+    await reconcilingDuringTraffic;
     // Faults stop here; what fired is recorded first.
     const rules = await readRules();
     const faultsFired: Record<string, number> = {};
@@ -299,6 +347,7 @@ async function drive(
       faultsFired[kind] = (faultsFired[kind] ?? 0) + rule.fired;
     }
     await fetch(`${control}/faults`, { method: 'DELETE' });
+    await fetch(`${stack.sandbox.url}/_sandbox/config`, { method: 'POST', body: JSON.stringify({ searchLagMs: 1000, idempotencyKeyTtlMs: 86_400_000 }) });
 
     progress('faults stopped; reconciling until every charge is final…');
     const convergeStarted = Date.now();
@@ -370,7 +419,8 @@ async function drive(
         flag('I6', run, `charge ${final['amount']} ${final['currency']} vs capture ${capture.amount} ${capture.currency}`);
       }
       // I7: an unknown outcome (timeout after capture) resolves one way, never twice.
-      if (run.plan.fault === 'processor-timeout-after-capture' && (final['status'] !== 'succeeded' || captures.length !== 1)) {
+      const unknownOutcome = run.plan.fault === 'processor-timeout-after-capture' || run.plan.fault === 'lookup-rejected';
+      if (unknownOutcome && (final['status'] !== 'succeeded' || captures.length !== 1)) {
         flag('I7', run, `timeout after capture resolved to ${final['status']} with ${captures.length} captures`);
       }
     }

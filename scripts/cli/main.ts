@@ -9,8 +9,14 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Command, CommanderError } from 'commander';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
+import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
+import { readSecretString } from '#adapters/secrets.ts';
 import { generateSecretKey, newStoredApiKey, type KeyMode } from '#domain/api-key.ts';
+import type { ReconcileReport } from '#domain/reconcile.ts';
+import { settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { CliError, LOCAL_OUTPUTS_FILE, readStackOutputs, resourceName, type StackOutputs } from './stack-outputs.ts';
 
 export interface CliIo {
@@ -27,7 +33,7 @@ function newMerchantId(): string {
 /** `npm run cli -- …`: operate a local or deployed oncepay. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('oncepay')
-    .description('Operate oncepay: merchants and keys, reconciliation and the dead-letter queue')
+    .description('Operate oncepay: merchants and keys, reconciliation, reviews and the dead-letter queue')
     .option('--outputs <file>', 'stack outputs file (npm start writes one; so does cdk deploy --outputs-file)', LOCAL_OUTPUTS_FILE)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
@@ -35,7 +41,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let cachedOutputs: StackOutputs | undefined;
   const outputs = () => (cachedOutputs ??= readStackOutputs(program.opts<{ outputs: string }>().outputs));
   /** Client settings: the local emulator endpoints when the outputs file names them, else AWS defaults. */
-  const clientConfig = (envName: string, endpoint: 'DynamoDbEndpoint' | 'SqsEndpoint' | 'LambdaEndpoint') => {
+  const clientConfig = (envName: string, endpoint: 'DynamoDbEndpoint' | 'SqsEndpoint' | 'LambdaEndpoint' | 'SecretsManagerEndpoint') => {
     const local = process.env[envName] ? {} : outputs();
     const url = local[endpoint];
     return {
@@ -46,6 +52,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const merchantStore = () => {
     const tableName = resourceName('MERCHANTS_TABLE_NAME', outputs, 'MerchantsTableName');
     return new DynamoDbMerchantStore(new DynamoDBClient(clientConfig('MERCHANTS_TABLE_NAME', 'DynamoDbEndpoint')), tableName);
+  };
+  const chargeRepository = () => {
+    const tableName = resourceName('CHARGES_TABLE_NAME', outputs, 'ChargesTableName');
+    return new DynamoDbChargeRepository(new DynamoDBClient(clientConfig('CHARGES_TABLE_NAME', 'DynamoDbEndpoint')), tableName);
+  };
+  /** The processor as the functions see it: its URL and the key from the stage's secret. */
+  const cardProcessor = async () => {
+    const apiUrl = resourceName('PROCESSOR_API_URL', outputs, 'ProcessorApiUrl');
+    const secretName = resourceName('PROCESSOR_SECRET_ID', outputs, 'ProcessorSecretName');
+    const secrets = new SecretsManagerClient(clientConfig('PROCESSOR_SECRET_ID', 'SecretsManagerEndpoint'));
+    return new StripeCardProcessor({ secretKey: await readSecretString(secrets, secretName), apiUrl, timeoutMs: 10_000 });
   };
   const sqsClient = (envName: string) =>
     new SQSClient({ ...clientConfig(envName, 'SqsEndpoint'), useQueueUrlAsEndpoint: false });
@@ -115,18 +132,62 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(payload);
         return;
       }
-      const report = JSON.parse(payload) as {
-        found: number;
-        fixed: number;
-        reEnqueued: number;
-        needsReview: number;
-        deadLetters: { received: number; deleted: number; unresolvable: number };
-      };
+      const report = JSON.parse(payload) as ReconcileReport;
       io.out(
         `stuck charges found ${report.found}, fixed ${report.fixed}, re-enqueued ${report.reEnqueued}, ` +
-          `needs review ${report.needsReview}; dead letters received ${report.deadLetters.received}, ` +
-          `resolved ${report.deadLetters.deleted}, unresolvable ${report.deadLetters.unresolvable}`,
+          `flagged for review ${report.flaggedForReview} (in review ${report.inReview}), errors ${report.errors}; ` +
+          `dead letters received ${report.deadLetters.received}, resolved ${report.deadLetters.deleted}, ` +
+          `unresolvable ${report.deadLetters.unresolvable}${report.completed ? '' : '; stopped at its time budget'}`,
       );
+    });
+
+  const review = program.command('review').description('open charges waiting for a person');
+  review
+    .command('list')
+    .description('list open charges flagged for review, oldest flag first')
+    .option('--max <n>', 'how many at most', '100')
+    .option('--json', 'print JSON')
+    .action(async (options: { max: string; json?: boolean }) => {
+      const repository = chargeRepository();
+      const ids = await repository.findInReview(positiveInt(options.max, '--max'));
+      const records = (await Promise.all(ids.map((id) => repository.get(id)))).filter((record) => record?.review);
+      const rows = records.map((record) => ({
+        charge_id: record?.charge.id,
+        merchant_id: record?.charge.merchantId,
+        status: record?.charge.status,
+        amount: record?.charge.amount,
+        currency: record?.charge.currency,
+        processor_payment_id: record?.processorPaymentId,
+        flagged: new Date(record?.review?.since ?? 0).toISOString(),
+        reason: record?.review?.reason,
+      }));
+      if (options.json) {
+        io.out(JSON.stringify(rows));
+        return;
+      }
+      if (rows.length === 0) io.out('No charges wait for review.');
+      for (const row of rows) {
+        io.out(`${row.charge_id}\t${row.status}\t${row.amount} ${row.currency}\t${row.processor_payment_id ?? '-'}\t${row.flagged}\t${row.reason}`);
+      }
+    });
+  review
+    .command('settle <charge-id>')
+    .description('close an open charge as succeeded or failed; the processor is asked first and never contradicted')
+    .requiredOption('--as <status>', 'succeeded or failed')
+    .option('--operator <name>', 'who settles it, for the record', process.env['USER'] ?? 'operator')
+    .action(async (chargeId: string, options: { as: string; operator: string }) => {
+      if (!/^ch_[0-9A-Za-z]{22}$/.test(chargeId)) throw new CliError(`Not a charge id: ${chargeId}`);
+      if (options.as !== 'succeeded' && options.as !== 'failed') throw new CliError('--as must be succeeded or failed');
+      try {
+        const outcome = await settleReview(
+          { charges: chargeRepository(), processor: await cardProcessor(), now: Date.now },
+          { chargeId, as: options.as, operator: options.operator },
+        );
+        io.out(`Settled ${chargeId} as ${outcome.kind}${outcome.kind === 'failed' ? ` (${outcome.code})` : ''}.`);
+      } catch (error) {
+        if (error instanceof SettlementRefusedError) throw new CliError(`refused: ${error.message}`);
+        throw error;
+      }
     });
 
   const dlq = program.command('dlq').description('inspect and redrive the dead-letter queue');

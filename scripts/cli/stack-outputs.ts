@@ -14,11 +14,14 @@ export interface StackOutputs {
   DeadLetterQueueUrl?: string;
   ApiUrl?: string;
   ReconcilerFunctionName?: string;
+  ProcessorApiUrl?: string;
+  ProcessorSecretName?: string;
   /** Local only: emulator endpoints and region. */
   Region?: string;
   DynamoDbEndpoint?: string;
   SqsEndpoint?: string;
   LambdaEndpoint?: string;
+  SecretsManagerEndpoint?: string;
 }
 
 export class CliError extends Error {}

@@ -210,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             DynamoDbEndpoint: dynamodbLocal.endpoint,
             SqsEndpoint: sqsEmulator.endpoint,
             LambdaEndpoint: lambdaApi.endpoint,
+            SecretsManagerEndpoint: secretsManager.endpoint,
           },
           null,
           2,

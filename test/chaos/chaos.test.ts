@@ -11,11 +11,17 @@ describe('chaos: every fault, fixed seeds', () => {
     const report = await runChaos({ charges: 150, merchants: 3, seed, faults: FAULT_KINDS });
     expect(report.violations, formatReport(report)).toEqual([]);
     expect(report.chargesAccepted).toBe(150);
-    expect(Object.keys(report.faultsPlanned).length).toBeGreaterThan(10);
+    expect(Object.keys(report.faultsPlanned).length).toBeGreaterThan(18);
   });
 });
 
 describe('chaos: the harness catches a broken system', () => {
+  const bundles = async (swap: readonly [string, string], ...functions: Array<'worker' | 'reconciler'>) => {
+    const entries = { worker: 'ServiceWorkerFunction', reconciler: 'ServiceReconcilerFunction' } as const;
+    const built: Record<string, string> = {};
+    for (const name of functions) built[entries[name]] = await buildMutantBundle(`functions/entrypoints/${name}.ts`, ...swap);
+    return built;
+  };
   const cases: Array<{
     protection: string;
     overrides: () => Promise<Record<string, string>>;
@@ -23,26 +29,28 @@ describe('chaos: the harness catches a broken system', () => {
     expected: string[];
   }> = [
     {
-      protection: 'the stable processor idempotency key',
-      overrides: async () => {
-        const mutant = ['functions/domain/charge.ts', 'test/chaos/mutants/random-processor-key.ts'] as const;
-        return {
-          ServiceWorkerFunction: await buildMutantBundle('functions/entrypoints/worker.ts', ...mutant),
-          ServiceReconcilerFunction: await buildMutantBundle('functions/entrypoints/reconciler.ts', ...mutant),
-        };
-      },
-      faults: ['processor-timeout-after-capture'],
+      protection: 'confirming only the payment recorded on the charge',
+      overrides: () => bundles(['functions/domain/process-charge.ts', 'test/chaos/mutants/confirm-unrecorded-payment.ts'], 'worker'),
+      faults: ['processor-timeout-after-capture', 'short-processor-key-window'],
       expected: ['I1'],
     },
     {
+      protection: 'asking the processor by recorded id instead of trusting a search that lags',
+      overrides: () => bundles(['functions/domain/reconcile.ts', 'test/chaos/mutants/search-trusted.ts'], 'reconciler'),
+      faults: ['dead-letter-while-live', 'search-lag'],
+      expected: ['I6'],
+    },
+    {
+      protection: 'keeping a payment the processor has not decided open',
+      overrides: () =>
+        bundles(['functions/adapters/processor/stripe-card-processor.ts', 'test/chaos/mutants/non-final-is-failed.ts'], 'worker', 'reconciler'),
+      faults: ['processor-processing'],
+      expected: ['I6'],
+    },
+    {
       protection: 'retrying an unknown processor outcome',
-      overrides: async () => {
-        const mutant = ['functions/adapters/processor/stripe-card-processor.ts', 'test/chaos/mutants/unknown-outcome-is-a-decline.ts'] as const;
-        return {
-          ServiceWorkerFunction: await buildMutantBundle('functions/entrypoints/worker.ts', ...mutant),
-          ServiceReconcilerFunction: await buildMutantBundle('functions/entrypoints/reconciler.ts', ...mutant),
-        };
-      },
+      overrides: () =>
+        bundles(['functions/adapters/processor/stripe-card-processor.ts', 'test/chaos/mutants/unknown-outcome-is-a-decline.ts'], 'worker', 'reconciler'),
       faults: ['processor-timeout-after-capture'],
       expected: ['I6', 'I7'],
     },

@@ -1,111 +1,204 @@
+/**
+ * The Stripe adapter against the processor sandbox: one test per row of the README's table
+ * "The processor's answers" — each PaymentIntent status and each Stripe error class, and what
+ * oncepay makes of it. Statuses the sandbox never produces for oncepay's calls
+ * (`requires_capture`: oncepay captures automatically) are checked on Stripe's own fixture.
+ */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
-import { ProcessorRejectedError, ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CaptureRequest } from '#domain/ports.ts';
+import { stateOf, StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
+import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
+import type { PaymentRequest } from '#domain/ports.ts';
 import { startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
+import { eventually } from '../support/eventually.ts';
 
-describe('the Stripe adapter against the processor sandbox', () => {
-  let sandbox: ProcessorSandbox;
-  let processor: StripeCardProcessor;
+let sandbox: ProcessorSandbox;
+let processor: StripeCardProcessor;
 
-  beforeAll(async () => {
-    sandbox = await startProcessorSandbox();
-    processor = new StripeCardProcessor({ secretKey: sandbox.secretKey, apiUrl: sandbox.url, timeoutMs: 500 });
-  });
-  afterAll(() => sandbox.stop());
+beforeAll(async () => {
+  sandbox = await startProcessorSandbox({ processingMs: 300 });
+  processor = new StripeCardProcessor({ secretKey: sandbox.secretKey, apiUrl: sandbox.url, timeoutMs: 500 });
+});
+afterAll(() => sandbox.stop());
 
-  const request = (paymentMethod: string, overrides: Partial<CaptureRequest> = {}): CaptureRequest => {
-    const chargeId = `ch_${randomUUID().replace(/-/g, '').slice(0, 22)}`;
-    return {
-      chargeId,
-      merchantId: 'mer_test',
-      idempotencyKey: `oncepay_${chargeId}`,
-      amount: 4200,
-      currency: 'usd',
-      paymentMethod,
-      description: null,
-      ...overrides,
-    };
+const request = (paymentMethod: string, overrides: Partial<PaymentRequest> = {}): PaymentRequest => ({
+  chargeId: `ch_${randomUUID().replace(/-/g, '').slice(0, 22)}`,
+  merchantId: 'mer_test',
+  amount: 4200,
+  currency: 'usd',
+  paymentMethod,
+  description: null,
+  ...overrides,
+});
+
+/** Creates the payment unconfirmed, as the worker does; returns its id and the keys to use. */
+async function prepared(paymentMethod: string) {
+  const payment = request(paymentMethod);
+  const result = await processor.preparePayment(payment, `prepare_${payment.chargeId}`);
+  if (result.kind !== 'prepared') throw new Error(`not prepared: ${result.code}`);
+  return { paymentId: result.paymentId, chargeId: payment.chargeId, confirmKey: `confirm_${payment.chargeId}` };
+}
+
+const capturesOf = (chargeId: string) => sandbox.ledger().filter((entry) => entry.charge_id === chargeId);
+
+/** Stripe's own PaymentIntent fixture (test/fixtures/stripe), with another status. */
+function fixtureIntent(overrides: Partial<Stripe.PaymentIntent>): Stripe.PaymentIntent {
+  const fixtures = JSON.parse(readFileSync(new URL('../fixtures/stripe/fixtures.json', import.meta.url), 'utf8')) as {
+    resources: { payment_intent: Stripe.PaymentIntent };
   };
-  const capturesOf = (chargeId: string) => sandbox.ledger().filter((entry) => entry.charge_id === chargeId);
+  return { ...fixtures.resources.payment_intent, ...overrides };
+}
 
-  it.each(['pm_card_visa', 'pm_card_mastercard'])('captures with %s, once however often it is asked', async (token) => {
-    const capture = request(token);
-    const first = await processor.capture(capture);
-    expect(first).toMatchObject({ kind: 'succeeded', paymentId: expect.stringMatching(/^pi_/) });
-    expect(await processor.capture(capture)).toEqual(first);
-    expect(capturesOf(capture.chargeId)).toHaveLength(1);
-    expect(capturesOf(capture.chargeId)[0]).toMatchObject({ amount: 4200, currency: 'usd', idempotency_key: capture.idempotencyKey });
+describe('PaymentIntent statuses', () => {
+  it('requires_confirmation (created, never confirmed) → awaiting_confirmation; no money moved', async () => {
+    const { paymentId, chargeId } = await prepared('pm_card_visa');
+    expect(await processor.retrievePayment(paymentId)).toEqual({ kind: 'awaiting_confirmation', paymentId });
+    expect(capturesOf(chargeId)).toHaveLength(0);
+  });
+
+  it('succeeded → succeeded, one capture, however often it is confirmed', async () => {
+    const { paymentId, chargeId, confirmKey } = await prepared('pm_card_visa');
+    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'succeeded', paymentId });
+    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'succeeded', paymentId });
+    // Another key (Stripe forgot the first): payment_intent_unexpected_state, answered by a retrieve.
+    expect(await processor.confirmPayment(paymentId, `${confirmKey}_again`)).toEqual({ kind: 'succeeded', paymentId });
+    expect(capturesOf(chargeId)).toHaveLength(1);
   });
 
   it.each([
-    ['pm_card_chargeDeclined', 'card_declined', 'Your card was declined.'],
-    ['pm_card_chargeDeclinedInsufficientFunds', 'card_declined', 'Your card has insufficient funds.'],
-    ['pm_card_chargeDeclinedExpiredCard', 'expired_card', 'Your card has expired.'],
-  ])('reports %s as a final decline (%s), and the same again on retry', async (token, code, message) => {
-    const capture = request(token);
-    const outcome = await processor.capture(capture);
-    expect(outcome).toMatchObject({ kind: 'failed', code, message });
-    expect(await processor.capture(capture)).toEqual(outcome);
-    expect(capturesOf(capture.chargeId)).toHaveLength(0);
+    ['pm_card_chargeDeclined', 'card_declined', 'generic_decline'],
+    ['pm_card_chargeDeclinedInsufficientFunds', 'card_declined', 'insufficient_funds'],
+    ['pm_card_chargeDeclinedExpiredCard', 'expired_card', 'expired_card'],
+  ])('requires_payment_method after a decline (%s, a 402 card_error) → failed %s with decline_code %s', async (token, code, declineCode) => {
+    const { paymentId, chargeId, confirmKey } = await prepared(token);
+    const declined = await processor.confirmPayment(paymentId, confirmKey);
+    expect(declined).toMatchObject({ kind: 'failed', paymentId, code, declineCode });
+    expect(await processor.retrievePayment(paymentId)).toEqual(declined);
+    expect(capturesOf(chargeId)).toHaveLength(0);
   });
 
-  it('treats a 500 before capture as an unknown outcome, then succeeds on the retry with the same key', async () => {
-    const capture = request('pm_sandbox_error500BeforeCaptureOnce');
-    await expect(processor.capture(capture)).rejects.toBeInstanceOf(ProcessorUnavailableError);
-    expect(capturesOf(capture.chargeId)).toHaveLength(0);
-    expect(await processor.capture(capture)).toMatchObject({ kind: 'succeeded' });
-    expect(capturesOf(capture.chargeId)).toHaveLength(1);
+  it('requires_action (3-D Secure, pm_card_authenticationRequired) → requires_authentication; cancelled → failed authentication_required', async () => {
+    const { paymentId, chargeId, confirmKey } = await prepared('pm_card_authenticationRequired');
+    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'requires_authentication', paymentId });
+    expect(await processor.cancelPayment(paymentId, `cancel_${paymentId}`, 'requires_authentication')).toMatchObject({
+      kind: 'failed',
+      code: 'authentication_required',
+    });
+    expect(await processor.retrievePayment(paymentId)).toMatchObject({ kind: 'failed', code: 'authentication_required' });
+    expect(capturesOf(chargeId)).toHaveLength(0);
   });
 
-  it('treats a timeout after capture as an unknown outcome; the retry learns of the one capture', async () => {
-    const capture = request('pm_sandbox_timeoutAfterCaptureOnce');
-    await expect(processor.capture(capture)).rejects.toBeInstanceOf(ProcessorUnavailableError);
-    expect(capturesOf(capture.chargeId)).toHaveLength(1);
-    expect(await processor.capture(capture)).toMatchObject({ kind: 'succeeded' });
-    expect(capturesOf(capture.chargeId)).toHaveLength(1);
+  it('processing → not_final, then the processor’s decision', async () => {
+    const { paymentId, chargeId, confirmKey } = await prepared('pm_sandbox_processingThenSucceeds');
+    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'not_final', paymentId, status: 'processing' });
+    await eventually(() => processor.retrievePayment(paymentId), (state) => state.kind === 'succeeded', { timeoutMs: 5_000, what: 'the payment to settle' });
+    expect(capturesOf(chargeId)).toHaveLength(1);
   });
 
-  it('refuses the same processor key with other parameters (Stripe’s idempotency_error)', async () => {
-    const capture = request('pm_card_visa');
-    await processor.capture(capture);
-    await expect(processor.capture({ ...capture, amount: 1 })).rejects.toBeInstanceOf(ProcessorRejectedError);
-    expect(capturesOf(capture.chargeId)).toHaveLength(1);
+  it('requires_capture → not_final (oncepay captures automatically; a person looks if one ever stays)', () => {
+    expect(stateOf(fixtureIntent({ id: 'pi_x', status: 'requires_capture', last_payment_error: null }))).toEqual({
+      kind: 'not_final',
+      paymentId: 'pi_x',
+      status: 'requires_capture',
+    });
   });
 
-  it('fails an unknown payment method finally with resource_missing', async () => {
-    expect(await processor.capture(request('pm_card_unknown'))).toMatchObject({ kind: 'failed', code: 'resource_missing' });
+  it('requires_payment_method without an error → not_final (never a decline without the processor saying so)', () => {
+    expect(stateOf(fixtureIntent({ id: 'pi_x', status: 'requires_payment_method', last_payment_error: null }))).toMatchObject({ kind: 'not_final' });
   });
 
-  it('answers 409 to a request whose key is in flight, and the adapter treats that as retryable', async () => {
+  it('canceled for another reason → failed payment_canceled (a canceled PaymentIntent moved no money)', async () => {
+    const { paymentId } = await prepared('pm_card_visa');
+    expect(await processor.cancelPayment(paymentId, `cancel_${paymentId}`, 'duplicate')).toMatchObject({ kind: 'failed', code: 'payment_canceled' });
+  });
+});
+
+describe('Stripe errors', () => {
+  it('400 on the charge’s own parameters when creating (an unknown payment method) → refused: final, nothing created', async () => {
+    const payment = request('pm_card_unknown');
+    expect(await processor.preparePayment(payment, `prepare_${payment.chargeId}`)).toMatchObject({ kind: 'refused', code: 'resource_missing' });
+  });
+
+  it('400 amount_too_small → refused', async () => {
+    const payment = request('pm_card_visa', { amount: 49 });
+    expect(await processor.preparePayment(payment, `prepare_${payment.chargeId}`)).toMatchObject({ kind: 'refused', code: 'amount_too_small' });
+  });
+
+  it('400 idempotency_error (a key reused with other parameters) → configuration error, not a decline', async () => {
+    const payment = request('pm_card_visa');
+    await processor.preparePayment(payment, `prepare_${payment.chargeId}`);
+    await expect(processor.preparePayment({ ...payment, amount: 5000 }, `prepare_${payment.chargeId}`)).rejects.toBeInstanceOf(
+      ProcessorConfigurationError,
+    );
+  });
+
+  it('404 for a recorded payment id the processor does not know (another account or mode) → configuration error', async () => {
+    await expect(processor.retrievePayment('pi_doesnotexist')).rejects.toBeInstanceOf(ProcessorConfigurationError);
+  });
+
+  it('401 authentication_error (a wrong or revoked key) → configuration error', async () => {
+    const wrongKey = new StripeCardProcessor({ secretKey: 'sk_live_wrong', apiUrl: sandbox.url, timeoutMs: 500 });
+    const payment = request('pm_card_visa');
+    await expect(wrongKey.preparePayment(payment, `prepare_${payment.chargeId}`)).rejects.toBeInstanceOf(ProcessorConfigurationError);
+  });
+
+  it('403 permission_error → configuration error; the next lookup answers', async () => {
+    const { paymentId, confirmKey } = await prepared('pm_sandbox_lookupRejectedOnce');
+    await expect(processor.confirmPayment(paymentId, confirmKey)).rejects.toBeInstanceOf(ProcessorUnavailableError); // captured, answer lost
+    await expect(processor.retrievePayment(paymentId)).rejects.toBeInstanceOf(ProcessorConfigurationError);
+    expect(await processor.retrievePayment(paymentId)).toEqual({ kind: 'succeeded', paymentId });
+  });
+
+  it.each(['pm_sandbox_rateLimitedOnce', 'pm_sandbox_lockTimeoutOnce'])('429 (%s) → transient; the retry with the same key succeeds once', async (token) => {
+    const { paymentId, chargeId, confirmKey } = await prepared(token);
+    await expect(processor.confirmPayment(paymentId, confirmKey)).rejects.toBeInstanceOf(ProcessorUnavailableError);
+    expect(capturesOf(chargeId)).toHaveLength(0);
+    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'succeeded', paymentId });
+    expect(capturesOf(chargeId)).toHaveLength(1);
+  });
+
+  it('500 before anything happened → transient; the retry succeeds once', async () => {
+    const { paymentId, chargeId, confirmKey } = await prepared('pm_sandbox_error500BeforeCaptureOnce');
+    await expect(processor.confirmPayment(paymentId, confirmKey)).rejects.toBeInstanceOf(ProcessorUnavailableError);
+    expect(capturesOf(chargeId)).toHaveLength(0);
+    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'succeeded', paymentId });
+    expect(capturesOf(chargeId)).toHaveLength(1);
+  });
+
+  it('a timeout after the capture → transient (unknown outcome); a retrieve learns of the one capture', async () => {
+    const { paymentId, chargeId, confirmKey } = await prepared('pm_sandbox_timeoutAfterCaptureOnce');
+    await expect(processor.confirmPayment(paymentId, confirmKey)).rejects.toBeInstanceOf(ProcessorUnavailableError);
+    expect(capturesOf(chargeId)).toHaveLength(1);
+    expect(await processor.retrievePayment(paymentId)).toEqual({ kind: 'succeeded', paymentId });
+  });
+
+  it('409 (the same key in flight) → transient', async () => {
     const slow = await startProcessorSandbox({ latencyMs: 200 });
     try {
       const slowProcessor = new StripeCardProcessor({ secretKey: slow.secretKey, apiUrl: slow.url, timeoutMs: 2000 });
-      const capture = request('pm_card_visa');
-      // Both at once: whichever reaches the sandbox second finds the key in flight.
-      const outcomes = await Promise.allSettled([slowProcessor.capture(capture), slowProcessor.capture(capture)]);
+      const payment = request('pm_card_visa');
+      const outcomes = await Promise.allSettled([
+        slowProcessor.preparePayment(payment, `prepare_${payment.chargeId}`),
+        slowProcessor.preparePayment(payment, `prepare_${payment.chargeId}`),
+      ]);
       expect(outcomes).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ status: 'fulfilled', value: expect.objectContaining({ kind: 'succeeded' }) }),
+          expect.objectContaining({ status: 'fulfilled' }),
           expect.objectContaining({ status: 'rejected', reason: expect.any(ProcessorUnavailableError) }),
         ]),
       );
-      expect(slow.ledger()).toHaveLength(1);
     } finally {
       await slow.stop();
     }
   });
 
-  it('keeps answering nothing for a key whose saved result is an "always" timeout', async () => {
-    const capture = request('pm_sandbox_timeoutAfterCaptureAlways');
-    await expect(processor.capture(capture)).rejects.toBeInstanceOf(ProcessorUnavailableError);
-    await expect(processor.capture(capture)).rejects.toBeInstanceOf(ProcessorUnavailableError);
-    expect(capturesOf(capture.chargeId)).toHaveLength(1);
-  });
-
-  it('rejects a missing or non-test secret key', async () => {
-    const response = await fetch(`${sandbox.url}/v1/payment_intents`, { method: 'POST', body: 'amount=1' });
-    expect(response.status).toBe(401);
+  it('a connection error (nothing listening) → transient', async () => {
+    const gone = await startProcessorSandbox();
+    const url = gone.url;
+    await gone.stop();
+    const unreachable = new StripeCardProcessor({ secretKey: sandbox.secretKey, apiUrl: url, timeoutMs: 500 });
+    await expect(unreachable.retrievePayment('pi_x')).rejects.toBeInstanceOf(ProcessorUnavailableError);
   });
 });

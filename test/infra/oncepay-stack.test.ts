@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/build-app.ts';
-import { stageConfig, StageConfigError, stageNames } from '#infra/stage-config.ts';
+import { PROCESSOR_CALLS_PER_ATTEMPT, stageConfig, StageConfigError, stageNames } from '#infra/stage-config.ts';
 
 const outdir = () => mkdtempSync(join(tmpdir(), 'oncepay-infra-'));
 
@@ -114,7 +114,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     }
   });
 
-  it('indexes open charges in a sparse, keys-only GSI for the reconciler', () => {
+  it('indexes open charges, and those flagged for review, in sparse, keys-only GSIs for the reconciler', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         {
@@ -122,6 +122,14 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
           KeySchema: [
             { AttributeName: 'open_shard', KeyType: 'HASH' },
             { AttributeName: 'open_since', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'charges-in-review',
+          KeySchema: [
+            { AttributeName: 'review_queue', KeyType: 'HASH' },
+            { AttributeName: 'review_since', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
@@ -161,10 +169,10 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
         .map((statement) => ({ logicalId, actions: [statement.Action].flat().sort() })),
     );
     const actionsOf = (fn: string) => dynamoStatements.filter((entry) => entry.logicalId.startsWith(`Service${fn}`)).map((entry) => entry.actions);
-    expect(actionsOf('CreateChargeFunction')).toEqual([['dynamodb:PutItem']]);
+    expect(actionsOf('CreateChargeFunction')).toEqual([['dynamodb:PutItem', 'dynamodb:UpdateItem']]);
     expect(actionsOf('GetChargeFunction')).toEqual([['dynamodb:GetItem']]);
     expect(actionsOf('AuthorizerFunction')).toEqual([['dynamodb:GetItem']]);
-    expect(actionsOf('WorkerFunction')).toEqual([['dynamodb:UpdateItem']]);
+    expect(actionsOf('WorkerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem']]);
     expect(actionsOf('ReconcilerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:Query']]);
     expect(dynamoStatements.flatMap((entry) => entry.actions).some((action) => action.includes('*'))).toBe(false);
   });
@@ -180,17 +188,28 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     expect(readers.sort()).toEqual(['ServiceReconcilerFunction', 'ServiceWorkerFunction']);
   });
 
-  it('alarms on the DLQ, the oldest message, stuck charges, review cases, worker errors and API 5xx, notifying SNS', () => {
+  it('alarms on the DLQ, the oldest message, stuck charges, reviews, processor configuration, reconciler errors and heartbeat, worker errors and API 5xx, notifying SNS', () => {
     const alarms = Object.values(service.findResources('AWS::CloudWatch::Alarm'));
     const metricNames = alarms.map((alarm) => alarm['Properties']['MetricName']).sort();
     expect(metricNames).toEqual([
       '5XXError',
       'ApproximateAgeOfOldestMessage',
       'ApproximateNumberOfMessagesVisible',
-      'ChargesNeedingReview',
+      'ChargesInReview',
       'Errors',
+      'ProcessorConfigurationErrors',
+      'ReconcilerErrors',
+      'ReconcilerPassCompleted',
       'StuckChargesFound',
     ]);
+    // Silence is the failure: no completed pass in two periods breaches.
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ReconcilerPassCompleted',
+      EvaluationPeriods: 2,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      Period: config.reconciler.periodMinutes * 60,
+    });
     for (const alarm of alarms) expect(alarm['Properties']['AlarmActions']).toHaveLength(1);
     service.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     service.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -204,7 +223,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
       'WorkQueueUrl',
     ]);
     expect(Object.keys(service.findOutputs('*'))).toEqual(
-      expect.arrayContaining(['AlarmTopicArn', 'ApiUrl', 'ReconcilerFunctionName']),
+      expect.arrayContaining(['AlarmTopicArn', 'ApiUrl', 'ReconcilerFunctionName', 'ProcessorApiUrl', 'ProcessorSecretName']),
     );
   });
 });
@@ -226,5 +245,13 @@ describe('stage config', () => {
 
   it('refuses a processor URL that is not http(s)', () => {
     expect(() => stageConfig('local', { processorApiUrl: 'ftp://x' })).toThrow(StageConfigError);
+  });
+
+  it.each(stageNames())('in %s, a charge waiting out its longest backoff is never taken for stuck, and a worker attempt holds its processor calls', (stage) => {
+    const { reconciler, retry, worker, processor, queue } = stageConfig(stage);
+    expect(reconciler.stuckAfterSeconds).toBeGreaterThan(retry.maxDelaySeconds + worker.timeoutSeconds);
+    expect(reconciler.reviewAfterSeconds).toBeGreaterThan(reconciler.stuckAfterSeconds);
+    expect(PROCESSOR_CALLS_PER_ATTEMPT * processor.timeoutMs + 1000).toBeLessThanOrEqual(worker.timeoutSeconds * 1000);
+    expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * worker.timeoutSeconds + worker.maxBatchingWindowSeconds);
   });
 });

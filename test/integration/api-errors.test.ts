@@ -24,6 +24,15 @@ describe('every error is RFC 9457 problem+json with a stable type', () => {
     });
   });
 
+  it('refuses an amount below the processor’s minimum for its currency, naming amount, before recording a charge', async () => {
+    const key = `min-${Date.now()}`;
+    const result = await acme.createCharge({ ...visa, amount: 49 }, { idempotencyKey: key });
+    expect(result.status).toBe(400);
+    expect(result.json['errors']).toEqual([{ field: 'amount', message: "must be at least 50 for usd (the card processor's minimum)" }]);
+    // Not remembered: the client may fix the amount and retry the same key.
+    expect((await acme.createCharge(visa, { idempotencyKey: key })).status).toBe(202);
+  });
+
   it('rejects a card number anywhere in the request, without echoing it', async () => {
     const result = await acme.createCharge({ ...visa, metadata: { note: '4242424242424242' } });
     expect(result.status).toBe(400);

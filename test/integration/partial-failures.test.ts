@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, expect, inject, it } from 'vitest';
 import { chargeIdFor } from '#domain/charge.ts';
+import { stageConfig } from '#infra/stage-config.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
 import { workMessageBody } from '#domain/work-message.ts';
 import { apiClient, ledgerFor, targetSqsClient } from '../support/api-client.ts';
@@ -21,6 +22,16 @@ const ACME = 'mer_acme';
 const visa = { amount: 3100, currency: 'usd', payment_method: 'pm_card_visa' };
 const sqs = targetSqsClient();
 afterAll(() => sqs.destroy());
+
+/** Runs the CLI against the test stack; rejects with its stderr on a non-zero exit. */
+const cli = (...args: string[]) =>
+  new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/cli.ts', '--outputs', inject('outputsFile'), ...args],
+      (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)),
+    ),
+  );
 
 /** A fresh key and the charge id it will create for acme. */
 function newKey() {
@@ -66,7 +77,7 @@ describeEmbedded('worker crashes, finished by the reconciler', () => {
     expect(await ledgerFor(chargeId)).toHaveLength(1);
   });
 
-  it('a crash right after the claim (the processor never saw it) is enqueued again and captured once', async () => {
+  it('a crash right after the claim (the payment created and recorded, never confirmed) is enqueued again and captured once', async () => {
     const { key, chargeId } = newKey();
     const [rule = ''] = await injectProxyFaults({
       target: 'dynamodb',
@@ -160,7 +171,8 @@ describeEmbedded('lost messages', () => {
     await injectProxyFaults({ target: 'sqs', operation: 'SendMessage', bodyIncludes: [chargeId], action: 'error', times: 3 });
     await acme.createCharge(visa, { idempotencyKey: key });
     const created = Date.now();
-    await eventually(async () => Date.now() - created, (elapsed) => elapsed > 5_500, { timeoutMs: 10_000, intervalMs: 250 });
+    const stuckAfterMs = stageConfig('local').reconciler.stuckAfterSeconds * 1000;
+    await eventually(async () => Date.now() - created, (elapsed) => elapsed > stuckAfterMs + 500, { timeoutMs: stuckAfterMs + 5_000, intervalMs: 250 });
 
     const [first, second] = await Promise.all([reconcileNow(), reconcileNow()]);
     const mine = [...first.actions, ...second.actions].filter((action) => action.chargeId === chargeId);
@@ -173,13 +185,25 @@ describeEmbedded('lost messages', () => {
 describeEmbedded('the dead-letter queue', () => {
   const dlqUrl = inject('outputs')['DeadLetterQueueUrl'];
 
-  it('a charge dead-lettered after the processor kept failing is marked failed / needs_review with a reason', async () => {
+  it('a charge dead-lettered while its payment can never be confirmed stays open, is flagged for review, and only a person settles it', async () => {
     const { key, chargeId } = newKey();
     await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_error500BeforeCaptureAlways' }, { idempotencyKey: key });
-    await reconcileUntil(chargeId, 'needs_review', 50_000);
+    await reconcileUntil(chargeId, 'flagged_for_review', 60_000);
     const charge = (await acme.getCharge(chargeId)).json;
-    expect(charge).toMatchObject({ status: 'failed', failure_code: 'needs_review' });
-    expect(String(charge['failure_message'])).toMatch(/^dead-lettered after \d+ receives and unknown to the processor$/);
+    expect(['pending', 'processing']).toContain(charge['status']); // never failed while money may have moved
+    expect(await cli('review', 'list')).toMatch(new RegExp(`^${chargeId}\t(pending|processing)\t3100 usd\tpi_\w+\t.+\topen for more than 20 s`, 'm'));
+
+    // A worker may hold the charge for a moment (its message keeps coming back): settle waits that out.
+    const settle = (as: string) =>
+      eventually(
+        () => cli('review', 'settle', chargeId, '--as', as, '--operator', 'test').catch((error: Error) => error),
+        (result) => !(result instanceof Error && /being processed right now/.test(result.message)),
+        { timeoutMs: 15_000, intervalMs: 500, what: 'the charge to be free to settle' },
+      );
+    expect(String(await settle('succeeded'))).toMatch(/refused: The processor has not decided payment pi_\w+ \(awaiting_confirmation\)/);
+    expect(await settle('failed')).toBe(`Settled ${chargeId} as failed (payment_canceled).\n`);
+    expect((await acme.getCharge(chargeId)).json).toMatchObject({ status: 'failed', failure_code: 'payment_canceled' });
+    expect(await cli('review', 'list')).not.toContain(chargeId);
     expect(await ledgerFor(chargeId)).toHaveLength(0);
   });
 
@@ -202,19 +226,11 @@ describeEmbedded('the dead-letter queue', () => {
       (report) => report.actions.some((action) => action.action === 'unresolvable' && action.reason?.includes(MessageId)),
       { timeoutMs: 20_000, intervalMs: 500, what: 'the garbage message to be reported' },
     );
-    expect(found.needsReview).toBeGreaterThanOrEqual(0);
+    expect(found.deadLetters.unresolvable).toBeGreaterThanOrEqual(1);
   });
 });
 
 describeEmbedded('operating from the CLI', () => {
-  const cli = (...args: string[]) =>
-    new Promise<string>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/cli.ts', '--outputs', inject('outputsFile'), ...args],
-        (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)),
-      ),
-    );
 
   it('lists and redrives the dead-letter queue by receive + send', async () => {
     const created = await acme.createCharge(visa);
@@ -236,6 +252,8 @@ describeEmbedded('operating from the CLI', () => {
 
   it('runs a reconciliation pass on demand', async () => {
     const output = await cli('reconcile');
-    expect(output).toMatch(/^stuck charges found \d+, fixed \d+, re-enqueued \d+, needs review \d+; dead letters received \d+, resolved \d+, unresolvable \d+\n$/);
+    expect(output).toMatch(
+      /^stuck charges found \d+, fixed \d+, re-enqueued \d+, flagged for review \d+ \(in review \d+\), errors \d+; dead letters received \d+, resolved \d+, unresolvable \d+\n$/,
+    );
   });
 });
