@@ -1,7 +1,8 @@
 /**
  * `npm run sandbox -- [--port 12111] [--host 127.0.0.1]`: the processor sandbox on its own,
  * e.g. for LocalStack's Lambda containers (use --host 0.0.0.0 so they can reach it through
- * host.docker.internal). Ctrl-C stops it.
+ * host.docker.internal). Its timing (search lag, key TTL, processing time, latency) starts at
+ * the defaults and changes at run time through `POST /_sandbox/config`. Ctrl-C stops it.
  */
 import { parseArgs } from 'node:util';
 import { startProcessorSandbox } from './processor-sandbox/sandbox.ts';
@@ -14,6 +15,8 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 }
 const sandbox = await startProcessorSandbox({ port, host: values.host });
 console.log(`Processor sandbox on ${values.host}:${port} (key ${sandbox.secretKey}; ledger at /_sandbox/ledger)`);
+// An empty change answers the configuration in force.
+console.log(`Timing ${JSON.stringify(sandbox.configure({}))}; change it with POST /_sandbox/config`);
 const stop = () => void sandbox.stop().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

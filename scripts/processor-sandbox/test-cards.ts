@@ -1,6 +1,7 @@
 /**
- * The payment method tokens the sandbox knows: Stripe's public test tokens, plus fault
- * tokens (`pm_sandbox_…`) that make the processor misbehave in documented ways.
+ * The payment method tokens the sandbox knows: Stripe's public test tokens
+ * (https://stripe.com/docs/testing) with the outcome Stripe gives them, plus fault tokens
+ * (`pm_sandbox_…`) that make the processor misbehave the ways a real one does, on demand.
  */
 
 export interface Decline {
@@ -9,36 +10,78 @@ export interface Decline {
   message: string;
 }
 
-export type TokenBehaviour =
+/** What confirming a PaymentIntent with the card does once no fault interferes. */
+export type CardOutcome =
   | { kind: 'succeed' }
   | { kind: 'decline'; decline: Decline }
-  /** 500 before the endpoint runs: nothing captured, nothing saved for the key. */
-  | { kind: 'error500BeforeCapture'; times: 'once' | 'always' }
-  /** Captures and saves the result, then never answers the request (the client times out). */
-  | { kind: 'timeoutAfterCapture'; times: 'once' | 'always' };
+  /** 3-D Secure: the customer must authenticate, which a server cannot do on their behalf. */
+  | { kind: 'requireAction' }
+  /** The payment stays `processing` for the sandbox's `processingMs`, then settles. */
+  | { kind: 'process'; settlesAs: 'succeeded' | 'failed' };
 
-const GENERIC_DECLINE: Decline = { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' };
+/**
+ * A confirm request refused before it does anything, so nothing is saved for its key:
+ * `api_error` is a 500, `rate_limit` and `lock_timeout` are Stripe's two kinds of 429.
+ * `once` refuses only the first confirm of an intent, `always` every one.
+ */
+export interface ConfirmRefusal {
+  error: 'api_error' | 'rate_limit' | 'lock_timeout';
+  times: 'once' | 'always';
+}
+
+export interface TokenBehaviour {
+  outcome: CardOutcome;
+  refuseConfirm?: ConfirmRefusal;
+  /**
+   * The confirm request runs and its answer is saved for its key, but never sent: the client
+   * times out not knowing that money moved. `once`: replays of the key are answered;
+   * `always`: they are held too.
+   */
+  holdResponse?: 'once' | 'always';
+  /** The intent's first retrieve answers 403, as Stripe does to a key lacking a permission. */
+  rejectFirstRetrieve?: true;
+}
+
+const SUCCEED: CardOutcome = { kind: 'succeed' };
+
+const decline = (code: string, declineCode: string, message: string): TokenBehaviour => ({
+  outcome: { kind: 'decline', decline: { code, declineCode, message } },
+});
+
+export const GENERIC_DECLINE: Decline = { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' };
+
+/** What Stripe answers when a card needs 3-D Secure but the request said nobody can act. */
+export const AUTHENTICATION_REQUIRED: Decline = {
+  code: 'authentication_required',
+  declineCode: 'authentication_required',
+  message: 'Your card was declined. This transaction requires authentication.',
+};
 
 export const TEST_TOKENS: Readonly<Record<string, TokenBehaviour>> = {
-  pm_card_visa: { kind: 'succeed' },
-  pm_card_visa_debit: { kind: 'succeed' },
-  pm_card_mastercard: { kind: 'succeed' },
-  pm_card_amex: { kind: 'succeed' },
-  pm_card_chargeDeclined: { kind: 'decline', decline: GENERIC_DECLINE },
-  pm_card_chargeDeclinedInsufficientFunds: {
-    kind: 'decline',
-    decline: { code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' },
-  },
-  pm_card_chargeDeclinedLostCard: {
-    kind: 'decline',
-    decline: { code: 'card_declined', declineCode: 'lost_card', message: 'Your card was declined.' },
-  },
-  pm_card_chargeDeclinedExpiredCard: {
-    kind: 'decline',
-    decline: { code: 'expired_card', declineCode: 'expired_card', message: 'Your card has expired.' },
-  },
-  pm_sandbox_error500BeforeCaptureOnce: { kind: 'error500BeforeCapture', times: 'once' },
-  pm_sandbox_error500BeforeCaptureAlways: { kind: 'error500BeforeCapture', times: 'always' },
-  pm_sandbox_timeoutAfterCaptureOnce: { kind: 'timeoutAfterCapture', times: 'once' },
-  pm_sandbox_timeoutAfterCaptureAlways: { kind: 'timeoutAfterCapture', times: 'always' },
+  pm_card_visa: { outcome: SUCCEED },
+  pm_card_visa_debit: { outcome: SUCCEED },
+  pm_card_mastercard: { outcome: SUCCEED },
+  pm_card_amex: { outcome: SUCCEED },
+  pm_card_chargeDeclined: { outcome: { kind: 'decline', decline: GENERIC_DECLINE } },
+  pm_card_chargeDeclinedInsufficientFunds: decline('card_declined', 'insufficient_funds', 'Your card has insufficient funds.'),
+  pm_card_chargeDeclinedLostCard: decline('card_declined', 'lost_card', 'Your card was declined.'),
+  pm_card_chargeDeclinedExpiredCard: decline('expired_card', 'expired_card', 'Your card has expired.'),
+  pm_card_chargeDeclinedFraudulent: decline('card_declined', 'fraudulent', 'Your card was declined.'),
+  pm_card_chargeDeclinedIncorrectCvc: decline('incorrect_cvc', 'incorrect_cvc', "Your card's security code is incorrect."),
+  pm_card_chargeDeclinedProcessingError: decline(
+    'processing_error',
+    'processing_error',
+    'An error occurred while processing your card. Try again in a little bit.',
+  ),
+  pm_card_authenticationRequired: { outcome: { kind: 'requireAction' } },
+  pm_card_threeDSecure2Required: { outcome: { kind: 'requireAction' } },
+  pm_sandbox_processingThenSucceeds: { outcome: { kind: 'process', settlesAs: 'succeeded' } },
+  pm_sandbox_processingThenFails: { outcome: { kind: 'process', settlesAs: 'failed' } },
+  pm_sandbox_error500BeforeCaptureOnce: { outcome: SUCCEED, refuseConfirm: { error: 'api_error', times: 'once' } },
+  pm_sandbox_error500BeforeCaptureAlways: { outcome: SUCCEED, refuseConfirm: { error: 'api_error', times: 'always' } },
+  pm_sandbox_timeoutAfterCaptureOnce: { outcome: SUCCEED, holdResponse: 'once' },
+  pm_sandbox_timeoutAfterCaptureAlways: { outcome: SUCCEED, holdResponse: 'always' },
+  pm_sandbox_rateLimitedOnce: { outcome: SUCCEED, refuseConfirm: { error: 'rate_limit', times: 'once' } },
+  pm_sandbox_lockTimeoutOnce: { outcome: SUCCEED, refuseConfirm: { error: 'lock_timeout', times: 'once' } },
+  pm_sandbox_lookupRejectedOnce: { outcome: SUCCEED, holdResponse: 'once', rejectFirstRetrieve: true },
 };

@@ -66,14 +66,14 @@ describe('POST /v1/charges then GET until final', () => {
     expect(final.json).toMatchObject({ status: 'failed', failure_code: 'card_declined', failure_message: 'Your card has insufficient funds.' });
   });
 
-  itWithSandboxTokens('retries a processor 500 with the same processor key until it succeeds, capturing once', async () => {
+  itWithSandboxTokens('retries a processor 500 with the same confirm key until it succeeds, capturing once', async () => {
     const created = await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_error500BeforeCaptureOnce' });
     const id = String(created.json['id']);
     const final = await acme.awaitFinal(id, 15_000);
     expect(final.json['status']).toBe('succeeded');
     const captures = await ledgerFor(id);
     expect(captures).toHaveLength(1);
-    expect(captures[0]?.idempotency_key).toBe(`oncepay_${id}`);
+    expect(captures[0]?.idempotency_key).toBe(`oncepay_${id}_confirm`);
   });
 
   itWithSandboxTokens('resolves a processor timeout after capture to succeeded with exactly one capture', async () => {
