@@ -102,6 +102,8 @@ const STAGES: Record<string, StageConfig> = {
 
 export class StageConfigError extends Error {}
 
+const STRIPE_API_URL = 'https://api.stripe.com';
+
 /** A worker attempt may create, retrieve, confirm and cancel: four processor requests in a row. */
 export const PROCESSOR_CALLS_PER_ATTEMPT = 4;
 
@@ -149,4 +151,6 @@ function validate(config: StageConfig): void {
     fail('charge records must be kept at least as long as idempotency keys');
   }
   if (!/^https?:\/\//.test(config.processor.apiUrl)) fail('processor apiUrl must be an http(s) URL');
+  // A kept stage moves real money: only Stripe itself, over TLS (never a sandbox that "succeeds" without capturing).
+  if (!config.disposable && config.processor.apiUrl !== STRIPE_API_URL) fail(`processor apiUrl must be ${STRIPE_API_URL} in a stage that is not disposable`);
 }

@@ -52,13 +52,18 @@ interface ChargeItem {
   review_queue?: string;
   review_since?: number;
   review_reason?: string;
+  /** Who last re-enqueued this stale `pending` charge (a reconciliation pass). */
+  touched_by?: string;
 }
 
 const CHARGE_KEY_PREFIX = 'CHARGE#';
+/** DynamoDB's limit on the items of one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_ATTEMPTS = 3;
 const chargeKey = (chargeId: string) => ({ pk: `${CHARGE_KEY_PREFIX}${chargeId}` });
 
 /**
- * The sparse GSI of open charges: only `pending` and `processing` items carry its keys,
+ * The sparse GSI of open charges: only `pending` and `processing` items not flagged for review carry its keys,
  * so the reconciler finds stuck charges with a few queries, never a scan. Its partition key
  * is spread over a few shards so that a burst of new charges does not make one hot partition.
  */
@@ -256,22 +261,25 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       .map((entry) => entry.chargeId);
   }
 
-  async touchStalePending(chargeId: string, staleBefore: number, now: number): Promise<boolean> {
+  async touchStalePending(chargeId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: chargeKey(chargeId),
-          UpdateExpression: 'SET updated_at = :now',
+          UpdateExpression: 'SET updated_at = :now, touched_by = :toucher',
           ConditionExpression: '#status = :pending AND updated_at < :stale',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':stale': staleBefore, ':now': now },
+          ExpressionAttributeValues: { ':pending': 'pending', ':stale': staleBefore, ':now': now, ':toucher': toucher },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Our own touch, whose response was lost and which the SDK retried, still counts as ours.
+      const existing = existingItem(error);
+      return existing?.touched_by === toucher && existing.updated_at === now;
     }
   }
 
@@ -281,7 +289,9 @@ export class DynamoDbChargeRepository implements ChargeRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: chargeKey(chargeId),
-          UpdateExpression: 'SET review_queue = :queue, review_since = :since, review_reason = :reason',
+          // Out of the open-charges index, into the review index: the reconciler looks at flagged
+          // charges on their own, so they never crowd newer stuck ones out of a pass.
+          UpdateExpression: 'SET review_queue = :queue, review_since = :since, review_reason = :reason REMOVE open_shard, open_since',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(review_reason) AND #status IN (:pending, :processing)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -320,49 +330,81 @@ export class DynamoDbChargeRepository implements ChargeRepository {
     return ids;
   }
 
-  async createNextGeneration(record: ChargeRecord, earlierChargeIds: string[]): Promise<CreateChargeResult> {
-    const purgeAt = Math.floor(record.purgeAt / 1000);
+  async createNextGeneration(record: ChargeRecord, earlierGenerations: ChargeRecord[]): Promise<CreateChargeResult> {
+    // Each earlier generation is kept at least as long as the new one, never shortened.
+    const extensions = earlierGenerations
+      .filter((earlier) => earlier.purgeAt < record.purgeAt)
+      .map((earlier) => ({ chargeId: earlier.charge.id, purgeAt: record.purgeAt }));
+    // A transaction holds at most 100 items: the oldest generations beyond that are extended
+    // first, one by one (a crash then only keeps them longer than needed).
+    const inTransaction = extensions.slice(-(MAX_TRANSACTION_ITEMS - 1));
+    for (const extension of extensions.slice(0, extensions.length - inTransaction.length)) {
+      await this.keepUntil(extension.chargeId, extension.purgeAt);
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // The SDK gives the transaction a client request token and reuses it on its own
+        // retries, so a retried transaction whose first response was lost succeeds.
+        await this.documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: toItem(record),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              ...inTransaction.map((extension) => ({
+                Update: {
+                  TableName: this.tableName,
+                  Key: chargeKey(extension.chargeId),
+                  UpdateExpression: 'SET purge_at = :purge',
+                  ConditionExpression: 'attribute_exists(pk)',
+                  ExpressionAttributeValues: { ':purge': Math.floor(extension.purgeAt / 1000) },
+                },
+              })),
+            ],
+          }),
+        );
+        return { kind: 'created', record };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [putReason, ...earlier] = error.CancellationReasons ?? [];
+        if (putReason?.Code === 'ConditionalCheckFailed' && putReason.Item) {
+          const stored = fromItem(unmarshall(putReason.Item) as ChargeItem);
+          if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
+          return { kind: 'exists', record: stored };
+        }
+        // Another request or a worker wrote one of the items at the same moment: try again.
+        const conflicted = [putReason, ...earlier].some((reason) => reason?.Code === 'TransactionConflict');
+        if (conflicted && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
+        if (earlier.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+          throw new EarlierGenerationMissingError(`An earlier generation of key ${record.idempotency.key} was purged meanwhile`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Keeps a charge record at least until `purgeAt` (epoch ms); never shortens its retention. */
+  private async keepUntil(chargeId: string, purgeAt: number): Promise<void> {
     try {
-      // The SDK gives the transaction a client request token and reuses it on retries, so a
-      // retried transaction whose first response was lost succeeds instead of failing.
       await this.documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: toItem(record),
-                ConditionExpression: 'attribute_not_exists(pk)',
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            ...earlierChargeIds.map((chargeId) => ({
-              Update: {
-                TableName: this.tableName,
-                Key: chargeKey(chargeId),
-                UpdateExpression: 'SET purge_at = :purge',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':purge': purgeAt },
-              },
-            })),
-          ],
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: chargeKey(chargeId),
+          UpdateExpression: 'SET purge_at = :purge',
+          ConditionExpression: 'attribute_exists(pk) AND purge_at < :purge',
+          ExpressionAttributeValues: { ':purge': Math.floor(purgeAt / 1000) },
         }),
       );
-      return { kind: 'created', record };
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [putReason, ...earlier] = error.CancellationReasons ?? [];
-      if (putReason?.Code === 'ConditionalCheckFailed' && putReason.Item) {
-        const stored = fromItem(unmarshall(putReason.Item) as ChargeItem);
-        if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
-        return { kind: 'exists', record: stored };
-      }
-      if (earlier.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
-        throw new EarlierGenerationMissingError(`An earlier generation of key ${record.idempotency.key} was purged meanwhile`, {
-          cause: error,
-        });
-      }
-      throw error;
+      // Kept as long already (or purged: then the whole chain is past its retention).
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 }
@@ -420,7 +462,7 @@ function toItem(record: ChargeRecord): ChargeItem {
     ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
     attempts: record.attempts,
     purge_at: Math.floor(record.purgeAt / 1000),
-    ...(isTerminal(charge.status) ? {} : { open_shard: openShardOf(charge.id), open_since: charge.createdAt }),
+    ...(isTerminal(charge.status) || record.review ? {} : { open_shard: openShardOf(charge.id), open_since: charge.createdAt }),
     ...(record.review
       ? { review_queue: REVIEW_INDEX.partition, review_since: record.review.since, review_reason: record.review.reason }
       : {}),

@@ -14,7 +14,9 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
         QueueUrl: this.queueUrl,
         MaxNumberOfMessages: max,
         VisibilityTimeout: hideForSeconds,
-        WaitTimeSeconds: 0,
+        // Short polling samples a subset of SQS's servers and may answer empty while letters
+        // wait; a second of long polling asks them all.
+        WaitTimeSeconds: 1,
         MessageSystemAttributeNames: ['ApproximateReceiveCount'],
       }),
     );

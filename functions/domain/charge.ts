@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PaymentRequest } from './ports.ts';
+import type { CancelReason, PaymentRequest } from './ports.ts';
 import type { ChargeRequest } from './charge-request.ts';
 
 export type ChargeStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
@@ -127,9 +127,12 @@ export function processorKeys(chargeId: string): { prepare: string; confirm: str
   return { prepare: `oncepay_${chargeId}_prepare`, confirm: `oncepay_${chargeId}_confirm` };
 }
 
-/** The key for cancelling a processor payment: one per payment, so a cancel is asked once. */
-export function cancelKeyFor(paymentId: string): string {
-  return `oncepay_cancel_${paymentId}`;
+/**
+ * The key for cancelling a processor payment, one per payment and reason: the processor
+ * refuses one key with other parameters, and a payment may be cancelled for either reason.
+ */
+export function cancelKeyFor(paymentId: string, reason: CancelReason): string {
+  return `oncepay_cancel_${paymentId}_${reason}`;
 }
 
 /** What the processor is asked to charge for `charge`. */

@@ -1,4 +1,4 @@
-import { chargeIdFor, pendingCharge, toChargeObject } from './charge.ts';
+import { chargeIdFor, isTerminal, pendingCharge, toChargeObject } from './charge.ts';
 import { parseChargeRequest } from './charge-request.ts';
 import { OncePayError } from './errors.ts';
 import { canonicalJson, differingFields, fingerprintOfCanonical, type JsonValue } from './fingerprint.ts';
@@ -44,15 +44,16 @@ const MAX_KEY_GENERATIONS = 1000;
  * `POST /v1/charges`: validate, then one conditional write that claims
  * (merchant, Idempotency-Key) and creates the `pending` charge, then enqueue.
  *
- * A key whose retention has run out refers to nothing any more: the request moves on to
- * the key's next generation (a new charge id) and the old charge stays as it was.
+ * A key whose retention has run out, and whose charge is final, refers to nothing any more:
+ * the request moves on to the key's next generation (a new charge id) and the old charge
+ * stays as it was. A key whose charge is still open keeps referring to it.
  */
 export async function createCharge(deps: CreateChargeDeps, input: CreateChargeInput): Promise<CreateChargeOutcome> {
   const request = parseChargeRequest(input.body);
   const canonicalBody = canonicalJson(input.body);
   const requestFingerprint = fingerprintOfCanonical(canonicalBody);
 
-  const expiredGenerations: string[] = [];
+  const expiredGenerations: ChargeRecord[] = [];
   for (let generation = 0; generation < MAX_KEY_GENERATIONS; generation += 1) {
     const now = deps.now();
     const charge = pendingCharge(chargeIdFor(input.merchantId, input.idempotencyKey, generation), input.merchantId, request, now);
@@ -84,8 +85,10 @@ export async function createCharge(deps: CreateChargeDeps, input: CreateChargeIn
     }
 
     const existing = result.record;
-    if (now >= existing.idempotency.expiresAt) {
-      expiredGenerations.push(existing.charge.id);
+    // A key moves on only once its charge is final: while the processor may still decide, a new
+    // generation would be a second charge (and a second capture) for one request.
+    if (now >= existing.idempotency.expiresAt && isTerminal(existing.charge.status)) {
+      expiredGenerations.push(existing);
       continue;
     }
     if (existing.idempotency.fingerprint !== requestFingerprint) {

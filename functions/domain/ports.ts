@@ -98,11 +98,15 @@ export interface ChargeRepository {
    */
   findOpenCharges(createdBefore: number, limit: number): Promise<string[]>;
   /**
-   * Marks a `pending` charge untouched since `staleBefore` as seen now. Exactly one of several
-   * concurrent callers gets `true`, so only one of them enqueues it again.
+   * Marks a `pending` charge untouched since `staleBefore` as seen now by `toucher`. Exactly one
+   * of several concurrent callers gets `true`, so only one of them enqueues it again; a caller
+   * whose own touch's response was lost (and the SDK retried) still gets `true`.
    */
-  touchStalePending(chargeId: string, staleBefore: number, now: number): Promise<boolean>;
-  /** Flags an open charge for a person (once: a charge already flagged keeps its first reason). */
+  touchStalePending(chargeId: string, staleBefore: number, now: number, toucher: string): Promise<boolean>;
+  /**
+   * Flags an open charge for a person (once: a charge already flagged keeps its first reason).
+   * A flagged charge leaves the open-charges index for the review index until it is final.
+   */
   flagForReview(chargeId: string, review: Review): Promise<void>;
   /** Ids of open charges flagged for review, oldest flag first. */
   findInReview(limit: number): Promise<string[]>;
@@ -111,7 +115,7 @@ export interface ChargeRepository {
    * creates the next generation, in one transaction, so that TTL can never purge an earlier
    * generation first (a retry would then recreate its charge id). Results as {@link create}.
    */
-  createNextGeneration(record: ChargeRecord, earlierChargeIds: string[]): Promise<CreateChargeResult>;
+  createNextGeneration(record: ChargeRecord, earlierGenerations: ChargeRecord[]): Promise<CreateChargeResult>;
 }
 
 export interface WorkQueue {
@@ -140,6 +144,9 @@ export type PaymentState =
   | { kind: 'awaiting_confirmation'; paymentId: string }
   | { kind: 'requires_authentication'; paymentId: string }
   | { kind: 'not_final'; paymentId: string; status: string };
+
+/** Why oncepay cancels a payment that moved no money. */
+export type CancelReason = 'requires_authentication' | 'duplicate';
 
 /** The result of preparing a payment: its id, or the processor's final refusal (nothing created). */
 export type PreparedPayment = { kind: 'prepared'; paymentId: string } | { kind: 'refused'; code: string; message: string };
@@ -177,5 +184,5 @@ export interface CardProcessor {
    * charge cannot give (it then reads as failed, `authentication_required`), or a `duplicate`
    * created after the processor forgot the charge's key.
    */
-  cancelPayment(paymentId: string, idempotencyKey: string, reason: 'requires_authentication' | 'duplicate'): Promise<PaymentState>;
+  cancelPayment(paymentId: string, idempotencyKey: string, reason: CancelReason): Promise<PaymentState>;
 }

@@ -6,7 +6,12 @@ export interface ProcessChargeDeps {
   charges: ChargeRepository;
   processor: CardProcessor;
   now: () => number;
+  /** The longest one processor call may take (its timeout): none starts without that much time left. */
+  processorTimeoutMs: number;
 }
+
+/** Time kept after the last processor call to record the outcome under the lease. */
+const RECORD_MARGIN_MS = 1_000;
 
 export interface ProcessChargeInput {
   chargeId: string;
@@ -55,8 +60,12 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
   if (current.lease && current.lease.expiresAt > readAt) return { kind: 'busy', retryAfterMs: current.lease.expiresAt - readAt };
 
   const keys = processorKeys(current.charge.id);
+  // No processor call starts unless it can finish, and its answer be recorded, inside the lease.
+  const attemptEnds = readAt + input.leaseDurationMs;
+  const timeForACall = () => deps.now() + deps.processorTimeoutMs + RECORD_MARGIN_MS <= attemptEnds;
   let prepared: PreparedPayment | null = null;
   if (current.processorPaymentId === null) {
+    if (!timeForACall()) return { kind: 'retry', attempt: current.attempts + 1, reason: 'no time left in this invocation' };
     try {
       prepared = await deps.processor.preparePayment(paymentRequestFor(current.charge), keys.prepare);
     } catch (error) {
@@ -85,7 +94,7 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
 
   const { record } = claim;
   const recorded = record.processorPaymentId;
-  if (prepared?.kind === 'prepared' && prepared.paymentId !== recorded) {
+  if (prepared?.kind === 'prepared' && prepared.paymentId !== recorded && timeForACall()) {
     await cancelStrayPayment(deps.processor, prepared.paymentId);
   }
   const settle = (outcome: ProcessorOutcome) => completeUnderLease(deps, input, outcome);
@@ -99,15 +108,19 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
   }
 
   try {
+    const call = <T>(request: () => Promise<T>): Promise<T> => {
+      if (!timeForACall()) throw new ProcessorUnavailableError('no time left in this invocation for another processor call');
+      return request();
+    };
     // A payment we created and recorded just now was never confirmed; any other may have been,
     // and confirming a declined payment again would try the card again.
     const createdNow = current.processorPaymentId === null && prepared?.kind === 'prepared' && prepared.paymentId === recorded;
     let state: PaymentState = createdNow
       ? { kind: 'awaiting_confirmation', paymentId: recorded }
-      : await deps.processor.retrievePayment(recorded);
-    if (state.kind === 'awaiting_confirmation') state = await deps.processor.confirmPayment(recorded, keys.confirm);
+      : await call(() => deps.processor.retrievePayment(recorded));
+    if (state.kind === 'awaiting_confirmation') state = await call(() => deps.processor.confirmPayment(recorded, keys.confirm));
     if (state.kind === 'requires_authentication') {
-      state = await deps.processor.cancelPayment(recorded, cancelKeyFor(recorded), 'requires_authentication');
+      state = await call(() => deps.processor.cancelPayment(recorded, cancelKeyFor(recorded, 'requires_authentication'), 'requires_authentication'));
     }
     if (state.kind === 'succeeded' || state.kind === 'failed') return await settle(state);
     await deps.charges.release(record.charge.id, input.leaseOwner, deps.now());
@@ -142,7 +155,7 @@ function notSettled(error: unknown, attempt: number): ProcessChargeOutcome {
  */
 async function cancelStrayPayment(processor: CardProcessor, paymentId: string): Promise<void> {
   try {
-    await processor.cancelPayment(paymentId, cancelKeyFor(paymentId), 'duplicate');
+    await processor.cancelPayment(paymentId, cancelKeyFor(paymentId, 'duplicate'), 'duplicate');
   } catch (error) {
     if (!(error instanceof ProcessorUnavailableError || error instanceof ProcessorConfigurationError)) throw error;
   }

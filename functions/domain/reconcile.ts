@@ -54,7 +54,7 @@ export interface ReconcileReport {
   reEnqueued: number;
   /** Charges flagged for a person in this pass. */
   flaggedForReview: number;
-  /** Open charges flagged for a person, this pass's and earlier ones. */
+  /** Open charges flagged for a person, earlier passes' and this one's (up to 1,000 counted). */
   inReview: number;
   /** Items this pass could not handle (each isolated: the pass went on). */
   errors: number;
@@ -83,7 +83,8 @@ const MAX_IN_REVIEW_COUNTED = 1000;
  *   flagged for a person. It stays open: never `failed` while money may have moved.
  *
  * One bad item never stops a pass: each is isolated and reported as `error`. The pass starts
- * no item after `deadline`.
+ * no item after `deadline`. Flagged charges are looked at from the review index, so however
+ * many wait for a person, newer stuck charges are still reached.
  */
 export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Promise<ReconcileReport> {
   const report: ReconcileReport = {
@@ -125,7 +126,15 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
   } catch (error) {
     record({ chargeId: null, source: 'stuck', action: 'error', reason: `finding open charges: ${(error as Error).message}` });
   }
-  for (const chargeId of stuckIds) {
+  // Charges flagged for review have left the open-charges index; they are looked at on their own.
+  let inReview: string[] = [];
+  try {
+    inReview = await deps.charges.findInReview(MAX_IN_REVIEW_COUNTED);
+    report.inReview = inReview.length;
+  } catch (error) {
+    record({ chargeId: null, source: 'stuck', action: 'error', reason: `finding charges in review: ${(error as Error).message}` });
+  }
+  for (const chargeId of [...stuckIds, ...inReview.slice(0, deps.maxChargesPerPass)]) {
     if (outOfTime()) break;
     const action = await isolated(chargeId, 'stuck', () => reconcileStuckCharge(deps, input, chargeId));
     if (action === null || action === 'error') continue;
@@ -173,12 +182,7 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
       });
     }
   }
-
-  try {
-    report.inReview = (await deps.charges.findInReview(MAX_IN_REVIEW_COUNTED)).length;
-  } catch (error) {
-    record({ chargeId: null, source: 'stuck', action: 'error', reason: `counting charges in review: ${(error as Error).message}` });
-  }
+  report.inReview += report.flaggedForReview;
   return report;
 }
 
@@ -192,7 +196,7 @@ async function reconcileStuckCharge(deps: ReconcileDeps, input: ReconcileInput, 
   if (current.charge.status === 'processing' && current.lease && current.lease.expiresAt > now) return null;
   if (current.charge.status === 'pending' && current.processorPaymentId === null) {
     // No payment recorded: nothing can have moved money. Give it back to the workers, once.
-    if (!(await deps.charges.touchStalePending(chargeId, staleBefore, now))) return 'in_progress';
+    if (!(await deps.charges.touchStalePending(chargeId, staleBefore, now, input.leaseOwner))) return 'in_progress';
     await deps.queue.enqueue(chargeId);
     return (await flagIfOverdue(deps, current, 'no processor payment recorded yet; the workers keep retrying')) ?? 're_enqueued';
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { cancelKeyFor } from './charge.ts';
 import { OncePayError } from './errors.ts';
 import type { CardProcessor, ChargeRepository, ProcessorOutcome } from './ports.ts';
@@ -27,7 +28,8 @@ export class SettlementRefusedError extends OncePayError {}
  */
 export async function settleReview(deps: SettleReviewDeps, input: SettleReviewInput): Promise<ProcessorOutcome> {
   const now = deps.now();
-  const lease = { owner: `operator/${input.operator}`, expiresAt: now + 60_000 };
+  // Unique per run: two settlements by the same person must exclude each other too.
+  const lease = { owner: `operator/${input.operator}/${randomUUID()}`, expiresAt: now + 60_000 };
   const claim = await deps.charges.claim(input.chargeId, lease, now);
   if (claim.kind === 'not_found') throw new SettlementRefusedError(`No charge ${input.chargeId}.`);
   if (claim.kind === 'final') throw new SettlementRefusedError(`Charge ${input.chargeId} is already ${claim.status}.`);
@@ -54,9 +56,15 @@ export async function settleReview(deps: SettleReviewDeps, input: SettleReviewIn
     };
   } else {
     let state = await deps.processor.retrievePayment(paymentId).catch(async (error: unknown) => refuse(`The processor could not be asked: ${(error as Error).message}`));
-    if (input.as === 'failed' && (state.kind === 'awaiting_confirmation' || state.kind === 'requires_authentication')) {
+    // Payments that moved no money and that Stripe lets be cancelled: cancel, then record failed.
+    const cancellable =
+      state.kind === 'awaiting_confirmation' ||
+      state.kind === 'requires_authentication' ||
+      (state.kind === 'not_final' && state.status === 'requires_payment_method');
+    if (input.as === 'failed' && cancellable) {
+      const reason = state.kind === 'requires_authentication' ? 'requires_authentication' : 'duplicate';
       state = await deps.processor
-        .cancelPayment(paymentId, cancelKeyFor(paymentId), state.kind === 'requires_authentication' ? 'requires_authentication' : 'duplicate')
+        .cancelPayment(paymentId, cancelKeyFor(paymentId, reason), reason)
         .catch(async (error: unknown) => refuse(`The processor could not cancel ${paymentId}: ${(error as Error).message}`));
     }
     if (state.kind !== 'succeeded' && state.kind !== 'failed') {

@@ -17,6 +17,7 @@ const deadLetters = new SqsDeadLetterQueue(sqs, requiredEnv('DEAD_LETTER_QUEUE_U
 const stuckAfterMs = requiredPositiveIntEnv('STUCK_AFTER_SECONDS') * 1000;
 const reviewAfterMs = requiredPositiveIntEnv('REVIEW_AFTER_SECONDS') * 1000;
 const processor = processorFromEnvironment();
+const processorTimeoutMs = requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS');
 
 export const handler = reconcilerHandler({
   useCaseDeps: once(async () => ({
@@ -31,5 +32,7 @@ export const handler = reconcilerHandler({
     maxDeadLettersPerPass: 100,
   })),
   logger: createLogger('reconciler'),
+  // Two processor timeouts (the SDK may retry a dropped connection once) and two seconds for DynamoDB.
+  itemBudgetMs: 2 * processorTimeoutMs + 2_000,
   metrics: new Metrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE'), serviceName: 'reconciler' }),
 });

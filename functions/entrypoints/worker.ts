@@ -14,7 +14,12 @@ const charges = new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv
 const processor = processorFromEnvironment();
 
 export const handler = workerHandler({
-  useCaseDeps: once(async () => ({ charges, processor: await processor(), now: Date.now })),
+  useCaseDeps: once(async () => ({
+    charges,
+    processor: await processor(),
+    now: Date.now,
+    processorTimeoutMs: requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS'),
+  })),
   setVisibility: async (receiptHandle, seconds) => {
     await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
   },

@@ -7,10 +7,13 @@ export interface ReconcilerDeps {
   useCaseDeps: () => Promise<ReconcileDeps>;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * The longest one item can take once started: a processor lookup that times out (the SDK may
+   * retry a dropped connection once: two timeouts) plus its DynamoDB writes. No item starts
+   * with less time left, so the pass always reports and publishes its heartbeat.
+   */
+  itemBudgetMs: number;
 }
-
-/** Time kept back from the function's timeout: the last item's writes, the report, the metrics. */
-const SAFETY_MARGIN_MS = 5_000;
 /** Counts are flushed to CloudWatch at least this often during a pass. */
 const PUBLISH_EVERY_ACTIONS = 50;
 
@@ -30,14 +33,15 @@ const METRIC_OF_ACTION: Partial<Record<ReconcileAction, string>> = {
 export function reconcilerHandler(deps: ReconcilerDeps) {
   return async (_event: unknown, context: Context): Promise<ReconcileReport> => {
     deps.logger.addContext(context);
-    const budgetMs = Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
+    // Measured before the (cold-start) dependencies are built, so their time counts too.
+    const invocationEnds = Date.now() + context.getRemainingTimeInMillis();
     const useCaseDeps = await deps.useCaseDeps();
     let unpublished = 0;
     const report = await reconcile(useCaseDeps, {
       leaseOwner: `reconciler/${context.awsRequestId}`,
       // Keep a margin to write the outcome before the invocation ends.
-      leaseDurationMs: Math.max(1000, context.getRemainingTimeInMillis() - 1000),
-      deadline: useCaseDeps.now() + budgetMs,
+      leaseDurationMs: Math.max(1000, invocationEnds - Date.now() - 1000),
+      deadline: invocationEnds - deps.itemBudgetMs,
       onAction: (entry) => {
         if (entry.source === 'stuck' && entry.action !== 'error') deps.metrics.addMetric('StuckChargesFound', MetricUnit.Count, 1);
         if (entry.source === 'dead_letter') deps.metrics.addMetric('DeadLettersReceived', MetricUnit.Count, 1);

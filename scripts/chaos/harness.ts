@@ -12,6 +12,7 @@ import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { generateSecretKey, newStoredApiKey } from '#domain/api-key.ts';
 import { chargeIdFor } from '#domain/charge.ts';
 import { workMessageBody } from '#domain/work-message.ts';
+import { stageConfig } from '#infra/stage-config.ts';
 import type { FaultRule } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack, type LocalStack } from '../local/local-stack.ts';
 import type { LedgerEntry } from '../processor-sandbox/sandbox.ts';
@@ -52,6 +53,9 @@ export const FAULT_KINDS = [
   'poison', // an unparseable message on the work queue
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** How long a worker invocation may run on the embedded stack: its lease lasts no longer. */
+const WORKER_TIMEOUT_MS = stageConfig('local').worker.timeoutSeconds * 1000;
 
 /** Faults that change the sandbox for the whole run rather than one charge. */
 const WORLD_FAULTS: ReadonlySet<FaultKind> = new Set(['search-lag', 'short-processor-key-window']);
@@ -227,25 +231,35 @@ async function drive(
     const faultsPlanned: Record<string, number> = {};
     for (const plan of plans) if (plan.fault) faultsPlanned[plan.fault] = (faultsPlanned[plan.fault] ?? 0) + 1;
 
-    // The sandbox's bad days, for the whole run.
+    // Stripe's documented behaviour on its bad days, for the whole run: they are how the
+    // processor is, not faults that stop.
     const sandboxSettings: Record<string, number> = {};
     if (options.faults.includes('search-lag')) sandboxSettings['searchLagMs'] = 60_000;
     if (options.faults.includes('short-processor-key-window')) sandboxSettings['idempotencyKeyTtlMs'] = 500;
     await fetch(`${stack.sandbox.url}/_sandbox/config`, { method: 'POST', body: JSON.stringify(sandboxSettings) });
     for (const kind of WORLD_FAULTS) if (options.faults.includes(kind)) faultsPlanned[kind] = 1;
 
-    // The reconciler runs during the traffic too, as its schedule does in production.
-    let trafficDone = false;
-    const reconcilingDuringTraffic = (async () => {
-      while (!trafficDone) {
+    // The reconciler runs while the faults do, as its schedule does in production.
+    let faultsStopped = false;
+    const reconcilingUnderFaults = (async () => {
+      while (!faultsStopped) {
         await lambda.send(new InvokeCommand({ FunctionName: outputs['ReconcilerFunctionName'], Payload: '{}' })).catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, 2_000));
       }
     })();
 
-    const addRules = async (rules: FaultRule[]) => {
-      if (rules.length === 0) return;
-      await fetch(`${control}/faults`, { method: 'POST', body: JSON.stringify({ rules }) });
+    const addRules = async (rules: FaultRule[]): Promise<string[]> => {
+      if (rules.length === 0) return [];
+      const response = await fetch(`${control}/faults`, { method: 'POST', body: JSON.stringify({ rules }) });
+      return ((await response.json()) as { ids: string[] }).ids;
+    };
+    /** Waits (bounded) until the proxy rule has fired: the worker has reached that point. */
+    const awaitFired = async (ruleId: string) => {
+      for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
+        const { rules } = (await (await fetch(`${control}/faults`)).json()) as { rules: Array<{ id: string; fired: number }> };
+        if ((rules.find((rule) => rule.id === ruleId)?.fired ?? 0) > 0) return true;
+      }
+      return false;
     };
     const poisonCount = plans.filter((plan) => plan.fault === 'poison').length;
     const expiryCount = plans.filter((plan) => plan.fault === 'visibility-expiry').length;
@@ -271,7 +285,7 @@ async function drive(
     /** A client that retries like a real one: same key, backoff, until a final answer. */
     const charge = async (run: ChargeRun) => {
       const { plan } = run;
-      await addRules(proxyRules(plan));
+      const [ruleId] = await addRules(proxyRules(plan));
       if (plan.fault === 'concurrent-client-retry') {
         const answers = await Promise.all([post(plan), post(plan), post(plan)]);
         for (const answer of answers) if (answer.status === 202 && !answer.replayed) run.firstAccepted ??= answer.text;
@@ -308,8 +322,12 @@ async function drive(
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: workMessageBody(plan.chargeId) }));
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: workMessageBody(plan.chargeId) }));
       }
-      if (plan.fault === 'dead-letter-while-live') {
+      if (plan.fault === 'dead-letter-while-live' && ruleId && (await awaitFired(ruleId))) {
+        // The worker captured and died; once its lease is over the charge is open to anyone,
+        // while its own message is still invisible: now a copy reaches the DLQ.
+        await new Promise((resolve) => setTimeout(resolve, WORKER_TIMEOUT_MS + 500));
         await sqs.send(new SendMessageCommand({ QueueUrl: outputs['DeadLetterQueueUrl'], MessageBody: workMessageBody(plan.chargeId) }));
+        run.history.push('a copy of its message was dead-lettered');
       }
       if (plan.fault === 'poison') {
         await sqs.send(new SendMessageCommand({ QueueUrl: outputs['WorkQueueUrl'], MessageBody: `poison ${randomUUID()}` }));
@@ -337,9 +355,9 @@ async function drive(
       progress(`waiting for ${pending} scheduled faults to meet their charges…`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    trafficDone = true;
-    await reconcilingDuringTraffic;
     // Faults stop here; what fired is recorded first.
+    faultsStopped = true;
+    await reconcilingUnderFaults;
     const rules = await readRules();
     const faultsFired: Record<string, number> = {};
     for (const rule of rules) {
@@ -347,7 +365,6 @@ async function drive(
       faultsFired[kind] = (faultsFired[kind] ?? 0) + rule.fired;
     }
     await fetch(`${control}/faults`, { method: 'DELETE' });
-    await fetch(`${stack.sandbox.url}/_sandbox/config`, { method: 'POST', body: JSON.stringify({ searchLagMs: 1000, idempotencyKeyTtlMs: 86_400_000 }) });
 
     progress('faults stopped; reconciling until every charge is final…');
     const convergeStarted = Date.now();
@@ -381,8 +398,14 @@ async function drive(
     const convergeMs = Date.now() - convergeStarted;
 
     progress('checking invariants…');
-    const ledgerResponse = await fetch(`${stack.sandbox.url}/_sandbox/ledger`);
-    const { data: ledger } = (await ledgerResponse.json()) as { data: LedgerEntry[] };
+    // A payment still `processing` at the processor may yet capture: the ledger is read once none is.
+    let ledger: LedgerEntry[] = [];
+    for (const waitUntil = Date.now() + 30_000; ; ) {
+      const read = (await (await fetch(`${stack.sandbox.url}/_sandbox/ledger`)).json()) as { data: LedgerEntry[]; processing: number };
+      ledger = read.data;
+      if (read.processing === 0 || Date.now() > waitUntil) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     const violations: Violation[] = [];
     const flag = (invariant: Violation['invariant'], run: ChargeRun | null, detail: string) =>
       violations.push({ invariant, chargeId: run?.plan.chargeId ?? null, detail, history: run?.history ?? [] });

@@ -70,6 +70,11 @@ export class PaymentIntentStore {
     return [...this.captures];
   }
 
+  /** How many payments are `processing`: money that may still move, so a ledger read is not final yet. */
+  processingCount(): number {
+    return [...this.records.values()].filter((record) => record.intent.status === 'processing').length;
+  }
+
   /**
    * `confirm=true` confirms in the same request. A keyed create is the same intent on every
    * retry of its key, so its `once` faults fire once per key; a create without a key makes a

@@ -38,7 +38,7 @@ export const SANDBOX_SECRET_KEY = 'sk_test_oncepay_sandbox';
  * its idempotency keys (idempotency.ts), parameter rules (params.ts), states
  * (payment-intent-store.ts), search lag, public test tokens and fault tokens (test-cards.ts).
  * Captures go to a ledger that tests read. The control API (`/_sandbox/…`, no key needed):
- * `GET health`, `GET ledger` → `{data}`, `GET config`, `POST config` with a JSON partial.
+ * `GET health`, `GET ledger` → `{data, processing}` (captures, and how many payments may still capture), `GET config`, `POST config` with a JSON partial.
  */
 export async function startProcessorSandbox(options: SandboxOptions = {}): Promise<ProcessorSandbox> {
   const { port = 0, host = '127.0.0.1', ...timing } = options;
@@ -55,7 +55,7 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
   const handleControl = async (request: IncomingMessage, url: URL, response: ServerResponse) => {
     const route = `${request.method} ${url.pathname}`;
     if (route === 'GET /_sandbox/health') return sendJson(response, 200, { ok: true });
-    if (route === 'GET /_sandbox/ledger') return sendJson(response, 200, { data: store.ledger() });
+    if (route === 'GET /_sandbox/ledger') return sendJson(response, 200, { data: store.ledger(), processing: store.processingCount() });
     if (route === 'GET /_sandbox/config') return sendJson(response, 200, config);
     if (route === 'POST /_sandbox/config') return sendJson(response, 200, configure(parseJson(await readBody(request))));
     throw unrecognized(request.method ?? 'GET', url.pathname);

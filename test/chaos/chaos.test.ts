@@ -45,7 +45,7 @@ describe('chaos: the harness catches a broken system', () => {
       overrides: () =>
         bundles(['functions/adapters/processor/stripe-card-processor.ts', 'test/chaos/mutants/non-final-is-failed.ts'], 'worker', 'reconciler'),
       faults: ['processor-processing'],
-      expected: ['I6'],
+      expected: ['I2', 'I6'],
     },
     {
       protection: 'retrying an unknown processor outcome',

@@ -102,7 +102,7 @@ class WorkerCommand implements fc.AsyncCommand<Model, World> {
     }
     try {
       await processCharge(
-        { charges: world.repository, processor: world.processor, now: () => world.clock.now },
+        { charges: world.repository, processor: world.processor, now: () => world.clock.now, processorTimeoutMs: 100 },
         { chargeId, leaseOwner: randomUUID(), leaseDurationMs: LEASE_MS },
       );
     } catch (error) {
@@ -187,7 +187,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
           await new ReconcileCommand().run(model, world);
           for (const key of model.keys) {
             await processCharge(
-              { charges: world.repository, processor: world.processor, now: () => world.clock.now },
+              { charges: world.repository, processor: world.processor, now: () => world.clock.now, processorTimeoutMs: 100 },
               { chargeId: chargeIdFor(world.merchantId, key, 0), leaseOwner: randomUUID(), leaseDurationMs: LEASE_MS },
             );
           }

@@ -88,11 +88,11 @@ async function newCharge(paymentMethod = 'pm_card_visa'): Promise<string> {
   return outcome.chargeId;
 }
 
-async function work(chargeId: string): Promise<ProcessChargeOutcome | 'crashed'> {
+async function work(chargeId: string, leaseDurationMs = LEASE_MS): Promise<ProcessChargeOutcome | 'crashed'> {
   try {
     return await processCharge(
-      { charges: world.charges, processor: world.processor, now: () => world.clock.now },
-      { chargeId, leaseOwner: randomUUID(), leaseDurationMs: LEASE_MS },
+      { charges: world.charges, processor: world.processor, now: () => world.clock.now, processorTimeoutMs: 100 },
+      { chargeId, leaseOwner: randomUUID(), leaseDurationMs },
     );
   } catch (error) {
     if (error instanceof CrashError) return 'crashed';
@@ -175,6 +175,13 @@ describe('the worker: record the payment before money can move, confirm it by id
     expect(await statusOf(chargeId)).toBe('pending');
     expect(world.processor.capturesOf(chargeId)).toBe(0);
     expect(await work(chargeId)).toEqual({ kind: 'final', status: 'succeeded' });
+  });
+
+  it('starts no processor call it could not finish inside the invocation: hands the charge back instead', async () => {
+    const chargeId = await newCharge();
+    expect(await work(chargeId, 1_050)).toMatchObject({ kind: 'retry', reason: expect.stringContaining('no time left') });
+    expect(world.processor.paymentsOf(chargeId)).toHaveLength(0);
+    expect(await statusOf(chargeId)).toBe('pending');
   });
 
   it('finding 2: a payment still processing is not a rejection: the lease is handed back, retried later, then succeeded', async () => {
@@ -313,6 +320,24 @@ describe('the reconciler: the processor’s word by recorded id, never a search,
     expect(report.deadLetters.received).toBe(1);
   });
 
+  it('flagged charges leave the open-charges index, so however many wait for a person, newer stuck charges are still reached', async () => {
+    world.processor.cards.set('pm_sandbox_processingThenSucceeds', 'processing');
+    const flagged = await newCharge('pm_sandbox_processingThenSucceeds');
+    await work(flagged);
+    world.clock.now += REVIEW_AFTER_MS + 1;
+    expect(actionsFor(await pass(), flagged)).toEqual(['flagged_for_review']);
+    const lost = await newCharge(); // its enqueue was lost
+    world.clock.now += STUCK_AFTER_MS + 1;
+    // The oldest-first open-charges index no longer holds the flagged charge: it cannot take a newer one's place.
+    const open = await world.charges.findOpenCharges(world.clock.now, 10_000);
+    expect(open).toContain(lost);
+    expect(open).not.toContain(flagged);
+    const report = await pass();
+    expect(actionsFor(report, lost)).toEqual(['re_enqueued']);
+    expect(actionsFor(report, flagged)).toEqual(['deferred']); // still looked at, from the review index
+    expect(report.inReview).toBeGreaterThanOrEqual(1);
+  });
+
   it('ends a pass at its deadline, starting no new item, and says it did not complete', async () => {
     await newCharge();
     world.clock.now += STUCK_AFTER_MS + 1;
@@ -358,6 +383,27 @@ describe('review settlement: a person closes an open charge, never against the p
 });
 
 describe('key generations', () => {
+  it('a key whose charge is still open keeps referring to it past its retention: a retry replays, never a second charge', async () => {
+    world.processor.cards.set('pm_sandbox_processingThenSucceeds', 'processing');
+    const key = randomUUID();
+    const deps = {
+      charges: world.charges,
+      queue: { enqueue: async () => undefined },
+      now: () => world.clock.now,
+      idempotencyRetentionMs: 60_000,
+      recordRetentionMs: 120_000,
+      inFlightWindowMs: 1,
+      onEnqueueFailed: () => undefined,
+    };
+    const request = { merchantId: world.merchantId, idempotencyKey: key, body: { amount: 900, currency: 'usd', payment_method: 'pm_sandbox_processingThenSucceeds' } };
+    const first = await createCharge(deps, { ...request, requestToken: randomUUID() });
+    const chargeId = first.kind === 'created' ? first.chargeId : '';
+    await work(chargeId); // the payment is processing: the charge stays open
+    world.clock.now += 61_000;
+    expect(await createCharge(deps, { ...request, requestToken: randomUUID() })).toMatchObject({ kind: 'replayed', chargeId });
+    expect(await world.charges.get(chargeIdFor(world.merchantId, key, 1))).toBeUndefined();
+  });
+
   it('finding 6: a retry of generation 1 after TTL purged generation 0 replays generation 1, it never recreates generation 0', async () => {
     const key = randomUUID();
     const deps = {
@@ -371,6 +417,7 @@ describe('key generations', () => {
     };
     const request = { merchantId: world.merchantId, idempotencyKey: key, body: { amount: 900, currency: 'usd', payment_method: 'pm_card_visa' } };
     const first = await createCharge(deps, { ...request, requestToken: randomUUID() });
+    await work(chargeIdFor(world.merchantId, key, 0)); // final: only then can its key move on
     world.clock.now += 100_000; // generation 0 expired 40 s ago
     const second = await createCharge(deps, { ...request, requestToken: randomUUID() });
     expect(second.kind).toBe('created');

@@ -247,6 +247,11 @@ describe('stage config', () => {
     expect(() => stageConfig('local', { processorApiUrl: 'ftp://x' })).toThrow(StageConfigError);
   });
 
+  it('refuses anything but Stripe itself as the processor of a stage that is kept (prod)', () => {
+    expect(() => stageConfig('prod', { processorApiUrl: 'http://127.0.0.1:12111' })).toThrow(/must be https:\/\/api.stripe.com/);
+    expect(stageConfig('dev', { processorApiUrl: 'http://127.0.0.1:12111' }).processor.apiUrl).toBe('http://127.0.0.1:12111');
+  });
+
   it.each(stageNames())('in %s, a charge waiting out its longest backoff is never taken for stuck, and a worker attempt holds its processor calls', (stage) => {
     const { reconciler, retry, worker, processor, queue } = stageConfig(stage);
     expect(reconciler.stuckAfterSeconds).toBeGreaterThan(retry.maxDelaySeconds + worker.timeoutSeconds);

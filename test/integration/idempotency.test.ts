@@ -10,6 +10,7 @@ import { SqsWorkQueue } from '#adapters/sqs-work-queue.ts';
 import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
 import { createChargeHandler } from '#handlers/create-charge.ts';
 import { apiClient, expectCaptures } from '../support/api-client.ts';
+import { eventually } from '../support/eventually.ts';
 import { describeEmbedded } from '../support/target.ts';
 import { injectFault } from '../support/faults.ts';
 
@@ -225,11 +226,15 @@ describeEmbedded('the handler against DynamoDB Local, with injected faults', () 
     brokenSqs.destroy();
   });
 
-  it('a key past its retention refers to nothing: it creates a new charge and leaves the old one intact', async () => {
+  it('a key past its retention whose charge is final refers to nothing: it creates a new charge and leaves the old one intact', async () => {
     const key = randomUUID();
     let clock = Date.now();
     const handler = handlerWith({ now: () => clock, idempotencyRetentionMs: 60_000, inFlightWindowMs: 1 });
     const first = await handler(event('mer_retention', key), context);
+    // A key moves on only once its charge is final: let the worker finish it.
+    const repository = new DynamoDbChargeRepository(dynamodb, String(outputs['ChargesTableName']));
+    const firstId = String(JSON.parse(first.body).id);
+    await eventually(() => repository.get(firstId), (record) => record?.charge.status === 'succeeded', { timeoutMs: 10_000, what: 'the first charge to succeed' });
     clock += 59_000;
     const withinRetention = await handler(event('mer_retention', key), context);
     expect(withinRetention.body).toBe(first.body);
@@ -239,10 +244,9 @@ describeEmbedded('the handler against DynamoDB Local, with injected faults', () 
     const afterExpiry = await handler(event('mer_retention', key), context);
     expect(afterExpiry.statusCode).toBe(202);
     expect(afterExpiry.headers?.['Idempotent-Replayed']).toBeUndefined();
-    const [firstId, newId] = [JSON.parse(first.body).id, JSON.parse(afterExpiry.body).id];
+    const newId = JSON.parse(afterExpiry.body).id;
     expect(newId).not.toBe(firstId);
 
-    const repository = new DynamoDbChargeRepository(dynamodb, String(outputs['ChargesTableName']));
     const old = await repository.get(firstId);
     expect(old?.idempotency.key).toBe(key);
     expect(old?.purgeAt).toBeGreaterThanOrEqual(old?.idempotency.expiresAt ?? Infinity);

@@ -5,7 +5,7 @@
  * can be forgotten (Stripe forgets them after 24 h), one capture per confirmed payment.
  */
 import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
+import type { CancelReason, CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
 
 /** A crash of the invocation: not a processor error, so nothing in the use case catches it. */
 export class CrashError extends Error {}
@@ -27,7 +27,7 @@ interface FakePayment {
   amount: number;
   status: 'requires_confirmation' | 'processing' | 'succeeded' | 'requires_payment_method' | 'requires_action' | 'canceled';
   declined: boolean;
-  canceledFor: 'requires_authentication' | 'duplicate' | null;
+  canceledFor: CancelReason | null;
 }
 
 export class FakeProcessor implements CardProcessor {
@@ -116,7 +116,7 @@ export class FakeProcessor implements CardProcessor {
     return this.faulty('retrieve', () => this.stateOf(this.mustGet(paymentId)));
   }
 
-  async cancelPayment(paymentId: string, idempotencyKey: string, reason: 'requires_authentication' | 'duplicate'): Promise<PaymentState> {
+  async cancelPayment(paymentId: string, idempotencyKey: string, reason: CancelReason): Promise<PaymentState> {
     return this.faulty('cancel', () => {
       const saved = this.keys.get(idempotencyKey);
       if (saved) return saved as PaymentState;

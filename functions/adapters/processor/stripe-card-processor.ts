@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
+import type { CancelReason, CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
 
 export interface StripeProcessorOptions {
   secretKey: string;
@@ -78,7 +78,7 @@ export class StripeCardProcessor implements CardProcessor {
     }
   }
 
-  async cancelPayment(paymentId: string, idempotencyKey: string, reason: 'requires_authentication' | 'duplicate'): Promise<PaymentState> {
+  async cancelPayment(paymentId: string, idempotencyKey: string, reason: CancelReason): Promise<PaymentState> {
     const cancellation_reason = reason === 'requires_authentication' ? 'abandoned' : 'duplicate';
     return this.answerOrCurrentState(paymentId, () => this.stripe.paymentIntents.cancel(paymentId, { cancellation_reason }, { idempotencyKey }));
   }
