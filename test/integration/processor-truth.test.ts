@@ -8,6 +8,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, expect, inject } from 'vitest';
 import { chargeIdFor } from '#domain/charge.ts';
 import { workMessageBody } from '#domain/work-message.ts';
+import { stageConfig } from '#infra/stage-config.ts';
 import { randomUUID } from 'node:crypto';
 import { apiClient, ledgerFor, targetSqsClient } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
@@ -48,7 +49,10 @@ describeEmbedded('processor truth: no charge is final without the processor’s 
     expect((await acme.createCharge(charge('pm_card_visa'), { idempotencyKey: key })).status).toBe(202);
     await eventually(firedCounts, (counts) => (counts.get(crash) ?? 0) > 0, { timeoutMs: 10_000, what: 'the worker to crash' });
     expect(await ledgerFor(chargeId)).toHaveLength(1);
-    // A dead copy of its message, while the live copy waits out its visibility timeout.
+    // Once the dead worker's lease is over, and while its own message waits out its visibility
+    // timeout, a dead copy of that message reaches the reconciler.
+    const leaseEnds = Date.now() + stageConfig('local').worker.timeoutSeconds * 1000 + 500;
+    await eventually(async () => Date.now(), (now) => now > leaseEnds, { timeoutMs: 10_000, intervalMs: 100, what: 'the lease to end' });
     await sqs.send(new SendMessageCommand({ QueueUrl: inject('outputs')['DeadLetterQueueUrl'], MessageBody: workMessageBody(chargeId) }));
 
     await eventually(
