@@ -8,12 +8,14 @@ export type FaultTarget = 'dynamodb' | 'sqs' | 'processor';
  * - `hold-request`: never forwarded, never answered (the caller's call hangs: a crash before it);
  * - `hold-response`: forwarded, upstream's answer withheld (the call took effect: a crash after it);
  * - `error`: answered 500 without forwarding; `throttle`: DynamoDB throttling (400) without forwarding;
+ * - `reject`: answered 403 without forwarding (the processor: Stripe's permission error, as for a
+ *   revoked or restricted key; AWS: AccessDenied);
  * - `delay`: forwarded after `delayMs`;
  * - `drop-response`: forwarded, then the connection is reset (the SDK retries a call that took effect);
  * - `expire-visibility` (SQS `ReceiveMessage`): forwarded, then the received messages are made
  *   visible again at once, so they are delivered again while still being processed.
  */
-export type FaultAction = 'hold-request' | 'hold-response' | 'error' | 'throttle' | 'delay' | 'drop-response' | 'expire-visibility';
+export type FaultAction = 'hold-request' | 'hold-response' | 'error' | 'throttle' | 'reject' | 'delay' | 'drop-response' | 'expire-visibility';
 
 export interface FaultRule {
   target: FaultTarget;
@@ -112,6 +114,8 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
         return answer(response, 500, errorBody(target, 'InternalServerError'));
       case 'throttle':
         return answer(response, 400, errorBody(target, 'ProvisionedThroughputExceededException'));
+      case 'reject':
+        return answer(response, 403, rejectionBody(target));
       case 'delay':
         await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
         break;
@@ -185,6 +189,13 @@ function errorBody(target: FaultTarget, code: string): string {
   if (target === 'processor') return JSON.stringify({ error: { type: 'api_error', message: 'injected fault' } });
   const prefix = target === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810' : 'com.amazonaws.sqs';
   return JSON.stringify({ __type: `${prefix}#${code}`, message: 'injected fault' });
+}
+
+function rejectionBody(target: FaultTarget): string {
+  if (target === 'processor') {
+    return JSON.stringify({ error: { type: 'invalid_request_error', message: 'The provided key does not have the required permissions (injected fault).' } });
+  }
+  return errorBody(target, 'AccessDeniedException');
 }
 
 function answer(response: ServerResponse, status: number, body: string): void {
