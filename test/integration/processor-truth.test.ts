@@ -90,6 +90,50 @@ describeEmbedded('processor truth: no charge is final without the processor’s 
     expect(await ledgerFor(chargeId)).toHaveLength(1);
   });
 
+  itWithSandboxTokens(
+    'finding 3: a payment the processor keeps processing is flagged for a person and listed, and the charge stays open',
+    async () => {
+      defaults = await configureSandbox({});
+      await configureSandbox({ processingMs: 600_000 });
+      const created = await acme.createCharge(charge('pm_sandbox_processingThenSucceeds'));
+      const chargeId = String(created.json['id']);
+      await eventually(
+        reconcileNow,
+        (report) => report.actions.some((entry) => entry.chargeId === chargeId && entry.action === 'flagged_for_review'),
+        { timeoutMs: 45_000, intervalMs: 1_000, what: 'a pass to flag the charge for review' },
+      );
+      expect(['pending', 'processing']).toContain((await acme.getCharge(chargeId)).json['status']);
+      const report = await reconcileNow();
+      expect(report.inReview).toBeGreaterThanOrEqual(1);
+      expect(await ledgerFor(chargeId)).toHaveLength(0);
+    },
+    60_000,
+  );
+
+  itWithSandboxTokens('finding 4: a lookup the processor rejects does not stop the pass: the next stuck charge is still settled', async () => {
+    // Two charges whose workers captured and died before recording the outcome.
+    const chargeIds: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const key = randomUUID();
+      const chargeId = chargeIdFor('mer_acme', key, 0);
+      const [crash = ''] = await injectProxyFaults({ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [`CHARGE#${chargeId}`, ':final'], action: 'hold-request' });
+      await acme.createCharge(charge('pm_card_visa'), { idempotencyKey: key });
+      await eventually(firedCounts, (counts) => (counts.get(crash) ?? 0) > 0, { timeoutMs: 10_000, what: 'the worker to crash' });
+      chargeIds.push(chargeId);
+    }
+    // Both are stuck once their leases are over and they are older than stuckAfterSeconds,
+    // while their own messages still wait out the visibility timeout.
+    const stuckAt = Date.now() + stageConfig('local').reconciler.stuckAfterSeconds * 1000 + 500;
+    await eventually(async () => Date.now(), (now) => now > stuckAt, { timeoutMs: 15_000, intervalMs: 100, what: 'the charges to be stuck' });
+    // The next processor request is refused (403, a revoked key): a configuration error, not a decline.
+    await injectProxyFaults({ target: 'processor', action: 'reject' });
+    const report = await reconcileNow(); // resolves: the pass itself does not fail
+    const settled = await Promise.all(chargeIds.map(async (chargeId) => (await acme.getCharge(chargeId)).json['status']));
+    expect(settled.filter((status) => status === 'succeeded').length, JSON.stringify(report.actions)).toBeGreaterThanOrEqual(1);
+    expect(settled).not.toContain('failed');
+    for (const chargeId of chargeIds) expect(await ledgerFor(chargeId)).toHaveLength(1);
+  });
+
   itWithSandboxTokens('3-D Secure (Stripe’s pm_card_authenticationRequired) fails with authentication_required, nothing captured', async () => {
     const created = await acme.createCharge(charge('pm_card_authenticationRequired'));
     const chargeId = String(created.json['id']);
