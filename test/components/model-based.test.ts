@@ -5,7 +5,6 @@
  * same-key requests, in every order fast-check's scheduler picks, create exactly one charge.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
@@ -14,8 +13,7 @@ import { createCharge, type CreateChargeDeps, type CreateChargeOutcome } from '#
 import type { ChargeRepository, DeadLetterQueue, WorkQueue } from '#domain/ports.ts';
 import { processCharge } from '#domain/process-charge.ts';
 import { reconcile } from '#domain/reconcile.ts';
-import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../scripts/local/dynamodb-local.ts';
-import { createChargesTable } from '../support/charges-table.ts';
+import { startChargesTable, type ChargesTable } from '../support/charges-table.ts';
 import { CrashError, FakeProcessor, type Fault } from '../support/fake-processor.ts';
 
 const noDeadLetters: DeadLetterQueue = { receive: async () => [], delete: async () => undefined };
@@ -145,19 +143,12 @@ class ReconcileCommand implements fc.AsyncCommand<Model, World> {
 }
 
 describe('model-based: the charge state machine on DynamoDB Local', () => {
-  let dynamodbLocal: RunningDynamoDbLocal;
-  let client: DynamoDBClient;
-  let tableName: string;
+  let table: ChargesTable;
 
   beforeAll(async () => {
-    dynamodbLocal = await startDynamoDbLocal();
-    client = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    tableName = await createChargesTable(client, 'model');
+    table = await startChargesTable('model');
   }, 60_000);
-  afterAll(async () => {
-    client.destroy();
-    await dynamodbLocal.stop();
-  });
+  afterAll(() => table.stop());
 
   it('keeps every promise under any sequence of requests, crashes, clock jumps and reconciliations', async () => {
     const commands = [
@@ -172,7 +163,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
       fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (sequence) => {
         const world: World = {
           merchantId: `mer_model${randomUUID().slice(0, 8)}`,
-          repository: new DynamoDbChargeRepository(client, tableName),
+          repository: new DynamoDbChargeRepository(table.client, table.tableName),
           processor: new FakeProcessor(),
           enqueued: [],
           clock: { now: Date.now() },
@@ -208,7 +199,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
       fc.asyncProperty(fc.scheduler(), fc.array(variant, { minLength: 2, maxLength: 6 }), async (scheduler, variants) => {
         const world: World = {
           merchantId: `mer_race${randomUUID().slice(0, 8)}`,
-          repository: new DynamoDbChargeRepository(client, tableName),
+          repository: new DynamoDbChargeRepository(table.client, table.tableName),
           processor: new FakeProcessor(),
           enqueued: [],
           clock: { now: Date.now() },

@@ -6,37 +6,30 @@
  * test/integration/processor-truth.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { chargeIdFor } from '#domain/charge.ts';
-import { createCharge } from '#domain/create-charge.ts';
+import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
+import { ProcessorConfigurationError } from '#domain/errors.ts';
 import type { ChargeRepository, DeadLetter, DeadLetterQueue } from '#domain/ports.ts';
 import { processCharge, type ProcessChargeOutcome } from '#domain/process-charge.ts';
 import { reconcile, type ReconcileDeps, type ReconcileReport } from '#domain/reconcile.ts';
 import { settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { workMessageBody } from '#domain/work-message.ts';
-import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../scripts/local/dynamodb-local.ts';
-import { createChargesTable } from '../support/charges-table.ts';
+import { startChargesTable, type ChargesTable } from '../support/charges-table.ts';
 import { CrashError, FakeProcessor } from '../support/fake-processor.ts';
 
 const LEASE_MS = 2_000;
 const STUCK_AFTER_MS = 10_000;
 const REVIEW_AFTER_MS = 60_000;
 
-let dynamodbLocal: RunningDynamoDbLocal;
-let client: DynamoDBClient;
-let tableName: string;
+let table: ChargesTable;
 
 beforeAll(async () => {
-  dynamodbLocal = await startDynamoDbLocal();
-  client = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  tableName = await createChargesTable(client, 'money-path');
+  table = await startChargesTable('money-path');
 }, 60_000);
-afterAll(async () => {
-  client.destroy();
-  await dynamodbLocal.stop();
-});
+afterAll(() => table.stop());
 
 /** A dead-letter queue in memory: the reconciler's side of SQS is not the subject here. */
 class Letters implements DeadLetterQueue {
@@ -63,7 +56,7 @@ let world: World;
 beforeEach(() => {
   world = {
     merchantId: `mer_${randomUUID().slice(0, 8)}`,
-    charges: new DynamoDbChargeRepository(client, tableName),
+    charges: new DynamoDbChargeRepository(table.client, table.tableName),
     processor: new FakeProcessor(),
     letters: new Letters(),
     enqueued: [],
@@ -71,17 +64,23 @@ beforeEach(() => {
   };
 });
 
+/** `createCharge`'s dependencies on this world, with shorter retentions where a test needs them. */
+function createDeps(overrides: Partial<CreateChargeDeps> = {}): CreateChargeDeps {
+  return {
+    charges: world.charges,
+    queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId) },
+    now: () => world.clock.now,
+    idempotencyRetentionMs: 86_400_000,
+    recordRetentionMs: 30 * 86_400_000,
+    inFlightWindowMs: 1_000,
+    onEnqueueFailed: () => undefined,
+    ...overrides,
+  };
+}
+
 async function newCharge(paymentMethod = 'pm_card_visa'): Promise<string> {
   const outcome = await createCharge(
-    {
-      charges: world.charges,
-      queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId) },
-      now: () => world.clock.now,
-      idempotencyRetentionMs: 86_400_000,
-      recordRetentionMs: 30 * 86_400_000,
-      inFlightWindowMs: 1_000,
-      onEnqueueFailed: () => undefined,
-    },
+    createDeps(),
     { merchantId: world.merchantId, idempotencyKey: randomUUID(), body: { amount: 2500, currency: 'usd', payment_method: paymentMethod }, requestToken: randomUUID() },
   );
   if (outcome.kind !== 'created') throw new Error(`expected a new charge, got ${outcome.kind}`);
@@ -301,20 +300,27 @@ describe('the reconciler: the processor’s word by recorded id, never a search,
     world.letters.add(dead);
     world.clock.now += STUCK_AFTER_MS + 1;
 
-    world.processor.failNext('retrieve', 'configuration'); // the first lookup of the pass is refused
+    // The lookup of `rejected`'s payment is refused (charges other tests left open are not touched).
+    const rejectedPayment = (await world.charges.get(rejected))?.processorPaymentId;
+    const processor = world.processor;
+    const refusing = Object.create(processor) as FakeProcessor;
+    refusing.retrievePayment = async (paymentId) => {
+      if (paymentId === rejectedPayment) throw new ProcessorConfigurationError('retrieve: 401 invalid API key');
+      return processor.retrievePayment(paymentId);
+    };
     const charges = world.charges;
     const failing = Object.create(charges) as ChargeRepository;
     failing.get = async (chargeId) => {
       if (chargeId === broken) throw new Error('ProvisionedThroughputExceededException');
       return charges.get(chargeId);
     };
-    const report = await pass({ charges: failing });
+    const report = await pass({ charges: failing, processor: refusing });
     expect(report.completed).toBe(true);
     expect(report.errors).toBe(1);
     expect(report.actions.find((entry) => entry.chargeId === broken)?.action).toBe('error');
     const settled = [rejected, later, dead].map(async (chargeId) => statusOf(chargeId));
     const statuses = await Promise.all(settled);
-    // Exactly one lookup was refused (whichever came first): that charge stays open; the others are settled.
+    // The refused lookup's charge stays open; the others are settled.
     expect(statuses.filter((status) => status === 'succeeded')).toHaveLength(2);
     expect(statuses.filter((status) => status === 'pending')).toHaveLength(1);
     expect(report.deadLetters.received).toBe(1);
@@ -386,15 +392,7 @@ describe('key generations', () => {
   it('a key whose charge is still open keeps referring to it past its retention: a retry replays, never a second charge', async () => {
     world.processor.cards.set('pm_sandbox_processingThenSucceeds', 'processing');
     const key = randomUUID();
-    const deps = {
-      charges: world.charges,
-      queue: { enqueue: async () => undefined },
-      now: () => world.clock.now,
-      idempotencyRetentionMs: 60_000,
-      recordRetentionMs: 120_000,
-      inFlightWindowMs: 1,
-      onEnqueueFailed: () => undefined,
-    };
+    const deps = createDeps({ idempotencyRetentionMs: 60_000, recordRetentionMs: 120_000, inFlightWindowMs: 1 });
     const request = { merchantId: world.merchantId, idempotencyKey: key, body: { amount: 900, currency: 'usd', payment_method: 'pm_sandbox_processingThenSucceeds' } };
     const first = await createCharge(deps, { ...request, requestToken: randomUUID() });
     const chargeId = first.kind === 'created' ? first.chargeId : '';
@@ -406,15 +404,7 @@ describe('key generations', () => {
 
   it('finding 6: a retry of generation 1 after TTL purged generation 0 replays generation 1, it never recreates generation 0', async () => {
     const key = randomUUID();
-    const deps = {
-      charges: world.charges,
-      queue: { enqueue: async () => undefined },
-      now: () => world.clock.now,
-      idempotencyRetentionMs: 60_000,
-      recordRetentionMs: 120_000,
-      inFlightWindowMs: 1,
-      onEnqueueFailed: () => undefined,
-    };
+    const deps = createDeps({ idempotencyRetentionMs: 60_000, recordRetentionMs: 120_000, inFlightWindowMs: 1 });
     const request = { merchantId: world.merchantId, idempotencyKey: key, body: { amount: 900, currency: 'usd', payment_method: 'pm_card_visa' } };
     const first = await createCharge(deps, { ...request, requestToken: randomUUID() });
     await work(chargeIdFor(world.merchantId, key, 0)); // final: only then can its key move on
@@ -441,10 +431,10 @@ describe('key generations', () => {
 /** What DynamoDB TTL does: deletes items whose `purge_at` (epoch seconds) has passed. */
 async function purgeExpired(now: number, chargeIds: string[]): Promise<void> {
   for (const chargeId of chargeIds) {
-    await client
+    await table.client
       .send(
         new DeleteItemCommand({
-          TableName: tableName,
+          TableName: table.tableName,
           Key: { pk: { S: `CHARGE#${chargeId}` } },
           ConditionExpression: 'purge_at <= :now',
           ExpressionAttributeValues: { ':now': { N: String(Math.floor(now / 1000)) } },

@@ -2,8 +2,9 @@
  * The charges table as the stateful stack declares it (key, open-charges and review GSIs, TTL),
  * for use-case tests that run the real repository on their own DynamoDB Local.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '#adapters/dynamodb-charge-repository.ts';
+import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local.ts';
 import { createTables } from '../../scripts/local/provision.ts';
 import { IntrinsicResolver, type CfnTemplate } from '../../scripts/local/template.ts';
 
@@ -36,9 +37,24 @@ const CHARGES_TABLE: CfnTemplate = {
   },
 };
 
-/** Creates a fresh charges table named after `stackName`; returns its name. */
-export async function createChargesTable(client: DynamoDBClient, stackName: string): Promise<string> {
+export interface ChargesTable {
+  client: DynamoDBClient;
+  tableName: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a DynamoDB Local of its own with a fresh charges table named after `stackName`. */
+export async function startChargesTable(stackName: string): Promise<ChargesTable> {
+  const dynamodbLocal = await startDynamoDbLocal();
+  const client = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const resolver = new IntrinsicResolver({ region: 'us-east-1', accountId: '000000000000' });
   await createTables(client, CHARGES_TABLE, resolver, { stackName, region: 'us-east-1', accountId: '000000000000' });
-  return resolver.resolveString({ Ref: 'Charges' });
+  return {
+    client,
+    tableName: resolver.resolveString({ Ref: 'Charges' }),
+    stop: async () => {
+      client.destroy();
+      await dynamodbLocal.stop();
+    },
+  };
 }
