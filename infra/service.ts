@@ -124,7 +124,7 @@ export class ChargeService extends Construct {
         WORK_QUEUE_URL: storage.workQueue.queueUrl,
         IDEMPOTENCY_RETENTION_HOURS: String(config.idempotencyRetentionHours),
         CHARGE_RECORD_RETENTION_DAYS: String(config.chargeRecordRetentionDays),
-        IN_FLIGHT_WINDOW_SECONDS: String(config.api.functionTimeoutSeconds),
+        REENQUEUE_AFTER_SECONDS: String(config.api.functionTimeoutSeconds),
       },
     });
     // UpdateItem: a key reused after expiry keeps its earlier generations (in a transaction).

@@ -13,10 +13,11 @@ export interface CreateChargeDeps {
   /** How long the charge record is kept before TTL may purge it (≥ the key retention). */
   recordRetentionMs: number;
   /**
-   * How long after creation a still-`pending` charge may belong to a request that is still
-   * running (the API function's timeout): a same-key request inside it gets `409`.
+   * A replay re-enqueues a charge no worker has claimed yet (its first enqueue may have been
+   * lost) at most once per this interval: at least the API function's timeout, so the creating
+   * request's own enqueue is never doubled and a burst of retries cannot flood the queue.
    */
-  inFlightWindowMs: number;
+  reEnqueueAfterMs: number;
   /** Logs an enqueue that failed after the charge was durable; the charge is not lost. */
   onEnqueueFailed: (chargeId: string, error: unknown) => void;
 }
@@ -32,8 +33,7 @@ export interface CreateChargeInput {
 export type CreateChargeOutcome =
   | { kind: 'created'; chargeId: string; response: StoredResponse }
   | { kind: 'replayed'; chargeId: string; response: StoredResponse }
-  | { kind: 'key_reused_with_other_body'; differingFields: string[] }
-  | { kind: 'in_flight'; retryAfterSeconds: number };
+  | { kind: 'key_reused_with_other_body'; differingFields: string[] };
 
 /** Raised when a key has been reused after expiry more times than any client plausibly would. */
 export class IdempotencyKeyExhaustedError extends OncePayError {}
@@ -95,17 +95,28 @@ export async function createCharge(deps: CreateChargeDeps, input: CreateChargeIn
       const firstBody = JSON.parse(existing.idempotency.canonicalBody) as JsonValue;
       return { kind: 'key_reused_with_other_body', differingFields: differingFields(firstBody, input.body) };
     }
-    if (existing.charge.status === 'pending') {
-      if (now < existing.charge.createdAt + deps.inFlightWindowMs) {
-        return { kind: 'in_flight', retryAfterSeconds: 1 };
-      }
-      // The creating request is over, yet no worker has claimed the charge: its enqueue
-      // may have been lost. Enqueue again; the worker ignores a duplicate.
-      await enqueueBestEffort(deps, existing.charge.id);
-    }
+    // The response was stored by the write that created the charge: a retry, however soon,
+    // gets it back byte for byte.
+    await reEnqueueIfUnclaimed(deps, existing, now, input.requestToken);
     return { kind: 'replayed', chargeId: existing.charge.id, response: existing.idempotency.response };
   }
   throw new IdempotencyKeyExhaustedError(`Idempotency key reused after expiry ${MAX_KEY_GENERATIONS} times`);
+}
+
+/**
+ * A charge no worker has claimed may have lost its enqueue (the creating request died between
+ * its write and its send). A replay enqueues it again, but only when nobody has touched it for
+ * {@link CreateChargeDeps.reEnqueueAfterMs}, and only the one request whose conditional touch
+ * wins: twenty retries in a burst enqueue at most once. A claimed charge is the worker's and
+ * the reconciler's (its message is waiting out a backoff, or dead-lettered).
+ */
+async function reEnqueueIfUnclaimed(deps: CreateChargeDeps, existing: ChargeRecord, now: number, requestToken: string): Promise<void> {
+  if (existing.charge.status !== 'pending' || existing.attempts > 0) return;
+  const untouchedSince = now - deps.reEnqueueAfterMs;
+  if (existing.charge.updatedAt >= untouchedSince) return;
+  if (await deps.charges.touchStalePending(existing.charge.id, untouchedSince, now, `replay:${requestToken}`)) {
+    await enqueueBestEffort(deps, existing.charge.id);
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ function productionDeps(): CreateChargeHandlerDeps {
     now: Date.now,
     idempotencyRetentionMs: requiredPositiveIntEnv('IDEMPOTENCY_RETENTION_HOURS') * 3_600_000,
     recordRetentionMs: requiredPositiveIntEnv('CHARGE_RECORD_RETENTION_DAYS') * 86_400_000,
-    inFlightWindowMs: requiredPositiveIntEnv('IN_FLIGHT_WINDOW_SECONDS') * 1000,
+    reEnqueueAfterMs: requiredPositiveIntEnv('REENQUEUE_AFTER_SECONDS') * 1000,
     onEnqueueFailed: (chargeId, error) =>
       logger.warn('Enqueue failed after the charge was recorded; a retry or the reconciler enqueues it', {
         chargeId,

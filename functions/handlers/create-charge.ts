@@ -79,11 +79,5 @@ function toHttp(outcome: CreateChargeOutcome): APIGatewayProxyResult {
         detail: 'This Idempotency-Key was first used with a different request body.',
         differing_fields: outcome.differingFields,
       });
-    case 'in_flight':
-      return problemResponse(
-        'keyInFlight',
-        { detail: 'The first request with this Idempotency-Key is still being processed. Retry later.' },
-        { 'Retry-After': String(outcome.retryAfterSeconds) },
-      );
   }
 }

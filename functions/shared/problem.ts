@@ -9,11 +9,6 @@ export const PROBLEM_TYPES = {
   validation: { type: 'https://oncepay.dev/problems/validation-error', title: 'Invalid request', status: 400 },
   unauthorized: { type: 'https://oncepay.dev/problems/unauthorized', title: 'Unauthorized', status: 401 },
   notFound: { type: 'https://oncepay.dev/problems/not-found', title: 'Not found', status: 404 },
-  keyInFlight: {
-    type: 'https://oncepay.dev/problems/idempotency-key-in-flight',
-    title: 'A request with this Idempotency-Key is still in flight',
-    status: 409,
-  },
   keyReused: {
     type: 'https://oncepay.dev/problems/idempotency-key-reused',
     title: 'Idempotency-Key reused with a different request',

@@ -41,8 +41,8 @@ export function openApiDocument() {
               in: 'header',
               required: true,
               description:
-                'Scoped to your merchant. The same key and body replays the first response (Idempotent-Replayed: true); ' +
-                'the same key with another body is 422; while the first request is in flight, 409 with Retry-After.',
+                'Scoped to your merchant. The same key and body replays the first response byte for byte (Idempotent-Replayed: true), ' +
+                'however soon after the first; the same key with another body is 422.',
               schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: '^[\\x20-\\x7e]+$' },
             },
           ],
@@ -61,10 +61,6 @@ export function openApiDocument() {
             },
             '400': problem('Invalid body or Idempotency-Key; not remembered.'),
             '401': problem('Missing or invalid secret key; not remembered.'),
-            '409': {
-              ...problem('A request with this Idempotency-Key is still in flight.'),
-              headers: { 'Retry-After': { schema: { type: 'integer' } } },
-            },
             '413': problem('Body too large.'),
             '415': problem('Body is not application/json.'),
             '422': problem('Idempotency-Key reused with a different body; differing_fields names them.'),

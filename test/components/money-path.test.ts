@@ -72,7 +72,7 @@ function createDeps(overrides: Partial<CreateChargeDeps> = {}): CreateChargeDeps
     now: () => world.clock.now,
     idempotencyRetentionMs: 86_400_000,
     recordRetentionMs: 30 * 86_400_000,
-    inFlightWindowMs: 1_000,
+    reEnqueueAfterMs: 1_000,
     onEnqueueFailed: () => undefined,
     ...overrides,
   };
@@ -388,11 +388,57 @@ describe('review settlement: a person closes an open charge, never against the p
   });
 });
 
+describe('replays of a charge no worker has claimed', () => {
+  const request = () => ({ merchantId: world.merchantId, idempotencyKey: randomUUID(), body: { amount: 700, currency: 'usd', payment_method: 'pm_card_visa' } });
+
+  it('a burst of retries right after the first request replays without enqueuing again (the first request enqueued)', async () => {
+    const deps = createDeps({ reEnqueueAfterMs: 5_000 });
+    const input = request();
+    const first = await createCharge(deps, { ...input, requestToken: randomUUID() });
+    world.clock.now += 1_000;
+    const replays = await Promise.all(Array.from({ length: 20 }, () => createCharge(deps, { ...input, requestToken: randomUUID() })));
+    expect(replays.every((outcome) => outcome.kind === 'replayed' && first.kind === 'created' && outcome.response.body === first.response.body)).toBe(true);
+    expect(world.enqueued).toHaveLength(1);
+  });
+
+  it('once the creating request is surely over, a burst of retries enqueues a lost charge exactly once per interval', async () => {
+    const deps = createDeps({ reEnqueueAfterMs: 5_000, queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId) } });
+    const input = request();
+    const lostEnqueue = createDeps({ queue: { enqueue: async () => Promise.reject(new Error('SQS down')) } });
+    const first = await createCharge(lostEnqueue, { ...input, requestToken: randomUUID() });
+    const chargeId = first.kind === 'created' ? first.chargeId : '';
+    expect(world.enqueued).toEqual([]);
+
+    world.clock.now += 6_000;
+    await Promise.all(Array.from({ length: 20 }, () => createCharge(deps, { ...input, requestToken: randomUUID() })));
+    expect(world.enqueued).toEqual([chargeId]);
+    world.clock.now += 1_000;
+    await Promise.all(Array.from({ length: 20 }, () => createCharge(deps, { ...input, requestToken: randomUUID() })));
+    expect(world.enqueued).toEqual([chargeId]);
+    world.clock.now += 5_000;
+    await createCharge(deps, { ...input, requestToken: randomUUID() });
+    expect(world.enqueued).toEqual([chargeId, chargeId]);
+  });
+
+  it('a charge a worker has claimed is never re-enqueued by a replay (its message is waiting out a backoff)', async () => {
+    world.processor.failNext('confirm', 'unavailable');
+    const deps = createDeps({ reEnqueueAfterMs: 1_000 });
+    const input = request();
+    const first = await createCharge(deps, { ...input, requestToken: randomUUID() });
+    const chargeId = first.kind === 'created' ? first.chargeId : '';
+    expect(await work(chargeId)).toMatchObject({ kind: 'retry' });
+    expect(await statusOf(chargeId)).toBe('pending');
+    world.clock.now += 60_000;
+    await createCharge(deps, { ...input, requestToken: randomUUID() });
+    expect(world.enqueued).toEqual([chargeId]);
+  });
+});
+
 describe('key generations', () => {
   it('a key whose charge is still open keeps referring to it past its retention: a retry replays, never a second charge', async () => {
     world.processor.cards.set('pm_sandbox_processingThenSucceeds', 'processing');
     const key = randomUUID();
-    const deps = createDeps({ idempotencyRetentionMs: 60_000, recordRetentionMs: 120_000, inFlightWindowMs: 1 });
+    const deps = createDeps({ idempotencyRetentionMs: 60_000, recordRetentionMs: 120_000, reEnqueueAfterMs: 1 });
     const request = { merchantId: world.merchantId, idempotencyKey: key, body: { amount: 900, currency: 'usd', payment_method: 'pm_sandbox_processingThenSucceeds' } };
     const first = await createCharge(deps, { ...request, requestToken: randomUUID() });
     const chargeId = first.kind === 'created' ? first.chargeId : '';
@@ -404,7 +450,7 @@ describe('key generations', () => {
 
   it('finding 6: a retry of generation 1 after TTL purged generation 0 replays generation 1, it never recreates generation 0', async () => {
     const key = randomUUID();
-    const deps = createDeps({ idempotencyRetentionMs: 60_000, recordRetentionMs: 120_000, inFlightWindowMs: 1 });
+    const deps = createDeps({ idempotencyRetentionMs: 60_000, recordRetentionMs: 120_000, reEnqueueAfterMs: 1 });
     const request = { merchantId: world.merchantId, idempotencyKey: key, body: { amount: 900, currency: 'usd', payment_method: 'pm_card_visa' } };
     const first = await createCharge(deps, { ...request, requestToken: randomUUID() });
     await work(chargeIdFor(world.merchantId, key, 0)); // final: only then can its key move on
