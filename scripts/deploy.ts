@@ -7,12 +7,20 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { stageNames } from '../infra/stage-config.ts';
+import { DeployArgsError, deployStage } from './deploy-args.ts';
 
 const passThrough = process.argv.slice(2);
 
-const stageArg = passThrough.map((arg, index) => (arg === '--context' || arg === '-c' ? passThrough[index + 1] : arg)).find((arg) => arg?.startsWith('stage='));
 const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: { stage?: string } };
-const stage = stageArg?.slice('stage='.length) ?? cdkJson.context?.stage ?? '';
+let named: ReturnType<typeof deployStage>;
+try {
+  named = deployStage(passThrough, cdkJson.context?.stage);
+} catch (error) {
+  if (!(error instanceof DeployArgsError)) throw error;
+  console.error(`error: ${error.message}`);
+  process.exit(2);
+}
+const stage = named.stage ?? '';
 if (!stageNames().includes(stage)) {
   console.error(`error: unknown stage "${stage}"; pass --context stage=<${stageNames().join('|')}>`);
   process.exit(2);
@@ -23,7 +31,7 @@ if (stage === 'local') {
 }
 
 const outputsFile = `cdk-outputs.${stage}.json`;
-const withStage = stageArg ? passThrough : [...passThrough, '--context', `stage=${stage}`];
+const withStage = named.fromArgs ? passThrough : [...passThrough, '--context', `stage=${stage}`];
 console.log(`Deploying oncepay stage ${stage}; outputs → ${outputsFile}`);
 const result = spawnSync('npx', ['--no-install', 'cdk', 'deploy', '--all', '--outputs-file', outputsFile, ...withStage], {
   stdio: 'inherit',
