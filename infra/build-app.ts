@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { applyNagSuppressions } from './nag-suppressions.ts';
 import { OncePayServiceStack, OncePayStatefulStack } from './stacks.ts';
-import { stageConfig, stageNames } from './stage-config.ts';
+import { stageConfig, StageConfigError, stageNames, type StageOverrides } from './stage-config.ts';
 
 export interface BuildAppOptions {
   /** The stage to build; by default the `stage` context value (`--context stage=…`, cdk.json). */
@@ -11,6 +11,39 @@ export interface BuildAppOptions {
   outdir?: string;
   /** Overrides the processor URL, e.g. the local sandbox's (also `--context processorApiUrl=…`). */
   processorApiUrl?: string;
+  /** Context values, as `--context key=value` would give them (for tests). */
+  context?: Record<string, string>;
+}
+
+/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`. */
+function overridesFromContext(context: (key: string) => unknown): StageOverrides {
+  const text = (key: string): string | undefined => {
+    const value = context(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') throw new StageConfigError(`--context ${key} must be a non-empty string`);
+    return value.trim();
+  };
+  const list = (key: string) => text(key)?.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const overrides: StageOverrides = {};
+  const processorApiUrl = text('processorApiUrl');
+  if (processorApiUrl) overrides.processorApiUrl = processorApiUrl;
+  const alarmEmails = list('alarmEmails');
+  if (alarmEmails) overrides.alarmEmails = alarmEmails;
+  const alarmHttpsUrls = list('alarmHttpsUrls');
+  if (alarmHttpsUrls) overrides.alarmHttpsUrls = alarmHttpsUrls;
+  const domainName = text('apiDomainName');
+  const certificateArn = text('apiCertificateArn');
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new StageConfigError('--context apiDomainName and apiCertificateArn go together');
+  }
+  if (domainName && certificateArn) overrides.customDomain = { domainName, certificateArn };
+  const waf = text('wafRateLimit');
+  if (waf !== undefined) {
+    const limit = Number(waf);
+    if (waf !== 'off' && !Number.isSafeInteger(limit)) throw new StageConfigError('--context wafRateLimit must be a whole number of requests per 5 minutes, or off');
+    overrides.wafRateLimitPer5Minutes = waf === 'off' ? 'off' : limit;
+  }
+  return overrides;
 }
 
 /** The stack ids per stage; physical names are left to CloudFormation. */
@@ -29,13 +62,13 @@ export function buildApp(options: BuildAppOptions): { app: App; stateful: OncePa
       'aws:cdk:enable-asset-metadata': true,
       // Strong references: the stateful stack cannot drop an export the service still uses.
       '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      ...options.context,
     },
   });
   const stage: unknown = options.stage ?? app.node.tryGetContext('stage');
   if (typeof stage !== 'string') throw new Error(`Set the stage with --context stage=<${stageNames().join('|')}>`);
-  const contextUrl: unknown = app.node.tryGetContext('processorApiUrl');
-  const processorApiUrl = options.processorApiUrl ?? (typeof contextUrl === 'string' ? contextUrl : undefined);
-  const config = stageConfig(stage, processorApiUrl ? { processorApiUrl } : {});
+  const overrides = overridesFromContext((key) => app.node.tryGetContext(key));
+  const config = stageConfig(stage, { ...overrides, ...(options.processorApiUrl ? { processorApiUrl: options.processorApiUrl } : {}) });
   const ids = stackIdsFor(stage);
   const stateful = new OncePayStatefulStack(app, ids.stateful, { config, description: `oncepay ${stage}: tables and queues` });
   const service = new OncePayServiceStack(app, ids.service, {

@@ -53,6 +53,10 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
     reason: 'SQS event sources do not support on-failure destinations; failures reach the queue’s DLQ through its redrive policy.',
   });
+  Validations.of(find(service, 'ReconcilerFunction/EventInvokeConfig')).acknowledge({
+    id: 'Serverless::Serverless-LambdaAsyncFailureDestination',
+    reason: 'A dropped scheduled pass (throttled while the previous one runs) is harmless: the next pass, a period later, does the same work.',
+  });
   Validations.of(find(service, 'ReconcilerSchedule')).acknowledge({
     id: 'Serverless::Serverless-EventBusDLQ',
     reason: 'A missed scheduled invocation is harmless: the next pass, a period later, does the same work.',
@@ -68,12 +72,12 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
       'Requests are validated in the function against the zod schema the OpenAPI document is generated from, which ' +
       'names every bad field in a problem+json answer; gateway-level validation would answer with less.',
   });
-  Validations.of(api).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-APIG3',
-    reason:
-      'Protected by stage and per-method throttling and a secret-key authorizer; attach a WAF web ACL per deployment ' +
-      'if the account’s policy requires one (it has a fixed monthly cost).',
-  });
+  if (!config.api.waf) {
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG3',
+      reason: `Stage ${config.stage} has no WAF configured (prod has one; \`--context wafRateLimit=<n>\` adds it): stage and per-method throttling protect it.`,
+    });
+  }
   Validations.of(api).acknowledge({
     id: 'AwsSolutions::AwsSolutions-COG4',
     reason: 'Merchants authenticate with Stripe-style secret keys checked by a Lambda REQUEST authorizer, not Cognito users.',
@@ -82,6 +86,12 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     id: 'Serverless::Serverless-SQSRedrivePolicy',
     reason: 'This queue is the dead-letter queue; the reconciler resolves its messages.',
   });
+  const undeliveredAlarms = service.node.tryFindChild('Operations')?.node.tryFindChild('UndeliveredAlarms');
+  if (undeliveredAlarms) {
+    for (const id of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
+      Validations.of(undeliveredAlarms).acknowledge({ id, reason: 'This queue is the alarm subscriptions’ dead-letter queue.' });
+    }
+  }
   if (config.disposable) {
     for (const table of ['ChargesTable', 'MerchantsTable']) {
       Validations.of(find(stateful, table)).acknowledge({

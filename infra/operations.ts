@@ -1,13 +1,15 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { StageConfig } from './stage-config.ts';
+import { longestRetrySchedule, type StageConfig } from './stage-config.ts';
 
 export interface OperationsProps {
   config: StageConfig;
@@ -18,25 +20,75 @@ export interface OperationsProps {
   deadLetterQueue: sqs.IQueue;
 }
 
+/** Above this p99 (ms) for 15 minutes the API is too slow for a client's timeout; below it, noise. */
+export const API_P99_LATENCY_ALARM_MS = 3_000;
+/** The share of API requests answered 5xx that pages someone (two 5-minute periods out of three). */
+export const API_5XX_RATE_ALARM = 0.01;
+
 /** The functions' custom metric namespace (Powertools `Metrics`). */
 export const METRICS_NAMESPACE = 'oncepay';
 
 /**
- * Alarms that mean money may be stuck or at risk, an SNS topic they notify, and a dashboard.
- * Subscribe the topic (email, chat, paging) after deploying: `AlarmTopicArn` output.
+ * Alarms that mean money may be stuck or at risk, the SNS topic they notify (encrypted with a
+ * key CloudWatch may use, and subscribed from the stage config or `--context alarmEmails=…`),
+ * and a dashboard. Alarm names and custom metrics carry the stage: two stages in one account
+ * never cross-fire.
  */
 export class Operations extends Construct {
   readonly alarmTopic: sns.Topic;
+  /** Alarm notifications SNS could not deliver to a subscriber; only when the stage has subscribers. */
+  readonly undeliveredAlarms: sqs.Queue | undefined;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const { config } = props;
+    const { account, region, partition } = Stack.of(this);
+    const alarmNamePrefix = `oncepay-${config.stage}-`;
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    // CloudWatch cannot use the AWS-managed `alias/aws/sns` key: with it no alarm is ever delivered.
+    const topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: `Encrypts the oncepay ${config.stage} alarm topic; CloudWatch alarms may use it`,
+      enableKeyRotation: true,
+      removalPolicy: config.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `oncepay ${config.stage} alarms`,
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      masterKey: topicKey,
       enforceSSL: true,
     });
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:${alarmNamePrefix}*` },
+        },
+      }),
+    );
+    if (config.alarms.emails.length + config.alarms.httpsUrls.length > 0) {
+      // A notification SNS could not deliver (an endpoint down past SNS's retries) is kept for a person to read.
+      this.undeliveredAlarms = new sqs.Queue(this, 'UndeliveredAlarms', {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      const deadLetterQueue = this.undeliveredAlarms;
+      for (const email of config.alarms.emails) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue }));
+      for (const url of config.alarms.httpsUrls) {
+        this.alarmTopic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS, deadLetterQueue }));
+      }
+    }
     const alarm = (
       name: string,
       metric: cloudwatch.IMetric,
@@ -45,6 +97,7 @@ export class Operations extends Construct {
       options: Partial<cloudwatch.AlarmProps> = {},
     ) => {
       const created = new cloudwatch.Alarm(this, name, {
+        alarmName: `${alarmNamePrefix}${name}`,
         metric,
         threshold,
         evaluationPeriods: 1,
@@ -62,7 +115,7 @@ export class Operations extends Construct {
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { service },
+        dimensionsMap: { service, stage: config.stage },
         statistic,
         period: Duration.minutes(5),
       });
@@ -74,11 +127,13 @@ export class Operations extends Construct {
       1,
       'Work messages reached the DLQ; the reconciler resolves them and flags what it cannot settle for review.',
     );
+    // A message may legitimately wait out the whole retry schedule (and a crashed attempt's
+    // visibility timeout): only a wait beyond that means the workers are not keeping up.
     alarm(
       'WorkQueueOldestMessageAge',
       props.workQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
-      Math.max(300, config.queue.visibilityTimeoutSeconds * 2),
-      'Charges are waiting in the work queue for too long: workers are failing, throttled or capped.',
+      workQueueAgeAlarmSeconds(config),
+      'Charges are waiting in the work queue longer than the whole retry schedule: workers are failing, throttled or capped.',
     );
     alarm(
       'StuckCharges',
@@ -112,7 +167,7 @@ export class Operations extends Construct {
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: 'ReconcilerPassCompleted',
-        dimensionsMap: { service: 'reconciler' },
+        dimensionsMap: { service: 'reconciler', stage: config.stage },
         statistic: 'Sum',
         period: heartbeatPeriod,
       }),
@@ -130,11 +185,31 @@ export class Operations extends Construct {
       1,
       'The worker function failed whole invocations (timeouts, crashes).',
     );
+    const fiveMinutes = Duration.minutes(5);
     alarm(
-      'Api5xx',
-      props.api.metricServerError({ period: minute, statistic: 'Sum' }),
+      'Api5xxRate',
+      props.api.metricServerError({ period: fiveMinutes, statistic: 'Average' }),
+      API_5XX_RATE_ALARM,
+      `More than ${API_5XX_RATE_ALARM * 100}% of API requests were answered 5xx in two of three 5-minute periods.`,
+      { evaluationPeriods: 3, datapointsToAlarm: 2 },
+    );
+    alarm(
+      'ApiLatencyP99',
+      props.api.metricLatency({ period: fiveMinutes, statistic: 'p99' }),
+      API_P99_LATENCY_ALARM_MS,
+      `The API's p99 latency stayed above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
+      { evaluationPeriods: 3 },
+    );
+    alarm(
+      'FunctionThrottles',
+      new cloudwatch.MathExpression({
+        expression: props.functions.map((_, index) => `t${index}`).join(' + '),
+        usingMetrics: Object.fromEntries(props.functions.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' })])),
+        period: fiveMinutes,
+        label: 'Throttles, all functions',
+      }),
       1,
-      'The API answered 5xx.',
+      'Lambda throttled a function (account concurrency, or two reconciliation passes overlapping).',
     );
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -165,4 +240,12 @@ export class Operations extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms }),
     );
   }
+}
+
+/**
+ * The work queue's oldest-message alarm threshold: longer than a message can wait while it is
+ * retried normally (the whole backoff schedule) plus one crashed attempt's visibility timeout.
+ */
+export function workQueueAgeAlarmSeconds(config: StageConfig): number {
+  return Math.max(300, longestRetrySchedule(config) + config.queue.visibilityTimeoutSeconds);
 }

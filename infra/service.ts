@@ -12,8 +12,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
+import { ApiEdge } from './api-edge.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
-import type { StageConfig } from './stage-config.ts';
+import { processorRequestsPerSecondPerContainer, type StageConfig } from './stage-config.ts';
 import type { ChargeStorageRefs } from './storage.ts';
 
 /** Each function's Lambda entry point: `functions/entrypoints/<name>.ts` wires a handler to AWS. */
@@ -84,6 +85,8 @@ export class ChargeService extends Construct {
 
   constructor(scope: Construct, id: string, config: StageConfig, storage: ChargeStorageRefs) {
     super(scope, id);
+    // Kept stages keep their logs (audit history) when the stack goes; disposable ones do not.
+    const logRemovalPolicy = config.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const processorSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ProcessorSecret', config.processor.secretName);
     const fn = (name: string, handlerFile: string, props: NodejsFunctionProps) => {
       const created = new NodejsFunction(this, name, {
@@ -95,7 +98,7 @@ export class ChargeService extends Construct {
         tracing: lambda.Tracing.ACTIVE,
         logGroup: new logs.LogGroup(this, `${name}Logs`, {
           retention: config.logRetentionDays as logs.RetentionDays,
-          removalPolicy: RemovalPolicy.DESTROY,
+          removalPolicy: logRemovalPolicy,
         }),
         bundling: {
           format: OutputFormat.ESM,
@@ -113,14 +116,17 @@ export class ChargeService extends Construct {
       return created;
     };
 
-    const apiEnvironment = {
+    const chargesEnvironment = {
       CHARGES_TABLE_NAME: storage.charges.tableName,
+      OPEN_CHARGE_SHARDS: String(config.capacity.openChargeShards),
       POWERTOOLS_SERVICE_NAME: 'oncepay',
     };
+    // Custom metrics carry the stage as a dimension: two stages in one account never cross-fire.
+    const metricsEnvironment = { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, STAGE: config.stage };
     const createCharge = fn('CreateChargeFunction', 'create-charge', {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: {
-        ...apiEnvironment,
+        ...chargesEnvironment,
         WORK_QUEUE_URL: storage.workQueue.queueUrl,
         IDEMPOTENCY_RETENTION_HOURS: String(config.idempotencyRetentionHours),
         CHARGE_RECORD_RETENTION_DAYS: String(config.chargeRecordRetentionDays),
@@ -133,7 +139,7 @@ export class ChargeService extends Construct {
 
     const getCharge = fn('GetChargeFunction', 'get-charge', {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
-      environment: apiEnvironment,
+      environment: chargesEnvironment,
     });
     allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
 
@@ -147,17 +153,18 @@ export class ChargeService extends Construct {
       PROCESSOR_API_URL: config.processor.apiUrl,
       PROCESSOR_SECRET_ID: config.processor.secretName,
       PROCESSOR_TIMEOUT_MS: String(config.processor.timeoutMs),
+      PROCESSOR_REQUESTS_PER_SECOND: String(processorRequestsPerSecondPerContainer(config)),
     };
     const worker = fn('WorkerFunction', 'worker', {
       timeout: Duration.seconds(config.worker.timeoutSeconds),
       environment: {
-        CHARGES_TABLE_NAME: storage.charges.tableName,
+        ...chargesEnvironment,
         WORK_QUEUE_URL: storage.workQueue.queueUrl,
         ...processorEnvironment,
         RETRY_BASE_DELAY_SECONDS: String(config.retry.baseDelaySeconds),
         RETRY_MAX_DELAY_SECONDS: String(config.retry.maxDelaySeconds),
-        POWERTOOLS_SERVICE_NAME: 'oncepay',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        RECORDS_IN_PARALLEL: String(config.worker.recordsInParallel),
+        ...metricsEnvironment,
       },
     });
     allowItemActions(worker, storage.charges, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
@@ -174,15 +181,19 @@ export class ChargeService extends Construct {
 
     const reconciler = fn('ReconcilerFunction', 'reconciler', {
       timeout: Duration.seconds(config.reconciler.timeoutSeconds),
+      // One pass at a time: a pass still running when the next is due makes the next one a
+      // throttled async event, retried by Lambda no longer than a period, then dropped.
+      reservedConcurrentExecutions: 1,
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(Math.max(60, config.reconciler.periodMinutes * 60)),
       environment: {
-        CHARGES_TABLE_NAME: storage.charges.tableName,
+        ...chargesEnvironment,
         WORK_QUEUE_URL: storage.workQueue.queueUrl,
         DEAD_LETTER_QUEUE_URL: storage.deadLetterQueue.queueUrl,
         ...processorEnvironment,
         STUCK_AFTER_SECONDS: String(config.reconciler.stuckAfterSeconds),
         REVIEW_AFTER_SECONDS: String(config.reconciler.reviewAfterSeconds),
-        POWERTOOLS_SERVICE_NAME: 'oncepay',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...metricsEnvironment,
       },
     });
     allowItemActions(reconciler, storage.charges, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
@@ -205,7 +216,7 @@ export class ChargeService extends Construct {
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: logRemovalPolicy,
     });
     // Reads are cheap and idempotent; creating charges gets a tighter per-method limit.
     const perMethod = (share: number) => ({
@@ -215,6 +226,10 @@ export class ChargeService extends Construct {
     this.api = new apigateway.RestApi(this, 'ChargesApi', {
       description: 'oncepay charges API',
       cloudWatchRole: true,
+      // REGIONAL: an EDGE endpoint's CloudFront distribution still accepts TLS 1.0.
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // With a custom domain, clients use only it.
+      disableExecuteApiEndpoint: config.api.customDomain !== undefined,
       deployOptions: {
         stageName: config.stage,
         throttlingRateLimit: config.api.throttleRatePerSecond,
@@ -241,6 +256,7 @@ export class ChargeService extends Construct {
         },
       });
     }
+    new ApiEdge(this, 'Edge', { config, api: this.api });
     const authorizer = new apigateway.RequestAuthorizer(this, 'SecretKeyAuthorizer', {
       handler: authorizerFunction,
       identitySources: [apigateway.IdentitySource.header('Authorization')],

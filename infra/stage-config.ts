@@ -11,13 +11,29 @@ export interface StageConfig {
     functionTimeoutSeconds: number;
     throttleRatePerSecond: number;
     throttleBurst: number;
+    /**
+     * Serve the API on this domain (a REGIONAL custom domain, TLS 1.2+) and disable the default
+     * `execute-api` endpoint. The certificate is an ACM certificate in the stack's region.
+     */
+    customDomain?: { domainName: string; certificateArn: string };
+    /** A WAF web ACL in front of the API whose rate-based rule blocks a client IP above this many requests per 5 minutes. */
+    waf?: { rateLimitPer5Minutes: number };
   };
+  /** Who hears the alarms: each address or URL is subscribed to the stage's alarm topic. */
+  alarms: { emails: string[]; httpsUrls: string[] };
+  /**
+   * The charge rate the tables are sized for: the open-charges index is spread over enough
+   * shards that none of its partitions takes more than a DynamoDB partition's 1,000 writes/s.
+   */
+  capacity: { peakChargesPerSecond: number; openChargeShards: number };
   worker: {
     timeoutSeconds: number;
     batchSize: number;
     maxBatchingWindowSeconds: number;
     /** Caps concurrent worker invocations, protecting the processor's rate limits (≥ 2). */
     maxConcurrency: number;
+    /** Whether one invocation works on its batch's records at once (else one after another). */
+    recordsInParallel: boolean;
   };
   queue: {
     visibilityTimeoutSeconds: number;
@@ -46,7 +62,14 @@ export interface StageConfig {
     secretName: string;
     /** Per processor request; an attempt makes up to {@link PROCESSOR_CALLS_PER_ATTEMPT} of them. */
     timeoutMs: number;
+    /**
+     * The processor's request rate limit for the account (Stripe's default: 25/s in test mode,
+     * 100/s in live mode). Each worker container paces itself to its share of it.
+     */
+    requestsPerSecond: number;
   };
+  /** Which secret keys a stage accepts: `test` keys with the test processor, `live` keys with the live one. */
+  keyMode: 'test' | 'live';
   /** How long a key keeps referring to its charge; expiry is checked in code. */
   idempotencyRetentionHours: number;
   /**
@@ -54,6 +77,7 @@ export interface StageConfig {
    * Never shorter than the idempotency retention: TTL only cleans up.
    */
   chargeRecordRetentionDays: number;
+  /** CloudWatch Logs retention; at least 365 days in a kept stage (PCI DSS asks for a year of audit history). */
   logRetentionDays: number;
 }
 
@@ -62,11 +86,16 @@ const STAGES: Record<string, StageConfig> = {
     stage: 'local',
     disposable: true,
     api: { functionTimeoutSeconds: 5, throttleRatePerSecond: 1000, throttleBurst: 2000 },
-    worker: { timeoutSeconds: 3, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 2 },
+    alarms: { emails: [], httpsUrls: [] },
+    capacity: { peakChargesPerSecond: 1_000, openChargeShards: 4 },
+    worker: { timeoutSeconds: 3, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 2, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 18, maxReceiveCount: 5 },
     retry: { baseDelaySeconds: 1, maxDelaySeconds: 4 },
     reconciler: { periodMinutes: 1, timeoutSeconds: 10, stuckAfterSeconds: 8, reviewAfterSeconds: 20 },
-    processor: { apiUrl: 'http://127.0.0.1:12111', secretName: 'oncepay/local/processor-secret-key', timeoutMs: 500 },
+    // The sandbox enforces the same limit (its `rateLimitPerSecond`), set high enough that the
+    // benchmark measures oncepay rather than a test-mode cap.
+    processor: { apiUrl: 'http://127.0.0.1:12111', secretName: 'oncepay/local/processor-secret-key', timeoutMs: 500, requestsPerSecond: 200 },
+    keyMode: 'test',
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 30,
     logRetentionDays: 1,
@@ -75,11 +104,14 @@ const STAGES: Record<string, StageConfig> = {
     stage: 'dev',
     disposable: true,
     api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 50, throttleBurst: 100 },
-    worker: { timeoutSeconds: 30, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
+    alarms: { emails: [], httpsUrls: [] },
+    capacity: { peakChargesPerSecond: 100, openChargeShards: 4 },
+    worker: { timeoutSeconds: 30, batchSize: 5, maxBatchingWindowSeconds: 1, maxConcurrency: 2, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 190, maxReceiveCount: 8 },
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
-    reconciler: { periodMinutes: 1, timeoutSeconds: 60, stuckAfterSeconds: 360, reviewAfterSeconds: 3600 },
-    processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/dev/stripe-secret-key', timeoutMs: 6_000 },
+    reconciler: { periodMinutes: 1, timeoutSeconds: 50, stuckAfterSeconds: 360, reviewAfterSeconds: 3600 },
+    processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/dev/stripe-secret-key', timeoutMs: 6_000, requestsPerSecond: 25 },
+    keyMode: 'test',
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 90,
     logRetentionDays: 14,
@@ -87,16 +119,22 @@ const STAGES: Record<string, StageConfig> = {
   prod: {
     stage: 'prod',
     disposable: false,
-    api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 500, throttleBurst: 1000 },
-    worker: { timeoutSeconds: 30, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },
+    api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 500, throttleBurst: 1000, waf: { rateLimitPer5Minutes: 60_000 } },
+    // Subscribe people with `--context alarmEmails=a@example.com,b@example.com` (or edit here).
+    alarms: { emails: [], httpsUrls: [] },
+    capacity: { peakChargesPerSecond: 10_000, openChargeShards: 32 },
+    // 9 workers + the reconciler share Stripe's 100 requests/s: 10/s per container, one per record of a batch.
+    worker: { timeoutSeconds: 30, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 9, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 190, maxReceiveCount: 8 },
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
-    reconciler: { periodMinutes: 1, timeoutSeconds: 60, stuckAfterSeconds: 360, reviewAfterSeconds: 3600 },
-    processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/prod/stripe-secret-key', timeoutMs: 6_000 },
+    reconciler: { periodMinutes: 1, timeoutSeconds: 50, stuckAfterSeconds: 360, reviewAfterSeconds: 3600 },
+    // Stripe's live-mode default; ask Stripe for more and raise it here to go past ~50 charges/s.
+    processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/prod/stripe-secret-key', timeoutMs: 6_000, requestsPerSecond: 100 },
+    keyMode: 'live',
     idempotencyRetentionHours: 72,
     // Seven years: the usual bookkeeping retention for payment records.
     chargeRecordRetentionDays: 2557,
-    logRetentionDays: 90,
+    logRetentionDays: 365,
   },
 };
 
@@ -107,15 +145,76 @@ const STRIPE_API_URL = 'https://api.stripe.com';
 /** A worker attempt may create, retrieve, confirm and cancel: four processor requests in a row. */
 export const PROCESSOR_CALLS_PER_ATTEMPT = 4;
 
+/** A DynamoDB partition's write limit (per second), which each open-charges shard must stay under. */
+export const PARTITION_WRITES_PER_SECOND = 1_000;
+/** Each charge writes the open-charges index twice: its keys appear when it opens, go when it closes. */
+export const OPEN_INDEX_WRITES_PER_CHARGE = 2;
+/** Shards are sized with this headroom: a hash never spreads a burst perfectly evenly. */
+const SHARD_HEADROOM = 1.5;
+
+/** The open-charges shards a peak charge rate needs: its index writes over a partition's limit, with headroom. */
+export function openChargeShardsFor(peakChargesPerSecond: number): number {
+  return Math.ceil((peakChargesPerSecond * OPEN_INDEX_WRITES_PER_CHARGE * SHARD_HEADROOM) / PARTITION_WRITES_PER_SECOND);
+}
+
 /**
- * The config of a named stage, with per-deployment overrides (e.g. the local runner's
- * sandbox URL). Throws {@link StageConfigError} for an unknown stage or unsafe values.
+ * The processor request rate each worker container (and the reconciler, which counts as one
+ * more) paces itself to: the account's limit shared among all of them, so together they stay under it.
  */
-export function stageConfig(stage: string, overrides: { processorApiUrl?: string } = {}): StageConfig {
+export function processorRequestsPerSecondPerContainer(config: StageConfig): number {
+  return config.processor.requestsPerSecond / (config.worker.maxConcurrency + 1);
+}
+
+/** Records one worker invocation works on at once. */
+export function recordsInFlightPerWorker(config: StageConfig): number {
+  return config.worker.recordsInParallel ? config.worker.batchSize : 1;
+}
+
+/** Every time an alarm or queue may legitimately see a message wait: the whole retry schedule. */
+export function longestRetrySchedule(config: StageConfig): number {
+  let seconds = 0;
+  for (let attempt = 1; attempt < config.queue.maxReceiveCount; attempt += 1) {
+    seconds += Math.min(config.retry.maxDelaySeconds, config.retry.baseDelaySeconds * 2 ** (attempt - 1)) + config.worker.timeoutSeconds;
+  }
+  return seconds + config.worker.timeoutSeconds;
+}
+
+/** Per-deployment settings that do not belong in the repository (CDK context values, the local runner's sandbox). */
+export interface StageOverrides {
+  /** The processor's URL, e.g. the local sandbox's (`--context processorApiUrl=…`). */
+  processorApiUrl?: string;
+  /** Added to the stage's alarm subscribers (`--context alarmEmails=a@x.com,b@y.com`). */
+  alarmEmails?: string[];
+  /** Added to the stage's alarm subscribers (`--context alarmHttpsUrls=https://…`). */
+  alarmHttpsUrls?: string[];
+  /** `--context apiDomainName=pay.example.com --context apiCertificateArn=arn:aws:acm:…` */
+  customDomain?: { domainName: string; certificateArn: string };
+  /** `--context wafRateLimit=<requests per 5 minutes per IP>`, or `off`. */
+  wafRateLimitPer5Minutes?: number | 'off';
+}
+
+/**
+ * The config of a named stage, with per-deployment overrides. Throws
+ * {@link StageConfigError} for an unknown stage or unsafe values.
+ */
+export function stageConfig(stage: string, overrides: StageOverrides = {}): StageConfig {
   const base = STAGES[stage];
   if (!base) throw new StageConfigError(`Unknown stage "${stage}"; expected one of ${Object.keys(STAGES).join(', ')}`);
+  const { waf: baseWaf, ...baseApi } = base.api;
+  const waf =
+    overrides.wafRateLimitPer5Minutes === 'off'
+      ? undefined
+      : overrides.wafRateLimitPer5Minutes !== undefined
+        ? { rateLimitPer5Minutes: overrides.wafRateLimitPer5Minutes }
+        : baseWaf;
+  const customDomain = overrides.customDomain ?? base.api.customDomain;
   const config: StageConfig = {
     ...base,
+    api: { ...baseApi, ...(customDomain ? { customDomain } : {}), ...(waf ? { waf } : {}) },
+    alarms: {
+      emails: [...base.alarms.emails, ...(overrides.alarmEmails ?? [])],
+      httpsUrls: [...base.alarms.httpsUrls, ...(overrides.alarmHttpsUrls ?? [])],
+    },
     processor: { ...base.processor, ...(overrides.processorApiUrl ? { apiUrl: overrides.processorApiUrl } : {}) },
   };
   validate(config);
@@ -124,6 +223,13 @@ export function stageConfig(stage: string, overrides: { processorApiUrl?: string
 
 export function stageNames(): string[] {
   return Object.keys(STAGES);
+}
+
+/** Validates a stage config after `change` (for tests of the rules); throws {@link StageConfigError}. */
+export function validateStageConfig(config: StageConfig, change: (config: StageConfig) => void = () => undefined): StageConfig {
+  change(config);
+  validate(config);
+  return config;
 }
 
 function validate(config: StageConfig): void {
@@ -146,6 +252,34 @@ function validate(config: StageConfig): void {
     fail('reconciler reviewAfterSeconds must exceed stuckAfterSeconds');
   }
   if (config.reconciler.periodMinutes < 1) fail('the reconciler period is at least 1 minute (EventBridge rate)');
+  if (config.reconciler.timeoutSeconds >= config.reconciler.periodMinutes * 60) {
+    fail('the reconciler timeout must be below its period, so one pass ends before the next starts');
+  }
+  const perContainer = processorRequestsPerSecondPerContainer(config);
+  const inFlight = recordsInFlightPerWorker(config);
+  if (inFlight > perContainer) {
+    fail(
+      `the worker's ${config.worker.maxConcurrency} × ${inFlight} records in flight exceed the processor's ${config.processor.requestsPerSecond} requests/s ` +
+        `shared by ${config.worker.maxConcurrency + 1} containers (${perContainer.toFixed(1)}/s each, under one per record): lower maxConcurrency or batchSize, or raise requestsPerSecond`,
+    );
+  }
+  if ((1000 * inFlight) / perContainer > config.processor.timeoutMs / 2) {
+    fail('a full batch waiting for its processor requests would use more than half a processor timeout; lower batchSize or raise requestsPerSecond');
+  }
+  if (config.capacity.openChargeShards < openChargeShardsFor(config.capacity.peakChargesPerSecond)) {
+    fail(
+      `${config.capacity.peakChargesPerSecond} charges/s need at least ${openChargeShardsFor(config.capacity.peakChargesPerSecond)} open-charges shards ` +
+        `(${OPEN_INDEX_WRITES_PER_CHARGE} index writes per charge, ${PARTITION_WRITES_PER_SECOND} writes/s per partition, ×${SHARD_HEADROOM} headroom)`,
+    );
+  }
+  if (!config.disposable && config.logRetentionDays < 365) fail('a kept stage keeps its logs at least 365 days (PCI DSS: a year of audit history)');
+  if (!config.disposable && config.keyMode !== 'live') fail('a kept stage moves real money: keyMode must be live');
+  if (config.api.waf && config.api.waf.rateLimitPer5Minutes < 10) fail('the WAF rate limit is at least 10 requests per 5 minutes (AWS WAF minimum)');
+  for (const email of config.alarms.emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`"${email}" is not an email address`);
+  for (const url of config.alarms.httpsUrls) if (!/^https:\/\//.test(url)) fail(`alarm endpoint "${url}" must be an https:// URL`);
+  if (config.api.customDomain && !/^arn:aws[a-z-]*:acm:/.test(config.api.customDomain.certificateArn)) {
+    fail('the custom domain needs an ACM certificate ARN');
+  }
   if (config.idempotencyRetentionHours < 24) fail('idempotency keys must be kept at least 24 hours');
   if (config.chargeRecordRetentionDays * 24 < config.idempotencyRetentionHours) {
     fail('charge records must be kept at least as long as idempotency keys');

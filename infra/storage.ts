@@ -58,12 +58,14 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      removalPolicy,
     });
     this.workQueue = new sqs.Queue(this, 'WorkQueue', {
       visibilityTimeout: Duration.seconds(config.queue.visibilityTimeoutSeconds),
       retentionPeriod: Duration.days(4),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      removalPolicy,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.queue.maxReceiveCount },
     });
   }

@@ -65,14 +65,17 @@ const chargeKey = (chargeId: string) => ({ pk: `${CHARGE_KEY_PREFIX}${chargeId}`
 /**
  * The sparse GSI of open charges: only `pending` and `processing` items not flagged for review carry its keys,
  * so the reconciler finds stuck charges with a few queries, never a scan. Its partition key
- * is spread over a few shards so that a burst of new charges does not make one hot partition.
+ * is spread over shards (a count per stage, sized for its peak charge rate) so that no index
+ * partition takes more writes than DynamoDB allows one.
  */
 export const OPEN_CHARGES_INDEX = {
   name: 'open-charges',
   partitionKey: 'open_shard',
   sortKey: 'open_since',
-  shards: 4,
 } as const;
+
+/** The shard count when none is configured (the local stage's). */
+export const DEFAULT_OPEN_CHARGE_SHARDS = 4;
 
 /**
  * The sparse GSI of open charges flagged for a person. One partition: reviews are rare (a
@@ -85,10 +88,10 @@ export const REVIEW_INDEX = {
   partition: 'review',
 } as const;
 
-function openShardOf(chargeId: string): string {
+function openShardOf(chargeId: string, shards: number): string {
   let hash = 0;
   for (let i = 0; i < chargeId.length; i += 1) hash = (hash * 31 + chargeId.charCodeAt(i)) >>> 0;
-  return `open#${hash % OPEN_CHARGES_INDEX.shards}`;
+  return `open#${hash % shards}`;
 }
 
 /**
@@ -100,9 +103,15 @@ function openShardOf(chargeId: string): string {
 export class DynamoDbChargeRepository implements ChargeRepository {
   private readonly documents: DynamoDBDocumentClient;
 
+  /**
+   * @param openChargeShards How many shards the open-charges index is spread over. Every
+   *   function of a stage must use the same count, and it may only grow: a pass reads shards
+   *   `0 … count-1`, so charges written to a shard above a lowered count would never be read.
+   */
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly openChargeShards: number = DEFAULT_OPEN_CHARGE_SHARDS,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
@@ -114,7 +123,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(record),
+          Item: toItem(record, this.openChargeShards),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -233,7 +242,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
 
   async findOpenCharges(createdBefore: number, limit: number): Promise<string[]> {
     const found: Array<{ chargeId: string; openSince: number }> = [];
-    for (let shard = 0; shard < OPEN_CHARGES_INDEX.shards; shard += 1) {
+    for (let shard = 0; shard < this.openChargeShards; shard += 1) {
       let startKey: Record<string, unknown> | undefined;
       let fromShard = 0;
       do {
@@ -351,7 +360,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: toItem(record),
+                  Item: toItem(record, this.openChargeShards),
                   ConditionExpression: 'attribute_not_exists(pk)',
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
@@ -432,7 +441,7 @@ function existingItem(error: unknown): ChargeItem | undefined {
   return unmarshall(error.Item) as ChargeItem;
 }
 
-function toItem(record: ChargeRecord): ChargeItem {
+function toItem(record: ChargeRecord, openChargeShards: number): ChargeItem {
   const { charge, idempotency } = record;
   return {
     ...chargeKey(charge.id),
@@ -462,7 +471,7 @@ function toItem(record: ChargeRecord): ChargeItem {
     ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
     attempts: record.attempts,
     purge_at: Math.floor(record.purgeAt / 1000),
-    ...(isTerminal(charge.status) || record.review ? {} : { open_shard: openShardOf(charge.id), open_since: charge.createdAt }),
+    ...(isTerminal(charge.status) || record.review ? {} : { open_shard: openShardOf(charge.id, openChargeShards), open_since: charge.createdAt }),
     ...(record.review
       ? { review_queue: REVIEW_INDEX.partition, review_since: record.review.since, review_reason: record.review.reason }
       : {}),

@@ -1,17 +1,16 @@
 /** Lambda entry point of `POST /v1/charges`: wires the handler to DynamoDB and SQS from the environment. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { SqsWorkQueue } from '#adapters/sqs-work-queue.ts';
 import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
 import { createChargeHandler, type CreateChargeHandlerDeps } from '#handlers/create-charge.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
+import { chargeRepositoryFromEnvironment } from './environment.ts';
 
 function productionDeps(): CreateChargeHandlerDeps {
   const logger = createLogger('charges-api');
   const useCaseDeps: CreateChargeDeps = {
-    charges: new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME')),
+    charges: chargeRepositoryFromEnvironment(),
     queue: new SqsWorkQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv('WORK_QUEUE_URL')),
     now: Date.now,
     idempotencyRetentionMs: requiredPositiveIntEnv('IDEMPOTENCY_RETENTION_HOURS') * 3_600_000,

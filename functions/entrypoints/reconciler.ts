@@ -1,17 +1,15 @@
 /** Lambda entry point of the scheduled reconciler. */
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { SqsDeadLetterQueue } from '#adapters/sqs-dead-letter-queue.ts';
 import { SqsWorkQueue } from '#adapters/sqs-work-queue.ts';
 import { reconcilerHandler } from '#handlers/reconciler.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { once, processorFromEnvironment } from './processor.ts';
+import { chargeRepositoryFromEnvironment, metricsFromEnvironment } from './environment.ts';
 
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-const charges = new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME'));
+const charges = chargeRepositoryFromEnvironment();
 const queue = new SqsWorkQueue(sqs, requiredEnv('WORK_QUEUE_URL'));
 const deadLetters = new SqsDeadLetterQueue(sqs, requiredEnv('DEAD_LETTER_QUEUE_URL'));
 const stuckAfterMs = requiredPositiveIntEnv('STUCK_AFTER_SECONDS') * 1000;
@@ -34,5 +32,5 @@ export const handler = reconcilerHandler({
   logger: createLogger('reconciler'),
   // Two processor timeouts (the SDK may retry a dropped connection once) and two seconds for DynamoDB.
   itemBudgetMs: 2 * processorTimeoutMs + 2_000,
-  metrics: new Metrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE'), serviceName: 'reconciler' }),
+  metrics: metricsFromEnvironment('reconciler'),
 });

@@ -1,16 +1,14 @@
 /** Lambda entry point of the SQS worker: DynamoDB, SQS, Secrets Manager and Stripe from the environment. */
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { workerHandler } from '#handlers/worker.ts';
-import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
+import { requiredBooleanEnv, requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { once, processorFromEnvironment } from './processor.ts';
+import { chargeRepositoryFromEnvironment, metricsFromEnvironment } from './environment.ts';
 
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const queueUrl = requiredEnv('WORK_QUEUE_URL');
-const charges = new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME'));
+const charges = chargeRepositoryFromEnvironment();
 const processor = processorFromEnvironment();
 
 export const handler = workerHandler({
@@ -23,10 +21,11 @@ export const handler = workerHandler({
   setVisibility: async (receiptHandle, seconds) => {
     await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
   },
+  recordsInParallel: requiredBooleanEnv('RECORDS_IN_PARALLEL'),
   retry: {
     baseDelaySeconds: requiredPositiveIntEnv('RETRY_BASE_DELAY_SECONDS'),
     maxDelaySeconds: requiredPositiveIntEnv('RETRY_MAX_DELAY_SECONDS'),
   },
   logger: createLogger('charge-worker'),
-  metrics: new Metrics({ namespace: requiredEnv('POWERTOOLS_METRICS_NAMESPACE'), serviceName: 'worker' }),
+  metrics: metricsFromEnvironment('worker'),
 });

@@ -28,6 +28,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** `ProcessorConfigurationErrors`: the processor refused oncepay itself (alarmed). */
   metrics: Metrics;
+  /** Work on a batch's records at once (the stage config bounds how many against the processor's rate). */
+  recordsInParallel: boolean;
 }
 
 /**
@@ -93,7 +95,11 @@ export function workerHandler(deps: WorkerDeps) {
       deps.logger.info('Processed work message', { messageId: record.messageId, ...outcome });
 
     try {
-      return await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+      return await processPartialResponse(event, handleRecord, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: deps.recordsInParallel,
+      });
     } finally {
       deps.metrics.publishStoredMetrics();
     }

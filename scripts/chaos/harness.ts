@@ -17,6 +17,7 @@ import type { FaultRule } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack, type LocalStack } from '../local/local-stack.ts';
 import type { LedgerEntry } from '../processor-sandbox/sandbox.ts';
 import { mulberry32, type Random } from './random.ts';
+import { invokeReconciler } from '../cli/invoke-reconciler.ts';
 
 /** Every fault the harness can inject, by where it comes from. */
 export const FAULT_KINDS = [
@@ -374,7 +375,7 @@ async function drive(
     const deadline = convergeStarted + (options.convergeTimeoutMs ?? 90_000);
     let queueEmpty = false;
     while (Date.now() < deadline) {
-      await lambda.send(new InvokeCommand({ FunctionName: outputs['ReconcilerFunctionName'], Payload: '{}' }));
+      await invokeReconciler(lambda, String(outputs['ReconcilerFunctionName']));
       passes += 1;
       for (const run of accepted) {
         if (finals.has(run.plan.chargeId)) continue;

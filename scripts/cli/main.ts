@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -18,6 +18,7 @@ import { generateSecretKey, newStoredApiKey, type KeyMode } from '#domain/api-ke
 import type { ReconcileReport } from '#domain/reconcile.ts';
 import { settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { CliError, LOCAL_OUTPUTS_FILE, readStackOutputs, resourceName, type StackOutputs } from './stack-outputs.ts';
+import { invokeReconciler, type ReconcilerAnswer } from './invoke-reconciler.ts';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -125,9 +126,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (options: { json?: boolean }) => {
       const functionName = resourceName('RECONCILER_FUNCTION_NAME', outputs, 'ReconcilerFunctionName');
       const lambda = new LambdaClient(clientConfig('RECONCILER_FUNCTION_NAME', 'LambdaEndpoint'));
-      const { Payload, FunctionError } = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: '{}' }));
-      const payload = Payload ? Buffer.from(Payload).toString('utf8') : '{}';
-      if (FunctionError) throw new CliError(`the reconciler failed: ${payload}`);
+      let answer: ReconcilerAnswer;
+      try {
+        answer = await invokeReconciler(lambda, functionName);
+      } catch (error) {
+        if (error instanceof TooManyRequestsException) throw new CliError('a reconciliation pass has been running for over a minute; try again later');
+        throw error;
+      }
+      const { payload } = answer;
+      if (answer.failed) throw new CliError(`the reconciler failed: ${payload}`);
       if (options.json) {
         io.out(payload);
         return;

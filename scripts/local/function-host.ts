@@ -13,6 +13,19 @@ export interface LocalFunction {
   timeoutMs: number;
   memoryMb: number;
   environment: Record<string, string>;
+  /** `ReservedConcurrentExecutions`: invocations beyond it are throttled, not queued. */
+  reservedConcurrency: number | null;
+}
+
+/**
+ * Lambda refused the invocation: the function's reserved concurrency is in use. Lambda's
+ * Invoke API answers 429 `TooManyRequestsException`; an asynchronous event (a schedule) is
+ * retried no longer than its maximum event age, then dropped.
+ */
+export class ThrottledError extends Error {
+  constructor(readonly fn: LocalFunction) {
+    super(`Rate Exceeded: ${fn.logicalId} is at its reserved concurrency (${fn.reservedConcurrency})`);
+  }
 }
 
 export type InvocationResult =
@@ -61,6 +74,7 @@ export class FunctionHost {
 
   private async invokeOnce(event: unknown): Promise<InvocationResult> {
     if (this.closed) throw new Error(`${this.fn.logicalId} is shut down`);
+    if (this.fn.reservedConcurrency !== null && this.busy >= this.fn.reservedConcurrency) throw new ThrottledError(this.fn);
     await this.acquireSlot();
     const started = Date.now();
     let environment: Environment | undefined;

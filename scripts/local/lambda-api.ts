@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { listenOnLoopback } from './net.ts';
-import type { FunctionHost } from './function-host.ts';
+import { ThrottledError, type FunctionHost } from './function-host.ts';
 
 export interface RunningLambdaApi {
   endpoint: string;
@@ -39,7 +39,15 @@ export async function startLambdaApi(hosts: FunctionHost[]): Promise<RunningLamb
           response.end(JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }));
           return;
         }
-        const result = await host.invoke(event);
+        let result;
+        try {
+          result = await host.invoke(event);
+        } catch (error) {
+          if (!(error instanceof ThrottledError)) throw error;
+          response.writeHead(429, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'TooManyRequestsException' });
+          response.end(JSON.stringify({ Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' }));
+          return;
+        }
         const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': '$LATEST' };
         if (!result.ok) headers['X-Amz-Function-Error'] = 'Unhandled';
         response.writeHead(200, headers);

@@ -90,7 +90,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
-    const sandbox = await startProcessorSandbox();
+    // The sandbox enforces the account rate limit the stage is configured for, as Stripe would.
+    const sandbox = await startProcessorSandbox({ rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond });
     stoppers.push(() => sandbox.stop());
     let faultProxy: FaultProxy | undefined;
     if (options.faultInjection) {
@@ -261,6 +262,7 @@ function createFunctionHosts(
       timeoutMs: Number(properties['Timeout'] ?? 3) * 1000,
       memoryMb: Number(properties['MemorySize'] ?? 128),
       environment: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolver.resolveString(value)])),
+      reservedConcurrency: properties['ReservedConcurrentExecutions'] === undefined ? null : Number(properties['ReservedConcurrentExecutions']),
     };
     hosts.set(
       logicalId,

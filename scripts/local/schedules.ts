@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FunctionHost } from './function-host.ts';
+import { ThrottledError, type FunctionHost } from './function-host.ts';
 import { resourcesOfType, type CfnTemplate, type IntrinsicResolver } from './template.ts';
 
 export interface RunningSchedules {
@@ -17,7 +17,9 @@ export function rateIntervalMs(expression: string): number | null {
 
 /**
  * Runs each enabled `AWS::Events::Rule` with a `rate(…)` schedule: every period, each Lambda
- * target is invoked with a Scheduled Event, as EventBridge does (runs may overlap).
+ * target is invoked with a Scheduled Event, as EventBridge does (runs may overlap, unless the
+ * function's reserved concurrency throttles the later one: its event is then dropped, as an
+ * async event is once its maximum age passes — the next period's run is the retry).
  */
 export function startSchedules(
   template: CfnTemplate,
@@ -52,6 +54,9 @@ export function startSchedules(
             region: options.region,
             resources: [ruleArn],
             detail: {},
+          }).catch((error: unknown) => {
+            if (!(error instanceof ThrottledError)) throw error;
+            options.log(`schedule ${logicalId}: ${error.message}; this run is dropped`);
           });
         }
       }, intervalMs),

@@ -6,7 +6,7 @@ import { paramsHash, type IdempotencyKeys, type KeyedRequest } from './idempoten
 import { stripeId } from './ids.ts';
 import { parseCancel, parseConfirm, parseCreate, parseSearch } from './params.ts';
 import type { IntentResult, PaymentIntentStore } from './payment-intent-store.ts';
-import { StripeApiError } from './stripe-errors.ts';
+import { REFUSALS, StripeApiError } from './stripe-errors.ts';
 import type { Timers } from './timers.ts';
 
 export interface StripeApiDeps {
@@ -67,9 +67,13 @@ export class StripeApi {
     ];
   }
 
+  /** When the requests of the last second were admitted (the rate limiter's window). */
+  private readonly admitted: number[] = [];
+
   async handle(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
     const requestId = stripeId('req');
     checkAuthorization(headerOf(request, 'authorization'));
+    this.admitOrRefuse();
     const method = request.method ?? 'GET';
     const { endpoint, id } = this.route(method, url.pathname);
     const apiRequest: ApiRequest = {
@@ -83,6 +87,16 @@ export class StripeApi {
       return this.executeKeyed(endpoint, apiRequest, keyed, response, requestId);
     }
     answer(response, await this.execute(endpoint, apiRequest), requestId);
+  }
+
+  /** Stripe's rate limiter: past `rateLimitPerSecond` requests in a second, 429 `rate_limit` (nothing runs). */
+  private admitOrRefuse(): void {
+    const limit = this.deps.config.rateLimitPerSecond;
+    if (limit === 0) return;
+    const now = performance.now();
+    while (this.admitted.length > 0 && (this.admitted[0] ?? 0) <= now - 1000) this.admitted.shift();
+    if (this.admitted.length >= limit) throw REFUSALS.rate_limit();
+    this.admitted.push(now);
   }
 
   private route(method: string, path: string): { endpoint: Endpoint; id: string } {

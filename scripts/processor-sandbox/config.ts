@@ -12,6 +12,11 @@ export interface SandboxConfig {
   processingMs: number;
   /** How long every API request takes; a POST's key is in flight (409 to others) meanwhile. */
   latencyMs: number;
+  /**
+   * Requests per second the account may make; above it Stripe answers 429 `rate_limit`.
+   * Stripe's default is 25 in test mode (100 in live mode); 0 turns the limit off.
+   */
+  rateLimitPerSecond: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
@@ -19,6 +24,7 @@ export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
   idempotencyKeyTtlMs: 24 * 60 * 60 * 1000,
   processingMs: 2000,
   latencyMs: 0,
+  rateLimitPerSecond: 25,
 };
 
 /** setTimeout's limit (about 24.8 days); longer delays would fire at once. */
@@ -26,7 +32,7 @@ const MAX_MS = 2 ** 31 - 1;
 
 export class InvalidConfigError extends Error {}
 
-/** Checks a partial configuration: only known fields, each a whole number of milliseconds. */
+/** Checks a partial configuration: only known fields, each a whole number (milliseconds, or requests per second). */
 export function parseConfigPatch(input: unknown): Partial<SandboxConfig> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidConfigError('The configuration must be a JSON object.');
@@ -36,7 +42,8 @@ export function parseConfigPatch(input: unknown): Partial<SandboxConfig> {
       throw new InvalidConfigError(`Unknown setting "${name}"; known: ${Object.keys(DEFAULT_CONFIG).join(', ')}.`);
     }
     if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_MS) {
-      throw new InvalidConfigError(`"${name}" must be a whole number of milliseconds from 0 to ${MAX_MS}.`);
+      const unit = name === 'rateLimitPerSecond' ? 'requests per second' : 'milliseconds';
+      throw new InvalidConfigError(`"${name}" must be a whole number of ${unit} from 0 to ${MAX_MS}.`);
     }
   }
   return input as Partial<SandboxConfig>;

@@ -18,6 +18,7 @@ describe('local API Gateway', () => {
         timeoutMs: 3000,
         memoryMb: 128,
         environment: {},
+        reservedConcurrency: null,
       },
       { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined },
     );

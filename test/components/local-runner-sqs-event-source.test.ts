@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FunctionHost, type LocalFunction } from '../../scripts/local/function-host.ts';
+import { FunctionHost, ThrottledError, type LocalFunction } from '../../scripts/local/function-host.ts';
+import { startLambdaApi } from '../../scripts/local/lambda-api.ts';
 import { startSqsEmulator, type RunningSqsEmulator } from '../../scripts/local/sqs-emulator.ts';
 import { startSqsEventSource, type BatchSummary, type RunningEventSource } from '../../scripts/local/sqs-event-source.ts';
 import { eventually } from '../support/eventually.ts';
@@ -21,6 +22,7 @@ function scriptedFunction(timeoutMs: number): LocalFunction {
     timeoutMs,
     memoryMb: 128,
     environment: {},
+    reservedConcurrency: null,
   };
 }
 
@@ -143,5 +145,22 @@ describe('local runner: SQS event source mapping and function host', () => {
     expect(existsSync(lateFile)).toBe(false);
     const next = await host.invoke({ Records: [{ messageId: 'm2', body: '{}', attributes: { ApproximateReceiveCount: '1' } }] });
     expect(next).toMatchObject({ ok: true, result: { batchItemFailures: [] } });
+  });
+
+  it('throttles an invocation beyond the reserved concurrency (Invoke API: 429 TooManyRequestsException) instead of queueing it', async () => {
+    const host = new FunctionHost({ ...scriptedFunction(3000), reservedConcurrency: 1 }, { baseEnvironment: {}, maxEnvironments: 16, onLog: () => undefined });
+    running.push(host);
+    const api = await startLambdaApi([host]);
+    try {
+      const slow = host.invoke({ Records: [{ messageId: 's1', body: JSON.stringify({ sleepMs: 500 }), attributes: {} }] });
+      await expect(host.invoke({ Records: [] })).rejects.toBeInstanceOf(ThrottledError);
+      const overHttp = await fetch(`${api.endpoint}/2015-03-31/functions/scripted/invocations`, { method: 'POST', body: '{"Records":[]}' });
+      expect(overHttp.status).toBe(429);
+      expect(overHttp.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
+      expect(await slow).toMatchObject({ ok: true });
+      expect(await host.invoke({ Records: [] })).toMatchObject({ ok: true });
+    } finally {
+      await api.stop();
+    }
   });
 });

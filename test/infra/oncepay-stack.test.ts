@@ -4,7 +4,22 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/build-app.ts';
-import { PROCESSOR_CALLS_PER_ATTEMPT, stageConfig, StageConfigError, stageNames } from '#infra/stage-config.ts';
+import { API_SECURITY_POLICY } from '#infra/api-edge.ts';
+import { API_5XX_RATE_ALARM, API_P99_LATENCY_ALARM_MS, METRICS_NAMESPACE, workQueueAgeAlarmSeconds } from '#infra/operations.ts';
+import {
+  longestRetrySchedule,
+  OPEN_INDEX_WRITES_PER_CHARGE,
+  openChargeShardsFor,
+  PARTITION_WRITES_PER_SECOND,
+  PROCESSOR_CALLS_PER_ATTEMPT,
+  processorRequestsPerSecondPerContainer,
+  recordsInFlightPerWorker,
+  stageConfig,
+  StageConfigError,
+  stageNames,
+  validateStageConfig,
+  type StageConfig,
+} from '#infra/stage-config.ts';
 
 const outdir = () => mkdtempSync(join(tmpdir(), 'oncepay-infra-'));
 
@@ -188,20 +203,27 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     expect(readers.sort()).toEqual(['ServiceReconcilerFunction', 'ServiceWorkerFunction']);
   });
 
-  it('alarms on the DLQ, the oldest message, stuck charges, reviews, processor configuration, reconciler errors and heartbeat, worker errors and API 5xx, notifying SNS', () => {
+  it('alarms on the DLQ, the oldest message, stuck charges, reviews, processor configuration, reconciler errors and heartbeat, worker errors, API 5xx rate, p99 latency and throttles, notifying SNS', () => {
     const alarms = Object.values(service.findResources('AWS::CloudWatch::Alarm'));
-    const metricNames = alarms.map((alarm) => alarm['Properties']['MetricName']).sort();
-    expect(metricNames).toEqual([
-      '5XXError',
-      'ApproximateAgeOfOldestMessage',
-      'ApproximateNumberOfMessagesVisible',
-      'ChargesInReview',
-      'Errors',
-      'ProcessorConfigurationErrors',
-      'ReconcilerErrors',
-      'ReconcilerPassCompleted',
-      'StuckChargesFound',
-    ]);
+    const names = alarms.map((alarm) => alarm['Properties']['AlarmName']).sort();
+    expect(names).toEqual(
+      [
+        'Api5xxRate',
+        'ApiLatencyP99',
+        'ChargesInReview',
+        'DeadLetterQueueNotEmpty',
+        'FunctionThrottles',
+        'ProcessorConfigurationErrors',
+        'ReconcilerErrors',
+        'ReconcilerHeartbeatMissing',
+        'StuckCharges',
+        'WorkQueueOldestMessageAge',
+        'WorkerErrors',
+      ].map((name) => `oncepay-${stage}-${name}`),
+    );
+    // The 5xx alarm is on the rate (Average of 5XXError), not on a single error.
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Statistic: 'Average', Threshold: API_5XX_RATE_ALARM });
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99', Threshold: API_P99_LATENCY_ALARM_MS });
     // Silence is the failure: no completed pass in two periods breaches.
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ReconcilerPassCompleted',
@@ -212,7 +234,89 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     });
     for (const alarm of alarms) expect(alarm['Properties']['AlarmActions']).toHaveLength(1);
     service.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    service.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('custom metrics carry the stage as a dimension, in the functions and in the alarms on them', () => {
+    const custom = Object.values(service.findResources('AWS::CloudWatch::Alarm')).filter((alarm) => alarm['Properties']['Namespace'] === METRICS_NAMESPACE);
+    expect(custom.length).toBeGreaterThanOrEqual(5);
+    for (const alarm of custom) expect(alarm['Properties']['Dimensions']).toContainEqual({ Name: 'stage', Value: stage });
+    service.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, STAGE: stage }) },
+    });
+  });
+
+  it('no alarm fires during a normal retry backoff: the oldest-message alarm waits out the whole retry schedule', () => {
+    const threshold = workQueueAgeAlarmSeconds(config);
+    expect(threshold).toBeGreaterThanOrEqual(longestRetrySchedule(config) + config.queue.visibilityTimeoutSeconds);
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: threshold });
+    expect(config.reconciler.stuckAfterSeconds).toBeGreaterThan(config.retry.maxDelaySeconds + config.worker.timeoutSeconds);
+  });
+
+  it('delivers alarms: a customer-managed key CloudWatch may use, and a topic policy that lets CloudWatch publish', () => {
+    const topic = Object.values(service.findResources('AWS::SNS::Topic'))[0];
+    const keyRef = topic?.['Properties']['KmsMasterKeyId'];
+    expect(keyRef).toMatchObject({ 'Fn::GetAtt': [expect.stringMatching(/AlarmTopicKey/), 'Arn'] });
+    const keys = service.findResources('AWS::KMS::Key');
+    const key = keys[keyRef['Fn::GetAtt'][0]];
+    expect(key?.['Properties']['EnableKeyRotation']).toBe(true);
+    expect(key?.['Properties']['KeyPolicy']['Statement']).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Effect: 'Allow',
+      }),
+    );
+    service.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': Match.anyValue() } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('serves a REGIONAL endpoint with a TLS 1.2+ security policy', () => {
+    service.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: API_SECURITY_POLICY,
+      EndpointAccessMode: 'STRICT',
+      DisableExecuteApiEndpoint: false,
+    });
+  });
+
+  it('keeps the one reconciliation pass at a time: timeout below the period, reserved concurrency 1, no async retries', () => {
+    expect(config.reconciler.timeoutSeconds).toBeLessThan(config.reconciler.periodMinutes * 60);
+    service.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: config.reconciler.timeoutSeconds,
+      ReservedConcurrentExecutions: 1,
+      Environment: { Variables: Match.objectLike({ STUCK_AFTER_SECONDS: String(config.reconciler.stuckAfterSeconds) }) },
+    });
+    service.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: Match.anyValue() });
+  });
+
+  it('gives every function that writes or reads the open-charges index the same shard count', () => {
+    const counts = Object.values(service.findResources('AWS::Lambda::Function'))
+      .map((fn) => fn['Properties']['Environment']?.['Variables']?.['OPEN_CHARGE_SHARDS'])
+      .filter((count) => count !== undefined);
+    expect(counts.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(counts)).toEqual(new Set([String(config.capacity.openChargeShards)]));
+  });
+
+  it(`keeps logs ${stage === 'prod' ? 'at least 365 days and retains them, the tables and the queues' : 'briefly and destroys everything'} when the stack goes`, () => {
+    const expected = config.disposable ? 'Delete' : 'Retain';
+    for (const group of Object.values(service.findResources('AWS::Logs::LogGroup'))) {
+      expect(group['DeletionPolicy']).toBe(expected);
+      expect(group['Properties']['RetentionInDays']).toBe(config.logRetentionDays);
+    }
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue']) {
+      for (const resource of Object.values(stateful.findResources(type))) expect(resource['DeletionPolicy']).toBe(expected);
+    }
+    if (!config.disposable) expect(config.logRetentionDays).toBeGreaterThanOrEqual(365);
   });
 
   it('outputs what clients and the CLI need', () => {
@@ -225,6 +329,61 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     expect(Object.keys(service.findOutputs('*'))).toEqual(
       expect.arrayContaining(['AlarmTopicArn', 'ApiUrl', 'ReconcilerFunctionName', 'ProcessorApiUrl', 'ProcessorSecretName']),
     );
+  });
+});
+
+describe('the API edge and alarm subscribers, from config or context', () => {
+  const synth = (stage: string, context: Record<string, string> = {}) => {
+    const app = buildApp({ stage, outdir: outdir(), context });
+    return { service: Template.fromStack(app.service), app };
+  };
+
+  it('prod puts a WAF web ACL with a rate-based rule per client IP in front of the stage; dev has none unless asked', () => {
+    const prod = synth('prod').service;
+    prod.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Rules: [Match.objectLike({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: stageConfig('prod').api.waf?.rateLimitPer5Minutes, AggregateKeyType: 'IP' } } })],
+    });
+    prod.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    synth('dev').service.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    synth('dev', { wafRateLimit: '3000' }).service.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: [Match.objectLike({ Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP' } } })],
+    });
+    synth('prod', { wafRateLimit: 'off' }).service.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+
+  it('a custom domain (certificate from context) gets TLS 1.2+ and a base path mapping, and turns the execute-api endpoint off', () => {
+    const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6789-abcd-ef0123456789';
+    const { service } = synth('dev', { apiDomainName: 'pay.example.com', apiCertificateArn: certificateArn });
+    service.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'pay.example.com',
+      RegionalCertificateArn: certificateArn,
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: API_SECURITY_POLICY,
+    });
+    service.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
+    service.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true });
+    expect(Object.keys(service.findOutputs('*'))).toContain('ApiDomainTarget');
+    expect(() => synth('dev', { apiDomainName: 'pay.example.com' })).toThrow(/go together/);
+  });
+
+  it('subscribes the alarm topic to every email and HTTPS endpoint given', () => {
+    const { service } = synth('prod', { alarmEmails: 'oncall@example.com, finance@example.com', alarmHttpsUrls: 'https://hooks.example.com/oncepay' });
+    const subscriptions = Object.values(service.findResources('AWS::SNS::Subscription')).map((resource) => [resource['Properties']['Protocol'], resource['Properties']['Endpoint']]);
+    expect(subscriptions.sort()).toEqual([
+      ['email', 'finance@example.com'],
+      ['email', 'oncall@example.com'],
+      ['https', 'https://hooks.example.com/oncepay'],
+    ]);
+    expect(() => synth('prod', { alarmHttpsUrls: 'http://hooks.example.com' })).toThrow(/must be an https:\/\/ URL/);
+    expect(() => synth('prod', { alarmEmails: 'not-an-address' })).toThrow(/is not an email address/);
+  });
+
+  it('names alarms per stage, so two stages in one account never share one', () => {
+    const alarmNames = (stage: string) =>
+      Object.values(synth(stage).service.findResources('AWS::CloudWatch::Alarm')).map((alarm) => String(alarm['Properties']['AlarmName']));
+    const dev = new Set(alarmNames('dev'));
+    expect(alarmNames('prod').filter((name) => dev.has(name))).toEqual([]);
   });
 });
 
@@ -258,5 +417,39 @@ describe('stage config', () => {
     expect(reconciler.reviewAfterSeconds).toBeGreaterThan(reconciler.stuckAfterSeconds);
     expect(PROCESSOR_CALLS_PER_ATTEMPT * processor.timeoutMs + 1000).toBeLessThanOrEqual(worker.timeoutSeconds * 1000);
     expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * worker.timeoutSeconds + worker.maxBatchingWindowSeconds);
+  });
+
+  it.each(stageNames())('in %s, the workers and the reconciler together stay under the processor’s request rate, one request per second or more per record', (stage) => {
+    const config = stageConfig(stage);
+    const perContainer = processorRequestsPerSecondPerContainer(config);
+    expect(perContainer * (config.worker.maxConcurrency + 1)).toBeLessThanOrEqual(config.processor.requestsPerSecond + 1e-9);
+    expect(recordsInFlightPerWorker(config)).toBeLessThanOrEqual(perContainer);
+  });
+
+  it('prod: 10,000 charges/s spread over enough open-charges shards that none takes over 1,000 writes/s', () => {
+    const { capacity } = stageConfig('prod');
+    expect(capacity.peakChargesPerSecond).toBe(10_000);
+    expect(openChargeShardsFor(10_000)).toBe(30);
+    expect((capacity.peakChargesPerSecond * OPEN_INDEX_WRITES_PER_CHARGE) / capacity.openChargeShards).toBeLessThan(PARTITION_WRITES_PER_SECOND);
+  });
+
+  it('prod accepts only live keys, dev and local only test keys', () => {
+    expect(stageNames().map((stage) => [stage, stageConfig(stage).keyMode])).toEqual([
+      ['local', 'test'],
+      ['dev', 'test'],
+      ['prod', 'live'],
+    ]);
+  });
+
+  it('refuses timings and sizes that do not agree', () => {
+    const refuses = (stage: string, change: (config: StageConfig) => void, message: RegExp) => {
+      expect(() => validateStageConfig(Object.assign(structuredClone(stageConfig(stage)), {}), change)).toThrow(message);
+    };
+    refuses('prod', (config) => (config.reconciler.timeoutSeconds = 60), /reconciler timeout must be below its period/);
+    refuses('prod', (config) => (config.worker.maxConcurrency = 50), /exceed the processor's 100 requests\/s/);
+    refuses('prod', (config) => (config.capacity.openChargeShards = 4), /need at least 30 open-charges shards/);
+    refuses('prod', (config) => (config.logRetentionDays = 90), /at least 365 days/);
+    refuses('prod', (config) => (config.keyMode = 'test'), /keyMode must be live/);
+    refuses('prod', (config) => (config.queue.visibilityTimeoutSeconds = 180), /visibility timeout must be at least 6×/);
   });
 });

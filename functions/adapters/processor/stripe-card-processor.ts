@@ -1,13 +1,16 @@
 import Stripe from 'stripe';
 import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
 import type { CancelReason, CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
+import type { RequestPacer } from './request-pacer.ts';
 
 export interface StripeProcessorOptions {
   secretKey: string;
   /** Base URL of the API, `https://api.stripe.com` in production, the sandbox locally. */
   apiUrl: string;
-  /** Per-request timeout; the worker's timeout leaves room for several of them. */
+  /** Per-request timeout, waiting for the request's turn included; the worker's timeout leaves room for several. */
   timeoutMs: number;
+  /** Paces requests to this container's share of the account's rate limit; none: unpaced (the CLI). */
+  pacer?: RequestPacer;
 }
 
 /** Metadata keys linking a PaymentIntent back to its oncepay charge and merchant. */
@@ -30,8 +33,12 @@ const CHARGE_PARAMETERS = new Set(['amount', 'currency', 'payment_method']);
  */
 export class StripeCardProcessor implements CardProcessor {
   private readonly stripe: Stripe;
+  private readonly timeoutMs: number;
+  private readonly pacer: RequestPacer | undefined;
 
   constructor(options: StripeProcessorOptions) {
+    this.timeoutMs = options.timeoutMs;
+    this.pacer = options.pacer;
     const url = new URL(options.apiUrl);
     this.stripe = new Stripe(options.secretKey, {
       host: url.hostname,
@@ -45,7 +52,7 @@ export class StripeCardProcessor implements CardProcessor {
 
   async preparePayment(request: PaymentRequest, idempotencyKey: string): Promise<PreparedPayment> {
     try {
-      const intent = await this.stripe.paymentIntents.create(
+      const intent = await this.send((timeout) => this.stripe.paymentIntents.create(
         {
           amount: request.amount,
           currency: request.currency,
@@ -54,8 +61,8 @@ export class StripeCardProcessor implements CardProcessor {
           ...(request.description === null ? {} : { description: request.description }),
           metadata: { [CHARGE_ID_METADATA_KEY]: request.chargeId, [MERCHANT_ID_METADATA_KEY]: request.merchantId },
         },
-        { idempotencyKey },
-      );
+        { idempotencyKey, timeout },
+      ));
       return { kind: 'prepared', paymentId: intent.id };
     } catch (error) {
       // Creating moves no money: a refusal of the charge's own parameters is final for the charge.
@@ -67,12 +74,12 @@ export class StripeCardProcessor implements CardProcessor {
   }
 
   async confirmPayment(paymentId: string, idempotencyKey: string): Promise<PaymentState> {
-    return this.answerOrCurrentState(paymentId, () => this.stripe.paymentIntents.confirm(paymentId, {}, { idempotencyKey }));
+    return this.answerOrCurrentState(paymentId, (timeout) => this.stripe.paymentIntents.confirm(paymentId, {}, { idempotencyKey, timeout }));
   }
 
   async retrievePayment(paymentId: string): Promise<PaymentState> {
     try {
-      return stateOf(await this.stripe.paymentIntents.retrieve(paymentId));
+      return stateOf(await this.send((timeout) => this.stripe.paymentIntents.retrieve(paymentId, {}, { timeout })));
     } catch (error) {
       throw translateError(error);
     }
@@ -80,7 +87,9 @@ export class StripeCardProcessor implements CardProcessor {
 
   async cancelPayment(paymentId: string, idempotencyKey: string, reason: CancelReason): Promise<PaymentState> {
     const cancellation_reason = reason === 'requires_authentication' ? 'abandoned' : 'duplicate';
-    return this.answerOrCurrentState(paymentId, () => this.stripe.paymentIntents.cancel(paymentId, { cancellation_reason }, { idempotencyKey }));
+    return this.answerOrCurrentState(paymentId, (timeout) =>
+      this.stripe.paymentIntents.cancel(paymentId, { cancellation_reason }, { idempotencyKey, timeout }),
+    );
   }
 
   /**
@@ -88,9 +97,9 @@ export class StripeCardProcessor implements CardProcessor {
    * the payment moved on (confirmed earlier, by a request whose key Stripe has since forgotten),
    * so its current state is the answer.
    */
-  private async answerOrCurrentState(paymentId: string, call: () => Promise<Stripe.PaymentIntent>): Promise<PaymentState> {
+  private async answerOrCurrentState(paymentId: string, call: (timeoutMs: number) => Promise<Stripe.PaymentIntent>): Promise<PaymentState> {
     try {
-      return stateOf(await call());
+      return stateOf(await this.send(call));
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError) return declineOf(error, paymentId);
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') {
@@ -98,6 +107,17 @@ export class StripeCardProcessor implements CardProcessor {
       }
       throw translateError(error);
     }
+  }
+
+  /**
+   * Sends one request when its turn comes, with what is left of the request timeout: waiting
+   * and sending together never take longer than `timeoutMs`. A turn further off than half the
+   * timeout is not taken (nothing is sent) and reads as a busy processor: retry later.
+   */
+  private async send<T>(request: (timeoutMs: number) => Promise<T>): Promise<T> {
+    const waitedMs = this.pacer ? await this.pacer.turn(this.timeoutMs / 2) : 0;
+    if (waitedMs === null) throw new ProcessorUnavailableError('this container is at its share of the processor’s request rate');
+    return request(this.timeoutMs - waitedMs);
   }
 }
 
