@@ -17,7 +17,8 @@ export const BUDGET = { bundleBytes: 1_000_000, initMs: 150 };
 /**
  * Per function of the synthesized stacks: the bundle CDK built (minified) and the median time
  * a fresh `node` takes to import it, `runs` times. Every environment variable the function
- * declares gets a placeholder, so fail-fast configuration passes without any AWS call.
+ * declares gets its literal value or, for a reference, a placeholder, so fail-fast
+ * configuration passes without any AWS call.
  */
 export function measureColdStarts(stacks: SynthesizedStack[], runs: number): ColdStart[] {
   const results: ColdStart[] = [];
@@ -26,7 +27,8 @@ export function measureColdStarts(stacks: SynthesizedStack[], runs: number): Col
       const bundle = join(stack.assemblyDir, String(resource.Metadata?.['aws:asset:path']), 'index.mjs');
       const variables = ((resource.Properties?.['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
       const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
-      for (const name of Object.keys(variables)) env[name] = name.endsWith('_URL') ? 'http://127.0.0.1:9' : '1';
+      // Literal values as the template has them; a placeholder for a reference to another resource.
+      for (const [name, value] of Object.entries(variables)) env[name] = typeof value === 'string' ? value : name.endsWith('_URL') ? 'http://127.0.0.1:9' : '1';
       const times: number[] = [];
       for (let i = 0; i < runs; i += 1) {
         const child = spawnSync(

@@ -44,7 +44,8 @@ const HOLD_PROBE_MS = 300;
 
 let sandbox: ProcessorSandbox;
 beforeEach(async () => {
-  sandbox = await startProcessorSandbox({ searchLagMs: 300, processingMs: 200 });
+  // The account's rate limit has its own suite (processor-rate-limit.test.ts); these tests send bursts.
+  sandbox = await startProcessorSandbox({ searchLagMs: 300, processingMs: 200, rateLimitPerSecond: 0 });
 });
 afterEach(() => sandbox.stop());
 
@@ -143,7 +144,7 @@ describe('authentication and routing', () => {
   it('serves health, ledger and config on its control API, without a key', async () => {
     expect(await control('GET', '/_sandbox/health')).toEqual({ status: 200, body: { ok: true } });
     expect(await control('GET', '/_sandbox/ledger')).toEqual({ status: 200, body: { data: [], processing: 0 } });
-    const defaults = { searchLagMs: 300, idempotencyKeyTtlMs: 86_400_000, processingMs: 200, latencyMs: 0 };
+    const defaults = { searchLagMs: 300, idempotencyKeyTtlMs: 86_400_000, processingMs: 200, latencyMs: 0, rateLimitPerSecond: 0 };
     expect(await control('GET', '/_sandbox/config')).toEqual({ status: 200, body: defaults });
     const changed = await control('POST', '/_sandbox/config', JSON.stringify({ latencyMs: 5, searchLagMs: 0 }));
     expect(changed).toEqual({ status: 200, body: { ...defaults, latencyMs: 5, searchLagMs: 0 } });

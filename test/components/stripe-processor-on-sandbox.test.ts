@@ -18,7 +18,8 @@ let sandbox: ProcessorSandbox;
 let processor: StripeCardProcessor;
 
 beforeAll(async () => {
-  sandbox = await startProcessorSandbox({ processingMs: 300 });
+  // The account's rate limit has its own suite (processor-rate-limit.test.ts).
+  sandbox = await startProcessorSandbox({ processingMs: 300, rateLimitPerSecond: 0 });
   processor = new StripeCardProcessor({ secretKey: sandbox.secretKey, apiUrl: sandbox.url, timeoutMs: 500 });
 });
 afterAll(() => sandbox.stop());

@@ -1,6 +1,7 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { inject } from 'vitest';
 import type { ReconcileReport } from '#domain/reconcile.ts';
+import { invokeReconciler } from '../../scripts/cli/invoke-reconciler.ts';
 import type { FaultRule } from '../../scripts/local/fault-proxy.ts';
 
 /** Adds fault rules to the stack's fault-injecting proxy. */
@@ -22,12 +23,12 @@ const lambda = new LambdaClient({
   credentials: inject('credentials'),
 });
 
-/** Runs one reconciliation pass through the Lambda Invoke API, as `npm run cli -- reconcile` does. */
+/**
+ * Runs one reconciliation pass through the Lambda Invoke API, as `npm run cli -- reconcile`
+ * does (waiting for a scheduled pass to end: the reconciler's reserved concurrency is 1).
+ */
 export async function reconcileNow(): Promise<ReconcileReport> {
-  const { Payload, FunctionError } = await lambda.send(
-    new InvokeCommand({ FunctionName: inject('outputs')['ReconcilerFunctionName'], Payload: '{}' }),
-  );
-  const text = Payload ? Buffer.from(Payload).toString('utf8') : '';
-  if (FunctionError) throw new Error(`reconciler failed: ${text}`);
-  return JSON.parse(text) as ReconcileReport;
+  const { payload, failed } = await invokeReconciler(lambda, String(inject('outputs')['ReconcilerFunctionName']));
+  if (failed) throw new Error(`reconciler failed: ${payload}`);
+  return JSON.parse(payload) as ReconcileReport;
 }
