@@ -1,3 +1,5 @@
+import { backoffSeconds } from '../functions/domain/retry-backoff.ts';
+
 /**
  * Typed, validated settings per deployment stage. Everything time-related that the local
  * runner must honour (timeouts, visibility, batch size, maxReceiveCount) lives here and
@@ -174,7 +176,7 @@ export function recordsInFlightPerWorker(config: StageConfig): number {
 export function longestRetrySchedule(config: StageConfig): number {
   let seconds = 0;
   for (let attempt = 1; attempt < config.queue.maxReceiveCount; attempt += 1) {
-    seconds += Math.min(config.retry.maxDelaySeconds, config.retry.baseDelaySeconds * 2 ** (attempt - 1)) + config.worker.timeoutSeconds;
+    seconds += backoffSeconds(attempt, config.retry) + config.worker.timeoutSeconds;
   }
   return seconds + config.worker.timeoutSeconds;
 }
@@ -217,7 +219,7 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
     },
     processor: { ...base.processor, ...(overrides.processorApiUrl ? { apiUrl: overrides.processorApiUrl } : {}) },
   };
-  validate(config);
+  validateStageConfig(config);
   return config;
 }
 
@@ -225,14 +227,8 @@ export function stageNames(): string[] {
   return Object.keys(STAGES);
 }
 
-/** Validates a stage config after `change` (for tests of the rules); throws {@link StageConfigError}. */
-export function validateStageConfig(config: StageConfig, change: (config: StageConfig) => void = () => undefined): StageConfig {
-  change(config);
-  validate(config);
-  return config;
-}
-
-function validate(config: StageConfig): void {
+/** Throws {@link StageConfigError} for unsafe or disagreeing values. */
+export function validateStageConfig(config: StageConfig): void {
   const fail = (message: string) => {
     throw new StageConfigError(`Stage ${config.stage}: ${message}`);
   };

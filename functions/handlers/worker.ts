@@ -4,20 +4,11 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { OncePayError, PoisonMessageError } from '#domain/errors.ts';
 import { processCharge, type ProcessChargeDeps, type ProcessChargeOutcome } from '#domain/process-charge.ts';
+import { backoffSeconds, type RetryPolicy } from '#domain/retry-backoff.ts';
 import { parseWorkMessage } from '#domain/work-message.ts';
 
 /** The record goes back to the queue; its visibility was set to when it is worth another look. */
 class RedeliverLaterError extends OncePayError {}
-
-export interface RetryPolicy {
-  baseDelaySeconds: number;
-  maxDelaySeconds: number;
-}
-
-/** Exponential backoff for the n-th attempt (1-based), capped. */
-export function backoffSeconds(attempt: number, policy: RetryPolicy): number {
-  return Math.min(policy.maxDelaySeconds, policy.baseDelaySeconds * 2 ** Math.max(0, attempt - 1));
-}
 
 export interface WorkerDeps {
   /** Built on first use: reading the processor key from Secrets Manager is a network call. */

@@ -443,7 +443,9 @@ describe('stage config', () => {
 
   it('refuses timings and sizes that do not agree', () => {
     const refuses = (stage: string, change: (config: StageConfig) => void, message: RegExp) => {
-      expect(() => validateStageConfig(Object.assign(structuredClone(stageConfig(stage)), {}), change)).toThrow(message);
+      const config = structuredClone(stageConfig(stage));
+      change(config);
+      expect(() => validateStageConfig(config)).toThrow(message);
     };
     refuses('prod', (config) => (config.reconciler.timeoutSeconds = 60), /reconciler timeout must be below its period/);
     refuses('prod', (config) => (config.worker.maxConcurrency = 50), /exceed the processor's 100 requests\/s/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds } from '#handlers/worker.ts';
+import { backoffSeconds } from '#domain/retry-backoff.ts';
 
 describe('worker retry backoff', () => {
   it('doubles from the base per attempt and stops at the cap', () => {
