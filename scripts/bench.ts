@@ -1,7 +1,9 @@
 /**
  * `npm run bench -- [--charges 200] [--concurrency 1,4,16,64] [--replay-ratio 0.2] [--seed 1] [--no-baseline] [--out docs]`
  * Benchmarks oncepay and, in the same run, the Powertools-makeIdempotent baseline on the same
- * emulators and load; writes <out>/benchmarks.json, <out>/benchmarks.md and its SVG charts.
+ * emulators and load, and prices them all in (logs, traces, secrets, the client's status read)
+ * beside the stage's fixed monthly costs; writes <out>/benchmarks.json, <out>/benchmarks.md and
+ * its SVG charts.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { positiveInt, usageError } from './script-args.ts';
 import { build } from 'esbuild';
 import { measureColdStarts } from './bench/cold-start.ts';
+import { stackFacts } from './bench/cost.ts';
 import { lineChart, markdownReport, type BenchResult } from './bench/report.ts';
 import { runBenchmark } from './bench/run.ts';
 import { synthesize } from './local/template.ts';
@@ -39,7 +42,10 @@ const log = (line: string) => console.error(`${new Date().toISOString().slice(11
 
 log('measuring bundles and cold starts…');
 const synthDir = mkdtempSync(join(tmpdir(), 'oncepay-bench-'));
-const coldStarts = measureColdStarts(synthesize({ stage: 'local', outdir: synthDir, processorApiUrl: 'http://127.0.0.1:9' }), positiveInt('cold-start-runs', values['cold-start-runs']));
+const synthesized = synthesize({ stage: 'local', outdir: synthDir, processorApiUrl: 'http://127.0.0.1:9' });
+const coldStarts = measureColdStarts(synthesized, positiveInt('cold-start-runs', values['cold-start-runs']));
+// Alarms, dashboard, keys, secrets, schedule, access-log format and tracing: the same in every stage.
+const stack = stackFacts(synthesized);
 rmSync(synthDir, { recursive: true, force: true });
 
 const options = { charges, concurrency, replayRatio, seed, progressBar: process.stderr.isTTY, onProgress: (line: string) => log(`oncepay: ${line}`) };
@@ -80,13 +86,14 @@ const result: BenchResult = {
   options: { charges, concurrency, replayRatio, seed },
   oncepay,
   baseline,
+  stack,
   coldStarts,
 };
 mkdirSync(values.out, { recursive: true });
 writeFileSync(join(values.out, 'benchmarks.json'), `${JSON.stringify(result, null, 2)}\n`);
-const series = (pick: (level: (typeof oncepay)[number]) => number) => [
-  { name: 'oncepay', color: '#1f6feb', values: oncepay.map(pick) },
-  ...(baseline ? [{ name: 'baseline', color: '#d1242f', values: baseline.map(pick) }] : []),
+const series = (pick: (level: (typeof oncepay.levels)[number]) => number) => [
+  { name: 'oncepay', color: '#1f6feb', values: oncepay.levels.map(pick) },
+  ...(baseline ? [{ name: 'baseline', color: '#d1242f', values: baseline.levels.map(pick) }] : []),
 ];
 writeFileSync(join(values.out, 'bench-throughput.svg'), lineChart('New charges per second', 'charges/s', concurrency, series((level) => level.newCharges.throughput)));
 writeFileSync(join(values.out, 'bench-latency.svg'), lineChart('p99 latency of new charges', 'ms', concurrency, series((level) => level.newCharges.latencyMs.p99)));

@@ -1,45 +1,20 @@
+import { ingestedBytes, LOG_EVENT_OVERHEAD_BYTES, XRAY_TRACE_ID_FIELD_BYTES, type LogVolume } from './aws-logs.ts';
 import { BUDGET, type ColdStart } from './cold-start.ts';
-import type { LevelResult } from './run.ts';
+import { allInPerMillion, costPerMillion, fixedMonthly, HOURS_PER_MONTH, IDLE_EVENT_SOURCE, logVolumes, PRICES, XRAY_SCANS_PER_TRACE, type StackFacts } from './cost.ts';
+import type { BenchRun, LevelResult } from './run.ts';
 
-/** DESIGN.md §6 prices (USD): on-demand DynamoDB, SQS standard, REST API, Lambda arm64. */
-export const PRICES = {
-  dynamodbWritePerMillion: 0.625,
-  dynamodbReadPerMillion: 0.125,
-  sqsPerMillionRequests: 0.4,
-  restApiPerMillion: 3.5,
-  lambdaPerGbSecond: 0.0000133334,
-  lambdaPerMillionRequests: 0.2,
-};
+export { allInPerMillion, costPerMillion, fixedMonthly, PRICES } from './cost.ts';
 
 export interface BenchResult {
   generatedAt: string;
   command: string;
   machine: string;
   options: { charges: number; concurrency: number[]; replayRatio: number; seed: number };
-  oncepay: LevelResult[];
-  baseline: LevelResult[] | null;
+  oncepay: BenchRun;
+  baseline: BenchRun | null;
+  /** What the synthesized templates say about logging, tracing and the fixed costs. */
+  stack: StackFacts;
   coldStarts: ColdStart[];
-}
-
-export interface CostPerMillion {
-  dynamodb: number;
-  sqs: number;
-  apiGateway: number;
-  lambda: number;
-  total: number;
-}
-
-const SQS_OPERATIONS = (calls: Record<string, number>) =>
-  Object.entries(calls).filter(([key]) => key.startsWith('sqs:')).reduce((sum, [, count]) => sum + count, 0);
-
-/** Cost of one million new charges from one level's measured calls, capacity and Lambda time. */
-export function costPerMillion(level: LevelResult): CostPerMillion {
-  const dynamodb = level.capacityPerCharge.write * PRICES.dynamodbWritePerMillion + level.capacityPerCharge.read * PRICES.dynamodbReadPerMillion;
-  const sqs = SQS_OPERATIONS(level.callsPerCharge) * PRICES.sqsPerMillionRequests;
-  const apiGateway = PRICES.restApiPerMillion;
-  const invocations = Object.values(level.lambda.invocationsPerCharge).reduce((sum, count) => sum + count, 0);
-  const lambda = invocations * PRICES.lambdaPerMillionRequests + level.lambda.gbSecondsPerCharge * 1_000_000 * PRICES.lambdaPerGbSecond;
-  return { dynamodb, sqs, apiGateway, lambda, total: dynamodb + sqs + apiGateway + lambda };
 }
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -91,19 +66,24 @@ export function lineChart(title: string, unit: string, xs: number[], series: Arr
   ].join('\n');
 }
 
+const volumeText = (volume: LogVolume) => `${fixed(volume.events)} / ${Math.round(ingestedBytes(volume))}`;
+
 /** docs/benchmarks.md */
 export function markdownReport(result: BenchResult): string {
-  const levels = result.oncepay;
-  const baselineAt = (concurrency: number) => result.baseline?.find((level) => level.concurrency === concurrency);
+  const levels = result.oncepay.levels;
+  const baselineLevels = result.baseline?.levels ?? [];
+  const baselineAt = (concurrency: number) => baselineLevels.find((level) => level.concurrency === concurrency);
+  const facts = result.stack;
   const lines: string[] = [];
   lines.push('# Benchmarks', '');
   lines.push(`Generated ${result.generatedAt} by \`${result.command}\` on ${result.machine}.`);
   lines.push(
-    `Each level sends ${result.options.charges} new charges (\`pm_card_visa\`, 4 merchants), waits until all are \`succeeded\`, then replays ` +
-      `${Math.round(result.options.replayRatio * 100)}% of their keys. Load: autocannon, seed ${result.options.seed}. Calls are counted on the wire ` +
+    `Each level sends ${result.options.charges} new charges (\`pm_card_visa\`, 4 merchants), waits until all are \`succeeded\`, replays ` +
+      `${Math.round(result.options.replayRatio * 100)}% of their keys, then reads each charge once (\`GET /v1/charges/{id}\`, the client learning the outcome). ` +
+      `Load: autocannon, seed ${result.options.seed}. Calls are counted on the wire ` +
       'by the local stack\'s proxy (every DynamoDB and SQS request the functions and the SQS pollers send, retries included); ' +
-      'capacity is what DynamoDB Local reports (`ReturnConsumedCapacity: INDEXES`, GSI writes included). ' +
-      'Everything runs on one 2-core machine: DynamoDB Local (Java), the SQS emulator, the runner and the functions compete for the same cores.',
+      'capacity is what DynamoDB Local reports (`ReturnConsumedCapacity: INDEXES`, GSI writes included); log lines are what the functions wrote, captured per function by the runner. ' +
+      'Everything runs on one 2-core machine: DynamoDB Local (Java), the SQS emulator, the runner and the functions compete for the same cores, and other processes on the machine may too.',
   );
   lines.push('');
   lines.push(
@@ -112,14 +92,16 @@ export function markdownReport(result: BenchResult): string {
   lines.push('');
   lines.push('## Throughput and latency', '');
   lines.push('![throughput](bench-throughput.svg) ![latency](bench-latency.svg)', '');
-  lines.push('| clients | new: charges/s | new p50 / p95 / p99 ms | replay: req/s | replay p50 / p95 / p99 ms | 202→succeeded p50 / p99 ms | errors | CPU: DynamoDB Local / node |');
-  lines.push('|---:|---:|---|---:|---|---|---:|---|');
+  lines.push('| clients | new: charges/s | new p50 / p95 / p99 ms | replay: req/s | replay p50 / p95 / p99 ms | status read p50 / p95 / p99 ms | 202→succeeded p50 / p99 ms | errors | CPU: DynamoDB Local / node |');
+  lines.push('|---:|---:|---|---:|---|---|---|---:|---|');
   for (const level of levels) {
     const n = level.newCharges;
     const r = level.replays;
+    const g = level.statusRead;
     lines.push(
       `| ${level.concurrency} | ${fixed(n.throughput, 1)} | ${n.latencyMs.p50} / ${n.latencyMs.p95} / ${n.latencyMs.p99} | ${fixed(r.throughput, 1)} | ${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} | ` +
-        `${level.acceptedToSucceededMs.p50} / ${level.acceptedToSucceededMs.p99} (${level.acceptedToSucceededMs.samples} samples) | ${n.errors + r.errors} | ` +
+        `${g.latencyMs.p50} / ${g.latencyMs.p95} / ${g.latencyMs.p99} | ` +
+        `${level.acceptedToSucceededMs.p50} / ${level.acceptedToSucceededMs.p99} (${level.acceptedToSucceededMs.samples} samples) | ${n.errors + r.errors + g.errors} | ` +
         `${fixed(level.cpu.dynamodbLocal * 100, 0)}% / ${fixed(level.cpu.nodeProcess * 100, 0)}% |`,
     );
   }
@@ -134,10 +116,106 @@ export function markdownReport(result: BenchResult): string {
     );
   }
   lines.push('', '## Calls and cost per charge', '');
-  lines.push('Per new charge, API path and worker together; client polling (GET) and replays excluded.', '');
   const reference = levels.find((level) => level.concurrency === 16) ?? levels.at(-1);
   if (reference) {
     const peer = baselineAt(reference.concurrency);
+    const allIn = allInPerMillion(reference, facts);
+    const peerAllIn = peer ? allInPerMillion(peer, facts) : null;
+    const monthly = fixedMonthly(result.oncepay, facts);
+    const hasCeiling = monthly.rows.some((row) => row.ceiling);
+    lines.push(
+      `**All-in: $${fixed(allIn.total)} per million charges for oncepay` +
+        (peerAllIn ? `, $${fixed(peerAllIn.total)} for the Powertools baseline** ` : '** ') +
+        `(at ${reference.concurrency} clients; the charge, its logs, traces and secret reads, and one status read by the client), ` +
+        `plus ${hasCeiling ? 'at most ' : ''}$${fixed(monthly.total)} a month of fixed costs for the stage. ` +
+        `At one million charges a month that is ${hasCeiling ? 'at most ' : ''}$${fixed(allIn.total + monthly.total)}` +
+        (peerAllIn ? ` against $${fixed(peerAllIn.total + monthly.total)}.` : '.'),
+      '',
+    );
+    lines.push('### All-in cost per million charges (USD)', '');
+    lines.push('| | oncepay | baseline | per charge (oncepay) |', '|---|---:|---:|---|');
+    for (const row of allIn.rows) {
+      const other = peerAllIn?.rows.find((candidate) => candidate.key === row.key);
+      lines.push(`| ${row.label} | ${fixed(row.usd)} | ${other ? fixed(other.usd) : '–'} | ${row.quantity} |`);
+    }
+    lines.push(`| **all-in** | **${fixed(allIn.total)}** | **${peerAllIn ? fixed(peerAllIn.total) : '–'}** | |`);
+    lines.push('', 'By level (the same accounting at each concurrency):', '');
+    lines.push('| clients | oncepay | baseline |', '|---:|---:|---:|');
+    for (const level of levels) {
+      const other = baselineAt(level.concurrency);
+      lines.push(`| ${level.concurrency} | ${fixed(allInPerMillion(level, facts).total)} | ${other ? fixed(allInPerMillion(other, facts).total) : '–'} |`);
+    }
+    const sampling = facts.xraySampling;
+    const totals = result.oncepay.totals;
+    const workerInvocationsPerCharge = reference.lambda.invocationsPerCharge['Worker'] ?? 0;
+    lines.push('', 'How each row is measured:', '');
+    lines.push(
+      '- **DynamoDB, SQS, API Gateway, Lambda**: as in the per-call tables below (DESIGN.md §6 prices). DynamoDB read units now include the worker\'s strongly consistent `GetItem` ' +
+        '(GetItem capacity is shared with the latency sampler\'s polling and attributed by call count).',
+      `- **Secrets Manager**: \`GetSecretValue\` requests counted on the wire (every request the Secrets Manager stand-in receives). The worker reads the processor key once per execution environment and keeps it, ` +
+        `so after the warm-up the levels make none: ${totals.secretsManagerCalls} calls in the whole run for ${totals.charges} charges, warm-up included. ` +
+        `Even one read per worker invocation (every invocation a cold start) would cost $${fixed(workerInvocationsPerCharge * PRICES.secretsManagerPerMillionCalls)} per million charges.`,
+      `- **CloudWatch Logs: functions' lines**: every line each function wrote to stdout or stderr during the level, captured by the runner's function host, in UTF-8, ` +
+        `plus ${LOG_EVENT_OVERHEAD_BYTES} bytes per event (the event size CloudWatch Logs assigns, PutLogEvents reference) and the \`xray_trace_id\` field Powertools Logger adds on Lambda ` +
+        `(${XRAY_TRACE_ID_FIELD_BYTES} bytes per Powertools line; the runner sets no \`_X_AMZN_TRACE_ID\`). EMF metric lines are among them (CloudWatch bills EMF as log ingestion). ` +
+        `$${PRICES.logsIngestionPerGb} per GB (2^30 bytes) ingested. By function below.`,
+      '- **CloudWatch Logs: Lambda START/END/REPORT**: *rendered*, since the runner writes none: three events per measured invocation with its measured duration (Max Memory Used assumed three digits), ' +
+        `and the REPORT's X-Ray line for the sampled share (${fixed(sampling.fixedRate * 100, 0)}%).`,
+      (facts.accessLogFormat
+        ? '- **CloudWatch Logs: API access log**: *rendered*, since the local gateway writes none: one line per API request in the stage\'s access-log format from the synthesized template ' +
+          '(`jsonWithStandardFields`), with each request\'s measured status and response length, a 36-character request id, a 15-character client IP (the longest IPv4) and a CLF time. '
+        : '- **CloudWatch Logs: API access log**: the stage has no access logging. ') +
+        'Execution logging is at `ERROR` level and the run has no errors, so none.',
+      `- **X-Ray**: sampling from ${sampling.source}: ${sampling.reservoirPerSecond} trace a second, then ${fixed(sampling.fixedRate * 100, 0)}% of the rest. ` +
+        'API Gateway starts one trace per request (the authorizer and create-charge join it) and each worker invocation starts its own trace (linked to the producer\'s: X-Ray, "Tracing event-driven applications"), ' +
+        `so a charge makes ${fixed(sampling.fixedRate * 100, 0)}% × (POST requests + worker invocations) traces. $${PRICES.xrayPerMillionTracesRecorded} per million recorded, plus $${PRICES.xrayPerMillionTracesScanned} per million scanned, ` +
+        `assuming each recorded trace is scanned ${XRAY_SCANS_PER_TRACE === 1 ? 'once' : `${XRAY_SCANS_PER_TRACE} times`}. The reservoir is in the fixed costs, as a ceiling: ` +
+        'below one request a second at a sampler it traces every request, so a small stage pays up to that ceiling rather than 5%.',
+      '- **Status read**: one `GET /v1/charges/{id}` per accepted charge once it is final, at the level\'s concurrency, accounted like the charge: the API request, GetCharge (and the authorizer, ' +
+        'whose answer API Gateway caches per key for 5 minutes), its strongly consistent `GetItem` (one read unit), its logs and its share of traces. The SQS pollers\' receives during the reads are not the reads\' and are left out.',
+      `- **Custom metrics (EMF)**: per charge they are log bytes, above; each metric is billed per month, in the fixed costs. Published in the run: ${result.oncepay.customMetrics.map((metric) => `\`${metric}\``).join(', ') || 'none'}.`,
+    );
+    const responseBytes = [...reference.apiRequestsPerCharge, ...reference.statusRead.apiRequestsPerRead].reduce((total, request) => total + request.count * request.responseBytes, 0);
+    lines.push(
+      '',
+      'Not included: free tiers; data transfer out (response bodies are ' +
+        `${Math.round(responseBytes)} bytes per charge, headers aside: $${fixed((responseBytes / 1024 ** 3) * 0.09 * 1_000_000)} per million at $0.09/GB); ` +
+        'DynamoDB storage and backups (per GB-month of records kept; prod keeps charge records seven years); CloudWatch Logs storage ($0.03 per GB-month, compressed, for the log retention); ' +
+        'the INIT_START line and Init Duration of cold starts; KMS requests of alarm notifications.',
+    );
+
+    lines.push('', `### Fixed monthly costs (USD, from the synthesized template and the run; ${HOURS_PER_MONTH}-hour month)`, '');
+    lines.push('| item | quantity | per month |', '|---|---|---:|');
+    for (const row of monthly.rows) lines.push(`| ${row.label} | ${row.quantity} | ${row.ceiling ? '≤ ' : ''}${fixed(row.usd)} |`);
+    lines.push(`| **total** | | **${hasCeiling ? '≤ ' : ''}${fixed(monthly.total)}** |`);
+    lines.push(
+      '',
+      `Prices: alarms $${PRICES.alarmMetricMonth} per alarm metric, dashboards $${PRICES.dashboardMonth}, custom metrics $${PRICES.customMetricMonth} each, secrets $${PRICES.secretsManagerPerSecretMonth}, ` +
+        `KMS keys $${PRICES.kmsKeyMonth} (https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/secrets-manager/pricing/, https://aws.amazon.com/kms/pricing/, https://aws.amazon.com/xray/pricing/, us-east-1). ` +
+        `The reconciler's passes are measured (${result.oncepay.reconcilerPass.passes} idle passes after the levels: Lambda, DynamoDB, its dead-letter receive with the worker's idle polling subtracted, logs, one trace each). ` +
+        `The SQS line is an estimate for AWS (${IDLE_EVENT_SOURCE.pollers} pollers long-polling ${IDLE_EVENT_SOURCE.waitSeconds} s while the queue is empty; with traffic their receives are in the per-charge SQS row). ` +
+        'The baseline deploys the same stack but its create-charge function, so the same fixed costs.',
+    );
+
+    lines.push('', '### Logs per charge, by function (events / bytes ingested)', '');
+    const names = [...new Set([...Object.keys(reference.logsPerCharge), ...Object.keys(peer?.logsPerCharge ?? {}), ...Object.keys(reference.statusRead.logsPerRead)])].sort();
+    lines.push('| log group | oncepay | baseline |', '|---|---:|---:|');
+    for (const name of names) {
+      lines.push(`| ${name}: its own lines | ${volumeText(reference.logsPerCharge[name] ?? { events: 0, bytes: 0 })} | ${peer ? volumeText(peer.logsPerCharge[name] ?? { events: 0, bytes: 0 }) : '–'} |`);
+    }
+    const chargeLogs = logVolumes(reference.logsPerCharge, reference.platformLogsPerCharge, reference.lambda.invocationsPerCharge, reference.apiRequestsPerCharge, facts);
+    const peerLogs = peer ? logVolumes(peer.logsPerCharge, peer.platformLogsPerCharge, peer.lambda.invocationsPerCharge, peer.apiRequestsPerCharge, facts) : null;
+    lines.push(`| all functions: Lambda START/END/REPORT (rendered) | ${volumeText(chargeLogs.platform)} | ${peerLogs ? volumeText(peerLogs.platform) : '–'} |`);
+    lines.push(`| API access log (rendered) | ${volumeText(chargeLogs.access)} | ${peerLogs ? volumeText(peerLogs.access) : '–'} |`);
+    const readLogs = logVolumes(reference.statusRead.logsPerRead, reference.statusRead.platformLogsPerRead, reference.statusRead.lambda.invocationsPerRead, reference.statusRead.apiRequestsPerRead, facts);
+    const readOwn = Object.entries(reference.statusRead.logsPerRead).map(([name, volume]) => `${name} ${volumeText(volume)}`).join(', ') || 'none';
+    lines.push(
+      '',
+      `Per status read (oncepay): the functions' own lines ${readOwn}; Lambda lines ${volumeText(readLogs.platform)}; access log ${volumeText(readLogs.access)}.`,
+    );
+
+    lines.push('', '### Calls per charge', '');
+    lines.push('Per new charge, API path and worker together; client polling (GET) and replays excluded.', '');
     const keys = [...new Set([...Object.keys(reference.callsPerCharge), ...Object.keys(peer?.callsPerCharge ?? {})])].sort();
     lines.push(`At ${reference.concurrency} clients:`, '');
     lines.push(`| call | oncepay | baseline (Powertools makeIdempotent) |`, '|---|---:|---:|');
@@ -152,7 +230,8 @@ export function markdownReport(result: BenchResult): string {
     );
     const cost = costPerMillion(reference);
     const peerCost = peer ? costPerMillion(peer) : null;
-    lines.push('', '### Cost per million charges (USD, DESIGN.md §6 prices)', '');
+    lines.push('', '### Cost per million charges in the DESIGN.md §6 services (USD)', '');
+    lines.push('The charge alone (no logs, traces, secrets or status read): the first four rows of the all-in table.', '');
     lines.push('| service | oncepay | baseline |', '|---|---:|---:|');
     for (const service of ['dynamodb', 'sqs', 'apiGateway', 'lambda', 'total'] as const) {
       lines.push(`| ${service} | ${fixed(cost[service])} | ${peerCost ? fixed(peerCost[service]) : '–'} |`);
@@ -163,14 +242,15 @@ export function markdownReport(result: BenchResult): string {
     );
     if (peer) {
       lines.push('', '### oncepay / baseline', '');
-      lines.push('| clients | throughput ratio | p99 ratio (new charges) | API-path DynamoDB writes ratio |', '|---:|---:|---:|---:|');
+      lines.push('| clients | throughput ratio | p99 ratio (new charges) | API-path DynamoDB writes ratio | all-in cost ratio |', '|---:|---:|---:|---:|---:|');
       for (const level of levels) {
         const other = baselineAt(level.concurrency);
         if (!other) continue;
         lines.push(
           `| ${level.concurrency} | ${fixed(level.newCharges.throughput / Math.max(0.001, other.newCharges.throughput))} | ` +
             `${fixed(level.newCharges.latencyMs.p99 / Math.max(1, other.newCharges.latencyMs.p99))} | ` +
-            `${fixed((level.callsPerCharge['dynamodb:PutItem'] ?? 0) / Math.max(0.001, (other.callsPerCharge['dynamodb:PutItem'] ?? 0) + (other.callsPerCharge['dynamodb:UpdateItem'] ?? 0) - (level.callsPerCharge['dynamodb:UpdateItem'] ?? 0)))} |`,
+            `${fixed((level.callsPerCharge['dynamodb:PutItem'] ?? 0) / Math.max(0.001, (other.callsPerCharge['dynamodb:PutItem'] ?? 0) + (other.callsPerCharge['dynamodb:UpdateItem'] ?? 0) - (level.callsPerCharge['dynamodb:UpdateItem'] ?? 0)))} | ` +
+            `${fixed(allInPerMillion(level, facts).total / Math.max(0.001, allInPerMillion(other, facts).total))} |`,
         );
       }
     }

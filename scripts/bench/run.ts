@@ -1,17 +1,23 @@
 /**
  * The benchmark: drives an embedded stack through the HTTP API with autocannon at several
- * concurrency levels, new charges then replays, and accounts every DynamoDB and SQS call the
- * functions make (counted on the wire by the local stack's proxy, with DynamoDB's own
- * consumed-capacity figures) and every Lambda invocation.
+ * concurrency levels — new charges, replays, then the client's status read of each charge —
+ * and accounts every DynamoDB and SQS call the functions make (counted on the wire by the
+ * local stack's proxy, with DynamoDB's own consumed-capacity figures), every Lambda
+ * invocation, every line the functions log, every Secrets Manager call and every API
+ * request; then runs idle reconciler passes, the fixed cost of its schedule.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import autocannon from 'autocannon';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { generateSecretKey, newStoredApiKey } from '#domain/api-key.ts';
 import { mulberry32 } from '../chaos/random.ts';
 import type { TrafficStats } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from '../local/local-stack.ts';
+import { addVolume, emfMetrics, emptyLogVolume, lambdaLineBytes, lambdaPlatformVolume, type ApiRequestGroup, type LogVolume } from './aws-logs.ts';
 
 export interface BenchOptions {
   /** New charges per concurrency level. */
@@ -20,6 +26,8 @@ export interface BenchOptions {
   /** Replays per level, as a share of the new charges. */
   replayRatio: number;
   seed: number;
+  /** Measured idle reconciler passes after the levels (default 3). */
+  reconcilerPasses?: number;
   /** Test-only wiring: the baseline's bundle in place of the create-charge function. */
   bundleOverrides?: Record<string, string>;
   /** Creates the Powertools persistence table the baseline needs. */
@@ -34,22 +42,72 @@ export interface LatencySummary {
   p99: number;
 }
 
+export interface PhaseResult {
+  requests: number;
+  throughput: number;
+  latencyMs: LatencySummary;
+  errors: number;
+}
+
 export interface LevelResult {
   concurrency: number;
-  newCharges: { requests: number; throughput: number; latencyMs: LatencySummary; errors: number };
-  replays: { requests: number; throughput: number; latencyMs: LatencySummary; errors: number };
+  newCharges: PhaseResult;
+  replays: PhaseResult;
   /** From the 202 to `succeeded`, sampled. */
   acceptedToSucceededMs: { p50: number; p99: number; samples: number };
   /** Per new charge, API path and worker included (replays and client polling excluded). */
   callsPerCharge: Record<string, number>;
   capacityPerCharge: { write: number; read: number };
   lambda: { invocationsPerCharge: Record<string, number>; gbSecondsPerCharge: number };
+  /** Per new charge, by function: the lines the functions wrote, captured from the runner (see `lambdaLineBytes`). */
+  logsPerCharge: Record<string, LogVolume>;
+  /** Per new charge: Lambda's own START/END/REPORT lines for the measured invocations, rendered. */
+  platformLogsPerCharge: LogVolume;
+  /** Per new charge: the API requests of the new-charge phase (each one access-log line). */
+  apiRequestsPerCharge: ApiRequestGroup[];
+  /** Per new charge: `GetSecretValue` requests, counted on the wire. */
+  secretsManagerCallsPerCharge: number;
+  /** The client learning the outcome: one `GET /v1/charges/{id}` per accepted charge, once final. */
+  statusRead: StatusReadResult;
   /** Share of one core used during the level (1 = one core busy). */
   cpu: { dynamodbLocal: number; nodeProcess: number };
 }
 
+export interface StatusReadResult extends PhaseResult {
+  callsPerRead: Record<string, number>;
+  capacityPerRead: { write: number; read: number };
+  lambda: { invocationsPerRead: Record<string, number>; gbSecondsPerRead: number };
+  logsPerRead: Record<string, LogVolume>;
+  platformLogsPerRead: LogVolume;
+  apiRequestsPerRead: ApiRequestGroup[];
+  secretsManagerCallsPerRead: number;
+}
+
+/** Idle reconciler passes (nothing stuck, no dead letter), invoked as the schedule invokes them. */
+export interface ReconcilerPassResult {
+  passes: number;
+  /** Mean measured duration of a pass. */
+  durationMs: number;
+  callsPerPass: Record<string, number>;
+  capacityPerPass: { write: number; read: number };
+  logsPerPass: LogVolume;
+  platformLogsPerPass: LogVolume;
+  secretsManagerCallsPerPass: number;
+}
+
+export interface BenchRun {
+  levels: LevelResult[];
+  reconcilerPass: ReconcilerPassResult;
+  /** Custom metrics (`namespace/name{dimensions}`) the functions published through EMF anywhere in the run. */
+  customMetrics: string[];
+  /** The whole run, warm-up included. */
+  totals: { charges: number; secretsManagerCalls: number; workerInvocations: number };
+}
+
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
-const MEMORY_GB = 0.5;
+/** Every function of the stack has 512 MB (infra/service.ts). */
+export const MEMORY_MB = 512;
+const MEMORY_GB = MEMORY_MB / 1024;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -81,9 +139,81 @@ function diff(after: Record<string, number>, before: Record<string, number>): Re
   return result;
 }
 
-export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]> {
+/** Calls by operation: a processor path's object id (`/v1/payment_intents/pi_…/confirm`) becomes `{id}`. */
+function byOperation(calls: Record<string, number>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [key, count] of Object.entries(calls)) {
+    const operation = key.replace(/\/[a-z]{2,4}_[A-Za-z0-9]+/g, '/{id}');
+    result[operation] = (result[operation] ?? 0) + count;
+  }
+  return result;
+}
+
+const perUnit = (values: Record<string, number>, n: number) =>
+  Object.fromEntries(Object.entries(values).filter(([, count]) => count > 0).map(([key, count]) => [key, count / n]));
+
+/** `ServiceWorkerFunctionA257E550` → `Worker`. */
+export const shortFunctionName = (logicalId: string) => logicalId.replace(/^Service/, '').replace(/Function.*$/, '');
+
+interface Invocation {
+  fn: string;
+  durationMs: number;
+}
+
+/** Lambda invocations, GB-seconds and rendered platform lines of some invocations, per unit. */
+function lambdaAccounting(invocations: Invocation[], n: number) {
+  const invocationsPerUnit: Record<string, number> = {};
+  const platform = emptyLogVolume();
+  let seconds = 0;
+  for (const invocation of invocations) {
+    const name = shortFunctionName(invocation.fn);
+    invocationsPerUnit[name] = (invocationsPerUnit[name] ?? 0) + 1 / n;
+    addVolume(platform, lambdaPlatformVolume(invocation.durationMs, MEMORY_MB), 1 / n);
+    seconds += invocation.durationMs / 1000;
+  }
+  return { invocations: invocationsPerUnit, gbSeconds: (seconds * MEMORY_GB) / n, platform };
+}
+
+/**
+ * Read and write units per unit. GetItem capacity is shared with other readers: attributed by
+ * call count. A Query is billed at least half a read unit on AWS even when it finds nothing
+ * (DynamoDB Local reports 0 for an empty one): floored at that.
+ */
+function capacityAccounting(capacity: Record<string, number>, getItemCalls: { total: number; attributed: number }, n: number, queries = 0) {
+  const measured = { ...capacity, Query: Math.max(capacity['Query'] ?? 0, 0.5 * queries) };
+  let read = Object.entries(measured).filter(([op]) => !WRITE_OPERATIONS.has(op) && op !== 'GetItem').reduce((sum, [, units]) => sum + units, 0);
+  if (getItemCalls.total > 0) read += ((capacity['GetItem'] ?? 0) * getItemCalls.attributed) / getItemCalls.total;
+  return {
+    write: Object.entries(capacity).filter(([op]) => WRITE_OPERATIONS.has(op)).reduce((sum, [, units]) => sum + units, 0) / n,
+    read: read / n,
+  };
+}
+
+/** Adds one response to request groups keyed by method, resource, status and response length. */
+function recordRequest(groups: Map<string, ApiRequestGroup>, request: Omit<ApiRequestGroup, 'count'>): void {
+  const key = `${request.method} ${request.resourcePath} ${request.status} ${request.responseBytes}`;
+  const group = groups.get(key);
+  if (group) group.count += 1;
+  else groups.set(key, { ...request, count: 1 });
+}
+
+const requestsPerUnit = (groups: Map<string, ApiRequestGroup>, n: number): ApiRequestGroup[] =>
+  [...groups.values()].map((group) => ({ ...group, count: group.count / n }));
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   const progress = options.onProgress ?? (() => undefined);
-  const invocations: Array<{ fn: string; durationMs: number }> = [];
+  const invocations: Invocation[] = [];
+  /** Cumulative log volume per function logical id, as Lambda would write it. */
+  const logs = new Map<string, LogVolume>();
+  const customMetrics = new Set<string>();
+  // Secrets Manager calls, counted on the wire: every request the emulator (in this process) receives.
+  let secretsManagerCalls = 0;
+  const onHttpRequest = (message: unknown) => {
+    const { request } = message as { request: IncomingMessage };
+    if (request.headers['x-amz-target'] === 'secretsmanager.GetSecretValue') secretsManagerCalls += 1;
+  };
+  subscribe('http.server.request.start', onHttpRequest);
+
   const stack = await startLocalStack({
     port: 0,
     faultInjection: true,
@@ -91,9 +221,35 @@ export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]
     runSchedules: false,
     seedDemoMerchants: false,
     onInvocation: (fn, durationMs) => invocations.push({ fn, durationMs }),
+    onFunctionLog: (fn, line) => {
+      const volume = logs.get(fn) ?? emptyLogVolume();
+      volume.events += 1;
+      volume.bytes += lambdaLineBytes(line);
+      logs.set(fn, volume);
+      for (const metric of emfMetrics(line)) customMetrics.add(metric);
+    },
     ...(options.bundleOverrides ? { bundleOverrides: options.bundleOverrides } : {}),
+  }).catch((error: unknown) => {
+    unsubscribe('http.server.request.start', onHttpRequest);
+    throw error;
   });
   const dynamodb = new DynamoDBClient({ region: stack.region, endpoint: stack.endpoints.dynamodb, credentials: LOCAL_CREDENTIALS });
+  const lambda = new LambdaClient({ region: stack.region, endpoint: stack.endpoints.lambda, credentials: LOCAL_CREDENTIALS });
+  /** Log volume per short function name between two snapshots, per unit; `keep` selects functions. */
+  const logSnapshot = () => new Map([...logs].map(([fn, volume]) => [fn, { ...volume }]));
+  const logsBetween = (before: Map<string, LogVolume>, after: Map<string, LogVolume>, n: number, keep: (name: string) => boolean) => {
+    const result: Record<string, LogVolume> = {};
+    for (const [fn, volume] of after) {
+      const name = shortFunctionName(fn);
+      if (!keep(name)) continue;
+      const earlier = before.get(fn) ?? emptyLogVolume();
+      const delta = { events: volume.events - earlier.events, bytes: volume.bytes - earlier.bytes };
+      if (delta.events <= 0) continue;
+      result[name] = { events: delta.events / n, bytes: delta.bytes / n };
+    }
+    return result;
+  };
+  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   try {
     if (options.baseline) {
       await dynamodb.send(
@@ -120,7 +276,7 @@ export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]
       for (let round = 0; round < 600; round += 1) {
         const after = await stats();
         if ((after.calls['dynamodb:UpdateItem'] ?? 0) - (before.calls['dynamodb:UpdateItem'] ?? 0) >= 2 * count) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await settle(100);
       }
     };
 
@@ -128,31 +284,35 @@ export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]
     progress('warming up…');
     const warmupBefore = await stats();
     let warmupIndex = 0;
+    const warmupCharges = 20;
     await load(
       stack.apiUrl,
       4,
-      20,
-      () => ({ secret: keys[0] ?? '', key: `warmup-${options.seed}-${(warmupIndex += 1)}`, body: JSON.stringify({ amount: 100, currency: 'usd', payment_method: 'pm_card_visa' }), tag: 0 }),
+      warmupCharges,
+      () => ({ method: 'POST', path: '/v1/charges', secret: keys[0] ?? '', key: `warmup-${options.seed}-${(warmupIndex += 1)}`, body: JSON.stringify({ amount: 100, currency: 'usd', payment_method: 'pm_card_visa' }) }),
       () => undefined,
       false,
     );
-    await drain(warmupBefore, 20);
+    await drain(warmupBefore, warmupCharges);
+    let chargesSent = warmupCharges;
 
-    const results: LevelResult[] = [];
+    const levels: LevelResult[] = [];
     for (const concurrency of options.concurrency) {
       progress(`concurrency ${concurrency}: ${options.charges} new charges…`);
       const before = await stats();
       const invocationsBefore = invocations.length;
+      const logsBefore = logSnapshot();
+      const secretsBefore = secretsManagerCalls;
       const cpuBefore = { java: processCpuSeconds(stack.dynamodbPid), node: process.cpuUsage() };
       const wallBefore = Date.now();
 
       const accepted: Array<{ id: string; key: string; secret: string; body: string }> = [];
+      const newRequests = new Map<string, ApiRequestGroup>();
       const samples: number[] = [];
       const polls: Array<Promise<void>> = [];
       let samplerGets = 0;
       const sampleEvery = Math.max(1, Math.floor(options.charges / 20));
       let next = 0;
-      const bodies: string[] = [];
       const newPhase = await load(
         stack.apiUrl,
         concurrency,
@@ -163,13 +323,13 @@ export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]
           const secret = keys[Math.floor(random() * keys.length)] ?? '';
           const key = `bench-${options.seed}-${concurrency}-${index}`;
           const body = JSON.stringify({ amount: 100 + Math.floor(random() * 10_000), currency: 'usd', payment_method: 'pm_card_visa' });
-          bodies[index] = body;
-          return { secret, key, body, tag: index };
+          return { method: 'POST', path: '/v1/charges', secret, key, body };
         },
         (status, responseBody, request) => {
+          recordRequest(newRequests, { method: 'POST', resourcePath: '/v1/charges', status, responseBytes: Buffer.byteLength(responseBody, 'utf8') });
           if (status !== 202) return;
           const { id } = JSON.parse(responseBody) as { id: string };
-          accepted.push({ id, key: request.key, secret: request.secret, body: request.body });
+          accepted.push({ id, key: request.key ?? '', secret: request.secret, body: request.body ?? '' });
           if (accepted.length % sampleEvery === 0) {
             const acceptedAt = Date.now();
             polls.push(
@@ -181,7 +341,7 @@ export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]
                     samples.push(Date.now() - acceptedAt);
                     return;
                   }
-                  await new Promise((resolve) => setTimeout(resolve, 10));
+                  await settle(10);
                 }
               })(),
             );
@@ -189,18 +349,24 @@ export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]
         },
         options.progressBar ?? false,
       );
+      chargesSent += options.charges;
       await Promise.all(polls);
       // Drain: every accepted charge final, so the worker's calls are all counted.
       await drain(before, accepted.length);
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // the last batches' deletes
+      await settle(1500); // the last batches' deletes and log lines
       const afterNew = await stats();
+      const logsAfterNew = logSnapshot();
+      const secretsAfterNew = secretsManagerCalls;
+      const invocationsAfterNew = invocations.length;
       const wallMs = Date.now() - wallBefore;
       const cpuNode = process.cpuUsage(cpuBefore.node);
       const cpu = {
         dynamodbLocal: (processCpuSeconds(stack.dynamodbPid) - cpuBefore.java) / (wallMs / 1000),
         nodeProcess: (cpuNode.user + cpuNode.system) / 1e6 / (wallMs / 1000),
       };
-      const levelInvocations = invocations.slice(invocationsBefore).filter((invocation) => !invocation.fn.startsWith('ServiceGetCharge'));
+      // The sampler's polling (GetCharge) is the benchmark's, not the charge's.
+      const isChargePath = (name: string) => name !== 'GetCharge';
+      const levelInvocations = invocations.slice(invocationsBefore, invocationsAfterNew).filter((invocation) => isChargePath(shortFunctionName(invocation.fn)));
 
       progress(`concurrency ${concurrency}: ${Math.round(options.charges * options.replayRatio)} replays…`);
       let replayIndex = 0;
@@ -212,56 +378,148 @@ export async function runBenchmark(options: BenchOptions): Promise<LevelResult[]
         () => {
           const original = accepted[replayIndex % Math.max(1, accepted.length)];
           replayIndex += 1;
-          return { secret: original?.secret ?? '', key: original?.key ?? '', body: original?.body ?? '', tag: replayIndex };
+          return { method: 'POST', path: '/v1/charges', secret: original?.secret ?? '', key: original?.key ?? '', body: original?.body ?? '' };
         },
         () => undefined,
         options.progressBar ?? false,
       );
 
+      progress(`concurrency ${concurrency}: one status read per charge…`);
+      await settle(200); // the replays' log lines
+      const beforeRead = await stats();
+      const logsBeforeRead = logSnapshot();
+      const secretsBeforeRead = secretsManagerCalls;
+      const invocationsBeforeRead = invocations.length;
+      const readRequests = new Map<string, ApiRequestGroup>();
+      let readIndex = 0;
+      const readPhase = await load(
+        stack.apiUrl,
+        concurrency,
+        Math.max(1, accepted.length),
+        () => {
+          const charge = accepted[readIndex % Math.max(1, accepted.length)];
+          readIndex += 1;
+          return { method: 'GET', path: `/v1/charges/${charge?.id ?? 'none'}`, secret: charge?.secret ?? '' };
+        },
+        (status, responseBody) =>
+          recordRequest(readRequests, { method: 'GET', resourcePath: '/v1/charges/{id}', status, responseBytes: Buffer.byteLength(responseBody, 'utf8') }),
+        options.progressBar ?? false,
+        200,
+      );
+      await settle(300); // the reads' log lines
+      const afterRead = await stats();
+      const reads = Math.max(1, readPhase.requests);
+      const readInvocations = lambdaAccounting(invocations.slice(invocationsBeforeRead), reads);
+      const logsAfterRead = logSnapshot();
+      // The event source's pollers keep receiving while the reads run; the reads themselves call DynamoDB only.
+      const readCalls = Object.fromEntries(Object.entries(byOperation(diff(afterRead.calls, beforeRead.calls))).filter(([key]) => !key.startsWith('sqs:')));
+
       const n = Math.max(1, accepted.length);
-      const calls = diff(afterNew.calls, before.calls);
-      // The sampler's own polling is the client's, not the charge's.
-      calls['dynamodb:GetItem'] = Math.max(0, (calls['dynamodb:GetItem'] ?? 0) - samplerGets);
-      const capacity = diff(afterNew.capacityUnits, before.capacityUnits);
-      const invocationsPerCharge: Record<string, number> = {};
-      for (const invocation of levelInvocations) {
-        const name = invocation.fn.replace(/^Service/, '').replace(/Function.*$/, '');
-        invocationsPerCharge[name] = (invocationsPerCharge[name] ?? 0) + 1 / n;
-      }
+      const calls = byOperation(diff(afterNew.calls, before.calls));
+      const getItemCalls = calls['dynamodb:GetItem'] ?? 0;
+      calls['dynamodb:GetItem'] = Math.max(0, getItemCalls - samplerGets);
+      const charge = lambdaAccounting(levelInvocations, n);
       const sortedSamples = [...samples].sort((a, b) => a - b);
-      results.push({
+      levels.push({
         concurrency,
         newCharges: newPhase,
         replays: replayPhase,
         acceptedToSucceededMs: { p50: percentile(sortedSamples, 50), p99: percentile(sortedSamples, 99), samples: samples.length },
-        callsPerCharge: Object.fromEntries(Object.entries(calls).filter(([, count]) => count > 0).map(([key, count]) => [key, count / n])),
-        capacityPerCharge: {
-          write: Object.entries(capacity).filter(([op]) => WRITE_OPERATIONS.has(op)).reduce((sum, [, units]) => sum + units, 0) / n,
-          // GetItem is the client's polling and the authorizer's (cached) key lookups, not the charge's.
-          read: Object.entries(capacity).filter(([op]) => !WRITE_OPERATIONS.has(op) && op !== 'GetItem').reduce((sum, [, units]) => sum + units, 0) / n,
-        },
-        lambda: {
-          invocationsPerCharge,
-          gbSecondsPerCharge: (levelInvocations.reduce((sum, invocation) => sum + invocation.durationMs, 0) / 1000) * MEMORY_GB / n,
+        callsPerCharge: perUnit(calls, n),
+        capacityPerCharge: capacityAccounting(diff(afterNew.capacityUnits, before.capacityUnits), { total: getItemCalls, attributed: calls['dynamodb:GetItem'] ?? 0 }, n, calls['dynamodb:Query'] ?? 0),
+        lambda: { invocationsPerCharge: charge.invocations, gbSecondsPerCharge: charge.gbSeconds },
+        logsPerCharge: logsBetween(logsBefore, logsAfterNew, n, isChargePath),
+        platformLogsPerCharge: charge.platform,
+        apiRequestsPerCharge: requestsPerUnit(newRequests, n),
+        secretsManagerCallsPerCharge: (secretsAfterNew - secretsBefore) / n,
+        statusRead: {
+          ...readPhase,
+          callsPerRead: perUnit(readCalls, reads),
+          capacityPerRead: capacityAccounting(diff(afterRead.capacityUnits, beforeRead.capacityUnits), { total: 1, attributed: 1 }, reads, readCalls['dynamodb:Query'] ?? 0),
+          lambda: { invocationsPerRead: readInvocations.invocations, gbSecondsPerRead: readInvocations.gbSeconds },
+          logsPerRead: logsBetween(logsBeforeRead, logsAfterRead, reads, () => true),
+          platformLogsPerRead: readInvocations.platform,
+          apiRequestsPerRead: requestsPerUnit(readRequests, reads),
+          secretsManagerCallsPerRead: (secretsManagerCalls - secretsBeforeRead) / reads,
         },
         cpu,
       });
     }
-    return results;
+
+    const reconcilerPass = await measureReconcilerPasses(options.reconcilerPasses ?? 3);
+    return {
+      levels,
+      reconcilerPass,
+      customMetrics: [...customMetrics].sort(),
+      totals: {
+        charges: chargesSent,
+        secretsManagerCalls,
+        workerInvocations: invocations.filter((invocation) => shortFunctionName(invocation.fn) === 'Worker').length,
+      },
+    };
+
+    /** Idle passes as the EventBridge schedule runs them; one unmeasured pass first (its environment's cold start). */
+    async function measureReconcilerPasses(passes: number): Promise<ReconcilerPassResult> {
+      progress(`${passes} idle reconciler passes…`);
+      const invoke = async () => {
+        const response = await lambda.send(
+          new InvokeCommand({
+            FunctionName: stack.outputs['ReconcilerFunctionName'],
+            Payload: JSON.stringify({ version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} }),
+          }),
+        );
+        if (response.FunctionError) throw new Error(`The reconciler failed: ${Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8')}`);
+      };
+      await invoke();
+      // The worker's event source keeps polling its (empty) queue meanwhile: measure that idle rate
+      // first, and take it out of the passes' SQS receives.
+      const idleBefore = await stats();
+      const idleStarted = Date.now();
+      await settle(3000);
+      const idleAfter = await stats();
+      const idleReceivesPerMs = ((idleAfter.calls['sqs:ReceiveMessage'] ?? 0) - (idleBefore.calls['sqs:ReceiveMessage'] ?? 0)) / (Date.now() - idleStarted);
+      const before = idleAfter;
+      const started = Date.now();
+      const logsBefore = logSnapshot();
+      const secretsBefore = secretsManagerCalls;
+      const invocationsBefore = invocations.length;
+      for (let i = 0; i < passes; i += 1) await invoke();
+      await settle(300);
+      const after = await stats();
+      const passInvocations = invocations.slice(invocationsBefore).filter((invocation) => shortFunctionName(invocation.fn) === 'Reconciler');
+      const accounting = lambdaAccounting(passInvocations, passes);
+      const calls = byOperation(diff(after.calls, before.calls));
+      // Whole requests per pass: the subtraction of the idle rate is not exact.
+      const receives = (calls['sqs:ReceiveMessage'] ?? 0) - idleReceivesPerMs * (Date.now() - started);
+      calls['sqs:ReceiveMessage'] = Math.max(0, Math.round(receives / passes)) * passes;
+      return {
+        passes,
+        durationMs: passInvocations.reduce((sum, invocation) => sum + invocation.durationMs, 0) / Math.max(1, passInvocations.length),
+        callsPerPass: perUnit(calls, passes),
+        capacityPerPass: capacityAccounting(diff(after.capacityUnits, before.capacityUnits), { total: 1, attributed: 1 }, passes, calls['dynamodb:Query'] ?? 0),
+        logsPerPass: logsBetween(logsBefore, logSnapshot(), passes, (name) => name === 'Reconciler')['Reconciler'] ?? emptyLogVolume(),
+        platformLogsPerPass: accounting.platform,
+        secretsManagerCallsPerPass: (secretsManagerCalls - secretsBefore) / passes,
+      };
+    }
   } finally {
+    unsubscribe('http.server.request.start', onHttpRequest);
+    lambda.destroy();
     dynamodb.destroy();
     await stack.stop();
   }
 }
 
 interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
   secret: string;
-  key: string;
-  body: string;
-  tag: number;
+  /** Idempotency-Key (POST). */
+  key?: string;
+  body?: string;
 }
 
-/** One autocannon run: `amount` POSTs from `connections` clients; latencies from its response events. */
+/** One autocannon run: `amount` requests from `connections` clients; latencies from its response events. */
 async function load(
   apiUrl: string,
   connections: number,
@@ -269,7 +527,8 @@ async function load(
   nextRequest: () => LoadRequest,
   onResponse: (status: number, body: string, request: LoadRequest) => void,
   progressBar: boolean,
-): Promise<{ requests: number; throughput: number; latencyMs: LatencySummary; errors: number }> {
+  expectedStatus = 202,
+): Promise<PhaseResult> {
   const latencies: number[] = [];
   let errors = 0;
   const started = Date.now();
@@ -292,15 +551,16 @@ async function load(
         setupRequest: (request, context) => {
           const next = nextRequest();
           (context as Record<string, unknown>)['request'] = next;
-          return {
-            ...request,
-            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${next.secret}`, 'Idempotency-Key': next.key },
-            body: next.body,
-          };
+          const headers: Record<string, string> = { Authorization: `Bearer ${next.secret}` };
+          if (next.method === 'POST') {
+            headers['Content-Type'] = 'application/json';
+            if (next.key !== undefined) headers['Idempotency-Key'] = next.key;
+          }
+          return { ...request, method: next.method, path: next.path, headers, ...(next.body !== undefined ? { body: next.body } : {}) };
         },
         onResponse: (status, body, context) => {
           const request = (context as Record<string, unknown>)['request'] as LoadRequest;
-          if (status !== 202) errors += 1;
+          if (status !== expectedStatus) errors += 1;
           onResponse(status, body, request);
         },
       },

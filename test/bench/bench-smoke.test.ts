@@ -1,43 +1,79 @@
 /**
  * The benchmark is a script, not a test; this only proves it runs end to end on a tiny load,
- * and pins the one figure that must never regress: the API path spends exactly one
- * DynamoDB write and one SQS send per new charge.
+ * pins the one figure that must never regress (the API path spends exactly one DynamoDB write
+ * and one SQS send per new charge) and checks the all-in accounting: log bytes measured per
+ * function, the status read measured, secrets counted on the wire, the total the sum of its rows.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureColdStarts } from '../../scripts/bench/cold-start.ts';
-import { apiPathCalls, costPerMillion, markdownReport } from '../../scripts/bench/report.ts';
+import { stackFacts } from '../../scripts/bench/cost.ts';
+import { allInPerMillion, apiPathCalls, costPerMillion, fixedMonthly, markdownReport } from '../../scripts/bench/report.ts';
 import { runBenchmark } from '../../scripts/bench/run.ts';
 import { synthesize } from '../../scripts/local/template.ts';
 
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
 describe('npm run bench (smoke)', () => {
-  it('measures a tiny load, accounts its calls and writes a report', async () => {
-    const [level] = await runBenchmark({ charges: 12, concurrency: [3], replayRatio: 0.5, seed: 1 });
+  it('measures a tiny load, accounts its calls, logs and status reads, and writes a report', async () => {
+    const run = await runBenchmark({ charges: 12, concurrency: [3], replayRatio: 0.5, seed: 1, reconcilerPasses: 1 });
+    const [level] = run.levels;
     expect(level).toBeDefined();
     if (!level) return;
-    expect(level.newCharges.errors + level.replays.errors).toBe(0);
+    expect(level.newCharges.errors + level.replays.errors + level.statusRead.errors).toBe(0);
     expect(apiPathCalls(level)).toEqual({ dynamodbWrites: 1, sqsSends: 1 });
     expect(level.callsPerCharge['dynamodb:UpdateItem']).toBe(2); // claim + outcome
     expect(level.capacityPerCharge.write).toBeGreaterThan(0);
+    expect(level.capacityPerCharge.read).toBeGreaterThanOrEqual(1); // the worker's strongly consistent GetItem
     expect(costPerMillion(level).total).toBeGreaterThan(3.5);
 
+    // Logs are measured per function: the worker logs each outcome; the sampler's GetCharge is not the charge's.
+    expect(level.logsPerCharge['Worker']?.events).toBeGreaterThanOrEqual(1);
+    expect(level.logsPerCharge['Worker']?.bytes).toBeGreaterThan(0);
+    expect(Object.keys(level.logsPerCharge)).not.toContain('GetCharge');
+    const invocations = sum(Object.values(level.lambda.invocationsPerCharge));
+    expect(level.platformLogsPerCharge.events).toBeCloseTo(3 * invocations, 6);
+    // One status read per charge, answered from one strongly consistent GetItem.
+    expect(sum(level.statusRead.apiRequestsPerRead.map((request) => request.count))).toBeCloseTo(1, 6);
+    expect(level.statusRead.apiRequestsPerRead.every((request) => request.method === 'GET' && request.status === 200)).toBe(true);
+    expect(level.statusRead.lambda.invocationsPerRead['GetCharge']).toBeCloseTo(1, 6);
+    expect(level.statusRead.callsPerRead['dynamodb:GetItem']).toBeGreaterThanOrEqual(1);
+    // The worker's key read (warm-up) and the reconciler's heartbeat metric, both from the run.
+    expect(run.totals.secretsManagerCalls).toBeGreaterThan(0);
+    expect(run.customMetrics).toContain('oncepay/ReconcilerPassCompleted{service=reconciler}');
+
     const outdir = mkdtempSync(join(tmpdir(), 'oncepay-bench-smoke-'));
-    const coldStarts = measureColdStarts(synthesize({ stage: 'local', outdir, processorApiUrl: 'http://127.0.0.1:9' }), 1);
+    const stacks = synthesize({ stage: 'local', outdir, processorApiUrl: 'http://127.0.0.1:9' });
+    const coldStarts = measureColdStarts(stacks, 1);
+    const facts = stackFacts(stacks);
     rmSync(outdir, { recursive: true, force: true });
     expect(coldStarts.map((cold) => cold.function).sort()).toEqual(['Authorizer', 'CreateCharge', 'GetCharge', 'Reconciler', 'Worker']);
     for (const cold of coldStarts) expect(cold.bundleBytes).toBeLessThan(1_000_000);
+    expect(facts.accessLogFormat).toContain('$context.responseLength');
+    expect(facts.alarms).toBeGreaterThan(0);
+
+    const allIn = allInPerMillion(level, facts);
+    expect(allIn.total).toBeCloseTo(sum(allIn.rows.map((row) => row.usd)), 10);
+    for (const key of ['logs.functions', 'logs.platform', 'logs.access', 'xray', 'read.apiGateway', 'read.dynamodb', 'read.lambda']) {
+      expect(allIn.rows.find((row) => row.key === key)?.usd, key).toBeGreaterThan(0);
+    }
+    expect(allIn.total).toBeGreaterThan(costPerMillion(level).total + 3.5); // at least the status read's API request
+    const monthly = fixedMonthly(run, facts);
+    expect(monthly.total).toBeCloseTo(sum(monthly.rows.map((row) => row.usd)), 10);
 
     const report = markdownReport({
       generatedAt: 'now',
       command: 'test',
       machine: 'test',
       options: { charges: 12, concurrency: [3], replayRatio: 0.5, seed: 1 },
-      oncepay: [level],
+      oncepay: run,
       baseline: null,
+      stack: facts,
       coldStarts,
     });
     expect(report).toContain('1.00 DynamoDB write and 1.00 SQS send');
+    expect(report).toContain(`**All-in: $${allIn.total.toFixed(2)} per million charges for oncepay**`);
   });
 });
