@@ -283,7 +283,7 @@ export function fixedMonthly(run: BenchRun, facts: StackFacts): { rows: FixedRow
   const rows: FixedRow[] = [
     { label: 'CloudWatch alarms', quantity: `${facts.alarmMetrics} alarm metrics (${facts.alarms} alarms)`, usd: facts.alarmMetrics * PRICES.alarmMetricMonth },
     { label: 'CloudWatch dashboard', quantity: `${facts.dashboards}`, usd: facts.dashboards * PRICES.dashboardMonth },
-    { label: 'CloudWatch custom metrics (EMF)', quantity: `${run.customMetrics.length} published in normal operation`, usd: run.customMetrics.length * PRICES.customMetricMonth },
+    { label: 'CloudWatch custom metrics (EMF)', quantity: `${pass.metrics.length} published by every reconciler pass`, usd: pass.metrics.length * PRICES.customMetricMonth },
     { label: 'Secrets Manager secret', quantity: `${facts.secrets.length}`, usd: facts.secrets.length * PRICES.secretsManagerPerSecretMonth },
     { label: 'KMS customer managed keys in the template', quantity: `${facts.kmsKeys}`, usd: facts.kmsKeys * PRICES.kmsKeyMonth },
   ];

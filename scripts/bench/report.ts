@@ -173,7 +173,9 @@ export function markdownReport(result: BenchResult): string {
         'below one request a second at a sampler it traces every request, so a small stage pays up to that ceiling rather than 5%.',
       '- **Status read**: one `GET /v1/charges/{id}` per accepted charge once it is final, at the level\'s concurrency, accounted like the charge: the API request, GetCharge (and the authorizer, ' +
         'whose answer API Gateway caches per key for 5 minutes), its strongly consistent `GetItem` (one read unit), its logs and its share of traces. The SQS pollers\' receives during the reads are not the reads\' and are left out.',
-      `- **Custom metrics (EMF)**: per charge they are log bytes, above; each metric is billed per month, in the fixed costs. Published in the run: ${result.oncepay.customMetrics.map((metric) => `\`${metric}\``).join(', ') || 'none'}.`,
+      `- **Custom metrics (EMF)**: per charge they are log bytes, above. Each metric is billed per month, prorated by the hours it has data: the fixed costs count those every reconciler pass publishes ` +
+        `(${result.oncepay.reconcilerPass.metrics.map((metric) => `\`${metric}\``).join(', ') || 'none'}); the others are published only when something happens ` +
+        `(seen in this run: ${result.oncepay.customMetrics.filter((metric) => !result.oncepay.reconcilerPass.metrics.includes(metric)).map((metric) => `\`${metric}\``).join(', ') || 'none'}).`,
     );
     const responseBytes = [...reference.apiRequestsPerCharge, ...reference.statusRead.apiRequestsPerRead].reduce((total, request) => total + request.count * request.responseBytes, 0);
     lines.push(
@@ -196,6 +198,13 @@ export function markdownReport(result: BenchResult): string {
         `The SQS line is an estimate for AWS (${IDLE_EVENT_SOURCE.pollers} pollers long-polling ${IDLE_EVENT_SOURCE.waitSeconds} s while the queue is empty; with traffic their receives are in the per-charge SQS row). ` +
         'The baseline deploys the same stack but its create-charge function, so the same fixed costs.',
     );
+    const found = result.oncepay.reconcilerPass.foundPerPass;
+    if (found.stuck + found.inReview + found.deadLetters > 0) {
+      lines.push(
+        '',
+        `The measured passes were not idle: per pass ${fixed(found.stuck)} stuck charges, ${fixed(found.inReview)} in review and ${fixed(found.deadLetters)} dead letters, left by the levels; their work is in the figure.`,
+      );
+    }
 
     lines.push('', '### Logs per charge, by function (events / bytes ingested)', '');
     const names = [...new Set([...Object.keys(reference.logsPerCharge), ...Object.keys(peer?.logsPerCharge ?? {}), ...Object.keys(reference.statusRead.logsPerRead)])].sort();

@@ -93,12 +93,19 @@ export interface ReconcilerPassResult {
   logsPerPass: LogVolume;
   platformLogsPerPass: LogVolume;
   secretsManagerCallsPerPass: number;
+  /** Custom metrics (`namespace/name{dimensions}`) every pass publishes through EMF: billed all month. */
+  metrics: string[];
+  /** What the measured passes found, per pass, from their reports: all 0 for idle passes. */
+  foundPerPass: { stuck: number; inReview: number; deadLetters: number };
 }
 
 export interface BenchRun {
   levels: LevelResult[];
   reconcilerPass: ReconcilerPassResult;
-  /** Custom metrics (`namespace/name{dimensions}`) the functions published through EMF anywhere in the run. */
+  /**
+   * Custom metrics (`namespace/name{dimensions}`) the functions published through EMF anywhere
+   * in the run, the reconciler's passes included (some only when something went wrong).
+   */
   customMetrics: string[];
   /** The whole run, warm-up included. */
   totals: { charges: number; secretsManagerCalls: number; workerInvocations: number };
@@ -206,6 +213,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   /** Cumulative log volume per function logical id, as Lambda would write it. */
   const logs = new Map<string, LogVolume>();
   const customMetrics = new Set<string>();
+  /** Set while the idle reconciler passes run: the metrics they publish. */
+  let passMetrics: Set<string> | null = null;
   // Secrets Manager calls, counted on the wire: every request the emulator (in this process) receives.
   let secretsManagerCalls = 0;
   const onHttpRequest = (message: unknown) => {
@@ -226,7 +235,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       volume.events += 1;
       volume.bytes += lambdaLineBytes(line);
       logs.set(fn, volume);
-      for (const metric of emfMetrics(line)) customMetrics.add(metric);
+      for (const metric of emfMetrics(line)) {
+        customMetrics.add(metric);
+        if (shortFunctionName(fn) === 'Reconciler') passMetrics?.add(metric);
+      }
     },
     ...(options.bundleOverrides ? { bundleOverrides: options.bundleOverrides } : {}),
   }).catch((error: unknown) => {
@@ -468,7 +480,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
             Payload: JSON.stringify({ version: '0', 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} }),
           }),
         );
-        if (response.FunctionError) throw new Error(`The reconciler failed: ${Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8')}`);
+        const payload = Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8');
+        if (response.FunctionError) throw new Error(`The reconciler failed: ${payload}`);
+        return JSON.parse(payload) as { found: number; inReview: number; deadLetters: { received: number } };
       };
       await invoke();
       // The worker's event source keeps polling its (empty) queue meanwhile: measure that idle rate
@@ -483,8 +497,17 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       const logsBefore = logSnapshot();
       const secretsBefore = secretsManagerCalls;
       const invocationsBefore = invocations.length;
-      for (let i = 0; i < passes; i += 1) await invoke();
+      const metrics = new Set<string>();
+      passMetrics = metrics;
+      const found = { stuck: 0, inReview: 0, deadLetters: 0 };
+      for (let i = 0; i < passes; i += 1) {
+        const report = await invoke();
+        found.stuck += report.found / passes;
+        found.inReview += report.inReview / passes;
+        found.deadLetters += report.deadLetters.received / passes;
+      }
       await settle(300);
+      passMetrics = null;
       const after = await stats();
       const passInvocations = invocations.slice(invocationsBefore).filter((invocation) => shortFunctionName(invocation.fn) === 'Reconciler');
       const accounting = lambdaAccounting(passInvocations, passes);
@@ -500,6 +523,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         logsPerPass: logsBetween(logsBefore, logSnapshot(), passes, (name) => name === 'Reconciler')['Reconciler'] ?? emptyLogVolume(),
         platformLogsPerPass: accounting.platform,
         secretsManagerCallsPerPass: (secretsManagerCalls - secretsBefore) / passes,
+        metrics: [...metrics].sort(),
+        foundPerPass: found,
       };
     }
   } finally {
