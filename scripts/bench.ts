@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import { measureColdStarts } from './bench/cold-start.ts';
 import { stackFacts } from './bench/cost.ts';
 import { lineChart, markdownReport, type BenchResult } from './bench/report.ts';
-import { runBenchmark } from './bench/run.ts';
+import { machineCpuSeconds, runBenchmark, selfCpuSeconds } from './bench/run.ts';
 import { synthesize } from './local/template.ts';
 
 let values;
@@ -43,7 +43,10 @@ const log = (line: string) => console.error(`${new Date().toISOString().slice(11
 log('measuring bundles and cold starts…');
 const synthDir = mkdtempSync(join(tmpdir(), 'oncepay-bench-'));
 const synthesized = synthesize({ stage: 'local', outdir: synthDir, processorApiUrl: 'http://127.0.0.1:9' });
+const coldStartBefore = { wall: Date.now(), self: selfCpuSeconds(), machine: machineCpuSeconds() };
 const coldStarts = measureColdStarts(synthesized, positiveInt('cold-start-runs', values['cold-start-runs']));
+const coldStartOtherCpu =
+  Math.max(0, machineCpuSeconds() - coldStartBefore.machine - (selfCpuSeconds() - coldStartBefore.self)) / ((Date.now() - coldStartBefore.wall) / 1000);
 // Alarms, dashboard, keys, secrets, schedule, access-log format and tracing: the same in every stage.
 const stack = stackFacts(synthesized);
 rmSync(synthDir, { recursive: true, force: true });
@@ -88,6 +91,7 @@ const result: BenchResult = {
   baseline,
   stack,
   coldStarts,
+  coldStartOtherCpu,
 };
 mkdirSync(values.out, { recursive: true });
 writeFileSync(join(values.out, 'benchmarks.json'), `${JSON.stringify(result, null, 2)}\n`);

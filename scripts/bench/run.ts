@@ -69,8 +69,11 @@ export interface LevelResult {
   secretsManagerCallsPerCharge: number;
   /** The client learning the outcome: one `GET /v1/charges/{id}` per accepted charge, once final. */
   statusRead: StatusReadResult;
-  /** Share of one core used during the level (1 = one core busy). */
-  cpu: { dynamodbLocal: number; nodeProcess: number };
+  /**
+   * Share of one core used during the level's new charges (1 = one core busy): by DynamoDB Local,
+   * by this node process, and by every other process on the machine (not the benchmark's).
+   */
+  cpu: { dynamodbLocal: number; nodeProcess: number; otherProcesses: number };
 }
 
 export interface StatusReadResult extends PhaseResult {
@@ -132,6 +135,27 @@ function processCpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds this process and its waited-for children have used, from /proc. */
+export function selfCpuSeconds(): number {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100; // utime stime cutime cstime
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds every process on the machine has used (all cores), from /proc/stat. */
+export function machineCpuSeconds(): number {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    return ((fields[0] ?? 0) + (fields[1] ?? 0) + (fields[2] ?? 0) + (fields[5] ?? 0) + (fields[6] ?? 0) + (fields[7] ?? 0)) / 100;
   } catch {
     return 0;
   }
@@ -315,7 +339,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       const invocationsBefore = invocations.length;
       const logsBefore = logSnapshot();
       const secretsBefore = secretsManagerCalls;
-      const cpuBefore = { java: processCpuSeconds(stack.dynamodbPid), node: process.cpuUsage() };
+      const cpuBefore = { java: processCpuSeconds(stack.dynamodbPid), node: process.cpuUsage(), machine: machineCpuSeconds() };
       const wallBefore = Date.now();
 
       const accepted: Array<{ id: string; key: string; secret: string; body: string }> = [];
@@ -372,9 +396,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       const invocationsAfterNew = invocations.length;
       const wallMs = Date.now() - wallBefore;
       const cpuNode = process.cpuUsage(cpuBefore.node);
+      const javaSeconds = processCpuSeconds(stack.dynamodbPid) - cpuBefore.java;
+      const nodeSeconds = (cpuNode.user + cpuNode.system) / 1e6;
       const cpu = {
-        dynamodbLocal: (processCpuSeconds(stack.dynamodbPid) - cpuBefore.java) / (wallMs / 1000),
-        nodeProcess: (cpuNode.user + cpuNode.system) / 1e6 / (wallMs / 1000),
+        dynamodbLocal: javaSeconds / (wallMs / 1000),
+        nodeProcess: nodeSeconds / (wallMs / 1000),
+        otherProcesses: Math.max(0, machineCpuSeconds() - cpuBefore.machine - javaSeconds - nodeSeconds) / (wallMs / 1000),
       };
       // The sampler's polling (GetCharge) is the benchmark's, not the charge's.
       const isChargePath = (name: string) => name !== 'GetCharge';

@@ -72,6 +72,7 @@ describe('npm run bench (smoke)', () => {
       baseline: null,
       stack: facts,
       coldStarts,
+      coldStartOtherCpu: 0,
     });
     expect(report).toContain('1.00 DynamoDB write and 1.00 SQS send');
     expect(report).toContain(`**All-in: $${allIn.total.toFixed(2)} per million charges for oncepay**`);
