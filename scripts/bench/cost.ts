@@ -75,9 +75,8 @@ export interface StackFacts {
   /** Metrics the alarms watch (each billed; a metric-math alarm watches several). */
   alarmMetrics: number;
   dashboards: number;
+  /** Customer managed keys (the alarm topic's); AWS managed keys have no monthly fee. */
   kmsKeys: number;
-  /** Whether every SNS topic is encrypted with a key of the template (else an AWS managed key). */
-  topicKeysCustomerManaged: boolean;
   /** Secrets the functions read (by `*_SECRET_ID` environment variable; the secret itself is created out of band). */
   secrets: string[];
   /** The reconciler schedule's period, from its `rate(...)` expression. */
@@ -106,12 +105,6 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     const metrics = resource.Properties?.['Metrics'] as Array<{ MetricStat?: unknown }> | undefined;
     return sum + (metrics ? Math.max(1, metrics.filter((metric) => metric.MetricStat).length) : 1);
   }, 0);
-  const keyIds = new Set(all('AWS::KMS::Key').map(([id]) => id));
-  const topics = all('AWS::SNS::Topic');
-  const topicKeysCustomerManaged = topics.every(([, resource]) => {
-    const key = JSON.stringify(resource.Properties?.['KmsMasterKeyId'] ?? null);
-    return [...keyIds].some((id) => key.includes(`"${id}"`));
-  });
   const secrets = new Set<string>();
   for (const [, resource] of functions) {
     const variables = ((resource.Properties?.['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
@@ -129,8 +122,7 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     alarms: alarms.length,
     alarmMetrics,
     dashboards: all('AWS::CloudWatch::Dashboard').length,
-    kmsKeys: keyIds.size,
-    topicKeysCustomerManaged: topics.length === 0 || topicKeysCustomerManaged,
+    kmsKeys: all('AWS::KMS::Key').length,
     secrets: [...secrets].sort(),
     reconcilerPeriodMinutes,
     eventSourceMappings: mappings.length,
@@ -285,11 +277,8 @@ export function fixedMonthly(run: BenchRun, facts: StackFacts): { rows: FixedRow
     { label: 'CloudWatch dashboard', quantity: `${facts.dashboards}`, usd: facts.dashboards * PRICES.dashboardMonth },
     { label: 'CloudWatch custom metrics (EMF)', quantity: `${pass.metrics.length} published by every reconciler pass`, usd: pass.metrics.length * PRICES.customMetricMonth },
     { label: 'Secrets Manager secret', quantity: `${facts.secrets.length}`, usd: facts.secrets.length * PRICES.secretsManagerPerSecretMonth },
-    { label: 'KMS customer managed keys in the template', quantity: `${facts.kmsKeys}`, usd: facts.kmsKeys * PRICES.kmsKeyMonth },
+    { label: 'KMS customer managed keys (the alarm topic\'s)', quantity: `${facts.kmsKeys}`, usd: facts.kmsKeys * PRICES.kmsKeyMonth },
   ];
-  if (!facts.topicKeysCustomerManaged) {
-    rows.push({ label: 'KMS key for the alarm topic (being added; the template still uses alias/aws/sns)', quantity: '1', usd: PRICES.kmsKeyMonth });
-  }
   rows.push(
     {
       label: `Reconciler schedule (a pass every ${facts.reconcilerPeriodMinutes} min, measured idle pass)`,
