@@ -35,6 +35,12 @@ export const PRICES = {
   dashboardMonth: 3.0,
   /** https://aws.amazon.com/kms/pricing/ — customer managed key per month. */
   kmsKeyMonth: 1.0,
+  /** https://aws.amazon.com/waf/pricing/ — web ACL per month. */
+  wafWebAclMonth: 5.0,
+  /** https://aws.amazon.com/waf/pricing/ — rule per month. */
+  wafRuleMonth: 1.0,
+  /** https://aws.amazon.com/waf/pricing/ — requests inspected. */
+  wafPerMillionRequests: 0.6,
 };
 
 /** AWS bills by GB of 2^30 bytes. */
@@ -66,6 +72,8 @@ export const IDLE_EVENT_SOURCE = { pollers: 5, waitSeconds: 20 };
 
 /** What the synthesized templates say about the fixed costs and the logging and tracing set-up. */
 export interface StackFacts {
+  /** The API stage's name: which stage's template these facts are from. */
+  stage: string;
   /** The API stage's `AccessLogSetting.Format`; `null` without access logging. */
   accessLogFormat: string | null;
   xraySampling: XRaySampling;
@@ -82,7 +90,13 @@ export interface StackFacts {
   /** The reconciler schedule's period, from its `rate(...)` expression. */
   reconcilerPeriodMinutes: number;
   eventSourceMappings: number;
+  /** WAF web ACLs in front of the API and their rules (each request is inspected by each ACL). */
+  waf: { webAcls: number; rules: number };
+  /** The open-charges index shards (`OPEN_CHARGE_SHARDS`): an idle reconciler pass queries each once. */
+  openChargeShards: number;
 }
+
+const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 
 export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
   const all = (type: string) => stacks.flatMap((stack) => resourcesOfType(stack.template, type));
@@ -106,16 +120,20 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     return sum + (metrics ? Math.max(1, metrics.filter((metric) => metric.MetricStat).length) : 1);
   }, 0);
   const secrets = new Set<string>();
+  let openChargeShards = 0;
   for (const [, resource] of functions) {
     const variables = ((resource.Properties?.['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
     for (const [name, value] of Object.entries(variables)) if (name.endsWith('_SECRET_ID') && typeof value === 'string') secrets.add(value);
+    openChargeShards = Math.max(openChargeShards, Number(variables['OPEN_CHARGE_SHARDS'] ?? 0));
   }
   const schedule = all('AWS::Events::Rule')
     .map(([, resource]) => String(resource.Properties?.['ScheduleExpression'] ?? ''))
     .map((expression) => /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(expression))
     .find((match) => match !== null);
   const reconcilerPeriodMinutes = schedule ? Number(schedule[1]) * (schedule[2]?.startsWith('hour') ? 60 : 1) : 1;
+  const webAcls = all('AWS::WAFv2::WebACL');
   return {
+    stage: String(stage?.Properties?.['StageName'] ?? ''),
     accessLogFormat: typeof setting?.Format === 'string' ? setting.Format : null,
     xraySampling,
     tracedSamplers,
@@ -126,6 +144,8 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     secrets: [...secrets].sort(),
     reconcilerPeriodMinutes,
     eventSourceMappings: mappings.length,
+    openChargeShards,
+    waf: { webAcls: webAcls.length, rules: sum(webAcls.map(([, resource]) => ((resource.Properties?.['Rules'] as unknown[] | undefined) ?? []).length)) },
   };
 }
 
@@ -137,7 +157,6 @@ export interface CostPerMillion {
   total: number;
 }
 
-const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 const SQS_OPERATIONS = (calls: Record<string, number>) => sum(Object.entries(calls).filter(([key]) => key.startsWith('sqs:')).map(([, count]) => count));
 const DYNAMODB_COST = (capacity: { write: number; read: number }) => capacity.write * PRICES.dynamodbWritePerMillion + capacity.read * PRICES.dynamodbReadPerMillion;
 const LAMBDA_COST = (invocations: Record<string, number>, gbSeconds: number) =>
@@ -190,6 +209,7 @@ export function logVolumes(
   };
 }
 
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const bytes = (volume: LogVolume) => `${Math.round(ingestedBytes(volume))} B (${volume.events.toFixed(2)} events)`;
 
 /**
@@ -210,11 +230,11 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: 
   const readTraces = sampling.fixedRate * readRequests;
   const readLogVolume = emptyLogVolume();
   for (const volume of [readLogs.functions, readLogs.platform, readLogs.access]) addVolume(readLogVolume, volume);
-  const fixed = (value: number, digits = 2) => value.toFixed(digits);
   const rows: CostRow[] = [
     { key: 'dynamodb', label: 'DynamoDB', usd: base.dynamodb, quantity: `${fixed(level.capacityPerCharge.write)} write + ${fixed(level.capacityPerCharge.read)} read units` },
     { key: 'sqs', label: 'SQS', usd: base.sqs, quantity: `${fixed(SQS_OPERATIONS(level.callsPerCharge))} requests` },
     { key: 'apiGateway', label: 'API Gateway (POST)', usd: base.apiGateway, quantity: `${fixed(posts)} requests` },
+    { key: 'waf', label: 'AWS WAF (POST)', usd: posts * facts.waf.webAcls * PRICES.wafPerMillionRequests, quantity: `${fixed(posts * facts.waf.webAcls)} requests inspected` },
     { key: 'lambda', label: 'Lambda', usd: base.lambda, quantity: `${fixed(sum(Object.values(level.lambda.invocationsPerCharge)))} invocations, ${fixed(level.lambda.gbSecondsPerCharge, 4)} GB-s` },
     {
       key: 'secretsManager',
@@ -231,6 +251,12 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: 
       label: 'Status read: API Gateway',
       usd: readRequests * PRICES.restApiPerMillion,
       quantity: `${fixed(readRequests)} requests`,
+    },
+    {
+      key: 'read.waf',
+      label: 'Status read: AWS WAF',
+      usd: readRequests * facts.waf.webAcls * PRICES.wafPerMillionRequests,
+      quantity: `${fixed(readRequests * facts.waf.webAcls)} requests inspected`,
     },
     {
       key: 'read.lambda',
@@ -254,9 +280,14 @@ export interface FixedRow {
   ceiling?: boolean;
 }
 
-/** What a deployed stage costs each month with no charge at all (free tiers left out). */
-export function fixedMonthly(run: BenchRun, facts: StackFacts): { rows: FixedRow[]; total: number } {
-  const pass = run.reconcilerPass;
+/**
+ * What a deployed stage costs each month with no charge at all (free tiers left out). The
+ * reconciler's idle pass was measured on a stack with `measuredShards` open-charges shards; a
+ * stage with more queries each extra (empty) shard once more, half a read unit each.
+ */
+export function fixedMonthly(run: BenchRun, facts: StackFacts, measuredShards: number): { rows: FixedRow[]; total: number } {
+  const extraQueries = Math.max(0, facts.openChargeShards - measuredShards);
+  const pass = { ...run.reconcilerPass, capacityPerPass: { ...run.reconcilerPass.capacityPerPass, read: run.reconcilerPass.capacityPerPass.read + 0.5 * extraQueries } };
   const passesPerMonth = (HOURS_PER_MONTH * 60) / facts.reconcilerPeriodMinutes;
   const passLambda = LAMBDA_COST({ Reconciler: 1 }, (pass.durationMs / 1000) * (MEMORY_MB / 1024));
   const passLogs = emptyLogVolume();
@@ -278,11 +309,18 @@ export function fixedMonthly(run: BenchRun, facts: StackFacts): { rows: FixedRow
     { label: 'CloudWatch custom metrics (EMF)', quantity: `${pass.metrics.length} published by every reconciler pass`, usd: pass.metrics.length * PRICES.customMetricMonth },
     { label: 'Secrets Manager secret', quantity: `${facts.secrets.length}`, usd: facts.secrets.length * PRICES.secretsManagerPerSecretMonth },
     { label: 'KMS customer managed keys (the alarm topic\'s)', quantity: `${facts.kmsKeys}`, usd: facts.kmsKeys * PRICES.kmsKeyMonth },
+    {
+      label: 'AWS WAF web ACL',
+      quantity: `${facts.waf.webAcls} web ACL, ${facts.waf.rules} rule`,
+      usd: facts.waf.webAcls * PRICES.wafWebAclMonth + facts.waf.rules * PRICES.wafRuleMonth,
+    },
   ];
   rows.push(
     {
       label: `Reconciler schedule (a pass every ${facts.reconcilerPeriodMinutes} min, measured idle pass)`,
-      quantity: `${Math.round(passesPerMonth)} passes of ${Math.round(pass.durationMs)} ms, ${Math.round(ingestedBytes(passLogs))} B of logs each`,
+      quantity:
+        `${Math.round(passesPerMonth)} passes of ${Math.round(pass.durationMs)} ms, ${fixed(pass.capacityPerPass.read, 1)} read units, ${Math.round(ingestedBytes(passLogs))} B of logs each` +
+        (extraQueries > 0 ? ` (measured with ${measuredShards} open-charges shards, + ${extraQueries} empty-shard queries for ${facts.openChargeShards})` : ''),
       usd: (passesPerMonth * passUsdPerMillion) / 1_000_000,
     },
     {

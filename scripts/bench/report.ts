@@ -12,8 +12,10 @@ export interface BenchResult {
   options: { charges: number; concurrency: number[]; replayRatio: number; seed: number };
   oncepay: BenchRun;
   baseline: BenchRun | null;
-  /** What the synthesized templates say about logging, tracing and the fixed costs. */
+  /** What the synthesized templates say about logging, tracing and the fixed costs: the stage priced (prod). */
   stack: StackFacts;
+  /** The same for the stage the benchmark ran (local). */
+  measuredStack: StackFacts;
   coldStarts: ColdStart[];
   /** Share of one core other processes used while the cold starts were measured. */
   coldStartOtherCpu: number;
@@ -124,7 +126,7 @@ export function markdownReport(result: BenchResult): string {
     const peer = baselineAt(reference.concurrency);
     const allIn = allInPerMillion(reference, facts);
     const peerAllIn = peer ? allInPerMillion(peer, facts) : null;
-    const monthly = fixedMonthly(result.oncepay, facts);
+    const monthly = fixedMonthly(result.oncepay, facts, result.measuredStack.openChargeShards);
     const hasCeiling = monthly.rows.some((row) => row.ceiling);
     lines.push(
       `**All-in: $${fixed(allIn.total)} per million charges for oncepay` +
@@ -136,6 +138,10 @@ export function markdownReport(result: BenchResult): string {
       '',
     );
     lines.push('### All-in cost per million charges (USD)', '');
+    lines.push(
+      `Measured per charge in this run, priced for a \`${facts.stage}\` stack: its synthesized template gives the access-log format, tracing, WAF and the fixed costs.`,
+      '',
+    );
     lines.push('| | oncepay | baseline | per charge (oncepay) |', '|---|---:|---:|---|');
     for (const row of allIn.rows) {
       const other = peerAllIn?.rows.find((candidate) => candidate.key === row.key);
@@ -174,6 +180,7 @@ export function markdownReport(result: BenchResult): string {
         `so a charge makes ${fixed(sampling.fixedRate * 100, 0)}% × (POST requests + worker invocations) traces. $${PRICES.xrayPerMillionTracesRecorded} per million recorded, plus $${PRICES.xrayPerMillionTracesScanned} per million scanned, ` +
         `assuming each recorded trace is scanned ${XRAY_SCANS_PER_TRACE === 1 ? 'once' : `${XRAY_SCANS_PER_TRACE} times`}. The reservoir is in the fixed costs, as a ceiling: ` +
         'below one request a second at a sampler it traces every request, so a small stage pays up to that ceiling rather than 5%.',
+      `- **AWS WAF**: ${facts.waf.webAcls} web ACL${facts.waf.webAcls === 1 ? '' : 's'} in front of the \`${facts.stage}\` API inspect${facts.waf.webAcls === 1 ? 's' : ''} every request: $${PRICES.wafPerMillionRequests} per million (https://aws.amazon.com/waf/pricing/).`,
       '- **Status read**: one `GET /v1/charges/{id}` per accepted charge once it is final, at the level\'s concurrency, accounted like the charge: the API request, GetCharge (and the authorizer, ' +
         'whose answer API Gateway caches per key for 5 minutes), its strongly consistent `GetItem` (one read unit), its logs and its share of traces. The SQS pollers\' receives during the reads are not the reads\' and are left out.',
       `- **Custom metrics (EMF)**: per charge they are log bytes, above. Each metric is billed per month, prorated by the hours it has data: the fixed costs count those every reconciler pass publishes ` +
@@ -189,14 +196,15 @@ export function markdownReport(result: BenchResult): string {
         'the INIT_START line and Init Duration of cold starts; KMS requests of alarm notifications.',
     );
 
-    lines.push('', `### Fixed monthly costs (USD, from the synthesized template and the run; ${HOURS_PER_MONTH}-hour month)`, '');
+    lines.push('', `### Fixed monthly costs (USD, from the synthesized \`${facts.stage}\` template and the run; ${HOURS_PER_MONTH}-hour month)`, '');
     lines.push('| item | quantity | per month |', '|---|---|---:|');
     for (const row of monthly.rows) lines.push(`| ${row.label} | ${row.quantity} | ${row.ceiling ? '≤ ' : ''}${fixed(row.usd)} |`);
     lines.push(`| **total** | | **${hasCeiling ? '≤ ' : ''}${fixed(monthly.total)}** |`);
     lines.push(
       '',
       `Prices: alarms $${PRICES.alarmMetricMonth} per alarm metric, dashboards $${PRICES.dashboardMonth}, custom metrics $${PRICES.customMetricMonth} each, secrets $${PRICES.secretsManagerPerSecretMonth}, ` +
-        `KMS keys $${PRICES.kmsKeyMonth} (https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/secrets-manager/pricing/, https://aws.amazon.com/kms/pricing/, https://aws.amazon.com/xray/pricing/, us-east-1). ` +
+        `KMS keys $${PRICES.kmsKeyMonth}, WAF $${PRICES.wafWebAclMonth} per web ACL and $${PRICES.wafRuleMonth} per rule ` +
+        '(https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/secrets-manager/pricing/, https://aws.amazon.com/kms/pricing/, https://aws.amazon.com/waf/pricing/, https://aws.amazon.com/xray/pricing/, us-east-1). ' +
         `The reconciler's passes are measured (${result.oncepay.reconcilerPass.passes} idle passes after the levels: Lambda, DynamoDB, its dead-letter receive with the worker's idle polling subtracted, logs, one trace each). ` +
         `The SQS line is an estimate for AWS (${IDLE_EVENT_SOURCE.pollers} pollers long-polling ${IDLE_EVENT_SOURCE.waitSeconds} s while the queue is empty; with traffic their receives are in the per-charge SQS row). ` +
         'The baseline deploys the same stack but its create-charge function, so the same fixed costs.',
@@ -243,7 +251,7 @@ export function markdownReport(result: BenchResult): string {
     const cost = costPerMillion(reference);
     const peerCost = peer ? costPerMillion(peer) : null;
     lines.push('', '### Cost per million charges in the DESIGN.md §6 services (USD)', '');
-    lines.push('The charge alone (no logs, traces, secrets or status read): the first four rows of the all-in table.', '');
+    lines.push('The charge alone (no logs, traces, secrets, WAF or status read): the DynamoDB, SQS, API Gateway and Lambda rows of the all-in table.', '');
     lines.push('| service | oncepay | baseline |', '|---|---:|---:|');
     for (const service of ['dynamodb', 'sqs', 'apiGateway', 'lambda', 'total'] as const) {
       lines.push(`| ${service} | ${fixed(cost[service])} | ${peerCost ? fixed(peerCost[service]) : '–'} |`);

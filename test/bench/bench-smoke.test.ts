@@ -60,7 +60,7 @@ describe('npm run bench (smoke)', () => {
       expect(allIn.rows.find((row) => row.key === key)?.usd, key).toBeGreaterThan(0);
     }
     expect(allIn.total).toBeGreaterThan(costPerMillion(level).total + 3.5); // at least the status read's API request
-    const monthly = fixedMonthly(run, facts);
+    const monthly = fixedMonthly(run, facts, facts.openChargeShards);
     expect(monthly.total).toBeCloseTo(sum(monthly.rows.map((row) => row.usd)), 10);
 
     const report = markdownReport({
@@ -71,6 +71,7 @@ describe('npm run bench (smoke)', () => {
       oncepay: run,
       baseline: null,
       stack: facts,
+      measuredStack: facts,
       coldStarts,
       coldStartOtherCpu: 0,
     });
