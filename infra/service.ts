@@ -28,7 +28,22 @@ function allowItemActions(fn: lambda.IFunction, table: dynamodb.ITable, actions:
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
 }
 
-/** RFC 9457 bodies for the errors API Gateway answers itself (authorizer, throttling, limits). */
+/**
+ * What an API function may do in the merchants table: read keys, and stamp a key's last use
+ * (`UpdateItem` limited to that one attribute, so a compromised function cannot un-revoke a key).
+ */
+function allowKeyLookups(fn: lambda.IFunction, merchants: dynamodb.ITable): void {
+  allowItemActions(fn, merchants, ['dynamodb:GetItem']);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [merchants.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'last_used_at'] } },
+    }),
+  );
+}
+
+/** RFC 9457 bodies for the errors API Gateway answers itself (routing, WAF, throttling, limits). */
 const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; title: string; status?: number; detail: string }> = [
   {
     // API Gateway answers an unknown route with 403 "Missing Authentication Token"; say 404.
@@ -39,18 +54,12 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
     detail: 'There is no such route. See openapi.json for the API.',
   },
   {
-    type: apigateway.ResponseType.UNAUTHORIZED,
-    slug: 'unauthorized',
-    title: 'Unauthorized',
-    status: 401,
-    detail: 'A valid secret key is required (Authorization: Bearer sk_...).',
-  },
-  {
-    type: apigateway.ResponseType.ACCESS_DENIED,
-    slug: 'forbidden',
-    title: 'Forbidden',
-    status: 403,
-    detail: 'This secret key may not call this operation.',
+    // The WAF web ACL's only rule is the per-IP rate limit, so a WAF block is a 429.
+    type: apigateway.ResponseType.WAF_FILTERED,
+    slug: 'rate-limited',
+    title: 'Too many requests',
+    status: 429,
+    detail: 'Too many requests from this address. Slow down and retry with the same Idempotency-Key.',
   },
   {
     type: apigateway.ResponseType.THROTTLED,
@@ -74,6 +83,12 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
     detail: 'Something went wrong. Retry with the same Idempotency-Key.',
   },
 ];
+
+/** API Gateway's own status for the responses above whose status we change. */
+const DEFAULT_STATUS = new Map([
+  [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 403],
+  [apigateway.ResponseType.WAF_FILTERED, 403],
+]);
 
 /** The functions, their event source and the REST API in front of them. */
 export class ChargeService extends Construct {
@@ -123,6 +138,9 @@ export class ChargeService extends Construct {
     };
     // Custom metrics carry the stage as a dimension: two stages in one account never cross-fire.
     const metricsEnvironment = { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, STAGE: config.stage };
+    // The API functions authenticate bearer keys themselves (no API Gateway authorizer), so
+    // LocalStack's free image, which has none, runs the same code as AWS.
+    const authenticationEnvironment = { MERCHANTS_TABLE_NAME: storage.merchants.tableName, API_KEY_MODE: config.keyMode };
     const createCharge = fn('CreateChargeFunction', 'create-charge', {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: {
@@ -131,6 +149,7 @@ export class ChargeService extends Construct {
         IDEMPOTENCY_RETENTION_HOURS: String(config.idempotencyRetentionHours),
         CHARGE_RECORD_RETENTION_DAYS: String(config.chargeRecordRetentionDays),
         REENQUEUE_AFTER_SECONDS: String(config.api.functionTimeoutSeconds),
+        ...authenticationEnvironment,
       },
     });
     // UpdateItem: a key reused after expiry keeps its earlier generations (in a transaction).
@@ -139,15 +158,10 @@ export class ChargeService extends Construct {
 
     const getCharge = fn('GetChargeFunction', 'get-charge', {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
-      environment: chargesEnvironment,
+      environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
     allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
-
-    const authorizerFunction = fn('AuthorizerFunction', 'authorizer', {
-      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
-      environment: { MERCHANTS_TABLE_NAME: storage.merchants.tableName, POWERTOOLS_SERVICE_NAME: 'oncepay' },
-    });
-    allowItemActions(authorizerFunction, storage.merchants, ['dynamodb:GetItem']);
+    for (const apiFunction of [createCharge, getCharge]) allowKeyLookups(apiFunction, storage.merchants);
 
     const processorEnvironment = {
       PROCESSOR_API_URL: config.processor.apiUrl,
@@ -244,7 +258,7 @@ export class ChargeService extends Construct {
     for (const problem of GATEWAY_PROBLEMS) {
       this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
         type: problem.type,
-        ...(problem.type === apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN ? { statusCode: '404' } : {}),
+        ...(problem.status && problem.status !== DEFAULT_STATUS.get(problem.type) ? { statusCode: String(problem.status) } : {}),
         responseHeaders: { 'Content-Type': "'application/problem+json'" },
         templates: {
           'application/json': JSON.stringify({
@@ -257,15 +271,9 @@ export class ChargeService extends Construct {
       });
     }
     new ApiEdge(this, 'Edge', { config, api: this.api });
-    const authorizer = new apigateway.RequestAuthorizer(this, 'SecretKeyAuthorizer', {
-      handler: authorizerFunction,
-      identitySources: [apigateway.IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.minutes(5),
-    });
-    const methodOptions = { authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM };
     const charges = this.api.root.addResource('v1').addResource('charges');
-    charges.addMethod('POST', new apigateway.LambdaIntegration(createCharge), methodOptions);
-    charges.addResource('{id}').addMethod('GET', new apigateway.LambdaIntegration(getCharge), methodOptions);
+    charges.addMethod('POST', new apigateway.LambdaIntegration(createCharge));
+    charges.addResource('{id}').addMethod('GET', new apigateway.LambdaIntegration(getCharge));
   }
 }
 

@@ -11,6 +11,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbChargeRepository } from '../../functions/adapters/dynamodb-charge-repository.ts';
 import { SqsWorkQueue } from '../../functions/adapters/sqs-work-queue.ts';
@@ -18,18 +19,26 @@ import { pendingCharge, toChargeObject } from '../../functions/domain/charge.ts'
 import { parseChargeRequest } from '../../functions/domain/charge-request.ts';
 import { ValidationError } from '../../functions/domain/errors.ts';
 import { canonicalJson, fingerprint, type JsonValue } from '../../functions/domain/fingerprint.ts';
+import { requestAuthenticatorFromEnvironment } from '../../functions/entrypoints/environment.ts';
 import { requiredEnv } from '../../functions/shared/env.ts';
 
 const dynamodb = new DynamoDBClient({});
 const charges = new DynamoDbChargeRepository(dynamodb, requiredEnv('CHARGES_TABLE_NAME'));
 const queue = new SqsWorkQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), requiredEnv('WORK_QUEUE_URL'));
+const authenticate = requestAuthenticatorFromEnvironment(new Logger({ serviceName: 'baseline' }));
 const DAY_MS = 86_400_000;
 
-async function createChargeHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const merchantId = String(event.requestContext.authorizer?.['merchantId'] ?? '');
+/** What the idempotent part sees: the authenticated merchant, the client's key and the raw body. */
+interface ChargeCall {
+  merchantId: string;
+  idempotencyKey: string;
+  body: string;
+}
+
+async function createCharge({ merchantId, body: text }: ChargeCall): Promise<APIGatewayProxyResult> {
   let body: JsonValue;
   try {
-    body = JSON.parse(event.body ?? '') as JsonValue;
+    body = JSON.parse(text) as JsonValue;
     const request = parseChargeRequest(body);
     const now = Date.now();
     const charge = pendingCharge(`ch_${randomUUID().replace(/-/g, '').slice(0, 22)}`, merchantId, request, now);
@@ -61,11 +70,19 @@ async function createChargeHandler(event: APIGatewayProxyEvent): Promise<APIGate
   }
 }
 
-export const handler = makeIdempotent(createChargeHandler, {
+const idempotentCreateCharge = makeIdempotent(createCharge, {
   persistenceStore: new DynamoDBPersistenceLayer({ tableName: `${requiredEnv('CHARGES_TABLE_NAME')}-idempotency`, awsSdkV3Client: dynamodb }),
   config: new IdempotencyConfig({
-    eventKeyJmesPath: '[requestContext.authorizer.merchantId, headers."Idempotency-Key"]',
+    eventKeyJmesPath: '[merchantId, idempotencyKey]',
     payloadValidationJmesPath: 'body',
     expiresAfterSeconds: 86_400,
   }),
 });
+
+/** Authenticates as oncepay's functions do, then runs the idempotent part. */
+export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const authentication = await authenticate(event, 'charges:write');
+  if ('refusal' in authentication) return authentication.refusal;
+  const idempotencyKey = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'idempotency-key')?.[1] ?? '';
+  return idempotentCreateCharge({ merchantId: authentication.caller.merchantId, idempotencyKey, body: event.body ?? '' });
+}

@@ -5,7 +5,7 @@ import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
 import { createChargeHandler, type CreateChargeHandlerDeps } from '#handlers/create-charge.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
-import { chargeRepositoryFromEnvironment } from './environment.ts';
+import { chargeRepositoryFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
 
 function productionDeps(): CreateChargeHandlerDeps {
   const logger = createLogger('charges-api');
@@ -22,7 +22,7 @@ function productionDeps(): CreateChargeHandlerDeps {
         error: error as Error,
       }),
   };
-  return { createCharge: (input) => createCharge(useCaseDeps, input), logger };
+  return { authenticate: requestAuthenticatorFromEnvironment(logger), createCharge: (input) => createCharge(useCaseDeps, input), logger };
 }
 
 export const handler = createChargeHandler(productionDeps());

@@ -1,9 +1,12 @@
 /** Lambda entry point of `GET /v1/charges/{id}`. */
 import { getChargeHandler } from '#handlers/get-charge.ts';
 import { createLogger } from '#shared/logger.ts';
-import { chargeRepositoryFromEnvironment } from './environment.ts';
+import { chargeRepositoryFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+
+const logger = createLogger('charges-api');
 
 export const handler = getChargeHandler({
+  authenticate: requestAuthenticatorFromEnvironment(logger),
   charges: chargeRepositoryFromEnvironment(),
-  logger: createLogger('charges-api'),
+  logger,
 });

@@ -4,14 +4,16 @@ import type { createCharge, CreateChargeOutcome } from '#domain/create-charge.ts
 import { ValidationError } from '#domain/errors.ts';
 import type { JsonValue } from '#domain/fingerprint.ts';
 import { parseIdempotencyKey } from '#domain/idempotency-key.ts';
-import { authenticatedMerchantId, bodyText, headerValue } from '#shared/http.ts';
+import { bodyText, headerValue } from '#shared/http.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestAuthenticator } from './authenticate.ts';
 
 /** Bodies above this are refused before parsing; a charge request is a few hundred bytes. */
 export const MAX_BODY_BYTES = 32 * 1024;
 
 export interface CreateChargeHandlerDeps {
+  authenticate: RequestAuthenticator;
   createCharge: (input: Parameters<typeof createCharge>[1]) => Promise<CreateChargeOutcome>;
   logger: Logger;
 }
@@ -20,9 +22,10 @@ export interface CreateChargeHandlerDeps {
 export function createChargeHandler(deps: CreateChargeHandlerDeps) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     deps.logger.addContext(context);
-    const merchantId = authenticatedMerchantId(event);
-    if (!merchantId) return problemResponse('unauthorized', { detail: 'A valid secret key is required.' });
     try {
+      const authentication = await deps.authenticate(event, 'charges:write');
+      if ('refusal' in authentication) return authentication.refusal;
+      const { merchantId } = authentication.caller;
       const idempotencyKey = parseIdempotencyKey(headerValue(event, 'Idempotency-Key'));
       const body = parseJsonBody(event);
       const outcome = await deps.createCharge({ merchantId, idempotencyKey, body, requestToken: randomUUID() });

@@ -2,10 +2,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { toChargeObject } from '#domain/charge.ts';
 import type { ChargeRepository } from '#domain/ports.ts';
-import { authenticatedMerchantId } from '#shared/http.ts';
 import { problemResponse } from '#shared/problem.ts';
+import type { RequestAuthenticator } from './authenticate.ts';
 
 export interface GetChargeHandlerDeps {
+  authenticate: RequestAuthenticator;
   charges: Pick<ChargeRepository, 'get'>;
   logger: Logger;
 }
@@ -19,12 +20,13 @@ const CHARGE_ID = /^ch_[0-9A-Za-z]{22}$/;
 export function getChargeHandler(deps: GetChargeHandlerDeps) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     deps.logger.addContext(context);
-    const merchantId = authenticatedMerchantId(event);
-    if (!merchantId) return problemResponse('unauthorized', { detail: 'A valid secret key is required.' });
-    const chargeId = event.pathParameters?.['id'] ?? '';
-    const notFound = problemResponse('notFound', { detail: `No such charge: '${CHARGE_ID.test(chargeId) ? chargeId : '…'}'` });
-    if (!CHARGE_ID.test(chargeId)) return notFound;
     try {
+      const authentication = await deps.authenticate(event, 'charges:read');
+      if ('refusal' in authentication) return authentication.refusal;
+      const { merchantId } = authentication.caller;
+      const chargeId = event.pathParameters?.['id'] ?? '';
+      const notFound = problemResponse('notFound', { detail: `No such charge: '${CHARGE_ID.test(chargeId) ? chargeId : '…'}'` });
+      if (!CHARGE_ID.test(chargeId)) return notFound;
       const record = await deps.charges.get(chargeId);
       if (!record || record.charge.merchantId !== merchantId) return notFound;
       return {

@@ -9,12 +9,6 @@ export function headerValue(event: APIGatewayProxyEvent, name: string): string |
   return undefined;
 }
 
-/** The merchant the API Gateway authorizer authenticated; handlers trust nothing else. */
-export function authenticatedMerchantId(event: APIGatewayProxyEvent): string | undefined {
-  const merchantId: unknown = event.requestContext.authorizer?.['merchantId'];
-  return typeof merchantId === 'string' && merchantId.length > 0 ? merchantId : undefined;
-}
-
 /** The raw request body as text, decoding API Gateway's base64 form. */
 export function bodyText(event: APIGatewayProxyEvent): string {
   if (event.body === null) return '';

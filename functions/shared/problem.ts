@@ -8,6 +8,7 @@ import type { FieldProblem } from '#domain/errors.ts';
 export const PROBLEM_TYPES = {
   validation: { type: 'https://oncepay.dev/problems/validation-error', title: 'Invalid request', status: 400 },
   unauthorized: { type: 'https://oncepay.dev/problems/unauthorized', title: 'Unauthorized', status: 401 },
+  forbidden: { type: 'https://oncepay.dev/problems/forbidden', title: 'Forbidden', status: 403 },
   notFound: { type: 'https://oncepay.dev/problems/not-found', title: 'Not found', status: 404 },
   keyReused: {
     type: 'https://oncepay.dev/problems/idempotency-key-reused',

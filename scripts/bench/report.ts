@@ -176,13 +176,13 @@ export function markdownReport(result: BenchResult): string {
         : '- **CloudWatch Logs: API access log**: the stage has no access logging. ') +
         'Execution logging is at `ERROR` level and the run has no errors, so none.',
       `- **X-Ray**: sampling from ${sampling.source}: ${sampling.reservoirPerSecond} trace a second, then ${fixed(sampling.fixedRate * 100, 0)}% of the rest. ` +
-        'API Gateway starts one trace per request (the authorizer and create-charge join it) and each worker invocation starts its own trace (linked to the producer\'s: X-Ray, "Tracing event-driven applications"), ' +
+        'API Gateway starts one trace per request (create-charge joins it) and each worker invocation starts its own trace (linked to the producer\'s: X-Ray, "Tracing event-driven applications"), ' +
         `so a charge makes ${fixed(sampling.fixedRate * 100, 0)}% × (POST requests + worker invocations) traces. $${PRICES.xrayPerMillionTracesRecorded} per million recorded, plus $${PRICES.xrayPerMillionTracesScanned} per million scanned, ` +
         `assuming each recorded trace is scanned ${XRAY_SCANS_PER_TRACE === 1 ? 'once' : `${XRAY_SCANS_PER_TRACE} times`}. The reservoir is in the fixed costs, as a ceiling: ` +
         'below one request a second at a sampler it traces every request, so a small stage pays up to that ceiling rather than 5%.',
       `- **AWS WAF**: ${facts.waf.webAcls} web ACL${facts.waf.webAcls === 1 ? '' : 's'} in front of the \`${facts.stage}\` API inspect${facts.waf.webAcls === 1 ? 's' : ''} every request: $${PRICES.wafPerMillionRequests} per million (https://aws.amazon.com/waf/pricing/).`,
-      '- **Status read**: one `GET /v1/charges/{id}` per accepted charge once it is final, at the level\'s concurrency, accounted like the charge: the API request, GetCharge (and the authorizer, ' +
-        'whose answer API Gateway caches per key for 5 minutes), its strongly consistent `GetItem` (one read unit), its logs and its share of traces. The SQS pollers\' receives during the reads are not the reads\' and are left out.',
+      '- **Status read**: one `GET /v1/charges/{id}` per accepted charge once it is final, at the level\'s concurrency, accounted like the charge: the API request, GetCharge (its key lookup is cached in the warm container for 30 s, so reads of the ' +
+        'table for keys are a share of one per container and key), its strongly consistent `GetItem` (one read unit), its logs and its share of traces. The SQS pollers\' receives during the reads are not the reads\' and are left out.',
       `- **Custom metrics (EMF)**: per charge they are log bytes, above. Each metric is billed per month, prorated by the hours it has data: the fixed costs count those every reconciler pass publishes ` +
         `(${result.oncepay.reconcilerPass.metrics.map((metric) => `\`${metric}\``).join(', ') || 'none'}); the others are published only when something happens ` +
         `(seen in this run: ${result.oncepay.customMetrics.filter((metric) => !result.oncepay.reconcilerPass.metrics.includes(metric)).map((metric) => `\`${metric}\``).join(', ') || 'none'}).`,

@@ -13,7 +13,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import autocannon from 'autocannon';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
-import { generateSecretKey, newStoredApiKey } from '#domain/api-key.ts';
+import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
 import { mulberry32 } from '../chaos/random.ts';
 import type { TrafficStats } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from '../local/local-stack.ts';
@@ -300,7 +300,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
     const store = new DynamoDbMerchantStore(dynamodb, stack.outputs['MerchantsTableName'] ?? '');
     const keys: string[] = [];
     for (let i = 0; i < 4; i += 1) {
-      const key = generateSecretKey('test');
+      const key = generateApiKey('secret', 'test');
       await store.createMerchant({ merchantId: `mer_bench${i}`, name: `bench ${i}`, createdAt: Date.now() }, newStoredApiKey(key, `mer_bench${i}`, Date.now()));
       keys.push(key);
     }

@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
-import { generateSecretKey, newStoredApiKey } from '#domain/api-key.ts';
+import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
 import { chargeIdFor } from '#domain/charge.ts';
 import { workMessageBody } from '#domain/work-message.ts';
 import { stageConfig } from '#infra/stage-config.ts';
@@ -223,7 +223,7 @@ async function drive(
     const merchants: Array<{ id: string; key: string }> = [];
     for (let i = 0; i < options.merchants; i += 1) {
       const id = `mer_chaos${options.seed}x${i}`;
-      const key = generateSecretKey('test');
+      const key = generateApiKey('secret', 'test');
       await store.createMerchant({ merchantId: id, name: `chaos ${i}`, createdAt: Date.now() }, newStoredApiKey(key, id, Date.now()));
       merchants.push({ id, key });
     }

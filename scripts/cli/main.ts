@@ -14,7 +14,19 @@ import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.t
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
 import { readSecretString } from '#adapters/secrets.ts';
-import { generateSecretKey, newStoredApiKey, type KeyMode } from '#domain/api-key.ts';
+import {
+  API_SCOPES,
+  generateApiKey,
+  isApiScope,
+  KEY_ID_FORMAT,
+  MAX_ROLL_OVERLAP_MS,
+  newStoredApiKey,
+  parseRollOverlap,
+  type ApiScope,
+  type KeyMode,
+  type StoredApiKey,
+} from '#domain/api-key.ts';
+import { KEY_CACHE_TTL_MS } from '#adapters/cached-api-keys.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
 import { settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { CliError, LOCAL_OUTPUTS_FILE, readStackOutputs, resourceName, type StackOutputs } from './stack-outputs.ts';
@@ -78,10 +90,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (options: { name: string; mode: string; json?: boolean }) => {
       const name = options.name.trim();
       if (name.length === 0 || name.length > 100) throw new CliError('--name must be 1 to 100 characters');
-      if (options.mode !== 'test' && options.mode !== 'live') throw new CliError('--mode must be test or live');
+      const mode = keyModeOption(options.mode);
       const now = Date.now();
       const merchantId = newMerchantId();
-      const secretKey = generateSecretKey(options.mode as KeyMode);
+      const secretKey = generateApiKey('secret', mode);
       const key = newStoredApiKey(secretKey, merchantId, now);
       await merchantStore().createMerchant({ merchantId, name, createdAt: now }, key);
       if (options.json) {
@@ -108,16 +120,101 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     });
 
-  const keys = program.command('keys').description('manage secret keys');
+  const keys = program.command('keys').description('create, roll, list and revoke API keys');
+  keys
+    .command('create')
+    .description('create a secret key, or a restricted key with scopes, for a merchant (shown once)')
+    .requiredOption('--merchant <merchant-id>', 'the merchant (mer_…)')
+    .option('--mode <mode>', 'test or live', 'test')
+    .option('--restricted', 'a restricted key (rk_…) limited to --scope')
+    .option('--scope <scopes>', `comma-separated scopes of a restricted key: ${API_SCOPES.join(', ')}`)
+    .option('--json', 'print JSON')
+    .action(async (options: { merchant: string; mode: string; restricted?: boolean; scope?: string; json?: boolean }) => {
+      if (!MERCHANT_ID_FORMAT.test(options.merchant)) throw new CliError(`Not a merchant id: ${options.merchant}`);
+      const mode = keyModeOption(options.mode);
+      if (options.scope !== undefined && !options.restricted) throw new CliError('--scope is for restricted keys: add --restricted');
+      const scopes = options.restricted ? scopesOption(options.scope) : null;
+      const apiKey = generateApiKey(scopes ? 'restricted' : 'secret', mode);
+      const key = newStoredApiKey(apiKey, options.merchant, Date.now(), scopes);
+      if (!(await merchantStore().createKey(key))) throw new CliError(`No such merchant: ${options.merchant}`);
+      printNewKey(key, apiKey, options.json);
+    });
+  keys
+    .command('roll <key-id>')
+    .description('replace a key: a successor with the same merchant, mode and scopes; the old key works until --expire-in has passed')
+    .requiredOption('--expire-in <duration>', 'how long the old key keeps working: now, or e.g. 30m, 24h, 7d (at most 7 days)')
+    .option('--json', 'print JSON')
+    .action(async (keyId: string, options: { expireIn: string; json?: boolean }) => {
+      checkKeyId(keyId);
+      const overlap = parseRollOverlap(options.expireIn);
+      if (overlap === undefined) {
+        throw new CliError(`--expire-in must be now or a duration such as 30m, 24h or 7d, at most ${MAX_ROLL_OVERLAP_MS / 86_400_000} days: ${options.expireIn}`);
+      }
+      const store = merchantStore();
+      const old = await store.findKey(keyId);
+      if (!old) throw new CliError(`No such key: ${keyId}`);
+      const now = Date.now();
+      const apiKey = generateApiKey(old.type, old.mode);
+      const successor = newStoredApiKey(apiKey, old.merchantId, now, old.scopes);
+      const outcome = await store.rollKey(keyId, successor, now + overlap);
+      if (outcome === 'unknown') throw new CliError(`No such key: ${keyId}`);
+      if (outcome === 'revoked') throw new CliError(`${keyId} is revoked; create a new key instead`);
+      if (outcome === 'already-rolled') {
+        const rolled = await store.findKey(keyId);
+        throw new CliError(`${keyId} was already rolled to ${rolled?.rolledTo ?? 'another key'}; roll that key instead`);
+      }
+      printNewKey(successor, apiKey, options.json, { rolledFrom: keyId, oldExpires: now + overlap });
+    });
+  keys
+    .command('list')
+    .description("list a merchant's keys: id, mode, scopes, created, expiry, revoked and last used (recorded at most once an hour)")
+    .requiredOption('--merchant <merchant-id>', 'the merchant (mer_…)')
+    .option('--json', 'print JSON')
+    .action(async (options: { merchant: string; json?: boolean }) => {
+      if (!MERCHANT_ID_FORMAT.test(options.merchant)) throw new CliError(`Not a merchant id: ${options.merchant}`);
+      const store = merchantStore();
+      const all = await store.listKeys(options.merchant);
+      if (all.length === 0 && !(await store.merchantExists(options.merchant))) throw new CliError(`No such merchant: ${options.merchant}`);
+      if (options.json) {
+        io.out(JSON.stringify(all.map(keyJson)));
+        return;
+      }
+      io.out(['key id', 'prefix', 'mode', 'scopes', 'created', 'expires', 'revoked', 'last used'].join('\t'));
+      for (const key of all) {
+        const time = (at: number | null) => (at === null ? '-' : new Date(at).toISOString());
+        io.out(
+          [key.keyId, key.displayPrefix, key.mode, (key.scopes ?? ['*']).join(','), time(key.createdAt), time(key.expiresAt), time(key.revokedAt), time(key.lastUsedAt)].join(
+            '\t',
+          ),
+        );
+      }
+    });
   keys
     .command('revoke <key-id>')
-    .description('revoke a secret key (API Gateway may accept it for up to the authorizer cache TTL, 5 minutes)')
+    .description(`revoke a key at once (warm API functions stop accepting it within ${KEY_CACHE_TTL_MS / 1000} s)`)
     .action(async (keyId: string) => {
-      if (!/^key_[0-9a-f]{20}$/.test(keyId)) throw new CliError(`Not a key id: ${keyId} (expected key_ and 20 hex digits)`);
+      checkKeyId(keyId);
       const revoked = await merchantStore().revokeKey(keyId, Date.now());
       if (!revoked) throw new CliError(`No such key: ${keyId}`);
       io.out(`Revoked ${keyId}`);
     });
+
+  /** Prints a new key once: the only time its secret is shown. */
+  const printNewKey = (key: StoredApiKey, apiKey: string, json: boolean | undefined, roll?: { rolledFrom: string; oldExpires: number }) => {
+    if (json) {
+      io.out(
+        JSON.stringify({
+          ...keyJson(key),
+          secret_key: apiKey,
+          ...(roll ? { rolled_from: roll.rolledFrom, rolled_from_expires: Math.floor(roll.oldExpires / 1000) } : {}),
+        }),
+      );
+      return;
+    }
+    io.out(`Created ${key.type === 'restricted' ? 'restricted' : 'secret'} ${key.mode} key ${key.keyId} for ${key.merchantId}${key.scopes ? ` (scopes: ${key.scopes.join(', ')})` : ''}`);
+    io.out(`Key (shown once, store it now): ${apiKey}`);
+    if (roll) io.out(`${roll.rolledFrom} keeps working until ${new Date(roll.oldExpires).toISOString()}`);
+  };
 
   program
     .command('reconcile')
@@ -279,6 +376,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`error: ${(error as Error).message.split('\n')[0]}`);
     return 1;
   }
+}
+
+const MERCHANT_ID_FORMAT = /^mer_[0-9A-Za-z_]{1,64}$/;
+
+function checkKeyId(keyId: string): void {
+  if (!KEY_ID_FORMAT.test(keyId)) throw new CliError(`Not a key id: ${keyId} (expected key_ and 20 hex digits)`);
+}
+
+function keyModeOption(mode: string): KeyMode {
+  if (mode !== 'test' && mode !== 'live') throw new CliError('--mode must be test or live');
+  return mode;
+}
+
+function scopesOption(list: string | undefined): ApiScope[] {
+  const scopes = (list ?? '').split(',').map((scope) => scope.trim()).filter(Boolean);
+  if (scopes.length === 0) throw new CliError(`a restricted key needs --scope, one or more of: ${API_SCOPES.join(', ')}`);
+  const unknown = scopes.filter((scope) => !isApiScope(scope));
+  if (unknown.length > 0) throw new CliError(`unknown scope ${unknown.join(', ')}: choose from ${API_SCOPES.join(', ')}`);
+  return scopes as ApiScope[];
+}
+
+/** A key as the CLI's JSON shows it (times in Unix seconds, like the API); never its hash. */
+function keyJson(key: StoredApiKey) {
+  const seconds = (at: number | null) => (at === null ? null : Math.floor(at / 1000));
+  return {
+    key_id: key.keyId,
+    merchant_id: key.merchantId,
+    mode: key.mode,
+    type: key.type,
+    scopes: key.scopes ?? ['*'],
+    prefix: key.displayPrefix,
+    created: seconds(key.createdAt),
+    expires: seconds(key.expiresAt),
+    revoked: seconds(key.revokedAt),
+    rolled_to: key.rolledTo,
+    last_used: seconds(key.lastUsedAt),
+  };
 }
 
 function positiveInt(value: string, name: string): number {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { FunctionHost, InvocationResult } from './function-host.ts';
+import type { FunctionHost } from './function-host.ts';
 import { listenOnLoopback } from './net.ts';
 import { resourcesOfType, type CfnTemplate, type IntrinsicResolver } from './template.ts';
 
@@ -11,15 +11,6 @@ interface Route {
   resourceId: string;
   segments: string[];
   host: FunctionHost;
-  authorizer: Authorizer | null;
-}
-
-interface Authorizer {
-  host: FunctionHost;
-  type: 'REQUEST' | 'TOKEN';
-  /** Header names of the identity source (`method.request.header.X`). */
-  identityHeaders: string[];
-  ttlSeconds: number;
 }
 
 interface GatewayResponse {
@@ -28,7 +19,7 @@ interface GatewayResponse {
   body?: string;
 }
 
-/** A REST API as the template declares it: routes, authorizers, gateway responses, throttling. */
+/** A REST API as the template declares it: routes, gateway responses, throttling. */
 export interface RestApiDefinition {
   apiId: string;
   stageName: string;
@@ -39,24 +30,16 @@ export interface RestApiDefinition {
 
 /** API Gateway's own default status per gateway response type (the ones this emulator raises). */
 const DEFAULT_STATUS: Record<string, number> = {
-  UNAUTHORIZED: 401,
-  ACCESS_DENIED: 403,
   MISSING_AUTHENTICATION_TOKEN: 403,
   THROTTLED: 429,
   REQUEST_TOO_LARGE: 413,
-  AUTHORIZER_CONFIGURATION_ERROR: 500,
-  AUTHORIZER_FAILURE: 500,
   INTEGRATION_FAILURE: 502,
   INTEGRATION_TIMEOUT: 504,
 };
 const DEFAULT_MESSAGE: Record<string, string> = {
-  UNAUTHORIZED: 'Unauthorized',
-  ACCESS_DENIED: 'User is not authorized to access this resource',
   MISSING_AUTHENTICATION_TOKEN: 'Missing Authentication Token',
   THROTTLED: 'Too Many Requests',
   REQUEST_TOO_LARGE: 'Request Too Long',
-  AUTHORIZER_CONFIGURATION_ERROR: 'Internal server error',
-  AUTHORIZER_FAILURE: 'Internal server error',
   INTEGRATION_FAILURE: 'Internal server error',
   INTEGRATION_TIMEOUT: 'Endpoint request timed out',
 };
@@ -101,20 +84,10 @@ export function readRestApi(
     return host;
   };
 
-  const authorizers = new Map<string, Authorizer>();
-  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGateway::Authorizer')) {
-    const properties = resource.Properties ?? {};
-    authorizers.set(logicalId, {
-      host: functionFor(properties['AuthorizerUri']),
-      type: properties['Type'] === 'TOKEN' ? 'TOKEN' : 'REQUEST',
-      identityHeaders: String(properties['IdentitySource'] ?? '')
-        .split(',')
-        .map((source) => /^method\.request\.header\.(.+)$/.exec(source.trim())?.[1] ?? '')
-        .filter(Boolean),
-      ttlSeconds: Number(properties['AuthorizerResultTtlInSeconds'] ?? 300),
-    });
+  // The runner serves what every target runs; an authorizer would go unenforced here.
+  if (resourcesOfType(template, 'AWS::ApiGateway::Authorizer').length > 0) {
+    throw new Error('The local runner does not run API Gateway authorizers: authenticate in the functions');
   }
-
   const routes: Route[] = [];
   for (const [, resource] of resourcesOfType(template, 'AWS::ApiGateway::Method')) {
     const properties = resource.Properties ?? {};
@@ -122,14 +95,12 @@ export function readRestApi(
     if (!integration || integration.Type !== 'AWS_PROXY') continue; // e.g. CORS mocks
     const resourceId = resolver.resolveString(properties['ResourceId']);
     const resourcePath = pathOf(resourceId) || '/';
-    const authorizerId = properties['AuthorizerId'] ? resolver.resolveString(properties['AuthorizerId']) : null;
     routes.push({
       httpMethod: String(properties['HttpMethod']),
       resourcePath,
       resourceId,
       segments: resourcePath.split('/').filter(Boolean),
       host: functionFor(integration.Uri),
-      authorizer: authorizerId ? (authorizers.get(authorizerId) ?? null) : null,
     });
   }
 
@@ -178,11 +149,10 @@ export interface RunningApiGateway {
 
 /**
  * Serves the REST API over HTTP as API Gateway would with a custom domain at the root:
- * route matching, the Lambda authorizer with its cache, stage throttling, the payload
- * limit, proxy integration (payload 1.0) and the template's gateway responses.
+ * route matching, stage throttling, the payload limit, proxy integration (payload 1.0)
+ * and the template's gateway responses. Authentication is the functions' own business.
  */
 export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApiGateway> {
-  const authorizerCache = new Map<string, { expires: number; result: AuthorizerOutcome }>();
   const bucket = options.api.throttle ? new TokenBucket(options.api.throttle.ratePerSecond, options.api.throttle.burst) : null;
 
   const server: Server = createServer((request, response) => {
@@ -206,12 +176,6 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     if (!match) return gatewayResponse(options.api, 'MISSING_AUTHENTICATION_TOKEN');
     const { route, pathParameters } = match;
     const event = proxyEvent(options, request, url, route, pathParameters, body, requestId);
-
-    if (route.authorizer) {
-      const outcome = await authorize(route.authorizer, event, authorizerCache, options);
-      if (outcome.kind !== 'allow') return gatewayResponse(options.api, outcome.kind);
-      event.requestContext.authorizer = outcome.context;
-    }
     const result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS);
     if (result === 'timeout') return gatewayResponse(options.api, 'INTEGRATION_TIMEOUT');
     if (!result.ok) return gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
@@ -226,76 +190,6 @@ interface HttpReply {
   statusCode: number;
   headers: Record<string, string>;
   body: string | Buffer;
-}
-
-type AuthorizerOutcome =
-  | { kind: 'allow'; context: Record<string, unknown> }
-  | { kind: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'AUTHORIZER_CONFIGURATION_ERROR' };
-
-async function authorize(
-  authorizer: Authorizer,
-  event: APIGatewayProxyEvent,
-  cache: Map<string, { expires: number; result: AuthorizerOutcome }>,
-  options: ApiGatewayOptions,
-): Promise<AuthorizerOutcome> {
-  const identity = authorizer.identityHeaders.map((name) => findHeader(event.headers, name));
-  // A missing identity source is refused before the authorizer runs.
-  if (identity.some((value) => value === undefined || value === '')) return { kind: 'UNAUTHORIZED' };
-  const cacheKey = identity.join('\u0000');
-  const cached = cache.get(cacheKey);
-  if (cached && cached.expires > Date.now()) return cached.result;
-
-  const methodArn = `arn:aws:execute-api:${options.region}:${options.accountId}:${options.api.apiId}/${options.api.stageName}/${event.httpMethod}${event.resource}`;
-  const authorizerEvent =
-    authorizer.type === 'TOKEN'
-      ? { type: 'TOKEN', methodArn, authorizationToken: identity[0] }
-      : {
-          type: 'REQUEST',
-          methodArn,
-          resource: event.resource,
-          path: event.path,
-          httpMethod: event.httpMethod,
-          headers: event.headers,
-          multiValueHeaders: event.multiValueHeaders,
-          queryStringParameters: event.queryStringParameters,
-          multiValueQueryStringParameters: event.multiValueQueryStringParameters,
-          pathParameters: event.pathParameters,
-          stageVariables: event.stageVariables,
-          requestContext: event.requestContext,
-        };
-  const invocation = await authorizer.host.invoke(authorizerEvent);
-  const result = authorizerOutcome(invocation, methodArn);
-  if (result.kind !== 'AUTHORIZER_CONFIGURATION_ERROR' && authorizer.ttlSeconds > 0) {
-    cache.set(cacheKey, { expires: Date.now() + authorizer.ttlSeconds * 1000, result });
-  }
-  return result;
-}
-
-function authorizerOutcome(invocation: InvocationResult, methodArn: string): AuthorizerOutcome {
-  if (!invocation.ok) {
-    return invocation.error.errorMessage === 'Unauthorized' ? { kind: 'UNAUTHORIZED' } : { kind: 'AUTHORIZER_CONFIGURATION_ERROR' };
-  }
-  const output = invocation.result as {
-    principalId?: string;
-    policyDocument?: { Statement?: Array<{ Effect?: string; Resource?: string | string[] }> };
-    context?: Record<string, unknown>;
-  } | null;
-  const statements = output?.policyDocument?.Statement;
-  if (!output?.principalId || !Array.isArray(statements)) return { kind: 'AUTHORIZER_CONFIGURATION_ERROR' };
-  const matches = (effect: string) =>
-    statements.some(
-      (statement) =>
-        statement.Effect === effect &&
-        [statement.Resource ?? []].flat().some((resource) => arnPattern(resource).test(methodArn)),
-    );
-  if (matches('Deny') || !matches('Allow')) return { kind: 'ACCESS_DENIED' };
-  // API Gateway hands context values to the integration as strings, numbers or booleans.
-  return { kind: 'allow', context: { ...(output.context ?? {}), principalId: output.principalId, integrationLatency: 0 } };
-}
-
-function arnPattern(resource: string): RegExp {
-  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
 }
 
 function matchRoute(routes: Route[], method: string, path: string) {

@@ -281,12 +281,12 @@ function createFunctionHosts(
   return hosts;
 }
 
-/** `Ref` values for the API's own resources: the API id, its resources and authorizers by logical id. */
+/** `Ref` values for the API's own resources: the API id and its resources by logical id. */
 function registerApiResources(template: CfnTemplate, resolver: IntrinsicResolver, apiId: string): void {
   for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::RestApi')) {
     resolver.register(logicalId, { ref: apiId, attributes: { RootResourceId: 'root' } });
   }
-  for (const type of ['AWS::ApiGateway::Resource', 'AWS::ApiGateway::Authorizer', 'AWS::ApiGateway::Deployment']) {
+  for (const type of ['AWS::ApiGateway::Resource', 'AWS::ApiGateway::Deployment']) {
     for (const [logicalId] of resourcesOfType(template, type)) resolver.register(logicalId, { ref: logicalId, attributes: {} });
   }
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGateway::Stage')) {

@@ -25,7 +25,7 @@ describe('local API Gateway', () => {
     const api: RestApiDefinition = {
       apiId: 'test',
       stageName: 'v1',
-      routes: [{ httpMethod: 'GET', resourcePath: '/count', resourceId: 'count', segments: ['count'], host, authorizer: null }],
+      routes: [{ httpMethod: 'GET', resourcePath: '/count', resourceId: 'count', segments: ['count'], host }],
       gatewayResponses: new Map([
         ['THROTTLED', { headers: { 'Content-Type': 'application/problem+json' }, body: '{"type":"https://oncepay.dev/problems/rate-limited"}' }],
       ]),

@@ -39,7 +39,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     stateful.resourceCountIs('AWS::SQS::Queue', 2);
     stateful.resourceCountIs('AWS::Lambda::Function', 0);
     service.resourceCountIs('AWS::DynamoDB::Table', 0);
-    service.resourceCountIs('AWS::Lambda::Function', 5);
+    service.resourceCountIs('AWS::Lambda::Function', 4);
   });
 
   it('runs every function on Node.js 22 on arm64 with active tracing and its own log group', () => {
@@ -91,15 +91,20 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     });
   });
 
-  it('serves POST /v1/charges and GET /v1/charges/{id} behind the secret-key authorizer, throttled', () => {
+  it('serves POST /v1/charges and GET /v1/charges/{id} with no API Gateway authorizer (the functions authenticate), throttled', () => {
     service.resourceCountIs('AWS::ApiGateway::RestApi', 1);
-    service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'CUSTOM' });
-    service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'CUSTOM' });
-    service.hasResourceProperties('AWS::ApiGateway::Authorizer', {
-      Type: 'REQUEST',
-      IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 300,
-    });
+    service.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
+    service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
+    service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE' });
+    for (const fn of ['CreateChargeFunction', 'GetChargeFunction']) {
+      const [functionResource] = Object.values(service.findResources('AWS::Lambda::Function')).filter((resource) =>
+        JSON.stringify(resource['Properties']['Role']).includes(`Service${fn}ServiceRole`),
+      );
+      expect(functionResource?.['Properties']['Environment']['Variables']).toMatchObject({
+        API_KEY_MODE: config.keyMode,
+        MERCHANTS_TABLE_NAME: expect.anything(),
+      });
+    }
     service.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: stage,
       TracingEnabled: true,
@@ -109,9 +114,11 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
       ]),
     });
     service.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseType: 'UNAUTHORIZED',
+      ResponseType: 'WAF_FILTERED',
+      StatusCode: '429',
       ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
     });
+    service.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'MISSING_AUTHENTICATION_TOKEN', StatusCode: '404' });
   });
 
   it('encrypts the tables, keeps PITR, deletion protection and RETAIN outside disposable stages, and sets no physical names', () => {
@@ -181,12 +188,24 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     const dynamoStatements = Object.entries(service.findResources('AWS::IAM::Policy')).flatMap(([logicalId, policy]) =>
       (policy['Properties']['PolicyDocument']['Statement'] as Array<{ Action: string | string[] }>)
         .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')))
-        .map((statement) => ({ logicalId, actions: [statement.Action].flat().sort() })),
+        .map((statement) => ({
+          logicalId,
+          actions: [statement.Action].flat().sort(),
+          table: JSON.stringify(statement).includes('MerchantsTable') ? 'merchants' : 'charges',
+          condition: (statement as { Condition?: unknown }).Condition,
+        })),
     );
-    const actionsOf = (fn: string) => dynamoStatements.filter((entry) => entry.logicalId.startsWith(`Service${fn}`)).map((entry) => entry.actions);
+    const actionsOf = (fn: string, table = 'charges') =>
+      dynamoStatements.filter((entry) => entry.logicalId.startsWith(`Service${fn}`) && entry.table === table).map((entry) => entry.actions);
     expect(actionsOf('CreateChargeFunction')).toEqual([['dynamodb:PutItem', 'dynamodb:UpdateItem']]);
     expect(actionsOf('GetChargeFunction')).toEqual([['dynamodb:GetItem']]);
-    expect(actionsOf('AuthorizerFunction')).toEqual([['dynamodb:GetItem']]);
+    for (const fn of ['CreateChargeFunction', 'GetChargeFunction']) {
+      // Key lookups, and a last-used stamp that cannot touch anything else (not revoked_at).
+      expect(actionsOf(fn, 'merchants')).toEqual([['dynamodb:GetItem'], ['dynamodb:UpdateItem']]);
+      const stamp = dynamoStatements.find((entry) => entry.logicalId.startsWith(`Service${fn}`) && entry.table === 'merchants' && entry.condition);
+      expect(stamp?.condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'last_used_at'] } });
+    }
+    for (const fn of ['WorkerFunction', 'ReconcilerFunction']) expect(actionsOf(fn, 'merchants')).toEqual([]);
     expect(actionsOf('WorkerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem']]);
     expect(actionsOf('ReconcilerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:Query']]);
     expect(dynamoStatements.flatMap((entry) => entry.actions).some((action) => action.includes('*'))).toBe(false);

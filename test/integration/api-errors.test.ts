@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { createChargeHandler } from '#handlers/create-charge.ts';
 import { apiClient } from '../support/api-client.ts';
+import { FIXTURE_API_KEY, inMemoryAuthenticator } from '../support/api-keys.ts';
 
 const acme = apiClient();
 const visa = { amount: 1000, currency: 'usd', payment_method: 'pm_card_visa' };
@@ -71,6 +72,7 @@ describe('every error is RFC 9457 problem+json with a stable type', () => {
   it('answers an unexpected failure with a generic 500 naming the request id, and nothing internal', async () => {
     const fixture = JSON.parse(readFileSync(new URL('../fixtures/events/post-charge.json', import.meta.url), 'utf8')) as APIGatewayProxyEvent;
     const handler = createChargeHandler({
+      authenticate: inMemoryAuthenticator({ [FIXTURE_API_KEY]: 'mer_fixture' }).authenticate,
       createCharge: () => Promise.reject(new Error('ECONNRESET at 10.0.0.7 table=prod-charges')),
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });

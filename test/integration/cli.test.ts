@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { apiClient } from '../support/api-client.ts';
+import { eventually } from '../support/eventually.ts';
 
 const run = promisify(execFile);
 
@@ -22,6 +23,40 @@ async function cliWithOutputs(outputsFile: string, ...args: string[]): Promise<{
     const failure = error as { code: number; stdout: string; stderr: string };
     return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
   }
+}
+
+interface CreatedKey {
+  key_id: string;
+  secret_key: string;
+  merchant_id: string;
+  mode: string;
+  type: string;
+  scopes: string[];
+}
+
+const visa = { amount: 100, currency: 'usd', payment_method: 'pm_card_visa' };
+
+async function newMerchant(name: string): Promise<{ merchant_id: string; key_id: string; secret_key: string }> {
+  const created = await cli('merchants', 'create', '--name', name, '--json');
+  expect(created.code).toBe(0);
+  return JSON.parse(created.stdout) as { merchant_id: string; key_id: string; secret_key: string };
+}
+
+async function createKey(...args: string[]): Promise<CreatedKey> {
+  const created = await cli('keys', 'create', ...args, '--json');
+  expect(created).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(created.stdout) as CreatedKey;
+}
+
+/** Seconds from now until `apiKey` is refused with a 401 (polled every second, at most 90 s). */
+async function secondsUntilRefused(apiKey: string): Promise<number> {
+  const started = Date.now();
+  await eventually(
+    () => apiClient(apiKey).getCharge('ch_0000000000000000000000'),
+    (result) => result.status === 401,
+    { timeoutMs: 90_000, intervalMs: 1000, what: 'the key to be refused' },
+  );
+  return (Date.now() - started) / 1000;
 }
 
 describe('the CLI', () => {
@@ -45,16 +80,6 @@ describe('the CLI', () => {
     expect(revoked).toMatchObject({ code: 0, stdout: `Revoked ${merchant.key_id}\n` });
   });
 
-  it('revokes a key: API Gateway refuses it once no cached authorization remains', async () => {
-    const merchant = JSON.parse((await cli('merchants', 'create', '--name', 'Umbrella', '--json')).stdout) as {
-      key_id: string;
-      secret_key: string;
-    };
-    expect((await cli('keys', 'revoke', merchant.key_id)).code).toBe(0);
-    const refused = await apiClient(merchant.secret_key).createCharge({ amount: 100, currency: 'usd', payment_method: 'pm_card_visa' });
-    expect(refused.status).toBe(401);
-  });
-
   it('prints a key only once, in plain text by default', async () => {
     const created = await cli('merchants', 'create', '--name', 'Hooli');
     expect(created.code).toBe(0);
@@ -65,6 +90,13 @@ describe('the CLI', () => {
     [['keys', 'revoke', 'key_00000000000000000000'], 'error: No such key: key_00000000000000000000'],
     [['keys', 'revoke', 'nonsense'], 'error: Not a key id: nonsense (expected key_ and 20 hex digits)'],
     [['merchants', 'create', '--name', 'x', '--mode', 'prod'], 'error: --mode must be test or live'],
+    [['keys', 'roll', 'key_00000000000000000000', '--expire-in', '1h'], 'error: No such key: key_00000000000000000000'],
+    [['keys', 'roll', 'key_00000000000000000000', '--expire-in', '8d'], 'error: --expire-in must be now or a duration such as 30m, 24h or 7d, at most 7 days: 8d'],
+    [['keys', 'create', '--merchant', 'mer_nobody'], 'error: No such merchant: mer_nobody'],
+    [['keys', 'create', '--merchant', 'mer_acme', '--restricted'], 'error: a restricted key needs --scope, one or more of: charges:read, charges:write, refunds:read, refunds:write, webhooks:read, webhooks:write'],
+    [['keys', 'create', '--merchant', 'mer_acme', '--restricted', '--scope', 'charges:delete'], 'error: unknown scope charges:delete: choose from charges:read, charges:write, refunds:read, refunds:write, webhooks:read, webhooks:write'],
+    [['keys', 'create', '--merchant', 'mer_acme', '--scope', 'charges:read'], 'error: --scope is for restricted keys: add --restricted'],
+    [['keys', 'list', '--merchant', 'mer_nobody'], 'error: No such merchant: mer_nobody'],
   ])('fails with one clear line and a non-zero code: %j', async (args, message) => {
     const result = await cli(...args);
     expect(result.code).not.toBe(0);
@@ -83,5 +115,98 @@ describe('the CLI', () => {
     const result = await cli('charges', 'refund');
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("unknown command 'charges'");
+  });
+});
+
+describe('API keys: revocation, restricted scopes, rolls and the stage\'s mode', () => {
+  // Each waits out the warm functions' key cache; they run side by side.
+  it.concurrent('a revoked key that warm functions have cached is refused within 60 seconds', async () => {
+    const merchant = await newMerchant('Umbrella');
+    const umbrella = apiClient(merchant.secret_key);
+    expect((await umbrella.createCharge(visa)).status).toBe(202);
+    expect((await umbrella.getCharge('ch_0000000000000000000000')).status).toBe(404);
+    expect(await cli('keys', 'revoke', merchant.key_id)).toMatchObject({ code: 0, stdout: `Revoked ${merchant.key_id}\n` });
+    expect(await secondsUntilRefused(merchant.secret_key)).toBeLessThan(60);
+  }, 120_000);
+
+  it.concurrent('a rolled key keeps working for its overlap, then is refused; its successor keeps the merchant, mode and scopes', async () => {
+    const merchant = await newMerchant('Soylent');
+    const restricted = await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'charges:read');
+    expect((await apiClient(restricted.secret_key).getCharge('ch_0000000000000000000000')).status).toBe(404);
+
+    const rolled = await cli('keys', 'roll', restricted.key_id, '--expire-in', '10s', '--json');
+    expect(rolled).toMatchObject({ code: 0, stderr: '' });
+    const successor = JSON.parse(rolled.stdout) as CreatedKey & { rolled_from: string; rolled_from_expires: number };
+    expect(successor).toMatchObject({
+      merchant_id: merchant.merchant_id,
+      mode: 'test',
+      type: 'restricted',
+      scopes: ['charges:read'],
+      rolled_from: restricted.key_id,
+    });
+    expect(successor.secret_key).toMatch(/^rk_test_[0-9A-Za-z]{32}$/);
+    const rolledAt = Date.now();
+    // The overlap: both keys work.
+    expect((await apiClient(restricted.secret_key).getCharge('ch_0000000000000000000000')).status).toBe(404);
+    expect((await apiClient(successor.secret_key).getCharge('ch_0000000000000000000000')).status).toBe(404);
+    expect((await apiClient(successor.secret_key).createCharge(visa)).status).toBe(403);
+
+    await secondsUntilRefused(restricted.secret_key);
+    const refusedAfterMs = Date.now() - rolledAt;
+    expect(refusedAfterMs).toBeGreaterThanOrEqual(9_000);
+    expect(refusedAfterMs).toBeLessThan(60_000);
+    expect((await apiClient(successor.secret_key).getCharge('ch_0000000000000000000000')).status).toBe(404);
+
+    const again = await cli('keys', 'roll', restricted.key_id, '--expire-in', '1h');
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(`error: ${restricted.key_id} was already rolled to ${successor.key_id}; roll that key instead`);
+
+    const listed = await cli('keys', 'list', '--merchant', merchant.merchant_id, '--json');
+    const keys = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(keys.map((key) => key['key_id'])).toEqual([merchant.key_id, restricted.key_id, successor.key_id]);
+    expect(keys[1]).toMatchObject({ rolled_to: successor.key_id, expires: successor.rolled_from_expires, revoked: null, scopes: ['charges:read'] });
+    expect(keys[0]).toMatchObject({ type: 'secret', scopes: ['*'], expires: null, last_used: null });
+    expect(keys[2]).toMatchObject({ type: 'restricted', last_used: expect.any(Number) });
+    expect(JSON.stringify(keys)).not.toContain(successor.secret_key);
+  }, 120_000);
+});
+
+describe('restricted keys and the mode rule, through the API', () => {
+  it('a restricted key reads but may not create: 403 problem naming the missing scope', async () => {
+    const merchant = await newMerchant('Cyberdyne');
+    const writer = apiClient(merchant.secret_key);
+    const charge = await writer.createCharge(visa);
+    expect(charge.status).toBe(202);
+    const readOnly = await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'charges:read');
+    expect(readOnly).toMatchObject({ merchant_id: merchant.merchant_id, mode: 'test', type: 'restricted', scopes: ['charges:read'] });
+    const reader = apiClient(readOnly.secret_key);
+    expect((await reader.getCharge(String(charge.json['id']))).status).toBe(200);
+    const refused = await reader.createCharge(visa);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.json).toMatchObject({ type: 'https://oncepay.dev/problems/forbidden', missing_scope: 'charges:write' });
+  });
+
+  it('a test-mode stage refuses a live key with a 401 naming the mode it takes', async () => {
+    const merchant = await newMerchant('Tyrell');
+    const live = await createKey('--merchant', merchant.merchant_id, '--mode', 'live');
+    expect(live.secret_key).toMatch(/^sk_live_/);
+    const refused = await apiClient(live.secret_key).createCharge(visa);
+    expect(refused.status).toBe(401);
+    expect(refused.json).toMatchObject({
+      type: 'https://oncepay.dev/problems/unauthorized',
+      accepted_mode: 'test',
+      detail: 'This stage takes test keys only (sk_test_… or rk_test_…); a live key was sent.',
+    });
+  });
+
+  it('keys list shows when a key was last used', async () => {
+    const merchant = await newMerchant('Wonka');
+    expect((await apiClient(merchant.secret_key).getCharge('ch_0000000000000000000000')).status).toBe(404);
+    const listed = await cli('keys', 'list', '--merchant', merchant.merchant_id);
+    expect(listed.code).toBe(0);
+    const [header, row] = listed.stdout.trim().split('\n');
+    expect(header).toBe('key id\tprefix\tmode\tscopes\tcreated\texpires\trevoked\tlast used');
+    expect(row?.split('\t')).toEqual([merchant.key_id, `${merchant.secret_key.slice(0, 12)}…`, 'test', '*', expect.any(String), '-', '-', expect.stringMatching(/^\d{4}-/)]);
   });
 });

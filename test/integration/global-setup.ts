@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
-import { generateSecretKey, newStoredApiKey } from '#domain/api-key.ts';
+import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
 import { readStackOutputs } from '../../scripts/cli/stack-outputs.ts';
 import { DEMO_MERCHANTS, LOCAL_CREDENTIALS, startLocalStack } from '../../scripts/local/local-stack.ts';
 import { startProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
@@ -110,7 +110,7 @@ async function setupDeployed(project: TestProject, target: 'localstack' | 'aws')
   const store = new DynamoDbMerchantStore(dynamodb, outputs.MerchantsTableName);
   const keys: string[] = [];
   for (const name of ['e2e-acme', 'e2e-globex']) {
-    const secretKey = generateSecretKey('test');
+    const secretKey = generateApiKey('secret', 'test');
     const merchantId = `mer_e2e${Math.random().toString(36).slice(2, 12)}`;
     await store.createMerchant({ merchantId, name, createdAt: Date.now() }, newStoredApiKey(secretKey, merchantId, Date.now()));
     keys.push(secretKey);

@@ -13,6 +13,7 @@ import { apiClient, expectCaptures } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
 import { describeEmbedded } from '../support/target.ts';
 import { injectFault } from '../support/faults.ts';
+import { inMemoryAuthenticator } from '../support/api-keys.ts';
 
 const acme = apiClient(inject('demoKeys').acme);
 const globex = apiClient(inject('demoKeys').globex);
@@ -166,16 +167,19 @@ describeEmbedded('the handler against DynamoDB Local, with injected faults', () 
       ...overrides,
     };
     return createChargeHandler({
+      authenticate: inProcessKeys.authenticate,
       createCharge: (input) => createCharge(deps, input),
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
     });
   }
 
+  const inProcessMerchants = ['mer_fault', 'mer_lossy', 'mer_acme', 'mer_retention'];
+  const inProcessKeys = inMemoryAuthenticator(Object.fromEntries(inProcessMerchants.map((merchantId) => [`sk_test_${merchantId}`, merchantId])));
+
   function event(merchantId: string, key: string): APIGatewayProxyEvent {
     return {
       ...fixture,
-      headers: { ...fixture.headers, 'Idempotency-Key': key },
-      requestContext: { ...fixture.requestContext, authorizer: { merchantId } },
+      headers: { ...fixture.headers, Authorization: `Bearer sk_test_${merchantId}`, 'Idempotency-Key': key },
     };
   }
 
