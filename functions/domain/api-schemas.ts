@@ -39,6 +39,8 @@ export const problemSchema = z
     detail: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     differing_fields: z.array(z.string()).optional().describe('On 422: fields that differ from the first request.'),
+    accepted_mode: z.enum(['test', 'live']).optional().describe('On a 401 for a key of the wrong mode: the mode this stage takes.'),
+    missing_scope: z.string().optional().describe('On 403: the scope the restricted key lacks.'),
     request_id: z.string().optional(),
   })
   .describe('RFC 9457 problem details.');

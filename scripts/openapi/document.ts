@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chargeObjectSchema, problemSchema } from '#domain/api-schemas.ts';
+import { API_SCOPES, type ApiScope } from '#domain/api-key.ts';
 import { createChargeBodySchema } from '#domain/charge-request.ts';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '#domain/idempotency-key.ts';
 import { PROBLEM_TYPES } from '#shared/problem.ts';
@@ -10,6 +11,13 @@ const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
+
+const UNAUTHORIZED = problem(
+  'Missing, unknown, revoked or expired API key (the answer does not say which), or a key of the mode this stage does not take ' +
+    '(then accepted_mode names the one it takes); not remembered.',
+);
+
+const forbidden = (scope: ApiScope) => problem(`A restricted key without the scope ${scope}; missing_scope names it. Not remembered.`);
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the schemas the handlers
@@ -35,6 +43,7 @@ export function openApiDocument() {
         post: {
           operationId: 'createCharge',
           summary: 'Create a charge (once per Idempotency-Key)',
+          description: 'Restricted keys need the scope charges:write.',
           parameters: [
             {
               name: 'Idempotency-Key',
@@ -60,7 +69,8 @@ export function openApiDocument() {
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Charge' } } },
             },
             '400': problem('Invalid body or Idempotency-Key; not remembered.'),
-            '401': problem('Missing or invalid secret key; not remembered.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('charges:write'),
             '413': problem('Body too large.'),
             '415': problem('Body is not application/json.'),
             '422': problem('Idempotency-Key reused with a different body; differing_fields names them.'),
@@ -73,10 +83,12 @@ export function openApiDocument() {
         get: {
           operationId: 'getCharge',
           summary: 'Retrieve a charge',
+          description: 'Restricted keys need the scope charges:read.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '200': { description: 'The charge', content: { 'application/json': { schema: { $ref: '#/components/schemas/Charge' } } } },
-            '401': problem('Missing or invalid secret key.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('charges:read'),
             '404': problem('No such charge for this merchant.'),
           },
         },
@@ -84,7 +96,13 @@ export function openApiDocument() {
     },
     components: {
       securitySchemes: {
-        secretKey: { type: 'http', scheme: 'bearer', description: 'Merchant secret key, sk_test_… or sk_live_…' },
+        secretKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A merchant API key: a secret key (sk_test_… or sk_live_…) may do everything; a restricted key (rk_test_… or rk_live_…) ' +
+            `only what its scopes name (${API_SCOPES.join(', ')}). A stage takes keys of one mode only. Revoked keys are refused within 60 s.`,
+        },
       },
       schemas: {
         CreateChargeRequest: jsonSchema(createChargeBodySchema, 'input'),
