@@ -8,3 +8,4 @@ describe('TEST_TARGET=localstack', () => {
     );
   });
 });
+

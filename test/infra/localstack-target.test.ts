@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app.ts';
+
+/** What `npm run localstack:deploy` relies on, checked without Docker (no machine here runs it). */
+describe('the LocalStack compose file', () => {
+  const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+
+  it('pins the last token-free image, 4.14.0', () => {
+    expect(compose).toContain('image: ${LOCALSTACK_IMAGE:-localstack/localstack:4.14.0}');
+  });
+
+  it('lets the arm64 functions run on an x86 host', () => {
+    expect(compose).toMatch(/^\s+- LAMBDA_IGNORE_ARCHITECTURE=1$/m);
+  });
+
+  it('serves every AWS service the synthesized stacks use', () => {
+    const services = new Set(/SERVICES=([a-z0-9,]+)/.exec(compose)?.[1]?.split(',') ?? []);
+    const { stateful, service } = buildApp({ stage: 'dev', context: {} });
+    const used = new Set<string>();
+    for (const stack of [stateful, service]) {
+      const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> };
+      for (const { Type } of Object.values(template.Resources)) {
+        const name = Type.split('::')[1]?.toLowerCase() ?? '';
+        if (name !== 'cdk') used.add(name);
+      }
+    }
+    const missing = [...used].filter((name) => !services.has(name));
+    expect([...used]).toEqual(expect.arrayContaining(['apigateway', 'lambda', 'dynamodb', 'sqs']));
+    expect(missing).toEqual([]);
+  });
+});
