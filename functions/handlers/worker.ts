@@ -92,7 +92,8 @@ export function workerHandler(deps: WorkerDeps) {
         processInParallel: deps.recordsInParallel,
       });
     } finally {
-      deps.metrics.publishStoredMetrics();
+      // Most batches record no metric; publishing nothing would log a warning per invocation.
+      if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
     }
   };
 }
