@@ -84,6 +84,9 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
   },
 ];
 
+/** One reconciliation pass at a time (`npm run localstack:deploy` applies it too: LocalStack's CloudFormation drops it). */
+export const RECONCILER_RESERVED_CONCURRENCY = 1;
+
 /** API Gateway's own status for the responses above whose status we change. */
 const DEFAULT_STATUS = new Map([
   [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 403],
@@ -197,7 +200,7 @@ export class ChargeService extends Construct {
       timeout: Duration.seconds(config.reconciler.timeoutSeconds),
       // One pass at a time: a pass still running when the next is due makes the next one a
       // throttled async event, retried by Lambda no longer than a period, then dropped.
-      reservedConcurrentExecutions: 1,
+      reservedConcurrentExecutions: RECONCILER_RESERVED_CONCURRENCY,
       retryAttempts: 0,
       maxEventAge: Duration.seconds(Math.max(60, config.reconciler.periodMinutes * 60)),
       environment: {

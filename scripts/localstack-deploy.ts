@@ -4,8 +4,11 @@
  * the host (`npm run sandbox -- --host 0.0.0.0`), and writes localstack-outputs.json.
  */
 import { spawnSync } from 'node:child_process';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stageConfig } from '../infra/stage-config.ts';
+import { readStackOutputs } from './cli/stack-outputs.ts';
+import { applyWhatLocalStackDrops } from './localstack-fixups.ts';
 import { SANDBOX_SECRET_KEY } from './processor-sandbox/sandbox.ts';
 
 const endpoint = process.env['AWS_ENDPOINT_URL'] ?? 'http://localhost:4566';
@@ -45,4 +48,6 @@ run('cdklocal', [
   '--context',
   `processorApiUrl=${sandboxUrl}`,
 ]);
+const outputs = readStackOutputs('localstack-outputs.json') as Record<string, string>;
+for (const line of await applyWhatLocalStackDrops(new LambdaClient({ endpoint, region, credentials }), outputs)) console.log(line);
 console.log('Deployed to LocalStack; outputs in localstack-outputs.json');

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { buildApp } from '../../infra/build-app.ts';
+import { RECONCILER_RESERVED_CONCURRENCY } from '../../infra/service.ts';
+import { applyWhatLocalStackDrops } from '../../scripts/localstack-fixups.ts';
 
 /** What `npm run localstack:deploy` relies on, checked without Docker (no machine here runs it). */
 describe('the LocalStack compose file', () => {
@@ -29,5 +32,25 @@ describe('the LocalStack compose file', () => {
     const missing = [...used].filter((name) => !services.has(name));
     expect([...used]).toEqual(expect.arrayContaining(['apigateway', 'lambda', 'dynamodb', 'sqs']));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('npm run localstack:deploy', () => {
+  it('sets the reconciler’s reserved concurrency, which LocalStack’s CloudFormation drops, to the template’s value', async () => {
+    const sent: unknown[] = [];
+    const lines = await applyWhatLocalStackDrops({ send: (command: unknown) => Promise.resolve(sent.push(command)) } as never, {
+      ReconcilerFunctionName: 'OncePay-dev-Service-Reconciler-abc',
+    });
+    const { service } = buildApp({ stage: 'dev', context: {} });
+    const reserved = Object.values(Template.fromStack(service).findResources('AWS::Lambda::Function'))
+      .map((fn) => fn['Properties']['ReservedConcurrentExecutions'] as number | undefined)
+      .filter((value) => value !== undefined);
+    expect(reserved).toEqual([RECONCILER_RESERVED_CONCURRENCY]);
+    expect(sent).toEqual([expect.any(PutFunctionConcurrencyCommand)]);
+    expect((sent[0] as PutFunctionConcurrencyCommand).input).toEqual({
+      FunctionName: 'OncePay-dev-Service-Reconciler-abc',
+      ReservedConcurrentExecutions: RECONCILER_RESERVED_CONCURRENCY,
+    });
+    expect(lines).toHaveLength(1);
   });
 });
