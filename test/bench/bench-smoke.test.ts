@@ -49,7 +49,7 @@ describe('npm run bench (smoke)', () => {
     const coldStarts = measureColdStarts(stacks, 1);
     const facts = stackFacts(stacks);
     rmSync(outdir, { recursive: true, force: true });
-    expect(coldStarts.map((cold) => cold.function).sort()).toEqual(['Authorizer', 'CreateCharge', 'GetCharge', 'Reconciler', 'Worker']);
+    expect(coldStarts.map((cold) => cold.function).sort()).toEqual(['CreateCharge', 'GetCharge', 'Reconciler', 'Worker']);
     for (const cold of coldStarts) expect(cold.bundleBytes).toBeLessThan(1_000_000);
     expect(facts.accessLogFormat).toContain('$context.responseLength');
     expect(facts.alarms).toBeGreaterThan(0);
