@@ -3,9 +3,10 @@
  * Ctrl-C or SIGTERM stops every emulator and child process.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { LOCAL_OUTPUTS_FILE } from './cli/stack-outputs.ts';
-import { JavaMissingError } from './local/java.ts';
+import { JavaMissingError, requireJava17 } from './local/java.ts';
 import { DEMO_MERCHANTS, startLocalStack } from './local/local-stack.ts';
 
 const verbose = process.env['ONCEPAY_VERBOSE'] === '1';
@@ -27,9 +28,12 @@ function printFunctionLog(functionLogicalId: string, line: string): void {
 
 async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`PORT must be a port number, got "${process.env['PORT']}"`);
+    console.error(`error: PORT must be a port number from 0 to 65535, got "${process.env['PORT']}"`);
     process.exit(2);
   }
+  // Before anything starts, so neither leaves anything behind.
+  requireJava17();
+  await ensurePortIsFree(port);
   console.log('oncepay: synthesizing the CDK app and starting DynamoDB Local, SQS and the processor sandbox…');
   const stack = await startLocalStack({
     port,
@@ -64,11 +68,33 @@ async function main(): Promise<void> {
   console.log(`oncepay is ready at ${stack.apiUrl}/v1/charges`);
 }
 
+class PortBusyError extends Error {}
+
+function portBusyMessage(busy: number): string {
+  return `port ${busy} on 127.0.0.1 is in use (another npm start?): stop what uses it, or choose another port: PORT=${busy + 1} npm start`;
+}
+
+async function ensurePortIsFree(wanted: number): Promise<void> {
+  if (wanted === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? new PortBusyError(portBusyMessage(wanted)) : error),
+    );
+    probe.listen(wanted, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 main().catch((error: unknown) => {
-  if (error instanceof JavaMissingError) {
-    console.error(error.message);
-  } else {
+  // What stopped the start, in one line; the stack only when asked for.
+  if (error instanceof JavaMissingError || error instanceof PortBusyError) {
+    console.error(`error: ${error.message}`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`error: ${portBusyMessage(port)}`);
+  } else if (verbose) {
     console.error(`oncepay failed to start: ${(error as Error).stack ?? String(error)}`);
+  } else {
+    console.error(`error: oncepay failed to start: ${(error as Error).message.split('\n')[0]} (ONCEPAY_VERBOSE=1 npm start shows the stack)`);
   }
   process.exit(1);
 });

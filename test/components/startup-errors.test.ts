@@ -1,0 +1,113 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/local/net.ts';
+import { nodeVersionProblem } from '../../scripts/require-node22.mjs';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/**
+ * Runs a command as a new user would; resolves with its exit code and output. Should it not
+ * stop by itself (the failure under test not detected, the stack started), its whole process
+ * group is sent SIGTERM, which `npm start` answers by stopping everything it started.
+ */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const deadline = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGTERM'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const npm = (args: string[], env: NodeJS.ProcessEnv) => run('npm', args, env);
+
+/** stderr without the npm warnings this machine's own npm configuration causes. */
+const ourLines = (stderr: string) => stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('npm warn'));
+
+describe('the Node version check', () => {
+  it.each(['20.20.2', '18.19.0', '22.11.0', '21.7.3'])('refuses Node %s in one line saying how to get 22', (version) => {
+    const problem = nodeVersionProblem(version, '22.12.0');
+    expect(problem).toBe(
+      `error: oncepay needs Node.js 22.12.0 or newer, and this is Node ${version}: \`nvm install\` (it reads .nvmrc), or ` +
+        '`npm install --prefix ~/.cache/oncepay/node22 node@22` and put ~/.cache/oncepay/node22/node_modules/.bin first on PATH',
+    );
+  });
+
+  it.each(['22.12.0', '22.23.3', '23.0.0', '24.1.0'])('accepts Node %s', (version) => {
+    expect(nodeVersionProblem(version, '22.12.0')).toBeUndefined();
+  });
+
+  it('reads the minimum from package.json’s engines', () => {
+    expect(nodeVersionProblem('22.11.9')).toContain('needs Node.js 22.12.0 or newer');
+  });
+});
+
+// The machine's own Node, when it is older than 22 (as on ours and CI's: Node 20 in /usr/bin).
+const OLD_NODE_DIR = ['/usr/bin', '/usr/local/bin']
+  .filter((dir) => existsSync(`${dir}/node`) && existsSync(`${dir}/npm`))
+  .find((dir) => Number(spawnSync(`${dir}/node`, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim()) < 22);
+
+describe.skipIf(OLD_NODE_DIR === undefined)(`under an older Node${OLD_NODE_DIR ? ` (${OLD_NODE_DIR}/node)` : ' [skipped: no Node older than 22 on this machine]'}`, () => {
+  const env = { ...process.env, PATH: `${OLD_NODE_DIR}:/usr/bin:/bin` };
+  it.each([
+    [['start']],
+    [['run', 'cli', '--', 'merchants', 'list']],
+    [['test']],
+  ])('npm %j exits non-zero with one line naming the version and how to get 22', async (args) => {
+    const result = await npm(args, env);
+    expect(result.code).toBe(1);
+    const lines = ourLines(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: oncepay needs Node\.js 22\.12\.0 or newer, and this is Node \d+\.\d+\.\d+: `nvm install`/);
+    expect(result.stderr + result.stdout).not.toContain('node:sqlite');
+  });
+});
+
+describe('npm start on a busy PORT', () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('exits non-zero with one line saying what to do, and leaves nothing running or written', async () => {
+    const outputsFile = `${ROOT}.oncepay/outputs.json`;
+    const hadOutputs = existsSync(outputsFile);
+    const result = await npm(['start'], { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, PORT: String(port) });
+    expect(result.code).toBe(1);
+    expect(ourLines(result.stderr)).toEqual([
+      `error: port ${port} on 127.0.0.1 is in use (another npm start?): stop what uses it, or choose another port: PORT=${port + 1} npm start`,
+    ]);
+    // It stopped before starting anything: no emulator was announced, no outputs file written.
+    expect(result.stdout).not.toContain('synthesizing');
+    expect(existsSync(outputsFile)).toBe(hadOutputs);
+  });
+});
+
+describe('npm start without Java', () => {
+  it('exits non-zero with one line saying to install Java 17, before starting anything', async () => {
+    // The entry `npm start` runs, with a PATH on which there is no java.
+    const result = await run(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/start.ts'], {
+      ...process.env,
+      PATH: '/nonexistent',
+      PORT: '0',
+    });
+    expect(result.code).toBe(1);
+    expect(ourLines(result.stderr)).toEqual([
+      'error: Java 17+ is required for DynamoDB Local and was not found: install a JDK/JRE 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`) and put `java` on PATH.',
+    ]);
+    expect(result.stdout).not.toContain('synthesizing');
+  });
+});
