@@ -217,8 +217,8 @@ function storedKeyFrom(item: Record<string, unknown>): StoredApiKey {
     keyId: item['key_id'] as string,
     merchantId: item['merchant_id'] as string,
     mode: item['mode'] as StoredApiKey['mode'],
-    // Keys written before restricted keys existed are secret keys.
-    type: (item['key_type'] as StoredApiKey['type'] | undefined) ?? 'secret',
+    // The key's own prefix says its type (`rk_` restricted), never a stored field that could be missing.
+    type: String(item['display_prefix']).startsWith('rk_') ? 'restricted' : 'secret',
     scopes: Array.isArray(scopes) ? (scopes as StoredApiKey['scopes']) : null,
     keyHash: item['key_hash'] as string,
     displayPrefix: item['display_prefix'] as string,

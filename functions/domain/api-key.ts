@@ -71,9 +71,9 @@ export function parseApiKey(apiKey: string): { type: KeyType; mode: KeyMode } | 
   return { type: match[1] === 'sk' ? 'secret' : 'restricted', mode: match[2] as KeyMode };
 }
 
-/** Parses `Authorization: Bearer <key>`; `undefined` when absent or not a key. */
+/** Parses `Authorization: Bearer <key>` (the scheme is case-insensitive, RFC 9110 §11.1); `undefined` when absent or not a key. */
 export function bearerApiKey(authorization: string | undefined): string | undefined {
-  const match = /^Bearer ([^\s]+)$/.exec(authorization?.trim() ?? '');
+  const match = /^Bearer[ \t]+([^\s]+)$/i.exec(authorization?.trim() ?? '');
   const key = match?.[1];
   return key && parseApiKey(key) ? key : undefined;
 }
@@ -121,8 +121,13 @@ export function refusalOf(stored: StoredApiKey | undefined, apiKey: string, now:
   return undefined;
 }
 
-export function hasScope(key: Pick<StoredApiKey, 'scopes'>, scope: ApiScope): boolean {
-  return key.scopes === null || key.scopes.includes(scope);
+/**
+ * Fails closed: only a secret key holds every scope; a restricted key holds the scopes stored
+ * with it, and none if they are missing or unreadable.
+ */
+export function hasScope(key: Pick<StoredApiKey, 'type' | 'scopes'>, scope: ApiScope): boolean {
+  if (key.type === 'secret') return true;
+  return Array.isArray(key.scopes) && key.scopes.includes(scope);
 }
 
 export function isApiScope(value: string): value is ApiScope {

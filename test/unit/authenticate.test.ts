@@ -48,6 +48,7 @@ function world(options: { cacheTtlMs?: number } = {}) {
     logLines,
     addKey,
     call,
+    authenticate,
     advance: (ms: number) => (now += ms),
     now: () => now,
   };
@@ -142,6 +143,27 @@ describe('authentication in the functions', () => {
     });
     // A secret key has every scope.
     expect(await w.call(w.addKey('mer_a'), 'refunds:write')).toMatchObject({ caller: { merchantId: 'mer_a' } });
+  });
+
+  it('fails closed: a restricted key whose stored scopes are missing or unreadable has no scope at all', async () => {
+    const w = world();
+    const restricted = w.addKey('mer_a', ['charges:read']);
+    const stored = w.table.get(keyIdFor(restricted));
+    if (!stored) throw new Error('key not stored');
+    // As a DynamoDB String Set would read back through the DocumentClient: not an array.
+    stored.scopes = new Set(['charges:read']) as unknown as typeof stored.scopes;
+    expect(refusal(await w.call(restricted, 'charges:read'))?.statusCode).toBe(403);
+    stored.scopes = null;
+    expect(refusal(await w.call(restricted, 'charges:write'))?.statusCode).toBe(403);
+  });
+
+  it('takes the Bearer scheme in any case, as HTTP does', async () => {
+    const w = world();
+    const apiKey = w.addKey('mer_a');
+    for (const scheme of ['bearer', 'BEARER', 'Bearer\t']) {
+      const event = { headers: { authorization: `${scheme} ${apiKey}` }, requestContext: {} } as unknown as APIGatewayProxyEvent;
+      expect(await w.authenticate(event, 'charges:read')).toMatchObject({ caller: { merchantId: 'mer_a' } });
+    }
   });
 
   it('keeps a rolled key working until its expiry and refuses it from then on', async () => {
