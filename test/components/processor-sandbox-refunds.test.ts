@@ -178,7 +178,7 @@ describe('creating a refund', () => {
       message: 'Refund amount ($30.00) is greater than unrefunded amount on charge ($22.00)',
     });
     expect((await refund({ payment_intent: intent.id })).body).toMatchObject({ status: 'succeeded', amount: 2200 });
-    for (const params of [{}, { amount: 1 }]) {
+    for (const params of [{}, { amount: 1 }] as Params[]) {
       const refused = await refund({ payment_intent: intent.id, ...params });
       expect(refused.status).toBe(400);
       expect(refused.body.error).toEqual({
