@@ -6,11 +6,14 @@ import { paramsHash, type IdempotencyKeys, type KeyedRequest } from './idempoten
 import { stripeId } from './ids.ts';
 import { parseCancel, parseConfirm, parseCreate, parseSearch } from './params.ts';
 import type { IntentResult, PaymentIntentStore } from './payment-intent-store.ts';
+import { parseRefundCreate, parseRefundList } from './refund-params.ts';
+import type { RefundResult, RefundStore } from './refund-store.ts';
 import { REFUSALS, StripeApiError } from './stripe-errors.ts';
 import type { Timers } from './timers.ts';
 
 export interface StripeApiDeps {
   store: PaymentIntentStore;
+  refunds: RefundStore;
   keys: IdempotencyKeys;
   timers: Timers;
   /** Live: read at each request, so that a change applies at once. */
@@ -19,7 +22,7 @@ export interface StripeApiDeps {
 
 /** A Stripe API request, decoded. */
 interface ApiRequest {
-  /** The `{intent}` of the path, if it has one. */
+  /** The id in the path (`{intent}`, `{refund}`), if it has one. */
   id: string;
   params: FormObject;
   query: URLSearchParams;
@@ -41,15 +44,16 @@ interface Executed {
 
 /**
  * The sandbox's Stripe API (`/v1/…`): authentication, routing, latency and idempotency keys
- * around the PaymentIntent endpoints. Errors are thrown as {@link StripeApiError}s for the
- * server to answer.
+ * around the PaymentIntent and Refund endpoints. Errors are thrown as {@link StripeApiError}s
+ * for the server to answer.
  */
 export class StripeApi {
   private readonly endpoints: Endpoint[];
 
   constructor(private readonly deps: StripeApiDeps) {
-    const { store, config } = deps;
+    const { store, refunds, config } = deps;
     const intent = ({ intent, holdResponse }: IntentResult) => ({ body: intent, holdResponse });
+    const refund = ({ refund, holdResponse }: RefundResult) => ({ body: refund, holdResponse });
     this.endpoints = [
       { method: 'POST', path: /^\/v1\/payment_intents$/, run: (request) => intent(store.create(parseCreate(request.params), request.idempotencyKey)) },
       { method: 'GET', path: /^\/v1\/payment_intents\/search$/, run: (request) => ({ body: search(store, request.query, config.searchLagMs) }) },
@@ -64,6 +68,9 @@ export class StripeApi {
         path: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
         run: (request) => intent(store.cancel(request.id, parseCancel(request.params))),
       },
+      { method: 'POST', path: /^\/v1\/refunds$/, run: (request) => refund(refunds.create(parseRefundCreate(request.params), request.idempotencyKey)) },
+      { method: 'GET', path: /^\/v1\/refunds$/, run: (request) => ({ body: listRefunds(refunds, request.query) }) },
+      { method: 'GET', path: /^\/v1\/refunds\/([^/]+)$/, run: (request) => ({ body: refunds.retrieve(request.id) }) },
     ];
   }
 
@@ -153,6 +160,11 @@ function search(store: PaymentIntentStore, query: URLSearchParams, lagMs: number
   return { object: 'search_result', data: matches.slice(0, limit), has_more: matches.length > limit, next_page: null, url: '/v1/payment_intents/search' };
 }
 
+/** `GET /v1/refunds`: strongly consistent, unlike search; a refund is listed once its create ran. */
+function listRefunds(refunds: RefundStore, query: URLSearchParams) {
+  return { object: 'list', ...refunds.list(parseRefundList(query)), url: '/v1/refunds' };
+}
+
 /** Sends the answer, unless a timeout fault holds it: the client then times out. */
 function answer(response: ServerResponse, executed: Executed, requestId: string): void {
   if (executed.holdResponse) return;
@@ -175,6 +187,6 @@ function checkAuthorization(authorization: string | undefined): void {
 export function unrecognized(method: string, path: string): StripeApiError {
   return new StripeApiError(404, {
     type: 'invalid_request_error',
-    message: `Unrecognized request URL (${method}: ${path}). The processor sandbox serves /v1/payment_intents and /_sandbox/{health,ledger,config}.`,
+    message: `Unrecognized request URL (${method}: ${path}). The processor sandbox serves /v1/payment_intents, /v1/refunds and /_sandbox/{health,ledger,config}.`,
   });
 }

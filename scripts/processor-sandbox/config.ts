@@ -8,7 +8,7 @@ export interface SandboxConfig {
   searchLagMs: number;
   /** How long a saved result is replayed for its Idempotency-Key (Stripe: 24 hours). */
   idempotencyKeyTtlMs: number;
-  /** How long the `pm_sandbox_processing…` payments stay `processing`. */
+  /** How long the `pm_sandbox_processing…` payments stay `processing`, and the `pm_sandbox_refundPending…` refunds `pending`. */
   processingMs: number;
   /** How long every API request takes; a POST's key is in flight (409 to others) meanwhile. */
   latencyMs: number;

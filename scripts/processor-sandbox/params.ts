@@ -6,7 +6,8 @@ import { invalidRequest } from './stripe-errors.ts';
  * Stripe's parameter rules for the PaymentIntent endpoints, as pure functions from a decoded
  * form body to typed parameters; each broken rule is the 400 Stripe answers. Parameters the
  * sandbox does not model are refused rather than silently ignored, so that nobody trusts the
- * sandbox about a behaviour it never reproduced.
+ * sandbox about a behaviour it never reproduced. The exported field readers serve
+ * refund-params.ts too.
  */
 
 /** What confirming needs besides the payment method, on create (`confirm=true`) and confirm. */
@@ -108,19 +109,23 @@ export function parseCancel(params: FormObject): CancellationReason | null {
 
 /** `GET /v1/payment_intents/search`, reduced to the one clause oncepay needs: `metadata['k']:'v'`. */
 export function parseSearch(query: URLSearchParams): SearchParams {
-  const unknown = [...query.keys()].find((name) => name !== 'query' && name !== 'limit');
-  if (unknown) throw invalidRequest(unknownMessage(unknown), { code: 'parameter_unknown', param: unknown });
+  rejectUnknownQuery(query, ['query', 'limit']);
   const clause = /^metadata\['([^']+)'\]:'([^']*)'$/.exec(query.get('query') ?? '');
   if (!clause) {
     throw invalidRequest("The processor sandbox only searches one clause of the form metadata['key']:'value'.", {
       param: 'query',
     });
   }
+  return { metadataKey: clause[1] ?? '', value: clause[2] ?? '', limit: listLimit(query) };
+}
+
+/** A list's or search's `limit`: 1 to 100, 10 unless given. */
+export function listLimit(query: URLSearchParams): number {
   const limit = Number(query.get('limit') ?? 10);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw invalidRequest('Invalid limit: must be an integer from 1 to 100.', { param: 'limit' });
   }
-  return { metadataKey: clause[1] ?? '', value: clause[2] ?? '', limit };
+  return limit;
 }
 
 function confirmParamsOf(params: FormObject): ConfirmParams {
@@ -180,14 +185,19 @@ function cardOnly(types: FormValue): string[] {
 function requiredAmount(params: FormObject): number {
   const raw = params['amount'];
   if (raw === undefined) throw missing('amount');
+  return positiveInteger(raw, 'amount');
+}
+
+/** A whole number of at least 1, as amounts are. */
+export function positiveInteger(raw: FormValue, param: string): number {
   if (typeof raw !== 'string' || !/^-?\d+$/.test(raw)) {
-    throw invalidRequest(`Invalid integer: ${String(raw)}`, { code: 'parameter_invalid_integer', param: 'amount' });
+    throw invalidRequest(`Invalid integer: ${String(raw)}`, { code: 'parameter_invalid_integer', param });
   }
-  const amount = Number(raw);
-  if (amount < 1) {
-    throw invalidRequest('This value must be greater than or equal to 1.', { code: 'parameter_invalid_integer', param: 'amount' });
+  const value = Number(raw);
+  if (value < 1) {
+    throw invalidRequest('This value must be greater than or equal to 1.', { code: 'parameter_invalid_integer', param });
   }
-  return amount;
+  return value;
 }
 
 function requiredCurrency(params: FormObject): string {
@@ -218,13 +228,13 @@ function checkAmountRange(amount: number, currency: string): void {
 }
 
 /** `50, 'usd'` → `$0.50`, as Stripe's messages write amounts. */
-function formatMinor(amount: number, currency: string): string {
+export function formatMinor(amount: number, currency: string): string {
   const format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
   return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
 }
 
 /** Stripe allows 50 keys of up to 40 characters, with values of up to 500; `metadata=` is none. */
-function metadataOf(params: FormObject): Record<string, string> {
+export function metadataOf(params: FormObject): Record<string, string> {
   const given = params['metadata'] === '' ? {} : (optionalObject(params, 'metadata') ?? {});
   const entries = Object.entries(given);
   if (entries.length > 50) throw invalidRequest('You can specify up to 50 metadata keys.', { param: 'metadata' });
@@ -238,22 +248,31 @@ function metadataOf(params: FormObject): Record<string, string> {
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
-function rejectUnknown(params: FormObject, known: readonly string[], parent?: string): void {
+/** Refuses the first parameter not `known` (under `parent`, for a nested object's): `parameter_unknown`. */
+export function rejectUnknown(params: FormObject, known: readonly string[], parent?: string): void {
   const unknown = Object.keys(params).find((name) => !known.includes(name));
   if (unknown === undefined) return;
   const param = parent === undefined ? unknown : `${parent}[${unknown}]`;
   throw invalidRequest(unknownMessage(param), { code: 'parameter_unknown', param });
 }
 
+/** Refuses the first query parameter not `known`; `expand[0]` is the parameter `expand`. */
+export function rejectUnknownQuery(query: URLSearchParams, known: readonly string[]): void {
+  const unknown = [...query.keys()].map((name) => name.replace(/\[.*$/, '')).find((name) => !known.includes(name));
+  if (unknown !== undefined) throw invalidRequest(unknownMessage(unknown), { code: 'parameter_unknown', param: unknown });
+}
+
 function unknownMessage(param: string): string {
   return `Received unknown parameter: ${param} (or one the processor sandbox does not model)`;
 }
 
-function missing(param: string) {
+/** Stripe's 400 for a required parameter left out. */
+export function missing(param: string) {
   return invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
 }
 
-function optionalString(params: FormObject, name: string, maxLength: number): string | null {
+/** A string parameter of at most `maxLength` characters, or `null` when absent. */
+export function optionalString(params: FormObject, name: string, maxLength: number): string | null {
   const value = params[name];
   if (value === undefined) return null;
   if (typeof value !== 'string') throw invalidRequest(`Invalid string: ${name} must be a string.`, { param: name });

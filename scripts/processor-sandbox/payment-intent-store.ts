@@ -1,29 +1,23 @@
 import { stripeId } from './ids.ts';
+import type { Ledger } from './ledger.ts';
 import type { ConfirmOptions, ConfirmParams, CreateParams } from './params.ts';
 import { newPaymentIntent, unixTime, type ApiError, type PaymentIntent, type PaymentIntentStatus } from './payment-intent.ts';
 import { docUrl, invalidRequest, noSuchPaymentIntent, REFUSALS, StripeApiError, unexpectedState } from './stripe-errors.ts';
-import { AUTHENTICATION_REQUIRED, GENERIC_DECLINE, TEST_TOKENS, type Decline, type TokenBehaviour } from './test-cards.ts';
+import { AUTHENTICATION_REQUIRED, GENERIC_DECLINE, TEST_TOKENS, type Decline, type RefundBehaviour, type TokenBehaviour } from './test-cards.ts';
 import type { Timers } from './timers.ts';
-
-/** One capture: money really moved. Tests count these to prove "exactly once". */
-export interface LedgerEntry {
-  kind: 'capture';
-  payment_intent: string;
-  amount: number;
-  currency: string;
-  /** The key of the request that confirmed the payment. */
-  idempotency_key: string | null;
-  /** From the PaymentIntent's metadata, where oncepay writes its ids. */
-  charge_id: string | null;
-  merchant_id: string | null;
-  created: number;
-}
 
 /** What an endpoint that changed an intent answers. */
 export interface IntentResult {
   intent: PaymentIntent;
   /** Set by the timeout fault tokens: the answer is saved but never sent (see test-cards.ts). */
   holdResponse?: 'once' | 'always';
+}
+
+/** An intent as the refund store sees it: the intent, and how the card that paid it refunds. */
+export interface RefundableIntent {
+  intent: PaymentIntent;
+  /** `undefined` for an ordinary card, or an intent no card paid. */
+  refundBehaviour: RefundBehaviour | undefined;
 }
 
 /** A PaymentMethod the sandbox made from a test token when it was first used, as Stripe does. */
@@ -41,6 +35,8 @@ interface IntentRecord {
 
 export interface StoreOptions {
   timers: Timers;
+  /** Where captures are written. */
+  ledger: Ledger;
   /** Read when a payment starts processing, so that a change applies to later ones. */
   processingMs: () => number;
 }
@@ -62,13 +58,8 @@ export class PaymentIntentStore {
   private readonly paymentMethods = new Map<string, PaymentMethod>();
   /** The subjects (`confirm:pi_…`, `create:<key>`, `retrieve:pi_…`) whose `once` fault has fired. */
   private readonly firedFaults = new Set<string>();
-  private readonly captures: LedgerEntry[] = [];
 
   constructor(private readonly options: StoreOptions) {}
-
-  ledger(): LedgerEntry[] {
-    return [...this.captures];
-  }
 
   /** How many payments are `processing`: money that may still move, so a ledger read is not final yet. */
   processingCount(): number {
@@ -132,6 +123,18 @@ export class PaymentIntentStore {
       .filter((record) => record.createdMs <= visibleUntil && record.intent.metadata[key] === value)
       .map((record) => record.intent)
       .reverse();
+  }
+
+  /** The intent `id`, or `undefined`; unlike {@link retrieve}, no fault fires. */
+  refundable(id: string): RefundableIntent | undefined {
+    const record = this.records.get(id);
+    return record && refundableOf(record);
+  }
+
+  /** The intent whose latest charge is `charge` (`ch_…`), or `undefined`. */
+  refundableByCharge(charge: string): RefundableIntent | undefined {
+    const record = [...this.records.values()].find(({ intent }) => intent.latest_charge === charge);
+    return record && refundableOf(record);
   }
 
   private find(id: string): IntentRecord {
@@ -198,7 +201,7 @@ export class PaymentIntentStore {
       last_payment_error: null,
       processing: null,
     });
-    this.captures.push({
+    this.options.ledger.record({
       kind: 'capture',
       payment_intent: intent.id,
       amount: intent.amount,
@@ -239,6 +242,10 @@ export class PaymentIntentStore {
       else this.fail(record, cardError(GENERIC_DECLINE, charge), charge);
     });
   }
+}
+
+function refundableOf({ intent, paymentMethod }: IntentRecord): RefundableIntent {
+  return { intent, refundBehaviour: paymentMethod?.behaviour.refund };
 }
 
 /**

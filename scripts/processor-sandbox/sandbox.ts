@@ -4,12 +4,14 @@ import { StripeApi, unrecognized } from './api.ts';
 import { DEFAULT_CONFIG, InvalidConfigError, parseConfigPatch, type SandboxConfig } from './config.ts';
 import { readBody, sendJson } from './http.ts';
 import { IdempotencyKeys } from './idempotency.ts';
-import { PaymentIntentStore, type LedgerEntry } from './payment-intent-store.ts';
+import { Ledger, type LedgerEntry } from './ledger.ts';
+import { PaymentIntentStore } from './payment-intent-store.ts';
 import type { ApiError } from './payment-intent.ts';
+import { RefundStore } from './refund-store.ts';
 import { StripeApiError } from './stripe-errors.ts';
 import { Timers } from './timers.ts';
 
-export type { LedgerEntry } from './payment-intent-store.ts';
+export type { CaptureEntry, LedgerEntry, RefundEntry } from './ledger.ts';
 export type { SandboxConfig } from './config.ts';
 export { InvalidConfigError } from './config.ts';
 
@@ -17,6 +19,7 @@ export interface ProcessorSandbox {
   url: string;
   /** The secret key the sandbox accepts (any `sk_test_…` works; this one is the documented default). */
   secretKey: string;
+  /** Every capture and refund whose money moved, in that order. */
   ledger(): LedgerEntry[];
   /** Changes the timing while the sandbox runs and answers the whole configuration; throws {@link InvalidConfigError}. */
   configure(patch: Partial<SandboxConfig>): SandboxConfig;
@@ -34,11 +37,14 @@ export const SANDBOX_SECRET_KEY = 'sk_test_oncepay_sandbox';
 
 /**
  * A card processor sandbox speaking the subset of Stripe's API that oncepay uses
- * (PaymentIntents: create, confirm, cancel, retrieve, search), at least as strictly as Stripe:
- * its idempotency keys (idempotency.ts), parameter rules (params.ts), states
- * (payment-intent-store.ts), search lag, public test tokens and fault tokens (test-cards.ts).
- * Captures go to a ledger that tests read. The control API (`/_sandbox/…`, no key needed):
- * `GET health`, `GET ledger` → `{data, processing}` (captures, and how many payments may still capture), `GET config`, `POST config` with a JSON partial.
+ * (PaymentIntents: create, confirm, cancel, retrieve, search; Refunds: create, retrieve, list),
+ * at least as strictly as Stripe: its idempotency keys (idempotency.ts), parameter rules
+ * (params.ts, refund-params.ts), states (payment-intent-store.ts, refund-store.ts), search lag,
+ * public test tokens and fault tokens (test-cards.ts). Captures and refunds go to a ledger that
+ * tests read (ledger.ts). The control API (`/_sandbox/…`, no key needed): `GET health`,
+ * `GET ledger` → `{data, processing}` (captures and refunds, and how many payments and refunds
+ * are still `processing` or `pending`: money that may yet move), `GET config`, `POST config`
+ * with a JSON partial.
  */
 export async function startProcessorSandbox(options: SandboxOptions = {}): Promise<ProcessorSandbox> {
   const { port = 0, host = '127.0.0.1', ...timing } = options;
@@ -49,13 +55,18 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     return { ...config };
   };
   const timers = new Timers();
-  const store = new PaymentIntentStore({ timers, processingMs: () => config.processingMs });
-  const api = new StripeApi({ store, timers, config, keys: new IdempotencyKeys(() => config.idempotencyKeyTtlMs) });
+  const ledger = new Ledger();
+  const processingMs = () => config.processingMs;
+  const store = new PaymentIntentStore({ timers, ledger, processingMs });
+  const refunds = new RefundStore({ intents: store, ledger, timers, processingMs });
+  const api = new StripeApi({ store, refunds, timers, config, keys: new IdempotencyKeys(() => config.idempotencyKeyTtlMs) });
 
   const handleControl = async (request: IncomingMessage, url: URL, response: ServerResponse) => {
     const route = `${request.method} ${url.pathname}`;
     if (route === 'GET /_sandbox/health') return sendJson(response, 200, { ok: true });
-    if (route === 'GET /_sandbox/ledger') return sendJson(response, 200, { data: store.ledger(), processing: store.processingCount() });
+    if (route === 'GET /_sandbox/ledger') {
+      return sendJson(response, 200, { data: ledger.all(), processing: store.processingCount() + refunds.pendingCount() });
+    }
     if (route === 'GET /_sandbox/config') return sendJson(response, 200, config);
     if (route === 'POST /_sandbox/config') return sendJson(response, 200, configure(parseJson(await readBody(request))));
     throw unrecognized(request.method ?? 'GET', url.pathname);
@@ -71,7 +82,7 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     secretKey: SANDBOX_SECRET_KEY,
-    ledger: () => store.ledger(),
+    ledger: () => ledger.all(),
     configure,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -28,6 +28,20 @@ export function noSuchPaymentIntent(id: string): StripeApiError {
   });
 }
 
+/**
+ * Stripe's answer to an id that names nothing: 404 when it is the path's object, 400 when a
+ * parameter names it (a refund's `payment_intent`, a list's cursor).
+ */
+export function noSuch(object: string, id: string, param: string, status: 400 | 404): StripeApiError {
+  return new StripeApiError(status, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    doc_url: docUrl('resource_missing'),
+    param,
+    message: `No such ${object}: '${id}'`,
+  });
+}
+
 /** A 400 about the intent's state, which carries the intent as Stripe's does. */
 export function unexpectedState(message: string, intent: PaymentIntent): StripeApiError {
   return new StripeApiError(400, {

@@ -40,6 +40,21 @@ export interface TokenBehaviour {
   holdResponse?: 'once' | 'always';
   /** The intent's first retrieve answers 403, as Stripe does to a key lacking a permission. */
   rejectFirstRetrieve?: true;
+  /** How refunding a payment made with the card goes; without it, every refund succeeds at once. */
+  refund?: RefundBehaviour;
+}
+
+/** The refund fault tokens: each pays normally, then misbehaves when refunded. */
+export interface RefundBehaviour {
+  /** The refund stays `pending` for the sandbox's `processingMs`, then ends in this status. */
+  pendingThen?: 'succeeded' | 'failed';
+  /**
+   * Every refund create runs (money moves) and its answer is saved for its key, but never
+   * sent: the client times out. Replays of the key are answered.
+   */
+  holdResponse?: 'once';
+  /** The intent's first refund create answers 500 `api_error` before anything runs, so nothing is saved for its key. */
+  error500Once?: true;
 }
 
 const SUCCEED: CardOutcome = { kind: 'succeed' };
@@ -84,4 +99,8 @@ export const TEST_TOKENS: Readonly<Record<string, TokenBehaviour>> = {
   pm_sandbox_rateLimitedOnce: { outcome: SUCCEED, refuseConfirm: { error: 'rate_limit', times: 'once' } },
   pm_sandbox_lockTimeoutOnce: { outcome: SUCCEED, refuseConfirm: { error: 'lock_timeout', times: 'once' } },
   pm_sandbox_lookupRejectedOnce: { outcome: SUCCEED, holdResponse: 'once', rejectFirstRetrieve: true },
+  pm_sandbox_refundPendingThenSucceeds: { outcome: SUCCEED, refund: { pendingThen: 'succeeded' } },
+  pm_sandbox_refundPendingThenFails: { outcome: SUCCEED, refund: { pendingThen: 'failed' } },
+  pm_sandbox_refundTimeoutAfterSucceedingOnce: { outcome: SUCCEED, refund: { holdResponse: 'once' } },
+  pm_sandbox_refundError500Once: { outcome: SUCCEED, refund: { error500Once: true } },
 };

@@ -14,6 +14,8 @@ export interface StripeValidator {
   validateError(body: unknown): string[];
   validateSearchResult(body: unknown): string[];
   validateRefund(value: unknown): string[];
+  /** `GET /v1/refunds`: Stripe's inline `APIMethodRefundList`. */
+  validateRefundList(body: unknown): string[];
 }
 
 type Schema = { [keyword: string]: unknown };
@@ -61,13 +63,16 @@ function buildValidator(subset: Subset): StripeValidator {
   const validatePaymentIntent = definition('payment_intent');
   const validateError = definition('error');
   const validateRefund = definition('refund');
-  const validateSearch = ajv.compile(forAjv(subset.responses['GET /v1/payment_intents/search'] as Schema));
+  const response = (operation: string) => ajv.compile(forAjv(subset.responses[operation] as Schema));
+  const validateSearch = response('GET /v1/payment_intents/search');
+  const validateRefundList = response('GET /v1/refunds');
   const errorsOf = (validate: ValidateFunction) => (value: unknown) => (validate(value) ? [] : (validate.errors ?? []).map(describe));
   return {
     validatePaymentIntent: errorsOf(validatePaymentIntent),
     validateError: errorsOf(validateError),
     validateSearchResult: errorsOf(validateSearch),
     validateRefund: errorsOf(validateRefund),
+    validateRefundList: errorsOf(validateRefundList),
   };
 }
 
