@@ -7,7 +7,17 @@ const LAMBDA_BASIC_EXECUTION =
 const API_GATEWAY_LOGS_ROLE =
   'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]';
 
-const FUNCTIONS = ['CreateChargeFunction', 'GetChargeFunction', 'WorkerFunction', 'ReconcilerFunction'];
+/** Every function of the service stack (infra/service.ts). */
+const FUNCTIONS = [
+  'CreateChargeFunction',
+  'GetChargeFunction',
+  'ListChargesFunction',
+  'CreateRefundFunction',
+  'GetRefundFunction',
+  'ListRefundsFunction',
+  'WorkerFunction',
+  'ReconcilerFunction',
+];
 
 function find(stack: Stack, path: string): IConstruct {
   const found = stack.node.tryFindChild('Service') ?? stack.node.tryFindChild('Storage');

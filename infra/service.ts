@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
+import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
 import { ApiEdge } from './api-edge.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
 import { processorRequestsPerSecondPerContainer, type StageConfig } from './stage-config.ts';
@@ -137,6 +138,7 @@ export class ChargeService extends Construct {
     const chargesEnvironment = {
       CHARGES_TABLE_NAME: storage.charges.tableName,
       OPEN_CHARGE_SHARDS: String(config.capacity.openChargeShards),
+      LIST_SHARDS: String(config.capacity.listShards),
       POWERTOOLS_SERVICE_NAME: 'oncepay',
     };
     // Custom metrics carry the stage as a dimension: two stages in one account never cross-fire.
@@ -164,7 +166,45 @@ export class ChargeService extends Construct {
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
     allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
-    for (const apiFunction of [createCharge, getCharge]) allowKeyLookups(apiFunction, storage.merchants);
+
+    const createRefund = fn('CreateRefundFunction', 'create-refund', {
+      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      environment: {
+        ...chargesEnvironment,
+        WORK_QUEUE_URL: storage.workQueue.queueUrl,
+        IDEMPOTENCY_RETENTION_HOURS: String(config.idempotencyRetentionHours),
+        CHARGE_RECORD_RETENTION_DAYS: String(config.chargeRecordRetentionDays),
+        REENQUEUE_AFTER_SECONDS: String(config.api.functionTimeoutSeconds),
+        ...authenticationEnvironment,
+      },
+    });
+    // The refund and its reservation on the charge are one transaction (Put + Update items).
+    allowItemActions(createRefund, storage.charges, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    storage.workQueue.grantSendMessages(createRefund);
+
+    const getRefund = fn('GetRefundFunction', 'get-refund', {
+      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      environment: { ...chargesEnvironment, ...authenticationEnvironment },
+    });
+    allowItemActions(getRefund, storage.charges, ['dynamodb:GetItem']);
+
+    const listFunction = (name: string, handlerFile: string) => {
+      const created = fn(name, handlerFile, {
+        timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+        environment: { ...chargesEnvironment, ...authenticationEnvironment },
+      });
+      allowItemActions(created, storage.charges, ['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
+      created.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [MERCHANT_LISTS_INDEX.name, CHARGE_REFUNDS_INDEX.name].map((index) => `${storage.charges.tableArn}/index/${index}`),
+        }),
+      );
+      return created;
+    };
+    const listCharges = listFunction('ListChargesFunction', 'list-charges');
+    const listRefunds = listFunction('ListRefundsFunction', 'list-refunds');
+    for (const apiFunction of [createCharge, getCharge, createRefund, getRefund, listCharges, listRefunds]) allowKeyLookups(apiFunction, storage.merchants);
 
     const processorEnvironment = {
       PROCESSOR_API_URL: config.processor.apiUrl,
@@ -241,7 +281,7 @@ export class ChargeService extends Construct {
       throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurst * share)),
     });
     this.api = new apigateway.RestApi(this, 'ChargesApi', {
-      description: 'oncepay charges API',
+      description: 'oncepay charges and refunds API',
       cloudWatchRole: true,
       // REGIONAL: an EDGE endpoint's CloudFront distribution still accepts TLS 1.0.
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
@@ -251,7 +291,14 @@ export class ChargeService extends Construct {
         stageName: config.stage,
         throttlingRateLimit: config.api.throttleRatePerSecond,
         throttlingBurstLimit: config.api.throttleBurst,
-        methodOptions: { '/v1/charges/POST': perMethod(0.5), '/v1/charges/{id}/GET': perMethod(1) },
+        methodOptions: {
+          '/v1/charges/POST': perMethod(0.5),
+          '/v1/charges/GET': perMethod(0.25),
+          '/v1/charges/{id}/GET': perMethod(1),
+          '/v1/refunds/POST': perMethod(0.25),
+          '/v1/refunds/GET': perMethod(0.25),
+          '/v1/refunds/{id}/GET': perMethod(0.5),
+        },
         tracingEnabled: true,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
@@ -274,9 +321,15 @@ export class ChargeService extends Construct {
       });
     }
     new ApiEdge(this, 'Edge', { config, api: this.api });
-    const charges = this.api.root.addResource('v1').addResource('charges');
+    const v1 = this.api.root.addResource('v1');
+    const charges = v1.addResource('charges');
     charges.addMethod('POST', new apigateway.LambdaIntegration(createCharge));
+    charges.addMethod('GET', new apigateway.LambdaIntegration(listCharges));
     charges.addResource('{id}').addMethod('GET', new apigateway.LambdaIntegration(getCharge));
+    const refunds = v1.addResource('refunds');
+    refunds.addMethod('POST', new apigateway.LambdaIntegration(createRefund));
+    refunds.addMethod('GET', new apigateway.LambdaIntegration(listRefunds));
+    refunds.addResource('{id}').addMethod('GET', new apigateway.LambdaIntegration(getRefund));
   }
 }
 

@@ -27,7 +27,15 @@ export interface StageConfig {
    * The charge rate the tables are sized for: the open-charges index is spread over enough
    * shards that none of its partitions takes more than a DynamoDB partition's 1,000 writes/s.
    */
-  capacity: { peakChargesPerSecond: number; openChargeShards: number };
+  capacity: {
+    peakChargesPerSecond: number;
+    openChargeShards: number;
+    /**
+     * Shards of each merchant's list partitions (merchant-lists index): one merchant may make
+     * every charge of the peak, and each charge writes its list partition once.
+     */
+    listShards: number;
+  };
   worker: {
     timeoutSeconds: number;
     batchSize: number;
@@ -89,7 +97,7 @@ const STAGES: Record<string, StageConfig> = {
     disposable: true,
     api: { functionTimeoutSeconds: 5, throttleRatePerSecond: 1000, throttleBurst: 2000 },
     alarms: { emails: [], httpsUrls: [] },
-    capacity: { peakChargesPerSecond: 1_000, openChargeShards: 4 },
+    capacity: { peakChargesPerSecond: 1_000, openChargeShards: 4, listShards: 4 },
     worker: { timeoutSeconds: 3, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 2, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 18, maxReceiveCount: 5 },
     retry: { baseDelaySeconds: 1, maxDelaySeconds: 4 },
@@ -107,7 +115,7 @@ const STAGES: Record<string, StageConfig> = {
     disposable: true,
     api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 50, throttleBurst: 100 },
     alarms: { emails: [], httpsUrls: [] },
-    capacity: { peakChargesPerSecond: 100, openChargeShards: 4 },
+    capacity: { peakChargesPerSecond: 100, openChargeShards: 4, listShards: 4 },
     worker: { timeoutSeconds: 30, batchSize: 5, maxBatchingWindowSeconds: 1, maxConcurrency: 2, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 190, maxReceiveCount: 8 },
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
@@ -124,7 +132,7 @@ const STAGES: Record<string, StageConfig> = {
     api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 500, throttleBurst: 1000, waf: { rateLimitPer5Minutes: 60_000 } },
     // Subscribe people with `--context alarmEmails=a@example.com,b@example.com` (or edit here).
     alarms: { emails: [], httpsUrls: [] },
-    capacity: { peakChargesPerSecond: 10_000, openChargeShards: 32 },
+    capacity: { peakChargesPerSecond: 10_000, openChargeShards: 32, listShards: 16 },
     // 9 workers + the reconciler share Stripe's 100 requests/s: 10/s per container, one per record of a batch.
     worker: { timeoutSeconds: 30, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 9, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 190, maxReceiveCount: 8 },
@@ -157,6 +165,14 @@ const SHARD_HEADROOM = 1.5;
 /** The open-charges shards a peak charge rate needs: its index writes over a partition's limit, with headroom. */
 export function openChargeShardsFor(peakChargesPerSecond: number): number {
   return Math.ceil((peakChargesPerSecond * OPEN_INDEX_WRITES_PER_CHARGE * SHARD_HEADROOM) / PARTITION_WRITES_PER_SECOND);
+}
+
+/** Each charge writes its merchant's list partition once (keys-only index, written at creation). */
+export const LIST_INDEX_WRITES_PER_CHARGE = 1;
+
+/** The list shards a peak charge rate needs if one merchant makes all of it. */
+export function listShardsFor(peakChargesPerSecond: number): number {
+  return Math.ceil((peakChargesPerSecond * LIST_INDEX_WRITES_PER_CHARGE * SHARD_HEADROOM) / PARTITION_WRITES_PER_SECOND);
 }
 
 /**
@@ -268,6 +284,13 @@ export function validateStageConfig(config: StageConfig): void {
         `(${OPEN_INDEX_WRITES_PER_CHARGE} index writes per charge, ${PARTITION_WRITES_PER_SECOND} writes/s per partition, ×${SHARD_HEADROOM} headroom)`,
     );
   }
+  if (config.capacity.listShards < listShardsFor(config.capacity.peakChargesPerSecond)) {
+    fail(
+      `${config.capacity.peakChargesPerSecond} charges/s from one merchant need at least ${listShardsFor(config.capacity.peakChargesPerSecond)} list shards ` +
+        `(${LIST_INDEX_WRITES_PER_CHARGE} index write per charge, ${PARTITION_WRITES_PER_SECOND} writes/s per partition, ×${SHARD_HEADROOM} headroom)`,
+    );
+  }
+  if (config.capacity.listShards > 100) fail('a list reads every shard per page: keep listShards at 100 or fewer');
   if (!config.disposable && config.logRetentionDays < 365) fail('a kept stage keeps its logs at least 365 days (PCI DSS: a year of audit history)');
   if (!config.disposable && config.keyMode !== 'live') fail('a kept stage moves real money: keyMode must be live');
   if (config.api.waf && config.api.waf.rateLimitPer5Minutes < 10) fail('the WAF rate limit is at least 10 requests per 5 minutes (AWS WAF minimum)');

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
+import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
 import type { StageConfig } from './stage-config.ts';
 
 /** Epoch-seconds attribute DynamoDB TTL purges charge records by, after their data retention. */
@@ -52,6 +53,17 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
       sortKey: { name: REVIEW_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
+    // A merchant's charges and refunds, newest first (GET /v1/charges, GET /v1/refunds): keys only,
+    // written once per item; its partitions are sharded per merchant (capacity.listShards).
+    // A charge's refunds (GET /v1/refunds?charge=…): keys only, one partition per charge.
+    for (const index of [MERCHANT_LISTS_INDEX, CHARGE_REFUNDS_INDEX]) {
+      this.charges.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      });
+    }
     this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);
 
     this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {

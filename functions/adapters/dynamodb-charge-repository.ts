@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Dyn
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { OncePayError } from '#domain/errors.ts';
+import { DEFAULT_LIST_SHARDS, listKeysFor, shardOf } from './dynamodb-lists.ts';
 import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
 import type {
   ChargeRecord,
@@ -54,13 +55,18 @@ interface ChargeItem {
   review_reason?: string;
   /** Who last re-enqueued this stale `pending` charge (a reconciliation pass). */
   touched_by?: string;
+  /** Reserved by refunds (pending and succeeded); absent until the first refund. */
+  amount_refunded?: number;
+  /** The merchant-lists index's keys (see dynamodb-lists.ts); written once, at creation. */
+  list_partition?: string;
+  list_sort?: string;
 }
 
 const CHARGE_KEY_PREFIX = 'CHARGE#';
 /** DynamoDB's limit on the items of one transaction. */
-const MAX_TRANSACTION_ITEMS = 100;
-const MAX_TRANSACTION_ATTEMPTS = 3;
-const chargeKey = (chargeId: string) => ({ pk: `${CHARGE_KEY_PREFIX}${chargeId}` });
+export const MAX_TRANSACTION_ITEMS = 100;
+export const MAX_TRANSACTION_ATTEMPTS = 3;
+export const chargeKey = (chargeId: string) => ({ pk: `${CHARGE_KEY_PREFIX}${chargeId}` });
 
 /**
  * The sparse GSI of open charges: only `pending` and `processing` items not flagged for review carry its keys,
@@ -89,9 +95,7 @@ export const REVIEW_INDEX = {
 } as const;
 
 function openShardOf(chargeId: string, shards: number): string {
-  let hash = 0;
-  for (let i = 0; i < chargeId.length; i += 1) hash = (hash * 31 + chargeId.charCodeAt(i)) >>> 0;
-  return `open#${hash % shards}`;
+  return `open#${shardOf(chargeId, shards)}`;
 }
 
 /**
@@ -107,11 +111,13 @@ export class DynamoDbChargeRepository implements ChargeRepository {
    * @param openChargeShards How many shards the open-charges index is spread over. Every
    *   function of a stage must use the same count, and it may only grow: a pass reads shards
    *   `0 … count-1`, so charges written to a shard above a lowered count would never be read.
+   * @param listShards How many shards a merchant's list partitions are spread over (dynamodb-lists.ts); may only grow too.
    */
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
     private readonly openChargeShards: number = DEFAULT_OPEN_CHARGE_SHARDS,
+    private readonly listShards: number = DEFAULT_LIST_SHARDS,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
@@ -123,7 +129,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(record, this.openChargeShards),
+          Item: toItem(record, this.openChargeShards, this.listShards),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -360,7 +366,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: toItem(record, this.openChargeShards),
+                  Item: toItem(record, this.openChargeShards, this.listShards),
                   ConditionExpression: 'attribute_not_exists(pk)',
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
@@ -435,13 +441,18 @@ function singleStatus(statuses: ChargeStatus[]): ChargeStatus {
 }
 
 function existingItem(error: unknown): ChargeItem | undefined {
+  return failedConditionItem(error) as ChargeItem | undefined;
+}
+
+/** The item a failed condition returned (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), if any. */
+export function failedConditionItem(error: unknown): Record<string, unknown> | undefined {
   if (!(error instanceof ConditionalCheckFailedException)) return undefined;
   if (!error.Item) return undefined;
   // lib-dynamodb leaves the item of a failed condition in wire format.
-  return unmarshall(error.Item) as ChargeItem;
+  return unmarshall(error.Item);
 }
 
-function toItem(record: ChargeRecord, openChargeShards: number): ChargeItem {
+function toItem(record: ChargeRecord, openChargeShards: number, listShards: number): ChargeItem {
   const { charge, idempotency } = record;
   return {
     ...chargeKey(charge.id),
@@ -475,7 +486,14 @@ function toItem(record: ChargeRecord, openChargeShards: number): ChargeItem {
     ...(record.review
       ? { review_queue: REVIEW_INDEX.partition, review_since: record.review.since, review_reason: record.review.reason }
       : {}),
+    ...(charge.amountRefunded > 0 ? { amount_refunded: charge.amountRefunded } : {}),
+    ...listKeysFor('charges', charge.merchantId, charge.id, charge.createdAt, listShards),
   };
+}
+
+/** A charge record from a charge item read anywhere (a list page, a transaction's cancellation). */
+export function chargeRecordFromItem(item: Record<string, unknown>): ChargeRecord {
+  return fromItem(item as unknown as ChargeItem);
 }
 
 function fromItem(item: ChargeItem): ChargeRecord {
@@ -494,6 +512,7 @@ function fromItem(item: ChargeItem): ChargeRecord {
       failureCode: item.failure_code ?? null,
       failureMessage: item.failure_message ?? null,
       declineCode: item.decline_code ?? null,
+      amountRefunded: item.amount_refunded ?? 0,
     },
     idempotency: {
       key: item.idempotency_key,

@@ -1,8 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkQueue } from '#domain/ports.ts';
-import { workMessageBody } from '#domain/work-message.ts';
+import { refundWorkMessageBody, workMessageBody } from '#domain/work-message.ts';
 
-/** {@link WorkQueue} on an SQS standard queue. */
+/** {@link WorkQueue} on an SQS standard queue: charges and refunds share the queue, the workers and the DLQ. */
 export class SqsWorkQueue implements WorkQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -10,6 +10,14 @@ export class SqsWorkQueue implements WorkQueue {
   ) {}
 
   async enqueue(chargeId: string): Promise<void> {
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: workMessageBody(chargeId) }));
+    await this.send(workMessageBody(chargeId));
+  }
+
+  async enqueueRefund(refundId: string): Promise<void> {
+    await this.send(refundWorkMessageBody(refundId));
+  }
+
+  private async send(body: string): Promise<void> {
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: body }));
   }
 }

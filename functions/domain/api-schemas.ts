@@ -25,6 +25,8 @@ export const chargeObjectSchema = z
       .string()
       .nullable()
       .describe("The card issuer's reason for a decline (the processor's decline_code), e.g. insufficient_funds."),
+    amount_refunded: z.int().min(0).describe('What refunds hold of amount: pending and succeeded refunds (a refund that fails gives its part back).'),
+    refunded: z.boolean().describe('True once amount_refunded equals amount.'),
   })
   .describe(
     'A charge. Poll GET /v1/charges/{id} until status is succeeded or failed. A charge whose outcome the ' +
@@ -41,6 +43,31 @@ export const problemSchema = z
     differing_fields: z.array(z.string()).optional().describe('On 422: fields that differ from the first request.'),
     accepted_mode: z.enum(['test', 'live']).optional().describe('On a 401 for a key of the wrong mode: the mode this stage takes.'),
     missing_scope: z.string().optional().describe('On 403: the scope the restricted key lacks.'),
+    charge: z.string().optional().describe('On charge-not-refundable: the charge.'),
     request_id: z.string().optional(),
   })
   .describe('RFC 9457 problem details.');
+
+export const refundObjectSchema = z
+  .strictObject({
+    id: z.string().regex(/^re_[0-9A-Za-z]{22}$/).describe('Refund id, derived from (merchant, Idempotency-Key).'),
+    object: z.literal('refund'),
+    charge: z.string().regex(/^ch_[0-9A-Za-z]{22}$/),
+    amount: z.int().min(1),
+    currency: z.string().length(3),
+    status: z.enum(['pending', 'succeeded', 'failed', 'canceled']),
+    reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).nullable(),
+    metadata: z.record(z.string(), z.string()),
+    created: z.int().describe('Unix time (seconds) the refund was created.'),
+    failure_reason: z.string().nullable().describe("Set when status is failed or canceled: the processor's failure_reason (e.g. expired_or_canceled_card) or refusal."),
+  })
+  .describe('A refund of all or part of a succeeded charge. Its amount is held on the charge from creation; failed or canceled gives it back.');
+
+/** A Stripe-style list page. */
+export const listSchema = (item: z.ZodType, url: string) =>
+  z.strictObject({
+    object: z.literal('list'),
+    data: z.array(item).describe('Newest first.'),
+    has_more: z.boolean().describe('Whether another page follows in this direction.'),
+    url: z.literal(url),
+  });

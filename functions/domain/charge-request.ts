@@ -14,6 +14,23 @@ const DESCRIPTION_MAX_LENGTH = 1000;
 const noCardNumber = (value: string) => !containsCardNumber(value);
 const CARD_NUMBER_MESSAGE = 'must not contain a card number; send a payment method token (pm_…) instead';
 
+/** Merchant metadata, as on Stripe objects: string pairs within Stripe's limits, never a card number. */
+export const metadataSchema = z
+    .record(
+      z.string().check(
+        z.minLength(1, { error: 'metadata keys must not be empty' }),
+        z.maxLength(METADATA_KEY_MAX_LENGTH, { error: `metadata keys must be at most ${METADATA_KEY_MAX_LENGTH} characters` }),
+      ),
+      z.string({ error: 'must be a string' }).check(
+        z.maxLength(METADATA_VALUE_MAX_LENGTH, { error: `must be at most ${METADATA_VALUE_MAX_LENGTH} characters` }),
+        z.refine(noCardNumber, { error: CARD_NUMBER_MESSAGE }),
+      ),
+    )
+    .check(
+      z.refine((record) => Object.keys(record).length <= METADATA_MAX_KEYS, { error: `must have at most ${METADATA_MAX_KEYS} keys` }),
+      z.describe('Up to 50 string key/value pairs for the merchant’s own use.'),
+    );
+
 /**
  * The body of `POST /v1/charges`. Strict: unknown fields are rejected by name, so a client
  * can never set `status`, `id` or anything else the server owns (no mass assignment).
@@ -42,23 +59,7 @@ export const createChargeBodySchema = z
         z.describe('Free text shown to the merchant.'),
       ),
     ),
-    metadata: z.optional(
-      z
-        .record(
-          z.string().check(
-            z.minLength(1, { error: 'metadata keys must not be empty' }),
-            z.maxLength(METADATA_KEY_MAX_LENGTH, { error: `metadata keys must be at most ${METADATA_KEY_MAX_LENGTH} characters` }),
-          ),
-          z.string({ error: 'must be a string' }).check(
-            z.maxLength(METADATA_VALUE_MAX_LENGTH, { error: `must be at most ${METADATA_VALUE_MAX_LENGTH} characters` }),
-            z.refine(noCardNumber, { error: CARD_NUMBER_MESSAGE }),
-          ),
-        )
-        .check(
-          z.refine((record) => Object.keys(record).length <= METADATA_MAX_KEYS, { error: `must have at most ${METADATA_MAX_KEYS} keys` }),
-          z.describe('Up to 50 string key/value pairs for the merchant’s own use.'),
-        ),
-    ),
+    metadata: z.optional(metadataSchema),
   })
   .check(z.describe('A request to charge a payment method once.'));
 
@@ -93,7 +94,8 @@ export function parseChargeRequest(body: JsonValue): ChargeRequest {
   return { amount, currency, paymentMethod: payment_method, description: description ?? null, metadata: metadata ?? {} };
 }
 
-function toFieldProblems(error: z.core.$ZodError, body: JsonValue): FieldProblem[] {
+/** Maps schema issues to field problems: unknown fields by name, missing ones as required. */
+export function toFieldProblems(error: z.core.$ZodError, body: JsonValue): FieldProblem[] {
   return error.issues.flatMap((issue): FieldProblem[] => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {

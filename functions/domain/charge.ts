@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { CancelReason, PaymentRequest } from './ports.ts';
 import type { ChargeRequest } from './charge-request.ts';
+import { derivedId } from './derived-id.ts';
 
 export type ChargeStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
 
@@ -57,6 +57,11 @@ export interface Charge {
   failureMessage: string | null;
   /** The issuer's reason for a card decline (Stripe's `decline_code`), e.g. `insufficient_funds`. */
   declineCode: string | null;
+  /**
+   * What refunds have reserved of `amount`: pending and succeeded refunds, as Stripe counts it.
+   * Grows in the same atomic write that records a refund; a refund that fails gives its part back.
+   */
+  amountRefunded: number;
 }
 
 /** The public charge object, Stripe style: snake_case, times in epoch seconds. */
@@ -74,6 +79,8 @@ export interface ChargeObject {
   failure_code: string | null;
   failure_message: string | null;
   decline_code: string | null;
+  amount_refunded: number;
+  refunded: boolean;
 }
 
 /** Maps a charge to its public object; the key order here is the order clients see. */
@@ -92,11 +99,10 @@ export function toChargeObject(charge: Charge): ChargeObject {
     failure_code: charge.failureCode,
     failure_message: charge.failureMessage,
     decline_code: charge.declineCode,
+    amount_refunded: charge.amountRefunded,
+    refunded: charge.amountRefunded === charge.amount,
   };
 }
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const CHARGE_ID_LENGTH = 22; // 62^22 > 2^128
 
 /**
  * The charge id for the `generation`-th use of an idempotency key by a merchant.
@@ -107,14 +113,7 @@ const CHARGE_ID_LENGTH = 22; // 62^22 > 2^128
  * The generation moves on only when a key is reused after its retention ran out.
  */
 export function chargeIdFor(merchantId: string, idempotencyKey: string, generation: number): string {
-  const digest = createHash('sha256').update(JSON.stringify([merchantId, idempotencyKey, generation])).digest();
-  let value = digest.readBigUInt64BE(0) * 2n ** 64n + digest.readBigUInt64BE(8);
-  let id = '';
-  for (let i = 0; i < CHARGE_ID_LENGTH; i += 1) {
-    id = BASE62[Number(value % 62n)] + id;
-    value /= 62n;
-  }
-  return `ch_${id}`;
+  return derivedId('ch', [merchantId, idempotencyKey, generation]);
 }
 
 /**
@@ -163,5 +162,6 @@ export function pendingCharge(id: string, merchantId: string, request: ChargeReq
     failureCode: null,
     failureMessage: null,
     declineCode: null,
+    amountRefunded: 0,
   };
 }

@@ -6,7 +6,7 @@ import type { ChargeRecord, ChargeRepository, StoredResponse, WorkQueue } from '
 
 export interface CreateChargeDeps {
   charges: ChargeRepository;
-  queue: WorkQueue;
+  queue: Pick<WorkQueue, 'enqueue'>;
   now: () => number;
   /** How long a key keeps referring to its charge (≥ 24 h in every real stage). */
   idempotencyRetentionMs: number;

@@ -3,6 +3,7 @@
  * DynamoDB, SQS and Stripe; tests can implement them to inject faults.
  */
 import type { Charge, ChargeStatus } from './charge.ts';
+import type { Refund, RefundStatus } from './refund.ts';
 
 /** A stored HTTP response, replayed byte for byte. */
 export interface StoredResponse {
@@ -118,9 +119,111 @@ export interface ChargeRepository {
   createNextGeneration(record: ChargeRecord, earlierGenerations: ChargeRecord[]): Promise<CreateChargeResult>;
 }
 
+/** What a work message names: a charge to charge, or a refund to refund. */
+export type WorkItem = { kind: 'charge'; id: string } | { kind: 'refund'; id: string };
+
 export interface WorkQueue {
   /** Asks a worker to process the charge. At-least-once: a charge may be enqueued twice. */
   enqueue(chargeId: string): Promise<void>;
+  /** Asks a worker to process the refund. At-least-once, like charges. */
+  enqueueRefund(refundId: string): Promise<void>;
+}
+
+/** A refund item: the refund and its idempotency record are one item, created with its reservation. */
+export interface RefundRecord {
+  refund: Refund;
+  idempotency: IdempotencyRecord;
+  lease: Lease | null;
+  attempts: number;
+  purgeAt: number;
+  /** The charge's processor payment (the PaymentIntent refunded), copied when the refund is created. */
+  paymentId: string;
+  /** The processor's refund (`re_…` at Stripe), recorded once the processor has one; never changed. */
+  processorRefundId: string | null;
+  review: Review | null;
+}
+
+/** What the reservation requires of the charge: the merchant's, `succeeded`, and `amount` still free. */
+export interface RefundReservation {
+  chargeId: string;
+  merchantId: string;
+  /** The charge's amount: the reservation holds only while `amount_refunded + refund ≤ chargeAmount`. */
+  chargeAmount: number;
+}
+
+export type CreateRefundResult =
+  | { kind: 'created'; record: RefundRecord }
+  | { kind: 'exists'; record: RefundRecord }
+  /** The charge refused the reservation (no longer the merchant's, not succeeded, or not enough left); nothing was written. */
+  | { kind: 'charge_refused'; charge: Charge | undefined };
+
+export type RefundClaimResult =
+  | { kind: 'claimed'; record: RefundRecord }
+  | { kind: 'not_found' }
+  | { kind: 'final'; status: RefundStatus }
+  | { kind: 'leased'; lease: Lease };
+
+/** The processor's final word on a refund. */
+export type RefundOutcome =
+  | { kind: 'succeeded'; processorRefundId: string }
+  /** No money moved (or it came back): `failed` or `canceled` at the processor, or refused before it existed. */
+  | { kind: 'failed' | 'canceled'; processorRefundId: string | null; reason: string };
+
+/**
+ * Refund items in the charges table. Every state change is a conditional write; the two that
+ * touch money are transactions with the charge: creating a refund reserves its amount on the
+ * charge, and a refund that ends `failed` or `canceled` gives it back, exactly once.
+ */
+export interface RefundRepository {
+  /**
+   * Creates the refund and reserves its amount on the charge in one transaction, which also keeps
+   * `earlierGenerations` of its key at least as long. `exists` carries the refund that holds the
+   * key; our own write whose response was lost is recognised by its owner token (`created`).
+   */
+  createReserving(record: RefundRecord, reservation: RefundReservation, earlierGenerations: RefundRecord[]): Promise<CreateRefundResult>;
+  get(refundId: string): Promise<RefundRecord | undefined>;
+  /** `pending → processing` (or takes over an expired lease), incrementing `attempts` (the returned record counts this claim). */
+  claim(refundId: string, lease: Lease, now: number): Promise<RefundClaimResult>;
+  /** Records the processor's refund id under our lease, unless one is recorded already; answers the recorded one. */
+  recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<string | null>;
+  release(refundId: string, leaseOwner: string, now: number): Promise<void>;
+  /** `processing → final` under our lease; `failed`/`canceled` also give the reservation back (one transaction). */
+  complete(refundId: string, leaseOwner: string, outcome: RefundOutcome, now: number): Promise<CompleteResult>;
+  findOpenRefunds(createdBefore: number, limit: number): Promise<string[]>;
+  touchStalePending(refundId: string, staleBefore: number, now: number, toucher: string): Promise<boolean>;
+  flagForReview(refundId: string, review: Review): Promise<void>;
+  findInReview(limit: number): Promise<string[]>;
+}
+
+/** A refund at the processor, as oncepay reads it. */
+export type ProcessorRefundState =
+  | RefundOutcome
+  /** The processor has the refund but has not decided it (Stripe's `pending`, `requires_action`). */
+  | { kind: 'not_final'; processorRefundId: string; status: string };
+
+/** What oncepay asks the processor to refund. */
+export interface ProcessorRefundRequest {
+  refundId: string;
+  chargeId: string;
+  merchantId: string;
+  paymentId: string;
+  amount: number;
+  reason: string | null;
+}
+
+/**
+ * Refunds at the card processor. Creating one moves money at once, so there is no "create
+ * unconfirmed" step: the create is sent with a key stable per refund, and when an earlier
+ * attempt's outcome is unknown the processor's strongly consistent list of the payment's
+ * refunds is read first (its keys are forgotten after 24 hours; the list is not). Errors as
+ * {@link CardProcessor}.
+ */
+export interface RefundProcessor {
+  /** Creates the refund, or answers the one created earlier with the same key; a refusal is `failed` (nothing moved). */
+  createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState>;
+  retrieveRefund(processorRefundId: string): Promise<ProcessorRefundState>;
+  /** The processor's refund of `paymentId` made for oncepay's `refundId`, found in its list (never a search); `null` if none. */
+  findRefund(paymentId: string, refundId: string): Promise<ProcessorRefundState | null>;
 }
 
 /** What the processor is asked to charge. */

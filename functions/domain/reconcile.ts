@@ -1,10 +1,13 @@
 import { isTerminal } from './charge.ts';
 import { ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
-import type { CardProcessor, ChargeRecord, ChargeRepository, DeadLetterQueue, WorkQueue } from './ports.ts';
+import type { CardProcessor, ChargeRecord, ChargeRepository, DeadLetterQueue, RefundProcessor, RefundRepository, WorkQueue } from './ports.ts';
+import { reconcileStuckRefund, resolveOpenRefund } from './reconcile-refunds.ts';
 import { parseWorkMessage } from './work-message.ts';
 
 export interface ReconcileDeps {
   charges: ChargeRepository;
+  refunds: RefundRepository;
+  refundProcessor: RefundProcessor;
   queue: WorkQueue;
   deadLetters: DeadLetterQueue;
   processor: CardProcessor;
@@ -40,7 +43,10 @@ export type ReconcileAction =
   | 'error';
 
 export interface ReconcileActionEntry {
+  /** The charge acted on (`null` for a refund, or for an error that names none). */
   chargeId: string | null;
+  /** The refund acted on, for refund entries. */
+  refundId?: string;
   source: 'stuck' | 'dead_letter';
   action: ReconcileAction;
   reason?: string;
@@ -142,6 +148,28 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
     record({ chargeId, source: 'stuck', action });
   }
 
+  // Refunds: the same sweep over their own partitions of the open and review indexes.
+  let stuckRefunds: string[] = [];
+  try {
+    stuckRefunds = await deps.refunds.findOpenRefunds(deps.now() - deps.stuckAfterMs, deps.maxChargesPerPass);
+    const refundsInReview = await deps.refunds.findInReview(MAX_IN_REVIEW_COUNTED);
+    report.inReview += refundsInReview.length;
+    stuckRefunds.push(...refundsInReview.slice(0, deps.maxChargesPerPass));
+  } catch (error) {
+    record({ chargeId: null, source: 'stuck', action: 'error', reason: `finding open refunds: ${(error as Error).message}` });
+  }
+  for (const refundId of stuckRefunds) {
+    if (outOfTime()) break;
+    try {
+      const action = await reconcileStuckRefund(deps, input, refundId);
+      if (action === null) continue;
+      report.found += 1;
+      record({ chargeId: null, refundId, source: 'stuck', action });
+    } catch (error) {
+      record({ chargeId: null, refundId, source: 'stuck', action: 'error', reason: (error as Error).message });
+    }
+  }
+
   const hideFor = Math.max(1, Math.ceil(input.leaseDurationMs / 1000));
   while (report.deadLetters.received < deps.maxDeadLettersPerPass && !outOfTime()) {
     let letters;
@@ -156,14 +184,17 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
       // A letter left unhandled here becomes visible again after `hideFor`, for the next pass.
       if (outOfTime()) break;
       report.deadLetters.received += 1;
-      const chargeId = parseWorkMessage(letter.body);
-      if (chargeId === null) {
+      const item = parseWorkMessage(letter.body);
+      if (item === null) {
         report.deadLetters.unresolvable += 1;
         record({ chargeId: null, source: 'dead_letter', action: 'unresolvable', reason: `message ${letter.messageId} is not a work message; left in the DLQ` });
         continue;
       }
+      const chargeId = item.kind === 'charge' ? item.id : null;
+      const refundId = item.kind === 'refund' ? { refundId: item.id } : {};
       const action = await isolated(chargeId, 'dead_letter', async () => {
-        const resolved = await resolveOpenCharge(deps, input, chargeId, `dead-lettered after ${letter.receiveCount} receives`);
+        const why = `dead-lettered after ${letter.receiveCount} receives`;
+        const resolved = item.kind === 'charge' ? await resolveOpenCharge(deps, input, item.id, why) : await resolveOpenRefund(deps, input, item.id, why);
         // Unless the charge is unknown, it is final or still open in the open-charges index,
         // which later passes look at: the letter has done its job.
         if (resolved !== 'unresolvable') {
@@ -176,9 +207,10 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
       if (action === 'unresolvable') report.deadLetters.unresolvable += 1;
       record({
         chargeId,
+        ...refundId,
         source: 'dead_letter',
         action: action ?? 'unresolvable',
-        ...(action === 'unresolvable' ? { reason: `no charge ${chargeId}; left in the DLQ` } : {}),
+        ...(action === 'unresolvable' ? { reason: `no ${item.kind} ${item.id}; left in the DLQ` } : {}),
       });
     }
   }

@@ -4,14 +4,33 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CachedApiKeys } from '#adapters/cached-api-keys.ts';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbLists } from '#adapters/dynamodb-lists.ts';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
+import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { ConfigurationError } from '#domain/errors.ts';
 import { requestAuthenticator, type RequestAuthenticator } from '#handlers/authenticate.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 
-/** The charges table, with the stage's open-charges shard count (the same in every function). */
+/** The charges table, with the stage's open-charges and list shard counts (the same in every function). */
 export function chargeRepositoryFromEnvironment(): DynamoDbChargeRepository {
-  return new DynamoDbChargeRepository(new DynamoDBClient({}), requiredEnv('CHARGES_TABLE_NAME'), requiredPositiveIntEnv('OPEN_CHARGE_SHARDS'));
+  return new DynamoDbChargeRepository(dynamodb(), requiredEnv('CHARGES_TABLE_NAME'), requiredPositiveIntEnv('OPEN_CHARGE_SHARDS'), requiredPositiveIntEnv('LIST_SHARDS'));
+}
+
+/** The refund items of the charges table. */
+export function refundRepositoryFromEnvironment(): DynamoDbRefundRepository {
+  return new DynamoDbRefundRepository(dynamodb(), requiredEnv('CHARGES_TABLE_NAME'), requiredPositiveIntEnv('OPEN_CHARGE_SHARDS'), requiredPositiveIntEnv('LIST_SHARDS'));
+}
+
+/** The merchant lists of charges and refunds. */
+export function listsFromEnvironment(): DynamoDbLists {
+  return new DynamoDbLists(dynamodb(), requiredEnv('CHARGES_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS'));
+}
+
+let sharedClient: DynamoDBClient | undefined;
+/** One DynamoDB client per container: its connections are reused by every repository. */
+function dynamodb(): DynamoDBClient {
+  sharedClient ??= new DynamoDBClient({});
+  return sharedClient;
 }
 
 /** Custom metrics (EMF) with `service` and `stage` dimensions, so two stages in one account never mix. */
@@ -27,7 +46,7 @@ export function metricsFromEnvironment(serviceName: string): Metrics {
 export function requestAuthenticatorFromEnvironment(logger: Logger): RequestAuthenticator {
   const keyMode = requiredEnv('API_KEY_MODE');
   if (keyMode !== 'test' && keyMode !== 'live') throw new ConfigurationError(`API_KEY_MODE must be test or live, got "${keyMode}"`);
-  const merchants = new DynamoDbMerchantStore(new DynamoDBClient({}), requiredEnv('MERCHANTS_TABLE_NAME'));
+  const merchants = new DynamoDbMerchantStore(dynamodb(), requiredEnv('MERCHANTS_TABLE_NAME'));
   return requestAuthenticator({
     keys: new CachedApiKeys(merchants),
     recordKeyUse: (keyId, at) => merchants.recordKeyUse(keyId, at),

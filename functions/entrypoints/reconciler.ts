@@ -6,10 +6,11 @@ import { reconcilerHandler } from '#handlers/reconciler.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { once, processorFromEnvironment } from './processor.ts';
-import { chargeRepositoryFromEnvironment, metricsFromEnvironment } from './environment.ts';
+import { chargeRepositoryFromEnvironment, metricsFromEnvironment, refundRepositoryFromEnvironment } from './environment.ts';
 
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const charges = chargeRepositoryFromEnvironment();
+const refunds = refundRepositoryFromEnvironment();
 const queue = new SqsWorkQueue(sqs, requiredEnv('WORK_QUEUE_URL'));
 const deadLetters = new SqsDeadLetterQueue(sqs, requiredEnv('DEAD_LETTER_QUEUE_URL'));
 const stuckAfterMs = requiredPositiveIntEnv('STUCK_AFTER_SECONDS') * 1000;
@@ -18,17 +19,22 @@ const processor = processorFromEnvironment();
 const processorTimeoutMs = requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS');
 
 export const handler = reconcilerHandler({
-  useCaseDeps: once(async () => ({
-    charges,
-    queue,
-    deadLetters,
-    processor: await processor(),
-    now: Date.now,
-    stuckAfterMs,
-    reviewAfterMs,
-    maxChargesPerPass: 500,
-    maxDeadLettersPerPass: 100,
-  })),
+  useCaseDeps: once(async () => {
+    const stripe = await processor();
+    return {
+      charges,
+      refunds,
+      queue,
+      deadLetters,
+      processor: stripe,
+      refundProcessor: stripe,
+      now: Date.now,
+      stuckAfterMs,
+      reviewAfterMs,
+      maxChargesPerPass: 500,
+      maxDeadLettersPerPass: 100,
+    };
+  }),
   logger: createLogger('reconciler'),
   // Two processor timeouts (the SDK may retry a dropped connection once) and two seconds for DynamoDB.
   itemBudgetMs: 2 * processorTimeoutMs + 2_000,

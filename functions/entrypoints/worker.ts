@@ -4,20 +4,23 @@ import { workerHandler } from '#handlers/worker.ts';
 import { requiredBooleanEnv, requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { once, processorFromEnvironment } from './processor.ts';
-import { chargeRepositoryFromEnvironment, metricsFromEnvironment } from './environment.ts';
+import { chargeRepositoryFromEnvironment, metricsFromEnvironment, refundRepositoryFromEnvironment } from './environment.ts';
 
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const queueUrl = requiredEnv('WORK_QUEUE_URL');
 const charges = chargeRepositoryFromEnvironment();
+const refunds = refundRepositoryFromEnvironment();
 const processor = processorFromEnvironment();
 
 export const handler = workerHandler({
-  useCaseDeps: once(async () => ({
-    charges,
-    processor: await processor(),
-    now: Date.now,
-    processorTimeoutMs: requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS'),
-  })),
+  useCaseDeps: once(async () => {
+    const stripe = await processor();
+    const processorTimeoutMs = requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS');
+    return {
+      charges: { charges, processor: stripe, now: Date.now, processorTimeoutMs },
+      refunds: { refunds, processor: stripe, now: Date.now, processorTimeoutMs },
+    };
+  }),
   setVisibility: async (receiptHandle, seconds) => {
     await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
   },

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { createCharge, CreateChargeOutcome } from '#domain/create-charge.ts';
-import { ValidationError } from '#domain/errors.ts';
-import type { JsonValue } from '#domain/fingerprint.ts';
 import { parseIdempotencyKey } from '#domain/idempotency-key.ts';
-import { bodyText, headerValue } from '#shared/http.ts';
+import { headerValue } from '#shared/http.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RequestAuthenticator } from './authenticate.ts';
-
-/** Bodies above this are refused before parsing; a charge request is a few hundred bytes. */
-export const MAX_BODY_BYTES = 32 * 1024;
+import { bodyProblem, parseJsonBody } from './json-body.ts';
 
 export interface CreateChargeHandlerDeps {
   authenticate: RequestAuthenticator;
@@ -31,15 +27,8 @@ export function createChargeHandler(deps: CreateChargeHandlerDeps) {
       const outcome = await deps.createCharge({ merchantId, idempotencyKey, body, requestToken: randomUUID() });
       return toHttp(outcome);
     } catch (error) {
-      if (error instanceof ValidationError) {
-        return problemResponse('validation', { detail: error.message, errors: error.problems });
-      }
-      if (error instanceof BodyTooLargeError) {
-        return problemResponse('payloadTooLarge', { detail: `The body must be at most ${MAX_BODY_BYTES} bytes.` });
-      }
-      if (error instanceof UnsupportedMediaTypeError) {
-        return problemResponse('unsupportedMediaType', { detail: 'Send the body as application/json.' });
-      }
+      const refused = bodyProblem(error);
+      if (refused) return refused;
       deps.logger.error('Unexpected error creating a charge', { error: error as Error });
       return problemResponse('internal', {
         detail: 'The charge could not be recorded. Retry with the same Idempotency-Key.',
@@ -47,21 +36,6 @@ export function createChargeHandler(deps: CreateChargeHandlerDeps) {
       });
     }
   };
-}
-
-class BodyTooLargeError extends Error {}
-class UnsupportedMediaTypeError extends Error {}
-
-function parseJsonBody(event: APIGatewayProxyEvent): JsonValue {
-  const contentType = headerValue(event, 'Content-Type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(contentType)) throw new UnsupportedMediaTypeError();
-  const text = bodyText(event);
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new BodyTooLargeError();
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    throw new ValidationError('The body is not valid JSON.', [{ field: '', message: 'must be a JSON object' }]);
-  }
 }
 
 function toHttp(outcome: CreateChargeOutcome): APIGatewayProxyResult {

@@ -4,6 +4,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { OncePayError, PoisonMessageError } from '#domain/errors.ts';
 import { processCharge, type ProcessChargeDeps, type ProcessChargeOutcome } from '#domain/process-charge.ts';
+import { processRefund, type ProcessRefundDeps } from '#domain/process-refund.ts';
 import { backoffSeconds, type RetryPolicy } from '#domain/retry-backoff.ts';
 import { parseWorkMessage } from '#domain/work-message.ts';
 
@@ -12,7 +13,7 @@ class RedeliverLaterError extends OncePayError {}
 
 export interface WorkerDeps {
   /** Built on first use: reading the processor key from Secrets Manager is a network call. */
-  useCaseDeps: () => Promise<ProcessChargeDeps>;
+  useCaseDeps: () => Promise<{ charges: ProcessChargeDeps; refunds: ProcessRefundDeps }>;
   /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   retry: RetryPolicy;
@@ -24,7 +25,7 @@ export interface WorkerDeps {
 }
 
 /**
- * The SQS worker: one use-case run per record, partial batch responses via Powertools
+ * The SQS worker: one use-case run per record (a charge or a refund), partial batch responses via Powertools
  * `batch`. Poison records are made visible again at once, so the redrive policy moves them
  * to the DLQ after `maxReceiveCount` receives; transient failures, undecided payments and
  * configuration errors come back after a backoff (the last also logged as errors and counted,
@@ -40,13 +41,13 @@ export function workerHandler(deps: WorkerDeps) {
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       let outcome: ProcessChargeOutcome;
       try {
-        const chargeId = parseWorkMessage(record.body);
-        if (chargeId === null) throw new PoisonMessageError('The message body is not a work message');
-        outcome = await processCharge(useCaseDeps, {
-          chargeId,
-          leaseOwner: `${context.awsRequestId}/${record.messageId}`,
-          leaseDurationMs: context.getRemainingTimeInMillis(),
-        });
+        const item = parseWorkMessage(record.body);
+        if (item === null) throw new PoisonMessageError('The message body is not a work message');
+        const attempt = { leaseOwner: `${context.awsRequestId}/${record.messageId}`, leaseDurationMs: context.getRemainingTimeInMillis() };
+        outcome =
+          item.kind === 'charge'
+            ? await processCharge(useCaseDeps.charges, { chargeId: item.id, ...attempt })
+            : await processRefund(useCaseDeps.refunds, { refundId: item.id, ...attempt });
       } catch (error) {
         if (error instanceof PoisonMessageError) {
           deps.logger.error('Poison message; it will reach the DLQ through the redrive policy', {

@@ -10,6 +10,7 @@ export const PROBLEM_TYPES = {
   unauthorized: { type: 'https://oncepay.dev/problems/unauthorized', title: 'Unauthorized', status: 401 },
   forbidden: { type: 'https://oncepay.dev/problems/forbidden', title: 'Forbidden', status: 403 },
   notFound: { type: 'https://oncepay.dev/problems/not-found', title: 'Not found', status: 404 },
+  chargeNotRefundable: { type: 'https://oncepay.dev/problems/charge-not-refundable', title: 'Charge not refundable', status: 400 },
   keyReused: {
     type: 'https://oncepay.dev/problems/idempotency-key-reused',
     title: 'Idempotency-Key reused with a different request',

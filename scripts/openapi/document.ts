@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { chargeObjectSchema, problemSchema } from '#domain/api-schemas.ts';
+import { chargeObjectSchema, listSchema, problemSchema, refundObjectSchema } from '#domain/api-schemas.ts';
 import { API_SCOPES, type ApiScope } from '#domain/api-key.ts';
 import { createChargeBodySchema } from '#domain/charge-request.ts';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '#domain/idempotency-key.ts';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '#domain/listing.ts';
+import { createRefundBodySchema } from '#domain/refund-request.ts';
 import { PROBLEM_TYPES } from '#shared/problem.ts';
 
 const jsonSchema = (schema: z.core.$ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io });
@@ -16,6 +18,27 @@ const UNAUTHORIZED = problem(
   'Missing, unknown, revoked or expired API key (the answer does not say which), or a key of the mode this stage does not take ' +
     '(then accepted_mode names the one it takes); not remembered.',
 );
+
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: true,
+  description:
+    'Scoped to your merchant. The same key and body replays the first response byte for byte (Idempotent-Replayed: true), ' +
+    'however soon after the first; the same key with another body is 422.',
+  schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: '^[\\x20-\\x7e]+$' },
+};
+
+const cursorParameters = (prefix: string) => [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT } },
+  { name: 'starting_after', in: 'query', description: 'The page after this object (its id).', schema: { type: 'string', pattern: `^${prefix}_` } },
+  { name: 'ending_before', in: 'query', description: 'The page before this object; not with starting_after.', schema: { type: 'string', pattern: `^${prefix}_` } },
+];
+
+const listResponse = (description: string, schema: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+});
 
 const forbidden = (scope: ApiScope) => problem(`A restricted key without the scope ${scope}; missing_scope names it. Not remembered.`);
 
@@ -33,7 +56,7 @@ export function openApiDocument() {
       title: 'oncepay',
       version: '1.0.0',
       description:
-        'Charges a card exactly once per Idempotency-Key. Errors are RFC 9457 problem+json; problem types:\n' +
+        'Charges a card exactly once per Idempotency-Key, and refunds it never beyond what was captured. Errors are RFC 9457 problem+json; problem types:\n' +
         problemTypes,
     },
     servers: [{ url: 'http://127.0.0.1:3000', description: 'npm start' }],
@@ -44,17 +67,7 @@ export function openApiDocument() {
           operationId: 'createCharge',
           summary: 'Create a charge (once per Idempotency-Key)',
           description: 'Restricted keys need the scope charges:write.',
-          parameters: [
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: true,
-              description:
-                'Scoped to your merchant. The same key and body replays the first response byte for byte (Idempotent-Replayed: true), ' +
-                'however soon after the first; the same key with another body is 422.',
-              schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: '^[\\x20-\\x7e]+$' },
-            },
-          ],
+          parameters: [idempotencyKeyParameter],
           requestBody: {
             required: true,
             content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateChargeRequest' } } },
@@ -78,6 +91,25 @@ export function openApiDocument() {
             '500': problem('Unexpected error; retry with the same Idempotency-Key.'),
           },
         },
+        get: {
+          operationId: 'listCharges',
+          summary: 'List your charges, newest first',
+          description:
+            'Restricted keys need the scope charges:read. A new charge appears in the list within about a second (GET by id sees it at once); ' +
+            'listed charges are read strongly consistently.',
+          parameters: [
+            ...cursorParameters('ch'),
+            { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'processing', 'succeeded', 'failed'] } },
+            { name: 'created[gte]', in: 'query', description: 'Created at or after (Unix seconds).', schema: { type: 'integer', minimum: 0 } },
+            { name: 'created[lte]', in: 'query', description: 'Created at or before (Unix seconds).', schema: { type: 'integer', minimum: 0 } },
+          ],
+          responses: {
+            '200': listResponse('A page of charges', 'ChargeList'),
+            '400': problem('Invalid or unknown parameter, or a cursor that is not one of your charges; errors names it.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('charges:read'),
+          },
+        },
       },
       '/v1/charges/{id}': {
         get: {
@@ -90,6 +122,69 @@ export function openApiDocument() {
             '401': UNAUTHORIZED,
             '403': forbidden('charges:read'),
             '404': problem('No such charge for this merchant.'),
+          },
+        },
+      },
+      '/v1/refunds': {
+        post: {
+          operationId: 'createRefund',
+          summary: 'Refund all or part of a succeeded charge (once per Idempotency-Key)',
+          description:
+            'Restricted keys need the scope refunds:write. The amount is held on the charge (amount_refunded) in the same atomic write that ' +
+            'records the refund, so racing refunds never exceed what was captured; a refund that fails gives it back.',
+          parameters: [idempotencyKeyParameter],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateRefundRequest' } } } },
+          responses: {
+            '202': {
+              description: 'Accepted: the refund is recorded, its amount held, and it will be sent to the processor.',
+              headers: {
+                Location: { schema: { type: 'string' }, description: '/v1/refunds/{id}' },
+                'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] }, description: 'Present on a replay.' },
+              },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Refund' } } },
+            },
+            '400': problem(
+              'Invalid body or Idempotency-Key; an amount above what is left of the charge (errors names amount); or charge-not-refundable ' +
+                '(the charge is not succeeded, or fully refunded). Not remembered: retry the key once the charge allows it.',
+            ),
+            '401': UNAUTHORIZED,
+            '403': forbidden('refunds:write'),
+            '404': problem('No such charge for this merchant; not remembered.'),
+            '413': problem('Body too large.'),
+            '415': problem('Body is not application/json.'),
+            '422': problem('Idempotency-Key reused with a different body; differing_fields names them.'),
+            '429': problem('Throttled; not remembered.'),
+            '500': problem('Unexpected error; retry with the same Idempotency-Key.'),
+          },
+        },
+        get: {
+          operationId: 'listRefunds',
+          summary: 'List your refunds, or one charge’s, newest first',
+          description: 'Restricted keys need the scope refunds:read. A new refund appears in the list within about a second.',
+          parameters: [
+            ...cursorParameters('re'),
+            { name: 'charge', in: 'query', description: 'Only this charge’s refunds.', schema: { type: 'string', pattern: '^ch_' } },
+          ],
+          responses: {
+            '200': listResponse('A page of refunds', 'RefundList'),
+            '400': problem('Invalid or unknown parameter, or a cursor that is not one of your refunds; errors names it.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('refunds:read'),
+            '404': problem('No such charge for this merchant (with charge=).'),
+          },
+        },
+      },
+      '/v1/refunds/{id}': {
+        get: {
+          operationId: 'getRefund',
+          summary: 'Retrieve a refund',
+          description: 'Restricted keys need the scope refunds:read.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'The refund', content: { 'application/json': { schema: { $ref: '#/components/schemas/Refund' } } } },
+            '401': UNAUTHORIZED,
+            '403': forbidden('refunds:read'),
+            '404': problem('No such refund for this merchant.'),
           },
         },
       },
@@ -107,6 +202,10 @@ export function openApiDocument() {
       schemas: {
         CreateChargeRequest: jsonSchema(createChargeBodySchema, 'input'),
         Charge: jsonSchema(chargeObjectSchema, 'output'),
+        ChargeList: jsonSchema(listSchema(chargeObjectSchema, '/v1/charges'), 'output'),
+        CreateRefundRequest: jsonSchema(createRefundBodySchema, 'input'),
+        Refund: jsonSchema(refundObjectSchema, 'output'),
+        RefundList: jsonSchema(listSchema(refundObjectSchema, '/v1/refunds'), 'output'),
         Problem: jsonSchema(problemSchema, 'output'),
       },
     },

@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { canReach, chargeIdFor, type ChargeStatus } from '#domain/charge.ts';
 import { createCharge, type CreateChargeDeps, type CreateChargeOutcome } from '#domain/create-charge.ts';
-import type { ChargeRepository, DeadLetterQueue, WorkQueue } from '#domain/ports.ts';
+import type { ChargeRepository, DeadLetterQueue, RefundRepository, WorkQueue } from '#domain/ports.ts';
 import { processCharge } from '#domain/process-charge.ts';
 import { reconcile } from '#domain/reconcile.ts';
 import { startChargesTable, type ChargesTable } from '../support/charges-table.ts';
@@ -29,6 +30,7 @@ const BEHAVIOURS: Behaviour[] = ['ok', 'prepare:crash-after', 'confirm:timeout-a
 interface World {
   merchantId: string;
   repository: ChargeRepository;
+  refunds: RefundRepository;
   processor: FakeProcessor;
   enqueued: string[];
   clock: { now: number };
@@ -126,7 +128,9 @@ class ReconcileCommand implements fc.AsyncCommand<Model, World> {
     await reconcile(
       {
         charges: world.repository,
-        queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId) } satisfies WorkQueue,
+        queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId), enqueueRefund: async () => undefined } satisfies WorkQueue,
+        refunds: world.refunds,
+        refundProcessor: world.processor,
         deadLetters: noDeadLetters,
         processor: world.processor,
         now: () => world.clock.now,
@@ -164,6 +168,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
         const world: World = {
           merchantId: `mer_model${randomUUID().slice(0, 8)}`,
           repository: new DynamoDbChargeRepository(table.client, table.tableName),
+          refunds: new DynamoDbRefundRepository(table.client, table.tableName),
           processor: new FakeProcessor(),
           enqueued: [],
           clock: { now: Date.now() },
@@ -200,6 +205,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
         const world: World = {
           merchantId: `mer_race${randomUUID().slice(0, 8)}`,
           repository: new DynamoDbChargeRepository(table.client, table.tableName),
+          refunds: new DynamoDbRefundRepository(table.client, table.tableName),
           processor: new FakeProcessor(),
           enqueued: [],
           clock: { now: Date.now() },

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { chargeIdFor } from '#domain/charge.ts';
 import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
 import { ProcessorConfigurationError } from '#domain/errors.ts';
@@ -102,7 +103,9 @@ async function work(chargeId: string, leaseDurationMs = LEASE_MS): Promise<Proce
 function reconcileDeps(overrides: Partial<ReconcileDeps> = {}): ReconcileDeps {
   return {
     charges: world.charges,
-    queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId) },
+    refunds: new DynamoDbRefundRepository(table.client, table.tableName),
+    refundProcessor: world.processor,
+    queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId), enqueueRefund: async (refundId) => void world.enqueued.push(refundId) },
     deadLetters: world.letters,
     processor: world.processor,
     now: () => world.clock.now,

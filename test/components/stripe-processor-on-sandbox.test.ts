@@ -42,7 +42,7 @@ async function prepared(paymentMethod: string) {
   return { paymentId: result.paymentId, chargeId: payment.chargeId, confirmKey: `confirm_${payment.chargeId}` };
 }
 
-const capturesOf = (chargeId: string) => sandbox.ledger().filter((entry) => entry.charge_id === chargeId);
+const capturesOf = (chargeId: string) => sandbox.ledger().filter((entry) => entry.kind === 'capture' && entry.charge_id === chargeId);
 
 /** Stripe's own PaymentIntent fixture (test/fixtures/stripe), with another status. */
 function fixtureIntent(overrides: Partial<Stripe.PaymentIntent>): Stripe.PaymentIntent {

@@ -10,6 +10,8 @@ import {
   longestRetrySchedule,
   OPEN_INDEX_WRITES_PER_CHARGE,
   openChargeShardsFor,
+  listShardsFor,
+  LIST_INDEX_WRITES_PER_CHARGE,
   PARTITION_WRITES_PER_SECOND,
   PROCESSOR_CALLS_PER_ATTEMPT,
   processorRequestsPerSecondPerContainer,
@@ -39,7 +41,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     stateful.resourceCountIs('AWS::SQS::Queue', 2);
     stateful.resourceCountIs('AWS::Lambda::Function', 0);
     service.resourceCountIs('AWS::DynamoDB::Table', 0);
-    service.resourceCountIs('AWS::Lambda::Function', 4);
+    service.resourceCountIs('AWS::Lambda::Function', 8);
   });
 
   it('runs every function on Node.js 22 on arm64 with active tracing and its own log group', () => {
@@ -91,12 +93,13 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     });
   });
 
-  it('serves POST /v1/charges and GET /v1/charges/{id} with no API Gateway authorizer (the functions authenticate), throttled', () => {
+  it('serves the charges and refunds routes with no API Gateway authorizer (the functions authenticate), throttled', () => {
     service.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     service.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE' });
-    for (const fn of ['CreateChargeFunction', 'GetChargeFunction']) {
+    service.resourceCountIs('AWS::ApiGateway::Method', 6);
+    for (const fn of API_FUNCTIONS) {
       const [functionResource] = Object.values(service.findResources('AWS::Lambda::Function')).filter((resource) =>
         JSON.stringify(resource['Properties']['Role']).includes(`Service${fn}ServiceRole`),
       );
@@ -136,7 +139,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     }
   });
 
-  it('indexes open charges, and those flagged for review, in sparse, keys-only GSIs for the reconciler', () => {
+  it('indexes open charges and refunds, those flagged for review, and the merchant lists in keys-only GSIs', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         {
@@ -152,6 +155,22 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
           KeySchema: [
             { AttributeName: 'review_queue', KeyType: 'HASH' },
             { AttributeName: 'review_since', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'merchant-lists',
+          KeySchema: [
+            { AttributeName: 'list_partition', KeyType: 'HASH' },
+            { AttributeName: 'list_sort', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'charge-refunds',
+          KeySchema: [
+            { AttributeName: 'refund_of', KeyType: 'HASH' },
+            { AttributeName: 'list_sort', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
@@ -199,7 +218,13 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
       dynamoStatements.filter((entry) => entry.logicalId.startsWith(`Service${fn}`) && entry.table === table).map((entry) => entry.actions);
     expect(actionsOf('CreateChargeFunction')).toEqual([['dynamodb:PutItem', 'dynamodb:UpdateItem']]);
     expect(actionsOf('GetChargeFunction')).toEqual([['dynamodb:GetItem']]);
-    for (const fn of ['CreateChargeFunction', 'GetChargeFunction']) {
+    // A refund and its reservation on the charge are one transaction: Put and Update items.
+    expect(actionsOf('CreateRefundFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']]);
+    expect(actionsOf('GetRefundFunction')).toEqual([['dynamodb:GetItem']]);
+    for (const fn of ['ListChargesFunction', 'ListRefundsFunction']) {
+      expect(actionsOf(fn)).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem'], ['dynamodb:Query']]);
+    }
+    for (const fn of API_FUNCTIONS) {
       // Key lookups, and a last-used stamp that cannot touch anything else (not revoked_at).
       expect(actionsOf(fn, 'merchants')).toEqual([['dynamodb:GetItem'], ['dynamodb:UpdateItem']]);
       const stamp = dynamoStatements.find((entry) => entry.logicalId.startsWith(`Service${fn}`) && entry.table === 'merchants' && entry.condition);
@@ -351,6 +376,9 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
   });
 });
 
+
+/** The functions behind the REST API: each authenticates bearer keys itself. */
+const API_FUNCTIONS = ['CreateChargeFunction', 'GetChargeFunction', 'ListChargesFunction', 'CreateRefundFunction', 'GetRefundFunction', 'ListRefundsFunction'];
 describe('the API edge and alarm subscribers, from config or context', () => {
   const synth = (stage: string, context: Record<string, string> = {}) => {
     const app = buildApp({ stage, outdir: outdir(), context });
@@ -452,6 +480,12 @@ describe('stage config', () => {
     expect((capacity.peakChargesPerSecond * OPEN_INDEX_WRITES_PER_CHARGE) / capacity.openChargeShards).toBeLessThan(PARTITION_WRITES_PER_SECOND);
   });
 
+  it('prod: one merchant at 10,000 charges/s spreads its list partitions over enough shards that none takes over 1,000 writes/s', () => {
+    const { capacity } = stageConfig('prod');
+    expect(listShardsFor(10_000)).toBe(15);
+    expect((capacity.peakChargesPerSecond * LIST_INDEX_WRITES_PER_CHARGE) / capacity.listShards).toBeLessThan(PARTITION_WRITES_PER_SECOND);
+  });
+
   it('prod accepts only live keys, dev and local only test keys', () => {
     expect(stageNames().map((stage) => [stage, stageConfig(stage).keyMode])).toEqual([
       ['local', 'test'],
@@ -469,6 +503,7 @@ describe('stage config', () => {
     refuses('prod', (config) => (config.reconciler.timeoutSeconds = 60), /reconciler timeout must be below its period/);
     refuses('prod', (config) => (config.worker.maxConcurrency = 50), /exceed the processor's 100 requests\/s/);
     refuses('prod', (config) => (config.capacity.openChargeShards = 4), /need at least 30 open-charges shards/);
+    refuses('prod', (config) => (config.capacity.listShards = 8), /need at least 15 list shards/);
     refuses('prod', (config) => (config.logRetentionDays = 90), /at least 365 days/);
     refuses('prod', (config) => (config.keyMode = 'test'), /keyMode must be live/);
     refuses('prod', (config) => (config.queue.visibilityTimeoutSeconds = 180), /visibility timeout must be at least 6×/);

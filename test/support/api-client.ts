@@ -49,17 +49,20 @@ export function apiClient(secretKey: string = inject('demoKeys').acme) {
 }
 
 export interface LedgerEntry {
+  kind: 'capture' | 'refund';
   payment_intent: string;
   amount: number;
   charge_id: string | null;
+  /** On refund rows: oncepay's refund id, from the processor refund's metadata. */
+  refund_id?: string | null;
   idempotency_key: string | null;
 }
 
-/** The processor sandbox's ledger of real captures. */
-export async function ledgerFor(chargeId: string): Promise<LedgerEntry[]> {
+/** The processor sandbox's ledger rows of a charge: its real captures, or its real refunds. */
+export async function ledgerFor(chargeId: string, kind: LedgerEntry['kind'] = 'capture'): Promise<LedgerEntry[]> {
   const response = await fetch(`${inject('sandboxUrl')}/_sandbox/ledger`);
   const { data } = (await response.json()) as { data: LedgerEntry[] };
-  return data.filter((entry) => entry.charge_id === chargeId);
+  return data.filter((entry) => entry.charge_id === chargeId && entry.kind === kind);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
- * The charges table as the stateful stack declares it (key, open-charges and review GSIs, TTL),
+ * The charges table as the stateful stack declares it (key, open-charges, review and list GSIs, TTL),
  * for use-case tests that run the real repository on their own DynamoDB Local.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '#adapters/dynamodb-charge-repository.ts';
+import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '#adapters/dynamodb-lists.ts';
 import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local.ts';
 import { createTables } from '../../scripts/local/provision.ts';
 import { IntrinsicResolver, type CfnTemplate } from '../../scripts/local/template.ts';
@@ -29,8 +30,11 @@ const CHARGES_TABLE: CfnTemplate = {
           { AttributeName: OPEN_CHARGES_INDEX.sortKey, AttributeType: 'N' },
           { AttributeName: REVIEW_INDEX.partitionKey, AttributeType: 'S' },
           { AttributeName: REVIEW_INDEX.sortKey, AttributeType: 'N' },
+          { AttributeName: MERCHANT_LISTS_INDEX.partitionKey, AttributeType: 'S' },
+          { AttributeName: MERCHANT_LISTS_INDEX.sortKey, AttributeType: 'S' },
+          { AttributeName: CHARGE_REFUNDS_INDEX.partitionKey, AttributeType: 'S' },
         ],
-        GlobalSecondaryIndexes: [sparseIndex(OPEN_CHARGES_INDEX), sparseIndex(REVIEW_INDEX)],
+        GlobalSecondaryIndexes: [sparseIndex(OPEN_CHARGES_INDEX), sparseIndex(REVIEW_INDEX), sparseIndex(MERCHANT_LISTS_INDEX), sparseIndex(CHARGE_REFUNDS_INDEX)],
         TimeToLiveSpecification: { AttributeName: 'purge_at', Enabled: true },
       },
     },

@@ -5,7 +5,16 @@
  * can be forgotten (Stripe forgets them after 24 h), one capture per confirmed payment.
  */
 import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CancelReason, CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
+import type {
+  CancelReason,
+  CardProcessor,
+  PaymentRequest,
+  PaymentState,
+  PreparedPayment,
+  ProcessorRefundRequest,
+  ProcessorRefundState,
+  RefundProcessor,
+} from '#domain/ports.ts';
 
 /** A crash of the invocation: not a processor error, so nothing in the use case catches it. */
 export class CrashError extends Error {}
@@ -30,18 +39,35 @@ interface FakePayment {
   canceledFor: CancelReason | null;
 }
 
-export class FakeProcessor implements CardProcessor {
+/** What refunding a payment does: succeed at once, stay pending until settled, or fail. */
+export type RefundBehaviour = 'succeed' | 'pending' | 'fail';
+
+interface FakeRefund {
+  id: string;
+  paymentId: string;
+  refundId: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+}
+
+type CallKind = 'prepare' | 'confirm' | 'retrieve' | 'cancel' | 'refund' | 'retrieveRefund' | 'listRefunds';
+
+export class FakeProcessor implements CardProcessor, RefundProcessor {
   readonly payments = new Map<string, FakePayment>();
   /** Captures per payment id: money that really moved. */
   readonly captures = new Map<string, number>();
-  private readonly keys = new Map<string, PaymentState | PreparedPayment>();
-  private readonly faults: Partial<Record<'prepare' | 'confirm' | 'retrieve' | 'cancel', Fault>> = {};
+  private readonly keys = new Map<string, PaymentState | PreparedPayment | ProcessorRefundState>();
+  private readonly faults: Partial<Record<CallKind, Fault>> = {};
+  /** Refunds in the order made, as the processor's refund list holds them. */
+  readonly refunds: FakeRefund[] = [];
+  /** Refund behaviour by payment id; unknown payments' refunds succeed. */
+  readonly refundBehaviours = new Map<string, RefundBehaviour>();
   /** Card behaviour by payment method token; unknown tokens succeed. */
   readonly cards = new Map<string, CardBehaviour>();
   private sequence = 0;
 
   /** Makes the next call of `kind` misbehave once. */
-  failNext(kind: 'prepare' | 'confirm' | 'retrieve' | 'cancel', fault: Fault): void {
+  failNext(kind: CallKind, fault: Fault): void {
     this.faults[kind] = fault;
   }
 
@@ -131,6 +157,66 @@ export class FakeProcessor implements CardProcessor {
     });
   }
 
+  /** Money refunded per oncepay refund id: more than one refund for one id means money moved twice. */
+  refundsFor(refundId: string): FakeRefund[] {
+    return this.refunds.filter((refund) => refund.refundId === refundId);
+  }
+
+  /** Refunded amount of a payment that really moved (succeeded refunds). */
+  refundedOf(paymentId: string): number {
+    return this.refunds.filter((refund) => refund.paymentId === paymentId && refund.status === 'succeeded').reduce((sum, refund) => sum + refund.amount, 0);
+  }
+
+  /** Settles a pending refund, as the card network eventually does. */
+  settleRefund(processorRefundId: string, outcome: 'succeeded' | 'failed'): void {
+    const refund = this.refunds.find((candidate) => candidate.id === processorRefundId);
+    if (refund?.status !== 'pending') throw new Error(`${processorRefundId} is not pending`);
+    refund.status = outcome;
+  }
+
+  async createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState> {
+    return this.faulty('refund', () => {
+      const saved = this.keys.get(idempotencyKey);
+      if (saved) return saved as ProcessorRefundState;
+      const payment = this.mustGet(request.paymentId);
+      const reserved = this.refunds
+        .filter((refund) => refund.paymentId === payment.id && refund.status !== 'failed')
+        .reduce((sum, refund) => sum + refund.amount, 0);
+      if (payment.status !== 'succeeded') throw new ProcessorConfigurationError(`${payment.id} has no successful charge to refund`);
+      // Stripe's refusal: nothing is created, no money moves.
+      if (reserved + request.amount > payment.amount) return { kind: 'failed', processorRefundId: null, reason: 'amount_too_large' };
+      this.sequence += 1;
+      const behaviour = this.refundBehaviours.get(payment.id) ?? 'succeed';
+      const refund: FakeRefund = {
+        id: `re_fake${this.sequence}`,
+        paymentId: payment.id,
+        refundId: request.refundId,
+        amount: request.amount,
+        status: behaviour === 'succeed' ? 'succeeded' : behaviour === 'fail' ? 'failed' : 'pending',
+      };
+      this.refunds.push(refund);
+      const state = refundStateOf(refund);
+      this.keys.set(idempotencyKey, state);
+      return state;
+    });
+  }
+
+  async retrieveRefund(processorRefundId: string): Promise<ProcessorRefundState> {
+    return this.faulty('retrieveRefund', () => {
+      const refund = this.refunds.find((candidate) => candidate.id === processorRefundId);
+      if (!refund) throw new ProcessorConfigurationError(`No such refund ${processorRefundId}`);
+      return refundStateOf(refund);
+    });
+  }
+
+  /** The payment's refund list: strongly consistent, however long ago the refund's key was forgotten. */
+  async findRefund(paymentId: string, refundId: string): Promise<ProcessorRefundState | null> {
+    return this.faulty('listRefunds', () => {
+      const refund = this.refunds.find((candidate) => candidate.paymentId === paymentId && candidate.refundId === refundId);
+      return refund ? refundStateOf(refund) : null;
+    });
+  }
+
   /** How often each payment was confirmed: more than once means a card was tried again. */
   readonly confirmations = new Map<string, number>();
 
@@ -171,7 +257,7 @@ export class FakeProcessor implements CardProcessor {
     return payment;
   }
 
-  private faulty<T>(kind: 'prepare' | 'confirm' | 'retrieve' | 'cancel', call: () => T): T {
+  private faulty<T>(kind: CallKind, call: () => T): T {
     const fault = this.faults[kind];
     delete this.faults[kind];
     if (fault === 'unavailable') throw new ProcessorUnavailableError(`${kind}: 503`);
@@ -182,4 +268,10 @@ export class FakeProcessor implements CardProcessor {
     if (fault === 'crash-after') throw new CrashError(`crashed after ${kind}`);
     return result;
   }
+}
+
+function refundStateOf(refund: FakeRefund): ProcessorRefundState {
+  if (refund.status === 'pending') return { kind: 'not_final', processorRefundId: refund.id, status: 'pending' };
+  if (refund.status === 'failed') return { kind: 'failed', processorRefundId: refund.id, reason: 'expired_or_canceled_card' };
+  return { kind: 'succeeded', processorRefundId: refund.id };
 }

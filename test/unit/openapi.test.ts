@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chargeObjectSchema } from '#domain/api-schemas.ts';
+import { chargeObjectSchema, refundObjectSchema } from '#domain/api-schemas.ts';
 import { toChargeObject } from '#domain/charge.ts';
+import { toRefundObject } from '#domain/refund.ts';
 import { openApiJson } from '../../scripts/openapi/document.ts';
 
 describe('openapi.json', () => {
@@ -24,7 +25,27 @@ describe('openapi.json', () => {
       failureCode: null,
       failureMessage: null,
       declineCode: null,
+      amountRefunded: 0,
     });
     expect(chargeObjectSchema.safeParse(object).success).toBe(true);
+  });
+
+  it('describes the refund object the handlers actually return, in every status', () => {
+    for (const status of ['pending', 'processing', 'succeeded', 'failed', 'canceled'] as const) {
+      const object = toRefundObject({
+        id: 're_0123456789ABCDEFGHIJkl',
+        merchantId: 'mer_acme',
+        chargeId: 'ch_0123456789ABCDEFGHIJkl',
+        amount: 100,
+        currency: 'usd',
+        reason: null,
+        metadata: {},
+        status,
+        createdAt: 1_700_000_000_000,
+        updatedAt: 1_700_000_000_000,
+        failureReason: status === 'failed' ? 'expired_or_canceled_card' : null,
+      });
+      expect(refundObjectSchema.safeParse(object).success, status).toBe(true);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import type { ProcessRefundDeps } from '#domain/process-refund.ts';
 import type { ProcessChargeDeps } from '#domain/process-charge.ts';
 import { workerHandler } from '#handlers/worker.ts';
 
@@ -11,7 +12,7 @@ describe('the worker’s metrics', () => {
     const quiet = { warn: (...args: unknown[]) => warnings.push(args), debug: () => {}, info: () => {}, error: () => {} };
     const metrics = new Metrics({ namespace: 'test', serviceName: 'worker', logger: quiet });
     const handler = workerHandler({
-      useCaseDeps: () => Promise.resolve({} as ProcessChargeDeps),
+      useCaseDeps: () => Promise.resolve({ charges: {} as ProcessChargeDeps, refunds: {} as ProcessRefundDeps }),
       setVisibility: () => Promise.resolve(),
       retry: { baseDelaySeconds: 1, maxDelaySeconds: 10 },
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),

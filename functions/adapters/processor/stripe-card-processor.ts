@@ -1,6 +1,15 @@
 import Stripe from 'stripe';
 import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
-import type { CancelReason, CardProcessor, PaymentRequest, PaymentState, PreparedPayment } from '#domain/ports.ts';
+import type {
+  CancelReason,
+  CardProcessor,
+  PaymentRequest,
+  PaymentState,
+  PreparedPayment,
+  ProcessorRefundRequest,
+  ProcessorRefundState,
+  RefundProcessor,
+} from '#domain/ports.ts';
 import type { RequestPacer } from './request-pacer.ts';
 
 export interface StripeProcessorOptions {
@@ -16,6 +25,16 @@ export interface StripeProcessorOptions {
 /** Metadata keys linking a PaymentIntent back to its oncepay charge and merchant. */
 export const CHARGE_ID_METADATA_KEY = 'oncepay_charge_id';
 export const MERCHANT_ID_METADATA_KEY = 'oncepay_merchant_id';
+/** Metadata key linking a Stripe Refund back to its oncepay refund: how an unknown outcome is found in the list. */
+export const REFUND_ID_METADATA_KEY = 'oncepay_refund_id';
+
+/**
+ * Stripe's refusals of a refund itself (nothing is created, no money moves): final for the refund.
+ * `amount_too_large` and `charge_already_refunded` mean refunds oncepay did not make (the Dashboard).
+ */
+const REFUND_REFUSALS = new Set(['amount_too_large', 'charge_already_refunded', 'charge_disputed']);
+/** Pages of the refund list read while looking for one refund. */
+const REFUND_LIST_PAGE = 100;
 
 /** Request parameters that describe the charge itself: Stripe refusing them refuses the charge. */
 const CHARGE_PARAMETERS = new Set(['amount', 'currency', 'payment_method']);
@@ -31,7 +50,7 @@ const CHARGE_PARAMETERS = new Set(['amount', 'currency', 'payment_method']);
  * attempt is visible and bounded by the worker's timeout. See the README's processor table
  * for how each Stripe answer maps.
  */
-export class StripeCardProcessor implements CardProcessor {
+export class StripeCardProcessor implements CardProcessor, RefundProcessor {
   private readonly stripe: Stripe;
   private readonly timeoutMs: number;
   private readonly pacer: RequestPacer | undefined;
@@ -92,6 +111,62 @@ export class StripeCardProcessor implements CardProcessor {
     );
   }
 
+  async createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState> {
+    try {
+      const refund = await this.send((timeout) =>
+        this.stripe.refunds.create(
+          {
+            payment_intent: request.paymentId,
+            amount: request.amount,
+            ...(request.reason === null ? {} : { reason: request.reason as Stripe.RefundCreateParams.Reason }),
+            metadata: {
+              [REFUND_ID_METADATA_KEY]: request.refundId,
+              [CHARGE_ID_METADATA_KEY]: request.chargeId,
+              [MERCHANT_ID_METADATA_KEY]: request.merchantId,
+            },
+          },
+          { idempotencyKey, timeout },
+        ),
+      );
+      return refundStateOf(refund);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && REFUND_REFUSALS.has(error.code ?? '')) {
+        return { kind: 'failed', processorRefundId: null, reason: error.code ?? 'refused' };
+      }
+      throw translateError(error);
+    }
+  }
+
+  async retrieveRefund(processorRefundId: string): Promise<ProcessorRefundState> {
+    try {
+      return refundStateOf(await this.send((timeout) => this.stripe.refunds.retrieve(processorRefundId, {}, { timeout })));
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  /** Reads the payment's refunds newest first, page by page (a list: strongly consistent, unlike search). */
+  async findRefund(paymentId: string, refundId: string): Promise<ProcessorRefundState | null> {
+    try {
+      let startingAfter: string | undefined;
+      for (;;) {
+        const page = await this.send((timeout) =>
+          this.stripe.refunds.list(
+            { payment_intent: paymentId, limit: REFUND_LIST_PAGE, ...(startingAfter ? { starting_after: startingAfter } : {}) },
+            { timeout },
+          ),
+        );
+        const found = page.data.find((refund) => refund.metadata?.[REFUND_ID_METADATA_KEY] === refundId);
+        if (found) return refundStateOf(found);
+        const last = page.data.at(-1);
+        if (!page.has_more || !last) return null;
+        startingAfter = last.id;
+      }
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
   /**
    * Runs a state-changing call. A decline is the answer; `payment_intent_unexpected_state` means
    * the payment moved on (confirmed earlier, by a request whose key Stripe has since forgotten),
@@ -145,6 +220,21 @@ export function stateOf(intent: Stripe.PaymentIntent): PaymentState {
     default:
       // `processing`, `requires_capture`, or a status newer than this code: not decided.
       return { kind: 'not_final', paymentId, status: intent.status };
+  }
+}
+
+/** Maps a Stripe Refund's status: `succeeded`, `failed` and `canceled` are final; anything else is not yet. */
+export function refundStateOf(refund: Stripe.Refund): ProcessorRefundState {
+  const processorRefundId = refund.id;
+  switch (refund.status) {
+    case 'succeeded':
+      return { kind: 'succeeded', processorRefundId };
+    case 'failed':
+      return { kind: 'failed', processorRefundId, reason: refund.failure_reason ?? 'unknown' };
+    case 'canceled':
+      return { kind: 'canceled', processorRefundId, reason: 'canceled' };
+    default:
+      return { kind: 'not_final', processorRefundId, status: refund.status ?? 'unknown' };
   }
 }
 

@@ -14,7 +14,8 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
       const letters = await deps.deadLetters.receive(max, hideForSeconds);
       const left = [];
       for (const letter of letters) {
-        const chargeId = parseWorkMessage(letter.body);
+        const item = parseWorkMessage(letter.body);
+        const chargeId = item?.kind === 'charge' ? item.id : null;
         const found = chargeId ? await stripe.paymentIntents.search({ query: `metadata['oncepay_charge_id']:'${chargeId}'` }) : null;
         if (!chargeId || (found?.data.length ?? 0) > 0) {
           left.push(letter);

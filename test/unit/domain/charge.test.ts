@@ -79,11 +79,12 @@ describe('public charge object', () => {
       failureCode: 'card_declined',
       failureMessage: 'Your card was declined.',
       declineCode: 'generic_decline',
+      amountRefunded: 0,
     };
     const object = toChargeObject(charge);
     expect(Object.keys(object)).toEqual([
       'id', 'object', 'status', 'amount', 'currency', 'payment_method', 'description', 'metadata',
-      'created', 'updated', 'failure_code', 'failure_message', 'decline_code',
+      'created', 'updated', 'failure_code', 'failure_message', 'decline_code', 'amount_refunded', 'refunded',
     ]);
     expect(object).toMatchObject({ created: 1_700_000_000, updated: 1_700_000_001, object: 'charge' });
     expect(object).not.toHaveProperty('merchantId');

@@ -1,0 +1,451 @@
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { isRefundTerminal, type RefundReason, type RefundStatus } from '#domain/refund.ts';
+import type {
+  CompleteResult,
+  CreateRefundResult,
+  Lease,
+  RefundClaimResult,
+  RefundOutcome,
+  RefundRecord,
+  RefundRepository,
+  RefundReservation,
+  Review,
+} from '#domain/ports.ts';
+import {
+  chargeKey,
+  chargeRecordFromItem,
+  DEFAULT_OPEN_CHARGE_SHARDS,
+  failedConditionItem,
+  MAX_TRANSACTION_ATTEMPTS,
+  MAX_TRANSACTION_ITEMS,
+  OPEN_CHARGES_INDEX,
+  REVIEW_INDEX,
+} from './dynamodb-charge-repository.ts';
+import { DEFAULT_LIST_SHARDS, listKeysFor, shardOf } from './dynamodb-lists.ts';
+
+/** The stored shape of a refund item, in the charges table beside its charge. Times are epoch ms unless named `_ttl`. */
+interface RefundItem {
+  pk: string;
+  refund_id: string;
+  merchant_id: string;
+  charge_id: string;
+  amount: number;
+  currency: string;
+  reason: RefundReason | null;
+  metadata: Record<string, string>;
+  status: RefundStatus;
+  created_at: number;
+  updated_at: number;
+  failure_reason: string | null;
+  /** The charge's processor payment, which the processor refund is made against. */
+  payment_id: string;
+  processor_refund_id?: string;
+  idempotency_key: string;
+  idempotency_generation: number;
+  request_fingerprint: string;
+  request_body: string;
+  owner_token: string;
+  response_status: number;
+  response_body: string;
+  idempotency_expires_at: number;
+  lease_owner?: string;
+  lease_expires_at?: number;
+  attempts: number;
+  purge_at: number;
+  open_shard?: string;
+  open_since?: number;
+  review_queue?: string;
+  review_since?: number;
+  review_reason?: string;
+  touched_by?: string;
+  list_partition: string;
+  list_sort: string;
+  /** The charge-refunds index's partition key. */
+  refund_of: string;
+}
+
+const REFUND_KEY_PREFIX = 'REFUND#';
+const refundKey = (refundId: string) => ({ pk: `${REFUND_KEY_PREFIX}${refundId}` });
+/** Open refunds share the open-charges index under partitions of their own, so neither finder sees the other's items. */
+const openRefundShard = (refundId: string, shards: number) => `refund-open#${shardOf(refundId, shards)}`;
+/** Refunds flagged for a person share the review index under a partition of their own. */
+export const REFUND_REVIEW_PARTITION = 'refund-review';
+
+/**
+ * {@link RefundRepository} in the charges table. Creating a refund is one transaction with its
+ * charge: the refund item is put on the condition that its key is new, and the charge is
+ * updated on the condition `merchant_id = :merchant AND status = succeeded AND amount_refunded ≤
+ * amount − refund` (written `amount_refunded <= :limit`, because a condition cannot add), which
+ * adds the refund to `amount_refunded`. A refund that ends `failed` or `canceled` subtracts it
+ * again in the same transaction that makes it final: the status condition makes that happen once.
+ */
+export class DynamoDbRefundRepository implements RefundRepository {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly openShards: number = DEFAULT_OPEN_CHARGE_SHARDS,
+    private readonly listShards: number = DEFAULT_LIST_SHARDS,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async createReserving(record: RefundRecord, reservation: RefundReservation, earlierGenerations: RefundRecord[]): Promise<CreateRefundResult> {
+    const { refund } = record;
+    const extensions = earlierGenerations.filter((earlier) => earlier.purgeAt < record.purgeAt).slice(-(MAX_TRANSACTION_ITEMS - 2));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: this.toItem(record),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: chargeKey(reservation.chargeId),
+                  UpdateExpression: 'SET amount_refunded = if_not_exists(amount_refunded, :zero) + :amount',
+                  ConditionExpression:
+                    'merchant_id = :merchant AND #status = :succeeded AND (attribute_not_exists(amount_refunded) OR amount_refunded <= :limit)',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':zero': 0,
+                    ':amount': refund.amount,
+                    ':merchant': reservation.merchantId,
+                    ':succeeded': 'succeeded',
+                    ':limit': reservation.chargeAmount - refund.amount,
+                  },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              // Earlier generations of the key are kept at least as long as this one (see charges).
+              ...extensions.map((earlier) => ({
+                Update: {
+                  TableName: this.tableName,
+                  Key: refundKey(earlier.refund.id),
+                  UpdateExpression: 'SET purge_at = :purge',
+                  ConditionExpression: 'attribute_exists(pk)',
+                  ExpressionAttributeValues: { ':purge': Math.floor(record.purgeAt / 1000) },
+                },
+              })),
+            ],
+          }),
+        );
+        return { kind: 'created', record };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [putReason, chargeReason, ...earlier] = error.CancellationReasons ?? [];
+        if (putReason?.Code === 'ConditionalCheckFailed' && putReason.Item) {
+          const stored = fromItem(unmarshall(putReason.Item) as RefundItem);
+          // The SDK retried a transaction of ours whose response was lost and met our own refund.
+          if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
+          return { kind: 'exists', record: stored };
+        }
+        if (chargeReason?.Code === 'ConditionalCheckFailed') {
+          return { kind: 'charge_refused', charge: chargeReason.Item ? chargeRecordFromItem(unmarshall(chargeReason.Item)).charge : undefined };
+        }
+        const conflicted = [putReason, chargeReason, ...earlier].some((reason) => reason?.Code === 'TransactionConflict');
+        if (conflicted && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async get(refundId: string): Promise<RefundRecord | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: refundKey(refundId), ConsistentRead: true }));
+    return Item ? fromItem(Item as RefundItem) : undefined;
+  }
+
+  async claim(refundId: string, lease: Lease, now: number): Promise<RefundClaimResult> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refundId),
+          UpdateExpression: 'SET #status = :processing, lease_owner = :owner, lease_expires_at = :expires, attempts = attempts + :one, updated_at = :now',
+          ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND lease_expires_at < :now))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':processing': 'processing', ':pending': 'pending', ':owner': lease.owner, ':expires': lease.expiresAt, ':one': 1, ':now': now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed', record: fromItem(Attributes as RefundItem) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = failedConditionItem(error) as RefundItem | undefined;
+      if (!existing) return { kind: 'not_found' };
+      const stored = fromItem(existing);
+      if (isRefundTerminal(stored.refund.status)) return { kind: 'final', status: stored.refund.status };
+      // Our own claim whose response was lost, retried by the SDK.
+      if (stored.lease?.owner === lease.owner) return { kind: 'claimed', record: stored };
+      return { kind: 'leased', lease: stored.lease ?? { owner: 'unknown', expiresAt: now } };
+    }
+  }
+
+  async recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<string | null> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refundId),
+          UpdateExpression: 'SET processor_refund_id = if_not_exists(processor_refund_id, :id)',
+          ConditionExpression: '#status = :processing AND lease_owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':id': processorRefundId, ':processing': 'processing', ':owner': leaseOwner },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return (Attributes as RefundItem).processor_refund_id ?? null;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Our lease is gone: whoever holds it now records (the same refund, found by key or list).
+      return (failedConditionItem(error) as RefundItem | undefined)?.processor_refund_id ?? null;
+    }
+  }
+
+  async release(refundId: string, leaseOwner: string, now: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refundId),
+          UpdateExpression: 'SET #status = :pending, updated_at = :now REMOVE lease_owner, lease_expires_at',
+          ConditionExpression: '#status = :processing AND lease_owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':processing': 'processing', ':owner': leaseOwner, ':now': now },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async complete(refundId: string, leaseOwner: string, outcome: RefundOutcome, now: number): Promise<CompleteResult> {
+    const finalUpdate = {
+      TableName: this.tableName,
+      Key: refundKey(refundId),
+      UpdateExpression:
+        'SET #status = :final, updated_at = :now, failure_reason = :reason' +
+        (outcome.processorRefundId === null ? '' : ', processor_refund_id = if_not_exists(processor_refund_id, :processor)') +
+        ' REMOVE lease_owner, lease_expires_at, open_shard, open_since, review_queue, review_since, review_reason',
+      ConditionExpression: '#status = :processing AND lease_owner = :owner',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':final': outcome.kind,
+        ':now': now,
+        ':reason': outcome.kind === 'succeeded' ? null : outcome.reason,
+        ':processing': 'processing',
+        ':owner': leaseOwner,
+        ...(outcome.processorRefundId === null ? {} : { ':processor': outcome.processorRefundId }),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    try {
+      if (outcome.kind === 'succeeded') {
+        await this.documents.send(new UpdateCommand(finalUpdate));
+      } else {
+        const stored = await this.get(refundId);
+        if (!stored) return { kind: 'lease_lost' };
+        // The refund's reservation goes back to the charge in the same transaction that makes it final.
+        await this.documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: finalUpdate },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: chargeKey(stored.refund.chargeId),
+                  UpdateExpression: 'SET amount_refunded = amount_refunded - :amount',
+                  ConditionExpression: 'amount_refunded >= :amount',
+                  ExpressionAttributeValues: { ':amount': stored.refund.amount },
+                },
+              },
+            ],
+          }),
+        );
+      }
+      return { kind: 'completed' };
+    } catch (error) {
+      const existing =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons?.[0]?.Item ? (unmarshall(error.CancellationReasons[0].Item) as RefundItem) : undefined)
+          : error instanceof ConditionalCheckFailedException
+            ? (failedConditionItem(error) as RefundItem | undefined)
+            : null;
+      if (existing === null) throw error;
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
+      // Our own write whose response was lost already made the refund final.
+      if (existing && existing.status === outcome.kind && existing.lease_owner === undefined) return { kind: 'completed' };
+      return { kind: 'lease_lost' };
+    }
+  }
+
+  async findOpenRefunds(createdBefore: number, limit: number): Promise<string[]> {
+    const found: Array<{ id: string; openSince: number }> = [];
+    for (let shard = 0; shard < this.openShards; shard += 1) {
+      let startKey: Record<string, unknown> | undefined;
+      let fromShard = 0;
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: OPEN_CHARGES_INDEX.name,
+            KeyConditionExpression: '#shard = :shard AND #since < :before',
+            ExpressionAttributeNames: { '#shard': OPEN_CHARGES_INDEX.partitionKey, '#since': OPEN_CHARGES_INDEX.sortKey },
+            ExpressionAttributeValues: { ':shard': `refund-open#${shard}`, ':before': createdBefore },
+            Limit: limit,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) found.push({ id: String(item['pk']).slice(REFUND_KEY_PREFIX.length), openSince: Number(item['open_since']) });
+        fromShard += page.Items?.length ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && fromShard < limit);
+    }
+    return found
+      .sort((a, b) => a.openSince - b.openSince)
+      .slice(0, limit)
+      .map((entry) => entry.id);
+  }
+
+  async touchStalePending(refundId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refundId),
+          UpdateExpression: 'SET updated_at = :now, touched_by = :toucher',
+          ConditionExpression: '#status = :pending AND updated_at < :stale',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':stale': staleBefore, ':now': now, ':toucher': toucher },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = failedConditionItem(error) as RefundItem | undefined;
+      return existing?.touched_by === toucher && existing.updated_at === now;
+    }
+  }
+
+  async flagForReview(refundId: string, review: Review): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refundId),
+          UpdateExpression: 'SET review_queue = :queue, review_since = :since, review_reason = :reason REMOVE open_shard, open_since',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(review_reason) AND #status IN (:pending, :processing)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':queue': REFUND_REVIEW_PARTITION, ':since': review.since, ':reason': review.reason, ':pending': 'pending', ':processing': 'processing' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async findInReview(limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: REVIEW_INDEX.name,
+          KeyConditionExpression: '#queue = :queue',
+          ExpressionAttributeNames: { '#queue': REVIEW_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':queue': REFUND_REVIEW_PARTITION },
+          Limit: limit - ids.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(String(item['pk']).slice(REFUND_KEY_PREFIX.length));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && ids.length < limit);
+    return ids;
+  }
+
+  private toItem(record: RefundRecord): RefundItem {
+    const { refund, idempotency } = record;
+    return {
+      ...refundKey(refund.id),
+      refund_id: refund.id,
+      merchant_id: refund.merchantId,
+      charge_id: refund.chargeId,
+      amount: refund.amount,
+      currency: refund.currency,
+      reason: refund.reason,
+      metadata: refund.metadata,
+      status: refund.status,
+      created_at: refund.createdAt,
+      updated_at: refund.updatedAt,
+      failure_reason: refund.failureReason,
+      payment_id: record.paymentId,
+      ...(record.processorRefundId === null ? {} : { processor_refund_id: record.processorRefundId }),
+      idempotency_key: idempotency.key,
+      idempotency_generation: idempotency.generation,
+      request_fingerprint: idempotency.fingerprint,
+      request_body: idempotency.canonicalBody,
+      owner_token: idempotency.ownerToken,
+      response_status: idempotency.response.status,
+      response_body: idempotency.response.body,
+      idempotency_expires_at: idempotency.expiresAt,
+      attempts: record.attempts,
+      purge_at: Math.floor(record.purgeAt / 1000),
+      ...(isRefundTerminal(refund.status) ? {} : { open_shard: openRefundShard(refund.id, this.openShards), open_since: refund.createdAt }),
+      ...listKeysFor('refunds', refund.merchantId, refund.id, refund.createdAt, this.listShards),
+      refund_of: refund.chargeId,
+    };
+  }
+}
+
+/** A refund record from a refund item read anywhere (a list page included). */
+export function refundRecordFromItem(item: Record<string, unknown>): RefundRecord {
+  return fromItem(item as unknown as RefundItem);
+}
+
+function fromItem(item: RefundItem): RefundRecord {
+  return {
+    refund: {
+      id: item.refund_id,
+      merchantId: item.merchant_id,
+      chargeId: item.charge_id,
+      amount: item.amount,
+      currency: item.currency,
+      reason: item.reason ?? null,
+      metadata: item.metadata ?? {},
+      status: item.status,
+      createdAt: item.created_at,
+      updatedAt: item.updated_at,
+      failureReason: item.failure_reason ?? null,
+    },
+    idempotency: {
+      key: item.idempotency_key,
+      generation: item.idempotency_generation,
+      fingerprint: item.request_fingerprint,
+      canonicalBody: item.request_body,
+      ownerToken: item.owner_token,
+      response: { status: item.response_status, body: item.response_body },
+      expiresAt: item.idempotency_expires_at,
+    },
+    lease: item.lease_owner !== undefined && item.lease_expires_at !== undefined ? { owner: item.lease_owner, expiresAt: item.lease_expires_at } : null,
+    attempts: item.attempts,
+    purgeAt: item.purge_at * 1000,
+    paymentId: item.payment_id,
+    processorRefundId: item.processor_refund_id ?? null,
+    review: item.review_reason !== undefined && item.review_since !== undefined ? { reason: item.review_reason, since: item.review_since } : null,
+  };
+}

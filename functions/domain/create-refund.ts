@@ -1,0 +1,155 @@
+import type { Charge } from './charge.ts';
+import { OncePayError } from './errors.ts';
+import { canonicalJson, differingFields, fingerprintOfCanonical, type JsonValue } from './fingerprint.ts';
+import type { ChargeRepository, RefundRecord, RefundRepository, StoredResponse, WorkQueue } from './ports.ts';
+import { isRefundTerminal, pendingRefund, refundIdFor, toRefundObject } from './refund.ts';
+import { parseRefundRequest, type RefundRequest } from './refund-request.ts';
+
+export interface CreateRefundDeps {
+  refunds: RefundRepository;
+  charges: Pick<ChargeRepository, 'get'>;
+  queue: Pick<WorkQueue, 'enqueueRefund'>;
+  now: () => number;
+  /** How long a key keeps referring to its refund (the same retention as charge keys). */
+  idempotencyRetentionMs: number;
+  recordRetentionMs: number;
+  /** As for charges: a replay re-enqueues an unclaimed refund at most once per this interval. */
+  reEnqueueAfterMs: number;
+  onEnqueueFailed: (refundId: string, error: unknown) => void;
+}
+
+export interface CreateRefundInput {
+  merchantId: string;
+  idempotencyKey: string;
+  body: JsonValue;
+  requestToken: string;
+}
+
+export type CreateRefundOutcome =
+  | { kind: 'created'; refundId: string; response: StoredResponse }
+  | { kind: 'replayed'; refundId: string; response: StoredResponse }
+  | { kind: 'key_reused_with_other_body'; differingFields: string[] }
+  /** No such charge, or another merchant's: the same answer, so ids cannot be probed. */
+  | { kind: 'charge_not_found'; chargeId: string }
+  | { kind: 'charge_not_refundable'; chargeId: string; reason: string }
+  | { kind: 'amount_too_large'; requested: number; left: number };
+
+export class RefundKeyExhaustedError extends OncePayError {}
+
+const MAX_KEY_GENERATIONS = 1000;
+/** A reservation refused by a charge that, read again, would allow it (it changed in between) is tried again this often. */
+const MAX_RESERVATION_ATTEMPTS = 3;
+
+/**
+ * `POST /v1/refunds`: the key's refund, if there is one, is the answer (replayed byte for byte,
+ * or `422` for another body), whatever has happened to the charge since. Otherwise the charge
+ * is read, the request checked against it, and one transaction creates the refund and reserves
+ * its amount on the charge, on the condition that the charge is still the merchant's, still
+ * `succeeded`, and that `amount_refunded + amount ≤ amount`: racing refunds never reserve more
+ * than was captured. Refusals (no such charge, not refundable, too much) are not remembered:
+ * nothing was created, and the client may retry the key once the charge allows it.
+ */
+export async function createRefund(deps: CreateRefundDeps, input: CreateRefundInput): Promise<CreateRefundOutcome> {
+  const request = parseRefundRequest(input.body);
+  const canonicalBody = canonicalJson(input.body);
+  const requestFingerprint = fingerprintOfCanonical(canonicalBody);
+  const expiredGenerations: RefundRecord[] = [];
+
+  for (let generation = 0; generation < MAX_KEY_GENERATIONS; generation += 1) {
+    const refundId = refundIdFor(input.merchantId, input.idempotencyKey, generation);
+    let existing = await deps.refunds.get(refundId);
+    for (let attempt = 1; existing === undefined; attempt += 1) {
+      const chargeRecord = await deps.charges.get(request.chargeId);
+      const charge = chargeRecord?.charge;
+      if (!chargeRecord || !charge || charge.merchantId !== input.merchantId) return { kind: 'charge_not_found', chargeId: request.chargeId };
+      const refusal = refusalOf(charge, request);
+      if (refusal) return refusal;
+      // A succeeded charge always has its processor payment recorded: its outcome came from it.
+      const paymentId = chargeRecord.processorPaymentId;
+      if (paymentId === null) throw new OncePayError(`Succeeded charge ${charge.id} has no processor payment recorded`);
+
+      const now = deps.now();
+      const amount = request.amount ?? charge.amount - charge.amountRefunded;
+      const refund = pendingRefund(refundId, input.merchantId, request, amount, charge.currency, now);
+      const record: RefundRecord = {
+        refund,
+        idempotency: {
+          key: input.idempotencyKey,
+          generation,
+          fingerprint: requestFingerprint,
+          canonicalBody,
+          ownerToken: input.requestToken,
+          response: { status: 202, body: JSON.stringify(toRefundObject(refund)) },
+          expiresAt: now + deps.idempotencyRetentionMs,
+        },
+        lease: null,
+        attempts: 0,
+        purgeAt: now + Math.max(deps.recordRetentionMs, deps.idempotencyRetentionMs),
+        paymentId,
+        processorRefundId: null,
+        review: null,
+      };
+      const result = await deps.refunds.createReserving(
+        record,
+        { chargeId: charge.id, merchantId: input.merchantId, chargeAmount: charge.amount },
+        expiredGenerations,
+      );
+      if (result.kind === 'created') {
+        await enqueueBestEffort(deps, refundId);
+        return { kind: 'created', refundId, response: result.record.idempotency.response };
+      }
+      if (result.kind === 'exists') {
+        existing = result.record;
+        break;
+      }
+      // The charge changed between our read and the transaction: answer from what it is now.
+      const chargeNow = result.charge;
+      if (!chargeNow || chargeNow.merchantId !== input.merchantId) return { kind: 'charge_not_found', chargeId: request.chargeId };
+      const refusedNow = refusalOf(chargeNow, request);
+      if (refusedNow) return refusedNow;
+      if (attempt >= MAX_RESERVATION_ATTEMPTS) throw new OncePayError(`The reservation on ${charge.id} kept conflicting`);
+    }
+    if (!existing) continue;
+
+    const now = deps.now();
+    if (now >= existing.idempotency.expiresAt && isRefundTerminal(existing.refund.status)) {
+      expiredGenerations.push(existing);
+      continue;
+    }
+    if (existing.idempotency.fingerprint !== requestFingerprint) {
+      const firstBody = JSON.parse(existing.idempotency.canonicalBody) as JsonValue;
+      return { kind: 'key_reused_with_other_body', differingFields: differingFields(firstBody, input.body) };
+    }
+    await reEnqueueIfUnclaimed(deps, existing, now, input.requestToken);
+    return { kind: 'replayed', refundId: existing.refund.id, response: existing.idempotency.response };
+  }
+  throw new RefundKeyExhaustedError(`Idempotency key reused after expiry ${MAX_KEY_GENERATIONS} times`);
+}
+
+/** Why the charge, as it is, cannot take this refund; `undefined` when it can. */
+function refusalOf(charge: Charge, request: RefundRequest): CreateRefundOutcome | undefined {
+  if (charge.status !== 'succeeded') {
+    return { kind: 'charge_not_refundable', chargeId: charge.id, reason: `its status is ${charge.status}; only a succeeded charge can be refunded` };
+  }
+  const left = charge.amount - charge.amountRefunded;
+  if (left === 0) return { kind: 'charge_not_refundable', chargeId: charge.id, reason: 'it has been refunded in full already' };
+  if (request.amount !== null && request.amount > left) return { kind: 'amount_too_large', requested: request.amount, left };
+  return undefined;
+}
+
+async function reEnqueueIfUnclaimed(deps: CreateRefundDeps, existing: RefundRecord, now: number, requestToken: string): Promise<void> {
+  if (existing.refund.status !== 'pending' || existing.attempts > 0) return;
+  const untouchedSince = now - deps.reEnqueueAfterMs;
+  if (existing.refund.updatedAt >= untouchedSince) return;
+  if (await deps.refunds.touchStalePending(existing.refund.id, untouchedSince, now, `replay:${requestToken}`)) {
+    await enqueueBestEffort(deps, existing.refund.id);
+  }
+}
+
+async function enqueueBestEffort(deps: CreateRefundDeps, refundId: string): Promise<void> {
+  try {
+    await deps.queue.enqueueRefund(refundId);
+  } catch (error) {
+    deps.onEnqueueFailed(refundId, error);
+  }
+}

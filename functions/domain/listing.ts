@@ -1,0 +1,73 @@
+import { ValidationError, type FieldProblem } from './errors.ts';
+
+/** A Stripe-style list request, validated. Times are Unix seconds. */
+export interface ListQuery {
+  limit: number;
+  startingAfter: string | null;
+  endingBefore: string | null;
+  createdGte: number | null;
+  createdLte: number | null;
+  status: string | null;
+}
+
+export interface ListPage<T> {
+  data: T[];
+  hasMore: boolean;
+}
+
+export const DEFAULT_LIST_LIMIT = 10;
+export const MAX_LIST_LIMIT = 100;
+
+interface ListRules {
+  /** The id pattern of the listed objects, for the cursors. */
+  idPattern: RegExp;
+  /** Statuses `status` may name; none: no `status` filter. */
+  statuses?: readonly string[];
+  /** Whether `created[gte]` and `created[lte]` are taken. */
+  created?: boolean;
+  /** Other parameters the endpoint takes (e.g. `charge`), checked by the caller. */
+  extra?: readonly string[];
+}
+
+/**
+ * Parses a list's query string: `limit` (1–100, default 10), `starting_after` or `ending_before`
+ * (not both), and where allowed `status` and `created[gte]` / `created[lte]`. Unknown parameters
+ * are refused by name, like unknown body fields. Throws {@link ValidationError}.
+ */
+export function parseListQuery(parameters: Record<string, string | undefined>, rules: ListRules): ListQuery {
+  const problems: FieldProblem[] = [];
+  const allowed = new Set(['limit', 'starting_after', 'ending_before', ...(rules.statuses ? ['status'] : []), ...(rules.created ? ['created[gte]', 'created[lte]'] : []), ...(rules.extra ?? [])]);
+  for (const name of Object.keys(parameters)) if (!allowed.has(name)) problems.push({ field: name, message: 'is not a known parameter' });
+
+  const integer = (name: string, min: number, max: number): number | null => {
+    const text = parameters[name];
+    if (text === undefined) return null;
+    if (!/^\d{1,12}$/.test(text) || Number(text) < min || Number(text) > max) {
+      problems.push({ field: name, message: `must be an integer from ${min} to ${max}` });
+      return null;
+    }
+    return Number(text);
+  };
+  const cursor = (name: string): string | null => {
+    const text = parameters[name];
+    if (text === undefined) return null;
+    if (!rules.idPattern.test(text)) {
+      problems.push({ field: name, message: 'must be an id from this list' });
+      return null;
+    }
+    return text;
+  };
+
+  const limit = integer('limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT;
+  const startingAfter = cursor('starting_after');
+  const endingBefore = cursor('ending_before');
+  if (startingAfter !== null && endingBefore !== null) problems.push({ field: 'ending_before', message: 'cannot be combined with starting_after' });
+  const createdGte = rules.created ? integer('created[gte]', 0, 99_999_999_999) : null;
+  const createdLte = rules.created ? integer('created[lte]', 0, 99_999_999_999) : null;
+  const status = parameters['status'] ?? null;
+  if (status !== null && rules.statuses && !rules.statuses.includes(status)) {
+    problems.push({ field: 'status', message: `must be one of ${rules.statuses.join(', ')}` });
+  }
+  if (problems.length > 0) throw new ValidationError('The list parameters are not valid.', problems);
+  return { limit, startingAfter, endingBefore, createdGte, createdLte, status };
+}

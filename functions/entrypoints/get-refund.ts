@@ -1,0 +1,12 @@
+/** Lambda entry point of `GET /v1/refunds/{id}`. */
+import { getRefundHandler } from '#handlers/get-refund.ts';
+import { createLogger } from '#shared/logger.ts';
+import { refundRepositoryFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+
+const logger = createLogger('refunds-api');
+
+export const handler = getRefundHandler({
+  authenticate: requestAuthenticatorFromEnvironment(logger),
+  refunds: refundRepositoryFromEnvironment(),
+  logger,
+});

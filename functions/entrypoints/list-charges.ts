@@ -1,0 +1,13 @@
+/** Lambda entry point of `GET /v1/charges`. */
+import { listHandler } from '#handlers/list-objects.ts';
+import { createLogger } from '#shared/logger.ts';
+import { chargeRepositoryFromEnvironment, listsFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+
+const logger = createLogger('charges-api');
+
+export const handler = listHandler('charges', {
+  authenticate: requestAuthenticatorFromEnvironment(logger),
+  lists: listsFromEnvironment(),
+  charges: chargeRepositoryFromEnvironment(),
+  logger,
+});

@@ -1,0 +1,13 @@
+/** Lambda entry point of `GET /v1/refunds` (all of the merchant's, or `?charge=` one charge's). */
+import { listHandler } from '#handlers/list-objects.ts';
+import { createLogger } from '#shared/logger.ts';
+import { chargeRepositoryFromEnvironment, listsFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+
+const logger = createLogger('refunds-api');
+
+export const handler = listHandler('refunds', {
+  authenticate: requestAuthenticatorFromEnvironment(logger),
+  lists: listsFromEnvironment(),
+  charges: chargeRepositoryFromEnvironment(),
+  logger,
+});

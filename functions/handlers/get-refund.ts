@@ -1,0 +1,34 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RefundRepository } from '#domain/ports.ts';
+import { toRefundObject } from '#domain/refund.ts';
+import { problemResponse } from '#shared/problem.ts';
+import type { RequestAuthenticator } from './authenticate.ts';
+
+export interface GetRefundHandlerDeps {
+  authenticate: RequestAuthenticator;
+  refunds: Pick<RefundRepository, 'get'>;
+  logger: Logger;
+}
+
+const REFUND_ID = /^re_[0-9A-Za-z]{22}$/;
+
+/** `GET /v1/refunds/{id}`: another merchant's refund is answered exactly like a missing one. */
+export function getRefundHandler(deps: GetRefundHandlerDeps) {
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    deps.logger.addContext(context);
+    try {
+      const authentication = await deps.authenticate(event, 'refunds:read');
+      if ('refusal' in authentication) return authentication.refusal;
+      const refundId = event.pathParameters?.['id'] ?? '';
+      const notFound = problemResponse('notFound', { detail: `No such refund: '${REFUND_ID.test(refundId) ? refundId : '…'}'` });
+      if (!REFUND_ID.test(refundId)) return notFound;
+      const record = await deps.refunds.get(refundId);
+      if (!record || record.refund.merchantId !== authentication.caller.merchantId) return notFound;
+      return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(toRefundObject(record.refund)) };
+    } catch (error) {
+      deps.logger.error('Unexpected error reading a refund', { error: error as Error });
+      return problemResponse('internal', { detail: 'The refund could not be read.', request_id: context.awsRequestId });
+    }
+  };
+}
