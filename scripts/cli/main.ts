@@ -11,7 +11,9 @@ import {
 import { Command, CommanderError } from 'commander';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbLists } from '#adapters/dynamodb-lists.ts';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
+import { refundRecordFromItem } from '#adapters/dynamodb-refund-repository.ts';
 import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
 import { readSecretString } from '#adapters/secrets.ts';
 import {
@@ -28,6 +30,8 @@ import {
 } from '#domain/api-key.ts';
 import { KEY_CACHE_TTL_MS } from '#adapters/cached-api-keys.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
+import { toRefundObject } from '#domain/refund.ts';
+import { CHARGE_ID_PATTERN } from '#domain/refund-request.ts';
 import { settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { CliError, LOCAL_OUTPUTS_FILE, readStackOutputs, resourceName, type StackOutputs } from './stack-outputs.ts';
 import { invokeReconciler, type ReconcilerAnswer } from './invoke-reconciler.ts';
@@ -46,7 +50,7 @@ function newMerchantId(): string {
 /** `npm run cli -- …`: operate a local or deployed oncepay. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('oncepay')
-    .description('Operate oncepay: merchants and keys, reconciliation, reviews and the dead-letter queue')
+    .description('Operate oncepay: merchants and keys, reconciliation, reviews, refunds and the dead-letter queue')
     .option('--outputs <file>', 'stack outputs file (npm start writes one; so does cdk deploy --outputs-file)', LOCAL_OUTPUTS_FILE)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
@@ -291,6 +295,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       } catch (error) {
         if (error instanceof SettlementRefusedError) throw new CliError(`refused: ${error.message}`);
         throw error;
+      }
+    });
+
+  const refunds = program.command('refunds').description('see refunds');
+  refunds
+    .command('list')
+    .description("list a charge's refunds, newest first, and what is left to refund")
+    .requiredOption('--charge <charge-id>', 'the charge')
+    .option('--json', 'print JSON: the charge summary and the refund objects, as the API shows them')
+    .action(async (options: { charge: string; json?: boolean }) => {
+      if (!CHARGE_ID_PATTERN.test(options.charge)) throw new CliError(`Not a charge id: ${options.charge}`);
+      const record = await chargeRepository().get(options.charge);
+      if (!record) throw new CliError(`No charge ${options.charge}`);
+      const { charge } = record;
+      const lists = new DynamoDbLists(new DynamoDBClient(clientConfig('CHARGES_TABLE_NAME', 'DynamoDbEndpoint')), resourceName('CHARGES_TABLE_NAME', outputs, 'ChargesTableName'));
+      const found = [];
+      for (let startingAfter: string | null = null; ; ) {
+        const page = await lists.list('refunds', charge.merchantId, { limit: 100, startingAfter, endingBefore: null, createdGte: null, createdLte: null, status: null }, charge.id);
+        found.push(...page.data.map((item) => toRefundObject(refundRecordFromItem(item).refund)));
+        const last = found.at(-1);
+        if (!page.hasMore || !last) break;
+        startingAfter = last.id;
+      }
+      const summary = { charge: charge.id, merchant_id: charge.merchantId, status: charge.status, amount: charge.amount, currency: charge.currency, amount_refunded: charge.amountRefunded, left: charge.amount - charge.amountRefunded };
+      if (options.json) {
+        io.out(JSON.stringify({ ...summary, refunds: found }));
+        return;
+      }
+      io.out(`${charge.id}\t${charge.status}\t${charge.amount} ${charge.currency}\trefunded ${charge.amountRefunded}\tleft ${summary.left}`);
+      if (found.length === 0) io.out('No refunds.');
+      for (const refund of found) {
+        io.out(`${refund.id}\t${refund.status}\t${refund.amount} ${refund.currency}\t${refund.reason ?? '-'}\t${new Date(refund.created * 1000).toISOString()}\t${refund.failure_reason ?? '-'}`);
       }
     });
 

@@ -187,6 +187,21 @@ describe('restricted keys and the mode rule, through the API', () => {
     expect(refused.json).toMatchObject({ type: 'https://oncepay.dev/problems/forbidden', missing_scope: 'charges:write' });
   });
 
+  it('a restricted key without refunds:write may read refunds but not create one; with it, it may', async () => {
+    const merchant = await newMerchant('Initech');
+    const owner = apiClient(merchant.secret_key);
+    const charge = String((await owner.createCharge(visa)).json['id']);
+    await owner.awaitFinal(charge);
+    const reader = apiClient((await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'refunds:read')).secret_key);
+    const refused = await reader.createRefund({ charge });
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ type: 'https://oncepay.dev/problems/forbidden', missing_scope: 'refunds:write' });
+    expect((await reader.list('refunds', { charge })).status).toBe(200);
+    expect((await reader.list('charges')).json).toMatchObject({ missing_scope: 'charges:read' });
+    const refunder = apiClient((await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'refunds:write')).secret_key);
+    expect((await refunder.createRefund({ charge, amount: 40 })).status).toBe(202);
+  });
+
   it('a test-mode stage refuses a live key with a 401 naming the mode it takes', async () => {
     const merchant = await newMerchant('Tyrell');
     const live = await createKey('--merchant', merchant.merchant_id, '--mode', 'live');
@@ -208,5 +223,29 @@ describe('restricted keys and the mode rule, through the API', () => {
     const [header, row] = listed.stdout.trim().split('\n');
     expect(header).toBe('key id\tprefix\tmode\tscopes\tcreated\texpires\trevoked\tlast used');
     expect(row?.split('\t')).toEqual([merchant.key_id, `${merchant.secret_key.slice(0, 12)}…`, 'test', '*', expect.any(String), '-', '-', expect.stringMatching(/^\d{4}-/)]);
+  });
+});
+
+describe('refunds list', () => {
+  it('shows a charge’s refunds and what is left, as text and as JSON; a bad charge id is a one-line error', async () => {
+    const merchant = await newMerchant('Soylent');
+    const client = apiClient(merchant.secret_key);
+    const charge = String((await client.createCharge(visa)).json['id']);
+    await client.awaitFinal(charge);
+    const refund = String((await client.createRefund({ charge, amount: 30, reason: 'duplicate' })).json['id']);
+    await client.awaitRefundFinal(refund);
+
+    const text = await cli('refunds', 'list', '--charge', charge);
+    expect(text.code).toBe(0);
+    const [summary, row] = text.stdout.trim().split('\n');
+    expect(summary).toBe(`${charge}\tsucceeded\t100 usd\trefunded 30\tleft 70`);
+    expect(row?.split('\t').slice(0, 4)).toEqual([refund, 'succeeded', '30 usd', 'duplicate']);
+
+    const json = await cli('refunds', 'list', '--charge', charge, '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ charge, amount_refunded: 30, left: 70, refunds: [{ id: refund, object: 'refund', amount: 30 }] });
+
+    const bad = await cli('refunds', 'list', '--charge', 'ch_nope');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe('error: Not a charge id: ch_nope');
   });
 });

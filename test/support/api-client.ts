@@ -37,6 +37,27 @@ export function apiClient(secretKey: string = inject('demoKeys').acme) {
     getCharge(id: string) {
       return call(`/v1/charges/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
     },
+    createRefund(body: unknown, options: { idempotencyKey?: string | null; rawBody?: string } = {}) {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', Authorization: `Bearer ${secretKey}` };
+      if (options.idempotencyKey !== null) headers['Idempotency-Key'] = options.idempotencyKey ?? randomUUID();
+      return call('/v1/refunds', { method: 'POST', headers, body: options.rawBody ?? JSON.stringify(body) });
+    },
+    getRefund(id: string) {
+      return call(`/v1/refunds/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    /** `GET /v1/charges` or `GET /v1/refunds` with these query parameters. */
+    list(kind: 'charges' | 'refunds', parameters: Record<string, string> = {}) {
+      const query = new URLSearchParams(parameters).toString();
+      return call(`/v1/${kind}${query ? `?${query}` : ''}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    /** Polls the refund until it is `succeeded`, `failed` or `canceled`. */
+    async awaitRefundFinal(id: string, timeoutMs = 10_000) {
+      return eventually(
+        () => this.getRefund(id),
+        (result) => ['succeeded', 'failed', 'canceled'].includes(String(result.json['status'])),
+        { timeoutMs, what: `refund ${id} to become final` },
+      );
+    },
     /** Polls the charge until it is `succeeded` or `failed`. */
     async awaitFinal(id: string, timeoutMs = 10_000) {
       return eventually(
