@@ -113,7 +113,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
                 Update: {
                   TableName: this.tableName,
                   Key: chargeKey(reservation.chargeId),
-                  UpdateExpression: 'SET amount_refunded = if_not_exists(amount_refunded, :zero) + :amount',
+                  UpdateExpression: 'SET amount_refunded = if_not_exists(amount_refunded, :zero) + :amount, purge_at = :purge',
                   ConditionExpression:
                     'merchant_id = :merchant AND #status = :succeeded AND (attribute_not_exists(amount_refunded) OR amount_refunded <= :limit)',
                   ExpressionAttributeNames: { '#status': 'status' },
@@ -123,6 +123,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
                     ':merchant': reservation.merchantId,
                     ':succeeded': 'succeeded',
                     ':limit': reservation.chargeAmount - refund.amount,
+                    ':purge': Math.floor(reservation.keepChargeUntil / 1000),
                   },
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
@@ -154,7 +155,10 @@ export class DynamoDbRefundRepository implements RefundRepository {
           return { kind: 'charge_refused', charge: chargeReason.Item ? chargeRecordFromItem(unmarshall(chargeReason.Item)).charge : undefined };
         }
         const conflicted = [putReason, chargeReason, ...earlier].some((reason) => reason?.Code === 'TransactionConflict');
-        if (conflicted && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
+        if (conflicted && attempt < MAX_TRANSACTION_ATTEMPTS) {
+          await backOff(attempt);
+          continue;
+        }
         throw error;
       }
     }
@@ -258,7 +262,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
         const stored = await this.get(refundId);
         if (!stored) return { kind: 'lease_lost' };
         // The refund's reservation goes back to the charge in the same transaction that makes it final.
-        await this.documents.send(
+        await this.withConflictRetries(() => this.documents.send(
           new TransactWriteCommand({
             TransactItems: [
               { Update: finalUpdate },
@@ -273,7 +277,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
               },
             ],
           }),
-        );
+        ));
       }
       return { kind: 'completed' };
     } catch (error) {
@@ -288,6 +292,19 @@ export class DynamoDbRefundRepository implements RefundRepository {
       // Our own write whose response was lost already made the refund final.
       if (existing && existing.status === outcome.kind && existing.lease_owner === undefined) return { kind: 'completed' };
       return { kind: 'lease_lost' };
+    }
+  }
+
+  /** Runs a transaction again, after a short jittered wait, when DynamoDB cancels it for a conflict with another write. */
+  private async withConflictRetries<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await send();
+      } catch (error) {
+        const conflicted = error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+        if (!conflicted || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await backOff(attempt);
+      }
     }
   }
 
@@ -410,6 +427,12 @@ export class DynamoDbRefundRepository implements RefundRepository {
       refund_of: refund.chargeId,
     };
   }
+}
+
+/** A jittered wait before another attempt at a conflicting transaction: 25–50 ms, doubling. */
+function backOff(attempt: number): Promise<void> {
+  const ms = 25 * 2 ** (attempt - 1) * (1 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A refund record from a refund item read anywhere (a list page included). */

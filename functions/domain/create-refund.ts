@@ -59,11 +59,17 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
     const refundId = refundIdFor(input.merchantId, input.idempotencyKey, generation);
     let existing = await deps.refunds.get(refundId);
     for (let attempt = 1; existing === undefined; attempt += 1) {
-      const chargeRecord = await deps.charges.get(request.chargeId);
-      const charge = chargeRecord?.charge;
-      if (!chargeRecord || !charge || charge.merchantId !== input.merchantId) return { kind: 'charge_not_found', chargeId: request.chargeId };
-      const refusal = refusalOf(charge, request);
-      if (refusal) return refusal;
+      const read = await deps.charges.get(request.chargeId);
+      const chargeRecord = read?.charge.merchantId === input.merchantId ? read : undefined;
+      const refusal = chargeRecord ? refusalOf(chargeRecord.charge, request) : ({ kind: 'charge_not_found', chargeId: request.chargeId } as const);
+      if (!chargeRecord || refusal) {
+        // A request with the same key may have created the refund since we looked (and taken what
+        // was left of the charge): then the key's refund is the answer, not the refusal.
+        existing = await deps.refunds.get(refundId);
+        if (existing) break;
+        return refusal ?? { kind: 'charge_not_found', chargeId: request.chargeId };
+      }
+      const { charge } = chargeRecord;
       // A succeeded charge always has its processor payment recorded: its outcome came from it.
       const paymentId = chargeRecord.processorPaymentId;
       if (paymentId === null) throw new OncePayError(`Succeeded charge ${charge.id} has no processor payment recorded`);
@@ -91,7 +97,7 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
       };
       const result = await deps.refunds.createReserving(
         record,
-        { chargeId: charge.id, merchantId: input.merchantId, chargeAmount: charge.amount },
+        { chargeId: charge.id, merchantId: input.merchantId, chargeAmount: charge.amount, keepChargeUntil: Math.max(chargeRecord.purgeAt, record.purgeAt) },
         expiredGenerations,
       );
       if (result.kind === 'created') {
@@ -102,12 +108,10 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
         existing = result.record;
         break;
       }
-      // The charge changed between our read and the transaction: answer from what it is now.
-      const chargeNow = result.charge;
-      if (!chargeNow || chargeNow.merchantId !== input.merchantId) return { kind: 'charge_not_found', chargeId: request.chargeId };
-      const refusedNow = refusalOf(chargeNow, request);
-      if (refusedNow) return refusedNow;
+      // The charge changed between our read and the transaction (another refund reserved): read
+      // both again; the loop answers from what they are now.
       if (attempt >= MAX_RESERVATION_ATTEMPTS) throw new OncePayError(`The reservation on ${charge.id} kept conflicting`);
+      existing = await deps.refunds.get(refundId);
     }
     if (!existing) continue;
 

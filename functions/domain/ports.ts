@@ -149,6 +149,8 @@ export interface RefundReservation {
   merchantId: string;
   /** The charge's amount: the reservation holds only while `amount_refunded + refund ≤ chargeAmount`. */
   chargeAmount: number;
+  /** Epoch ms the charge is kept at least until: as long as the refund, so a refund's release always finds its charge. */
+  keepChargeUntil: number;
 }
 
 export type CreateRefundResult =

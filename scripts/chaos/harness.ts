@@ -2,7 +2,9 @@
  * The chaos harness: drives an embedded oncepay through its HTTP API with many clients that
  * retry like real ones, injects every fault of DESIGN.md §4 from a seed (through the fault
  * proxy, the runner and the sandbox's fault tokens — never from inside `functions/`), lets the
- * reconciler converge once the faults stop, and checks invariants I1–I7.
+ * reconciler converge once the faults stop, and checks invariants I1–I9: the charges', and the
+ * refunds' (refunded ≤ captured at every sampled moment, each refund request moves money at most
+ * once, captured − refunded per merchant equals the processor's ledger).
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,7 +13,8 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
 import { chargeIdFor } from '#domain/charge.ts';
-import { workMessageBody } from '#domain/work-message.ts';
+import { refundIdFor } from '#domain/refund.ts';
+import { refundWorkMessageBody, workMessageBody } from '#domain/work-message.ts';
 import { stageConfig } from '#infra/stage-config.ts';
 import type { FaultRule } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack, type LocalStack } from '../local/local-stack.ts';
@@ -52,6 +55,15 @@ export const FAULT_KINDS = [
   'concurrent-client-retry', // the client sends the same request three times at once
   // the queue
   'poison', // an unparseable message on the work queue
+  // refunds (a charge with refunds planned gets one of these on its refunds' path)
+  'refund-timeout-after-success', // the processor refunds, its answer is lost (sandbox token)
+  'refund-processor-500', // the first refund create answers 500 before anything runs (sandbox token)
+  'refund-pending-then-succeeds', // the processor keeps the refund pending, then succeeds (sandbox token)
+  'refund-pending-then-fails', // … then fails: the reservation must come back (sandbox token)
+  'refund-lost-create-response', // the refund's transaction succeeded, its response was lost: the SDK retries
+  'refund-crash-before-outcome', // refunded at the processor, then the worker died before recording it
+  'refund-lost-client-response', // the client never sees the refund's 202 and retries the same key
+  'refund-duplicate-delivery', // the refund's work message delivered twice more
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -73,6 +85,16 @@ const PROCESSOR_FAULT_TOKENS: Partial<Record<FaultKind, { token: string; expecte
   'lookup-rejected': { token: 'pm_sandbox_lookupRejectedOnce', expected: 'succeeded' },
 };
 
+/** The sandbox tokens that make a charge's refunds meet a processor fault. */
+const REFUND_FAULT_TOKENS: Partial<Record<FaultKind, string>> = {
+  'refund-timeout-after-success': 'pm_sandbox_refundTimeoutAfterSucceedingOnce',
+  'refund-processor-500': 'pm_sandbox_refundError500Once',
+  'refund-pending-then-succeeds': 'pm_sandbox_refundPendingThenSucceeds',
+  'refund-pending-then-fails': 'pm_sandbox_refundPendingThenFails',
+};
+
+const isRefundFault = (kind: FaultKind) => kind.startsWith('refund-');
+
 export interface ChaosOptions {
   charges: number;
   merchants: number;
@@ -84,12 +106,14 @@ export interface ChaosOptions {
   /** How long the reconciler may take to converge once faults stop. */
   convergeTimeoutMs?: number;
   onProgress?: (line: string) => void;
+  /** Share of charges the merchant refunds (once succeeded); default 0.4. */
+  refundRate?: number;
   /** Test-only: function bundles with a protection switched off (see test/chaos). */
   bundleOverrides?: Record<string, string>;
 }
 
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7';
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9';
   chargeId: string | null;
   detail: string;
   /** The faults injected for this charge, in order. */
@@ -104,6 +128,10 @@ export interface ChaosReport {
   faultsFired: Record<string, number>;
   clientRetries: number;
   captures: number;
+  refundsRequested: number;
+  refundsAccepted: number;
+  /** Refund rows in the processor's ledger: money that went back. */
+  refundsMoved: number;
   succeeded: number;
   failed: number;
   reconciliationPasses: number;
@@ -120,12 +148,25 @@ interface PlannedCharge {
   body: { amount: number; currency: string; payment_method: string; metadata: Record<string, string> };
   fault: FaultKind | null;
   expected: 'succeeded' | 'declined';
+  /** Refunds the merchant asks for once the charge has succeeded, sent at once (they race). */
+  refunds: PlannedRefund[];
+  /** The fault on this charge's refunds' path, if any. */
+  refundFault: FaultKind | null;
+}
+
+interface PlannedRefund {
+  key: string;
+  refundId: string;
+  /** `null`: all that is left. Amounts may add up to more than the charge: the excess must be refused. */
+  amount: number | null;
 }
 
 interface ChargeRun {
   plan: PlannedCharge;
   history: string[];
   firstAccepted: string | null;
+  /** The first 202 of each refund key (by refund id); absent when refused (400) or never accepted. */
+  refundsAccepted: Map<string, string>;
 }
 
 const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy'];
@@ -133,7 +174,9 @@ const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy'];
 /** The whole schedule, from the seed alone: same seed, same charges, same faults. */
 export function planCharges(options: ChaosOptions, merchantIds: string[], random: Random): PlannedCharge[] {
   const faultRate = options.faultRate ?? 0.35;
-  const chargeFaults = options.faults.filter((kind) => !WORLD_FAULTS.has(kind));
+  const chargeFaults = options.faults.filter((kind) => !WORLD_FAULTS.has(kind) && !isRefundFault(kind));
+  const refundFaults = options.faults.filter(isRefundFault);
+  const refundRate = options.refundRate ?? 0.4;
   return Array.from({ length: options.charges }, (_, index) => {
     const merchant = Math.floor(random() * options.merchants);
     const key = `chaos-${options.seed}-${index}-${Math.floor(random() * 1e9).toString(36)}`;
@@ -141,22 +184,63 @@ export function planCharges(options: ChaosOptions, merchantIds: string[], random
     const fault = chargeFaults.length > 0 && faultRoll < faultRate ? (chargeFaults[Math.floor(random() * chargeFaults.length)] ?? null) : null;
     const declined = random() < 0.1;
     const processorFault = fault ? PROCESSOR_FAULT_TOKENS[fault] : undefined;
-    const paymentMethod = processorFault?.token ?? (declined ? 'pm_card_chargeDeclined' : 'pm_card_visa');
+    const amount = 100 + Math.floor(random() * 99_900);
+    const merchantId = merchantIds[merchant] ?? '';
+    // Refunds: on a share of the charges, one to three at once, each up to 60% of the charge or
+    // "all that is left": together they often ask for more than was captured.
+    const refunds: PlannedRefund[] = [];
+    if (random() < refundRate) {
+      const count = 1 + Math.floor(random() * 3);
+      for (let r = 0; r < count; r += 1) {
+        const refundKey = `${key}-refund-${r}`;
+        refunds.push({
+          key: refundKey,
+          refundId: refundIdFor(merchantId, refundKey, 0),
+          amount: random() < 0.25 ? null : 1 + Math.floor(random() * amount * 0.6),
+        });
+      }
+    }
+    // A refund fault goes only where nothing else sets the card (one payment method per charge).
+    const refundFault =
+      refunds.length > 0 && refundFaults.length > 0 && !processorFault && random() < faultRate
+        ? (refundFaults[Math.floor(random() * refundFaults.length)] ?? null)
+        : null;
+    const refundToken = refundFault ? REFUND_FAULT_TOKENS[refundFault] : undefined;
+    const paymentMethod = processorFault?.token ?? refundToken ?? (declined ? 'pm_card_chargeDeclined' : 'pm_card_visa');
     return {
       index,
       merchant,
       key,
-      chargeId: chargeIdFor(merchantIds[merchant] ?? '', key, 0),
+      chargeId: chargeIdFor(merchantId, key, 0),
+      refunds,
+      refundFault,
       body: {
-        amount: 100 + Math.floor(random() * 99_900),
+        amount,
         currency: CURRENCIES[Math.floor(random() * CURRENCIES.length)] ?? 'usd',
         payment_method: paymentMethod,
         metadata: { chaos_index: String(index) },
       },
       fault,
-      expected: processorFault?.expected ?? (declined ? 'declined' : 'succeeded'),
+      expected: processorFault?.expected ?? (declined && !refundToken ? 'declined' : 'succeeded'),
     };
   });
+}
+
+function refundBody(plan: PlannedCharge, refund: PlannedRefund) {
+  return { charge: plan.chargeId, ...(refund.amount === null ? {} : { amount: refund.amount }), metadata: { chaos_refund: refund.key } };
+}
+
+/** Proxy rules for a refund's fault; empty for faults injected elsewhere. */
+function refundProxyRules(plan: PlannedCharge, refund: PlannedRefund): FaultRule[] {
+  const item = `REFUND#${refund.refundId}`;
+  switch (plan.refundFault) {
+    case 'refund-lost-create-response':
+      return [{ target: 'dynamodb', operation: 'TransactWriteItems', bodyIncludes: [item, 'attribute_not_exists(pk)'], action: 'drop-response' }];
+    case 'refund-crash-before-outcome':
+      return [{ target: 'dynamodb', operation: 'UpdateItem', bodyIncludes: [item, ':final'], action: 'hold-request' }];
+    default:
+      return [];
+  }
 }
 
 /** Proxy rules for a charge's fault; empty for faults injected elsewhere. */
@@ -228,9 +312,16 @@ async function drive(
       merchants.push({ id, key });
     }
     const plans = planCharges(options, merchants.map((merchant) => merchant.id), random);
-    const runs = new Map(plans.map((plan) => [plan.chargeId, { plan, history: plan.fault ? [plan.fault] : [], firstAccepted: null } as ChargeRun]));
+    const runs = new Map(
+      plans.map((plan) => [
+        plan.chargeId,
+        { plan, history: [plan.fault, plan.refundFault].filter((fault) => fault !== null), firstAccepted: null, refundsAccepted: new Map() } as ChargeRun,
+      ]),
+    );
     const faultsPlanned: Record<string, number> = {};
-    for (const plan of plans) if (plan.fault) faultsPlanned[plan.fault] = (faultsPlanned[plan.fault] ?? 0) + 1;
+    for (const plan of plans) {
+      for (const fault of [plan.fault, plan.refundFault]) if (fault) faultsPlanned[fault] = (faultsPlanned[fault] ?? 0) + 1;
+    }
 
     // Stripe's documented behaviour on its bad days, for the whole run: they are how the
     // processor is, not faults that stop.
@@ -345,6 +436,84 @@ async function drive(
       }),
     );
 
+    // Refunds, still under faults: once a charge has succeeded its merchant sends its planned
+    // refunds at once, and a client retries each like a charge (same key, backoff).
+    const violations: Violation[] = [];
+    const flag = (invariant: Violation['invariant'], run: ChargeRun | null, detail: string) =>
+      violations.push({ invariant, chargeId: run?.plan.chargeId ?? null, detail, history: run?.history ?? [] });
+    const authorization = (run: ChargeRun) => ({ Authorization: `Bearer ${merchants[run.plan.merchant]?.key}` });
+    const getObject = async (run: ChargeRun, path: string) =>
+      (await (await fetch(`${stack.apiUrl}${path}`, { headers: authorization(run), signal: AbortSignal.timeout(30_000) })).json()) as Record<string, unknown>;
+    /** I8 at this moment: what refunds hold of the charge never exceeds it. */
+    const sampleRefunded = async (run: ChargeRun, when: string) => {
+      const object = await getObject(run, `/v1/charges/${run.plan.chargeId}`).catch(() => null);
+      if (object && Number(object['amount_refunded']) > Number(object['amount'])) {
+        flag('I8', run, `${when}: amount_refunded ${object['amount_refunded']} exceeds the charge's ${object['amount']}`);
+      }
+    };
+    const postRefund = async (run: ChargeRun, refund: PlannedRefund) => {
+      const response = await fetch(`${stack.apiUrl}/v1/refunds`, {
+        method: 'POST',
+        headers: { ...authorization(run), 'Content-Type': 'application/json', 'Idempotency-Key': refund.key },
+        body: JSON.stringify(refundBody(run.plan, refund)),
+        signal: AbortSignal.timeout(30_000),
+      });
+      return { status: response.status, text: await response.text(), replayed: response.headers.get('idempotent-replayed') === 'true' };
+    };
+    const sendRefund = async (run: ChargeRun, refund: PlannedRefund) => {
+      await addRules(refundProxyRules(run.plan, refund));
+      let ignoreNextAcceptance = run.plan.refundFault === 'refund-lost-client-response';
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const answer = await postRefund(run, refund).catch(() => ({ status: 0, text: '', replayed: false }));
+        if (answer.status === 202) {
+          if (!run.refundsAccepted.has(refund.refundId) && !answer.replayed) run.refundsAccepted.set(refund.refundId, answer.text);
+          if (ignoreNextAcceptance) {
+            ignoreNextAcceptance = false;
+            run.history.push(`client discarded the 202 of ${refund.refundId}`);
+            clientRetries += 1;
+            continue;
+          }
+          if (!run.refundsAccepted.has(refund.refundId)) run.refundsAccepted.set(refund.refundId, answer.text);
+          break;
+        }
+        if (answer.status === 400 || answer.status === 404 || answer.status === 422) {
+          run.history.push(`refund ${refund.refundId} got a final ${answer.status}: ${answer.text.slice(0, 160)}`);
+          break;
+        }
+        clientRetries += 1;
+        run.history.push(`refund client retry after ${answer.status || 'a network error'}`);
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(random() * 400)));
+      }
+      if (run.plan.refundFault === 'refund-duplicate-delivery' && run.refundsAccepted.has(refund.refundId)) {
+        for (let copy = 0; copy < 2; copy += 1) {
+          await sqs.send(new SendMessageCommand({ QueueUrl: outputs['WorkQueueUrl'], MessageBody: refundWorkMessageBody(refund.refundId) }));
+        }
+      }
+    };
+    const refundRuns = [...runs.values()].filter((run) => run.firstAccepted !== null && run.plan.refunds.length > 0);
+    let refunded = 0;
+    const refundOne = async (run: ChargeRun) => {
+      let status: unknown;
+      for (const until = Date.now() + 40_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 500))) {
+        status = (await getObject(run, `/v1/charges/${run.plan.chargeId}`).catch((): Record<string, unknown> => ({})))['status'];
+        if (status === 'succeeded' || status === 'failed') break;
+      }
+      if (status !== 'succeeded') {
+        run.history.push(`no refunds sent: the charge was ${String(status)}`);
+        return;
+      }
+      await Promise.all(run.plan.refunds.map((refund) => sendRefund(run, refund)));
+      await sampleRefunded(run, 'right after its refunds were accepted');
+      refunded += 1;
+      if (refunded % 20 === 0) progress(`refunded charges ${refunded}/${refundRuns.length}`);
+    };
+    const refundQueue = [...refundRuns];
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let run = refundQueue.shift(); run; run = refundQueue.shift()) await refundOne(run);
+      }),
+    );
+
     // Faults aimed at the worker fire only when it reaches that charge, which may be after the
     // last request: wait for them (bounded) before the faults stop.
     type FiredRule = FaultRule & { fired: number; remaining: number };
@@ -371,6 +540,8 @@ async function drive(
     const convergeStarted = Date.now();
     const accepted = [...runs.values()].filter((run) => run.firstAccepted !== null);
     const finals = new Map<string, Record<string, unknown>>();
+    const acceptedRefunds = accepted.flatMap((run) => [...run.refundsAccepted.keys()].map((refundId) => ({ run, refundId })));
+    const refundFinals = new Map<string, Record<string, unknown>>();
     let passes = 0;
     const deadline = convergeStarted + (options.convergeTimeoutMs ?? 90_000);
     let queueEmpty = false;
@@ -385,6 +556,11 @@ async function drive(
         const object = (await response.json()) as Record<string, unknown>;
         if (object['status'] === 'succeeded' || object['status'] === 'failed') finals.set(run.plan.chargeId, object);
       }
+      for (const { run, refundId } of acceptedRefunds) {
+        if (refundFinals.has(refundId)) continue;
+        const object = await getObject(run, `/v1/refunds/${refundId}`);
+        if (['succeeded', 'failed', 'canceled'].includes(String(object['status']))) refundFinals.set(refundId, object);
+      }
       const { Attributes = {} } = await sqs.send(
         new GetQueueAttributesCommand({
           QueueUrl: outputs['WorkQueueUrl'],
@@ -392,8 +568,11 @@ async function drive(
         }),
       );
       queueEmpty = Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) === 0;
-      progress(`converging: ${finals.size}/${accepted.length} final, work queue ${queueEmpty ? 'empty' : 'busy'}, pass ${passes}`);
-      if (finals.size === accepted.length && queueEmpty) break;
+      progress(
+        `converging: ${finals.size}/${accepted.length} charges and ${refundFinals.size}/${acceptedRefunds.length} refunds final, ` +
+          `work queue ${queueEmpty ? 'empty' : 'busy'}, pass ${passes}`,
+      );
+      if (finals.size === accepted.length && refundFinals.size === acceptedRefunds.length && queueEmpty) break;
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
     const convergeMs = Date.now() - convergeStarted;
@@ -407,11 +586,10 @@ async function drive(
       if (read.processing === 0 || Date.now() > waitUntil) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const violations: Violation[] = [];
-    const flag = (invariant: Violation['invariant'], run: ChargeRun | null, detail: string) =>
-      violations.push({ invariant, chargeId: run?.plan.chargeId ?? null, detail, history: run?.history ?? [] });
+    const refundRows = ledger.filter((entry) => entry.kind === 'refund');
+    const captureRows = ledger.filter((entry) => entry.kind === 'capture');
     const capturesByCharge = new Map<string, LedgerEntry[]>();
-    for (const entry of ledger) {
+    for (const entry of captureRows) {
       const list = capturesByCharge.get(entry.charge_id ?? '') ?? [];
       list.push(entry);
       capturesByCharge.set(entry.charge_id ?? '', list);
@@ -477,8 +655,63 @@ async function drive(
       const fromCharges = accepted
         .filter((run) => merchants[run.plan.merchant]?.id === merchant.id && finals.get(run.plan.chargeId)?.['status'] === 'succeeded')
         .reduce((sum, run) => sum + run.plan.body.amount, 0);
-      const fromLedger = ledger.filter((entry) => entry.merchant_id === merchant.id).reduce((sum, entry) => sum + entry.amount, 0);
-      if (fromCharges !== fromLedger) flag('I5', null, `merchant ${merchant.id}: charges sum ${fromCharges}, ledger sum ${fromLedger}`);
+      const refundedInOncepay = [...refundFinals.values()]
+        .filter((refund) => refund['status'] === 'succeeded' && accepted.some((run) => run.plan.chargeId === refund['charge'] && merchants[run.plan.merchant]?.id === merchant.id))
+        .reduce((sum, refund) => sum + Number(refund['amount']), 0);
+      const ofMerchant = (rows: LedgerEntry[]) => rows.filter((entry) => entry.merchant_id === merchant.id).reduce((sum, entry) => sum + entry.amount, 0);
+      const net = fromCharges - refundedInOncepay;
+      const netInLedger = ofMerchant(captureRows) - ofMerchant(refundRows);
+      if (net !== netInLedger) {
+        flag('I5', null, `merchant ${merchant.id}: captured − refunded ${fromCharges} − ${refundedInOncepay} = ${net}, the processor's ledger says ${netInLedger}`);
+      }
+    }
+
+    // I8 and I9 from the processor's ledger and the final objects.
+    const refundRowsById = new Map<string, LedgerEntry[]>();
+    for (const row of refundRows) {
+      const id = row.kind === 'refund' ? (row.refund_id ?? '') : '';
+      refundRowsById.set(id, [...(refundRowsById.get(id) ?? []), row]);
+    }
+    for (const run of accepted) {
+      const captured = (capturesByCharge.get(run.plan.chargeId) ?? []).reduce((sum, entry) => sum + entry.amount, 0);
+      const refundedAtProcessor = refundRows.filter((row) => row.charge_id === run.plan.chargeId).reduce((sum, row) => sum + row.amount, 0);
+      if (refundedAtProcessor > captured) flag('I8', run, `the processor refunded ${refundedAtProcessor} of ${captured} captured`);
+      const final = finals.get(run.plan.chargeId);
+      if (!final) continue;
+      const succeededRefunds = [...run.refundsAccepted.keys()].map((id) => refundFinals.get(id)).filter((refund) => refund?.['status'] === 'succeeded');
+      const refundedInOncepay = succeededRefunds.reduce((sum, refund) => sum + Number(refund?.['amount']), 0);
+      const heldNow = Number((await getObject(run, `/v1/charges/${run.plan.chargeId}`))['amount_refunded']);
+      if (heldNow !== refundedInOncepay) flag('I8', run, `amount_refunded ${heldNow} once all refunds are final, but its succeeded refunds sum to ${refundedInOncepay}`);
+      if (refundedInOncepay > Number(final['amount'])) flag('I8', run, `refunds of ${refundedInOncepay} succeeded on a charge of ${final['amount']}`);
+      for (const refundId of run.refundsAccepted.keys()) {
+        const rows = refundRowsById.get(refundId) ?? [];
+        const refund = refundFinals.get(refundId);
+        if (rows.length > 1) flag('I9', run, `refund ${refundId} moved money ${rows.length} times`);
+        if (!refund) {
+          flag('I3', run, `refund ${refundId} not final after the reconciler had time to converge`);
+          continue;
+        }
+        if (refund['status'] === 'succeeded' && (rows.length !== 1 || rows[0]?.amount !== refund['amount'])) {
+          flag('I9', run, `refund ${refundId} succeeded in oncepay with ${rows.length} processor refunds`);
+        }
+        if (refund['status'] !== 'succeeded' && rows.length > 0) flag('I9', run, `refund ${refundId} is ${refund['status']} but the processor refunded it`);
+        const expectedStatus = run.plan.refundFault === 'refund-pending-then-fails' ? 'failed' : null;
+        if (expectedStatus && refund['status'] !== expectedStatus) flag('I9', run, `refund ${refundId} ended ${refund['status']}, expected ${expectedStatus}`);
+      }
+    }
+    const knownRefunds = new Set(accepted.flatMap((run) => [...run.refundsAccepted.keys()]));
+    for (const [refundId, rows] of refundRowsById) {
+      if (!knownRefunds.has(refundId)) violations.push({ invariant: 'I9', chargeId: rows[0]?.charge_id ?? null, detail: `${rows.length} processor refunds for refund ${refundId}, which no client was answered 202 for`, history: [] });
+    }
+
+    // I4 for refunds: every accepted refund key replays byte for byte.
+    for (const run of accepted) {
+      for (const refund of run.plan.refunds) {
+        const first = run.refundsAccepted.get(refund.refundId);
+        if (first === undefined) continue;
+        const replay = await postRefund(run, refund);
+        if (replay.status !== 202 || replay.text !== first || !replay.replayed) flag('I4', run, `refund replay answered ${replay.status} with a different body`);
+      }
     }
 
     const statuses = [...finals.values()].map((object) => object['status']);
@@ -489,7 +722,10 @@ async function drive(
       faultsPlanned,
       faultsFired,
       clientRetries,
-      captures: ledger.length,
+      captures: captureRows.length,
+      refundsRequested: accepted.reduce((sum, run) => sum + run.plan.refunds.length, 0),
+      refundsAccepted: acceptedRefunds.length,
+      refundsMoved: refundRows.length,
       succeeded: statuses.filter((status) => status === 'succeeded').length,
       failed: statuses.filter((status) => status === 'failed').length,
       reconciliationPasses: passes,
@@ -508,6 +744,7 @@ async function drive(
 export function formatReport(report: ChaosReport): string {
   const lines = [
     `seed ${report.seed}: ${report.chargesAccepted}/${report.chargesRequested} charges accepted, ${report.succeeded} succeeded, ${report.failed} failed, ${report.captures} captures`,
+    `refunds: ${report.refundsAccepted}/${report.refundsRequested} accepted (the rest asked for more than was left), ${report.refundsMoved} refunded at the processor`,
     `client retries ${report.clientRetries}; reconciliation passes ${report.reconciliationPasses}; converged in ${(report.convergeMs / 1000).toFixed(1)} s; total ${(report.durationMs / 1000).toFixed(1)} s`,
     `faults planned: ${Object.entries(report.faultsPlanned).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
     `proxy faults fired: ${Object.entries(report.faultsFired).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,

@@ -7,10 +7,12 @@ import { FAULT_KINDS, formatReport, runChaos, type FaultKind } from '../../scrip
 import { buildMutantBundle } from './build-mutant.ts';
 
 describe('chaos: every fault, fixed seeds', () => {
-  it.each([1, 2])('seed %i: 150 charges with every fault kind, no violation of I1–I7', async (seed) => {
+  it.each([1, 2])('seed %i: 150 charges and their refunds with every fault kind, no violation of I1–I9', async (seed) => {
     const report = await runChaos({ charges: 150, merchants: 3, seed, faults: FAULT_KINDS });
     expect(report.violations, formatReport(report)).toEqual([]);
     expect(report.chargesAccepted).toBe(150);
+    expect(report.refundsAccepted).toBeGreaterThan(20);
+    expect(report.refundsMoved).toBeGreaterThan(15);
     expect(Object.keys(report.faultsPlanned).length).toBeGreaterThan(18);
   });
 });
@@ -27,6 +29,7 @@ describe('chaos: the harness catches a broken system', () => {
     overrides: () => Promise<Record<string, string>>;
     faults: FaultKind[];
     expected: string[];
+    refundRate?: number;
   }> = [
     {
       protection: 'confirming only the payment recorded on the charge',
@@ -66,10 +69,24 @@ describe('chaos: the harness catches a broken system', () => {
       faults: ['lost-client-response'],
       expected: ['I4'],
     },
+    {
+      protection: 'the refund’s conditional reservation on its charge',
+      overrides: async () => ({
+        ServiceCreateRefundFunction: await buildMutantBundle(
+          'functions/entrypoints/create-refund.ts',
+          'functions/adapters/dynamodb-refund-repository.ts',
+          'test/chaos/mutants/unconditional-reservation.ts',
+        ),
+      }),
+      faults: [],
+      expected: ['I8'],
+      refundRate: 1,
+    },
   ];
 
-  it.each(cases)('switching off $protection is reported as $expected', async ({ overrides, faults, expected }) => {
+  it.each(cases)('switching off $protection is reported as $expected', async ({ overrides, faults, expected, refundRate }) => {
     const report = await runChaos({
+      ...(refundRate === undefined ? {} : { refundRate }),
       charges: 40,
       merchants: 2,
       seed: 7,

@@ -177,6 +177,25 @@ describe('creating a refund', () => {
     expect(await amountRefunded(chargeId)).toBe(2500);
   });
 
+  it('answers concurrent requests with one key by that key’s refund, never by a refusal, even when it took all that was left', async () => {
+    const chargeId = await succeededCharge(2500);
+    const key = randomUUID();
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => refund({ charge: chargeId }, key)));
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['created', 'replayed', 'replayed', 'replayed', 'replayed', 'replayed']);
+    expect(new Set(outcomes.map(refundIdOf)).size).toBe(1);
+    expect(await amountRefunded(chargeId)).toBe(2500);
+  });
+
+  it('keeps the charge at least as long as its refund, so a late failure always finds the charge to give the amount back to', async () => {
+    const chargeId = await succeededCharge(2500);
+    const before = (await charges.get(chargeId))?.purgeAt ?? 0;
+    clock.now += 10 * 86_400_000;
+    const refundId = refundIdOf(await refund({ charge: chargeId, amount: 100 }));
+    const refundPurge = (await refunds.get(refundId))?.purgeAt ?? 0;
+    expect(refundPurge).toBeGreaterThan(before);
+    expect((await charges.get(chargeId))?.purgeAt).toBe(refundPurge);
+  });
+
   it('answers another merchant’s charge like a missing one, and refuses a charge that has not succeeded or too large an amount', async () => {
     const theirs = await succeededCharge(2500, `mer_other_${randomUUID().slice(0, 6)}`);
     expect(await refund({ charge: theirs })).toEqual({ kind: 'charge_not_found', chargeId: theirs });
