@@ -242,6 +242,17 @@ export function markdownReport(result: BenchResult): string {
     for (const key of keys) lines.push(`| ${key} | ${fixed(reference.callsPerCharge[key] ?? 0)} | ${peer ? fixed(peer.callsPerCharge[key] ?? 0) : '–'} |`);
     lines.push(`| DynamoDB write units | ${fixed(reference.capacityPerCharge.write)} | ${peer ? fixed(peer.capacityPerCharge.write) : '–'} |`);
     lines.push(`| DynamoDB read units | ${fixed(reference.capacityPerCharge.read)} | ${peer ? fixed(peer.capacityPerCharge.read) : '–'} |`);
+    const indexes = Object.entries(reference.indexWritesPerCharge ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    if (indexes.length > 0) {
+      lines.push(
+        '',
+        `What each index costs per charge (its share of the write units above, at $${PRICES.dynamodbWritePerMillion} per million write units):`,
+        '',
+        '| index | write units per charge | USD per million charges |',
+        '|---|---:|---:|',
+        ...indexes.map(([index, units]) => `| ${index} | ${fixed(units)} | ${fixed(units * PRICES.dynamodbWritePerMillion)} |`),
+      );
+    }
     const api = apiPathCalls(reference);
     lines.push(
       '',

@@ -58,6 +58,8 @@ export interface LevelResult {
   /** Per new charge, API path and worker included (replays and client polling excluded). */
   callsPerCharge: Record<string, number>;
   capacityPerCharge: { write: number; read: number };
+  /** Write units each GSI took per charge (part of `capacityPerCharge.write`): what each index costs. */
+  indexWritesPerCharge: Record<string, number>;
   lambda: { invocationsPerCharge: Record<string, number>; gbSecondsPerCharge: number };
   /** Per new charge, by function: the lines the functions wrote, captured from the runner (see `lambdaLineBytes`). */
   logsPerCharge: Record<string, LogVolume>;
@@ -218,6 +220,16 @@ function capacityAccounting(capacity: Record<string, number>, getItemCalls: { to
     write: Object.entries(capacity).filter(([op]) => WRITE_OPERATIONS.has(op)).reduce((sum, [, units]) => sum + units, 0) / n,
     read: read / n,
   };
+}
+
+/** Write units per unit by index name, from the proxy's `<operation>:<index>` counts. */
+function indexWrites(byOperationAndIndex: Record<string, number>, n: number): Record<string, number> {
+  const perIndex: Record<string, number> = {};
+  for (const [key, units] of Object.entries(byOperationAndIndex)) {
+    const [operation = '', index = ''] = key.split(':');
+    if (WRITE_OPERATIONS.has(operation)) perIndex[index] = (perIndex[index] ?? 0) + units / n;
+  }
+  return perIndex;
 }
 
 /** Adds one response to request groups keyed by method, resource, status and response length. */
@@ -470,6 +482,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         acceptedToSucceededMs: { p50: percentile(sortedSamples, 50), p99: percentile(sortedSamples, 99), samples: samples.length },
         callsPerCharge: perUnit(calls, n),
         capacityPerCharge: capacityAccounting(diff(afterNew.capacityUnits, before.capacityUnits), { total: getItemCalls, attributed: calls['dynamodb:GetItem'] ?? 0 }, n, calls['dynamodb:Query'] ?? 0),
+        indexWritesPerCharge: indexWrites(diff(afterNew.indexCapacityUnits, before.indexCapacityUnits), n),
         lambda: { invocationsPerCharge: charge.invocations, gbSecondsPerCharge: charge.gbSeconds },
         logsPerCharge: logsBetween(logsBefore, logsAfterNew, n, isChargePath),
         platformLogsPerCharge: charge.platform,

@@ -460,8 +460,10 @@ async function drive(
       });
       return { status: response.status, text: await response.text(), replayed: response.headers.get('idempotent-replayed') === 'true' };
     };
+    /** Rules of refunds that were refused: their write never happens, so nobody waits for them to fire. */
+    const moot = new Set<string>();
     const sendRefund = async (run: ChargeRun, refund: PlannedRefund) => {
-      await addRules(refundProxyRules(run.plan, refund));
+      const ruleIds = await addRules(refundProxyRules(run.plan, refund));
       let ignoreNextAcceptance = run.plan.refundFault === 'refund-lost-client-response';
       for (let attempt = 0; attempt < 50; attempt += 1) {
         const answer = await postRefund(run, refund).catch(() => ({ status: 0, text: '', replayed: false }));
@@ -478,6 +480,7 @@ async function drive(
         }
         if (answer.status === 400 || answer.status === 404 || answer.status === 422) {
           run.history.push(`refund ${refund.refundId} got a final ${answer.status}: ${answer.text.slice(0, 160)}`);
+          if (!run.refundsAccepted.has(refund.refundId)) for (const id of ruleIds) moot.add(id);
           break;
         }
         clientRetries += 1;
@@ -516,11 +519,11 @@ async function drive(
 
     // Faults aimed at the worker fire only when it reaches that charge, which may be after the
     // last request: wait for them (bounded) before the faults stop.
-    type FiredRule = FaultRule & { fired: number; remaining: number };
+    type FiredRule = FaultRule & { id: string; fired: number; remaining: number };
     const readRules = async () => ((await (await fetch(`${control}/faults`)).json()) as { rules: FiredRule[] }).rules;
     const waitUntil = Date.now() + 120_000;
     for (let rules = await readRules(); Date.now() < waitUntil; rules = await readRules()) {
-      const pending = rules.filter((rule) => rule.bodyIncludes !== undefined && rule.remaining > 0).length;
+      const pending = rules.filter((rule) => rule.bodyIncludes !== undefined && rule.remaining > 0 && !moot.has(rule.id)).length;
       if (pending === 0) break;
       progress(`waiting for ${pending} scheduled faults to meet their charges…`);
       await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -35,10 +35,17 @@ interface ActiveRule extends FaultRule {
   fired: number;
 }
 
-/** Calls seen per `target:operation`, and DynamoDB capacity consumed per operation. */
+/** Calls seen per `target:operation`, and DynamoDB capacity consumed per operation and per index. */
 export interface TrafficStats {
   calls: Record<string, number>;
   capacityUnits: Record<string, number>;
+  /** Units each GSI consumed, by `<operation>:<index name>` (writes: the index's share of a write). */
+  indexCapacityUnits: Record<string, number>;
+}
+
+interface ConsumedCapacity {
+  CapacityUnits?: number;
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
 }
 
 export interface FaultProxy {
@@ -63,7 +70,7 @@ const TARGETS: FaultTarget[] = ['dynamodb', 'sqs', 'processor'];
 export async function startFaultProxy(options: { measureCapacity?: boolean } = {}): Promise<FaultProxy> {
   const upstreams = new Map<FaultTarget, string>();
   const rules: ActiveRule[] = [];
-  const stats: TrafficStats = { calls: {}, capacityUnits: {} };
+  const stats: TrafficStats = { calls: {}, capacityUnits: {}, indexCapacityUnits: {} };
   // Stopping drops every connection, the held ones included.
   const stoppers: Array<() => Promise<void>> = [];
   const listen = async (server: Server): Promise<string> => {
@@ -131,8 +138,15 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
     }
     if (rule?.action === 'expire-visibility') await expireVisibility(upstreamUrl, request, text, upstream.body);
     if (options.measureCapacity && target === 'dynamodb') {
-      const consumed = (JSON.parse(upstream.body.toString('utf8') || '{}') as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
-      if (consumed?.CapacityUnits) stats.capacityUnits[operation] = (stats.capacityUnits[operation] ?? 0) + consumed.CapacityUnits;
+      const answer = JSON.parse(upstream.body.toString('utf8') || '{}') as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+      // One entry per table; a transaction or batch answers a list.
+      for (const consumed of [answer.ConsumedCapacity ?? []].flat()) {
+        if (consumed.CapacityUnits) stats.capacityUnits[operation] = (stats.capacityUnits[operation] ?? 0) + consumed.CapacityUnits;
+        for (const [index, units] of Object.entries(consumed.GlobalSecondaryIndexes ?? {})) {
+          const key = `${operation}:${index}`;
+          if (units.CapacityUnits) stats.indexCapacityUnits[key] = (stats.indexCapacityUnits[key] ?? 0) + units.CapacityUnits;
+        }
+      }
     }
     response.writeHead(upstream.status, upstream.headers);
     response.end(upstream.body);
@@ -155,6 +169,7 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
           if (request.method === 'DELETE') {
             stats.calls = {};
             stats.capacityUnits = {};
+            stats.indexCapacityUnits = {};
           }
           return answer(response, 200, JSON.stringify(stats));
         }

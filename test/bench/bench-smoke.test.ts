@@ -26,6 +26,8 @@ describe('npm run bench (smoke)', () => {
     expect(apiPathCalls(level)).toEqual({ dynamodbWrites: 1, sqsSends: 1 });
     expect(level.callsPerCharge['dynamodb:UpdateItem']).toBe(2); // claim + outcome
     expect(level.capacityPerCharge.write).toBeGreaterThan(0);
+    // Each index's share of the writes: the open-charges index twice (in, out), the merchant list once.
+    expect(level.indexWritesPerCharge).toMatchObject({ 'open-charges': 2, 'merchant-lists': 1 });
     expect(level.capacityPerCharge.read).toBeGreaterThanOrEqual(1); // the worker's strongly consistent GetItem
     expect(costPerMillion(level).total).toBeGreaterThan(3.5);
 
