@@ -18,6 +18,8 @@ export interface OperationsProps {
   functions: lambda.IFunction[];
   workQueue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
+  deliveriesDeadLetterQueue: sqs.IQueue;
+  eventsFailureQueue: sqs.IQueue;
 }
 
 /** Above this p99 (ms) for 15 minutes the API is too slow for a client's timeout; below it, noise. */
@@ -111,7 +113,7 @@ export class Operations extends Construct {
       return created;
     };
     const minute = Duration.minutes(1);
-    const customMetric = (service: 'reconciler' | 'worker', metricName: string, statistic = 'Sum') =>
+    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks', metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -184,6 +186,25 @@ export class Operations extends Construct {
       props.worker.metricErrors({ period: minute, statistic: 'Sum' }),
       1,
       'The worker function failed whole invocations (timeouts, crashes).',
+    );
+    alarm(
+      'WebhookEndpointsDisabled',
+      customMetric('webhooks', 'WebhookEndpointsDisabled'),
+      1,
+      'A merchant’s webhook endpoint kept failing for the whole retry window (3 days) and was disabled; tell the merchant.',
+    );
+    alarm(
+      'EventsNotPublished',
+      props.eventsFailureQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+      1,
+      'The events function gave up on a batch of state changes after its retries: their events were not stored or queued. ' +
+        'The failure record names the stream sequence numbers; the objects’ states are in the table.',
+    );
+    alarm(
+      'DeliveriesDeadLettered',
+      props.deliveriesDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+      1,
+      'A webhook delivery outlived its queue’s receives without being delivered or given up on; see the delivery function’s logs.',
     );
     const fiveMinutes = Duration.minutes(5);
     alarm(

@@ -16,6 +16,11 @@ export interface ListPage<T> {
 }
 
 export const DEFAULT_LIST_LIMIT = 10;
+
+/** The first page of everything, in the default size: no cursor, no filter. */
+export function emptyListQuery(): ListQuery {
+  return { limit: DEFAULT_LIST_LIMIT, startingAfter: null, endingBefore: null, createdGte: null, createdLte: null, status: null };
+}
 export const MAX_LIST_LIMIT = 100;
 
 interface ListRules {

@@ -26,8 +26,11 @@ describe('npm run bench (smoke)', () => {
     expect(apiPathCalls(level)).toEqual({ dynamodbWrites: 1, sqsSends: 1 });
     expect(level.callsPerCharge['dynamodb:UpdateItem']).toBe(2); // claim + outcome
     expect(level.capacityPerCharge.write).toBeGreaterThan(0);
-    // Each index's share of the writes: the open-charges index twice (in, out), the merchant list once.
-    expect(level.indexWritesPerCharge).toMatchObject({ 'open-charges': 2, 'merchant-lists': 1 });
+    // Each index's share of the writes: the merchant list once (keys written at creation, never
+    // changed); the open-charges index at least twice (in, out), more for a charge retried on the way.
+    expect(level.indexWritesPerCharge['merchant-lists']).toBe(1);
+    expect(level.indexWritesPerCharge['open-charges']).toBeGreaterThanOrEqual(2);
+    expect(level.indexWritesPerCharge['open-charges']).toBeLessThan(3);
     expect(level.capacityPerCharge.read).toBeGreaterThanOrEqual(1); // the worker's strongly consistent GetItem
     expect(costPerMillion(level).total).toBeGreaterThan(3.5);
 
@@ -51,7 +54,7 @@ describe('npm run bench (smoke)', () => {
     const coldStarts = measureColdStarts(stacks, 1);
     const facts = stackFacts(stacks);
     rmSync(outdir, { recursive: true, force: true });
-    expect(coldStarts.map((cold) => cold.function).sort()).toEqual(['CreateCharge', 'GetCharge', 'Reconciler', 'Worker']);
+    expect(coldStarts.map((cold) => cold.function).sort()).toEqual(['CreateCharge', 'CreateRefund', 'GetCharge', 'GetRefund', 'ListCharges', 'ListRefunds', 'Reconciler', 'Worker']);
     for (const cold of coldStarts) expect(cold.bundleBytes).toBeLessThan(1_000_000);
     expect(facts.accessLogFormat).toContain('$context.responseLength');
     expect(facts.alarms).toBeGreaterThan(0);

@@ -64,12 +64,12 @@ describe('every error is RFC 9457 problem+json with a stable type', () => {
   });
 
   it('answers an unknown route with 404', async () => {
-    const response = await fetch(`${inject('apiUrl')}/v1/refunds`, { headers: { Authorization: 'Bearer sk_test_acme_local' } });
+    const response = await fetch(`${inject('apiUrl')}/v1/payouts`, { headers: { Authorization: 'Bearer sk_test_acme_local' } });
     expect(response.status).toBe(404);
   });
 
   itUnlessLocalStackLacks('gatewayResponseBodies', 'answers an unknown route with a not-found problem+json body', async () => {
-    const response = await fetch(`${inject('apiUrl')}/v1/refunds`, { headers: { Authorization: 'Bearer sk_test_acme_local' } });
+    const response = await fetch(`${inject('apiUrl')}/v1/payouts`, { headers: { Authorization: 'Bearer sk_test_acme_local' } });
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(((await response.json()) as { type: string }).type).toBe('https://oncepay.dev/problems/not-found');
   });
