@@ -105,6 +105,16 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     id: 'Serverless::Serverless-SQSRedrivePolicy',
     reason: 'This queue is the dead-letter queue; the reconciler resolves its messages.',
   });
+  Validations.of(find(stateful, 'DeliveriesDeadLetterQueue')).acknowledge({
+    id: 'Serverless::Serverless-SQSRedrivePolicy',
+    reason: 'This queue is the deliveries queue’s dead-letter queue (alarmed: DeliveriesDeadLettered).',
+  });
+  for (const id of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
+    Validations.of(find(stateful, 'EventsFailureQueue')).acknowledge({
+      id,
+      reason: 'This queue is the events function’s on-failure destination, a dead-letter queue for its stream (alarmed: EventsNotPublished).',
+    });
+  }
   const undeliveredAlarms = service.node.tryFindChild('Operations')?.node.tryFindChild('UndeliveredAlarms');
   if (undeliveredAlarms) {
     for (const id of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
@@ -112,7 +122,7 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     }
   }
   if (config.disposable) {
-    for (const table of ['ChargesTable', 'MerchantsTable']) {
+    for (const table of ['ChargesTable', 'MerchantsTable', 'WebhooksTable']) {
       Validations.of(find(stateful, table)).acknowledge({
         id: 'AwsSolutions::AwsSolutions-DDB3',
         reason: `Stage ${config.stage} is disposable: no point-in-time recovery (it is on in every retained stage).`,

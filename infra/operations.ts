@@ -27,6 +27,9 @@ export const API_P99_LATENCY_ALARM_MS = 3_000;
 /** The share of API requests answered 5xx that pages someone (two 5-minute periods out of three). */
 export const API_5XX_RATE_ALARM = 0.01;
 
+/** CloudWatch's limit on the metrics one math-expression alarm reads. */
+const MAX_METRICS_PER_MATH_ALARM = 10;
+
 /** The functions' custom metric namespace (Powertools `Metrics`). */
 export const METRICS_NAMESPACE = 'oncepay';
 
@@ -221,17 +224,21 @@ export class Operations extends Construct {
       `The API's p99 latency stayed above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
       { evaluationPeriods: 3 },
     );
-    alarm(
-      'FunctionThrottles',
-      new cloudwatch.MathExpression({
-        expression: props.functions.map((_, index) => `t${index}`).join(' + '),
-        usingMetrics: Object.fromEntries(props.functions.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' })])),
-        period: fiveMinutes,
-        label: 'Throttles, all functions',
-      }),
-      1,
-      'Lambda throttled a function (account concurrency, or two reconciliation passes overlapping).',
-    );
+    // A math alarm reads at most 10 metrics: the functions are watched ten at a time.
+    for (let start = 0; start < props.functions.length; start += MAX_METRICS_PER_MATH_ALARM) {
+      const group = props.functions.slice(start, start + MAX_METRICS_PER_MATH_ALARM);
+      alarm(
+        start === 0 ? 'FunctionThrottles' : `FunctionThrottles${start / MAX_METRICS_PER_MATH_ALARM + 1}`,
+        new cloudwatch.MathExpression({
+          expression: group.map((_, index) => `t${index}`).join(' + '),
+          usingMetrics: Object.fromEntries(group.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' })])),
+          period: fiveMinutes,
+          label: 'Throttles',
+        }),
+        1,
+        'Lambda throttled a function (account concurrency, or two reconciliation passes overlapping).',
+      );
+    }
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),

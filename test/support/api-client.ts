@@ -50,6 +50,15 @@ export function apiClient(secretKey: string = inject('demoKeys').acme) {
       const query = new URLSearchParams(parameters).toString();
       return call(`/v1/${kind}${query ? `?${query}` : ''}`, { headers: { Authorization: `Bearer ${secretKey}` } });
     },
+    createWebhookEndpoint(body: unknown) {
+      return call('/v1/webhook_endpoints', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secretKey}` }, body: JSON.stringify(body) });
+    },
+    listWebhookEndpoints() {
+      return call('/v1/webhook_endpoints', { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    deleteWebhookEndpoint(id: string) {
+      return call(`/v1/webhook_endpoints/${encodeURIComponent(id)}`, { method: 'DELETE', headers: { Authorization: `Bearer ${secretKey}` } });
+    },
     /** Polls the refund until it is `succeeded`, `failed` or `canceled`. */
     async awaitRefundFinal(id: string, timeoutMs = 10_000) {
       return eventually(
