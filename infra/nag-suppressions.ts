@@ -20,6 +20,7 @@ const FUNCTIONS = [
   'EventsFunction',
   'DeliverFunction',
   'WebhookEndpointsFunction',
+  'EventsApiFunction',
 ];
 
 function find(stack: Stack, path: string): IConstruct {

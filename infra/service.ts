@@ -13,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
+import { MAX_WAIT_SECONDS } from '../functions/handlers/prefer-wait.ts';
 import { ApiEdge } from './api-edge.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
 import { processorRequestsPerSecondPerContainer, type StageConfig } from './stage-config.ts';
@@ -166,8 +167,10 @@ export class ChargeService extends Construct {
     allowItemActions(createCharge, storage.charges, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     storage.workQueue.grantSendMessages(createCharge);
 
+    // Reads may wait for the outcome (`Prefer: wait=N`, N ≤ 20): room for the wait and the answer.
+    const readTimeout = Duration.seconds(Math.max(config.api.functionTimeoutSeconds, MAX_WAIT_SECONDS + 5));
     const getCharge = fn('GetChargeFunction', 'get-charge', {
-      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      timeout: readTimeout,
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
     allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
@@ -188,7 +191,7 @@ export class ChargeService extends Construct {
     storage.workQueue.grantSendMessages(createRefund);
 
     const getRefund = fn('GetRefundFunction', 'get-refund', {
-      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      timeout: readTimeout,
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
     allowItemActions(getRefund, storage.charges, ['dynamodb:GetItem']);
@@ -308,6 +311,7 @@ export class ChargeService extends Construct {
         ...metricsEnvironment,
       },
     });
+    // UpdateItem: an endpoint disabled after 3 days of failures, and each attempt recorded on its event.
     allowItemActions(deliver, storage.webhooks, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     storage.deliveriesQueue.grantConsumeMessages(deliver);
     deliver.addEventSource(new SqsEventSource(storage.deliveriesQueue, { batchSize: 10, reportBatchItemFailures: true }));
@@ -319,6 +323,14 @@ export class ChargeService extends Construct {
     allowItemActions(webhookEndpoints, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
     allowIndexQueries(webhookEndpoints, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
     allowKeyLookups(webhookEndpoints, storage.merchants);
+
+    const eventsApi = fn('EventsApiFunction', 'events-api', {
+      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      environment: { ...webhooksEnvironment, ...authenticationEnvironment },
+    });
+    allowItemActions(eventsApi, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+    allowIndexQueries(eventsApi, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
+    allowKeyLookups(eventsApi, storage.merchants);
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,
@@ -350,6 +362,8 @@ export class ChargeService extends Construct {
           '/v1/webhook_endpoints/POST': perMethod(0.05),
           '/v1/webhook_endpoints/GET': perMethod(0.05),
           '/v1/webhook_endpoints/{id}/DELETE': perMethod(0.05),
+          '/v1/events/GET': perMethod(0.1),
+          '/v1/events/{id}/GET': perMethod(0.1),
         },
         tracingEnabled: true,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
@@ -387,6 +401,10 @@ export class ChargeService extends Construct {
     endpoints.addMethod('POST', endpointsIntegration);
     endpoints.addMethod('GET', endpointsIntegration);
     endpoints.addResource('{id}').addMethod('DELETE', endpointsIntegration);
+    const eventsResource = v1.addResource('events');
+    const eventsIntegration = new apigateway.LambdaIntegration(eventsApi);
+    eventsResource.addMethod('GET', eventsIntegration);
+    eventsResource.addResource('{id}').addMethod('GET', eventsIntegration);
   }
 }
 

@@ -91,6 +91,11 @@ class PartitionCursor {
 }
 
 /** A refund `processing` under a worker's lease shows as `pending`; a charge's statuses are all public. */
+function filteredValue(kind: ListedKind, item: Record<string, unknown>): unknown {
+  if (kind === 'events') return item['type'];
+  return publicStatus(kind, item['status']);
+}
+
 function publicStatus(kind: ListedKind, status: unknown): unknown {
   return kind === 'refunds' && status === 'processing' ? 'pending' : status;
 }
@@ -169,7 +174,7 @@ export class DynamoDbLists {
         const item = items.get(key.pk);
         // Purged meanwhile (TTL), or not the merchant's (a charge's refunds are checked here too).
         if (!item || item['merchant_id'] !== merchantId) continue;
-        if (query.status !== null && publicStatus(kind, item['status']) !== query.status) continue;
+        if (query.status !== null && filteredValue(kind, item) !== query.status) continue;
         matched.push(item);
       }
     }

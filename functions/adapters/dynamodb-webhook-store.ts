@@ -1,17 +1,29 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventObject } from '#domain/event.ts';
-import { emptyListQuery } from '#domain/listing.ts';
+import { emptyListQuery, type ListPage, type ListQuery } from '#domain/listing.ts';
 import type { EndpointStatus, WebhookEndpoint } from '#domain/webhook-endpoint.ts';
 import { DEFAULT_LIST_SHARDS, DynamoDbLists, listKeysFor } from './dynamodb-lists.ts';
 
 const endpointKey = (id: string) => ({ pk: `ENDPOINT#${id}` });
 const eventKey = (id: string) => ({ pk: `EVENT#${id}` });
 
-/** A stored event: the JSON merchants receive, byte for byte on every delivery, and whose it is. */
+/** One delivery attempt, as `GET /v1/events/{id}` shows it. */
+export interface DeliveryAttempt {
+  endpoint: string;
+  /** Unix seconds. */
+  created: number;
+  /** The receiver's HTTP status; `null` when there was none (timeout, refused address, network error). */
+  status_code: number | null;
+  duration_ms: number;
+  error?: string;
+}
+
+/** A stored event: the JSON merchants receive, byte for byte on every delivery, whose it is, and its delivery attempts. */
 export interface StoredEvent {
   merchantId: string;
   body: string;
+  attempts: DeliveryAttempt[];
 }
 
 /**
@@ -132,8 +144,40 @@ export class DynamoDbWebhookStore {
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: eventKey(id), ConsistentRead: true }));
-    return Item ? { merchantId: String(Item['merchant_id']), body: String(Item['body']) } : undefined;
+    return Item ? storedEventFrom(Item) : undefined;
   }
+
+  /** Appends an attempt to the event's record (the event stays as it was delivered). */
+  async recordAttempt(eventId: string, attempt: DeliveryAttempt): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: eventKey(eventId),
+          UpdateExpression: 'SET delivery_attempts = list_append(if_not_exists(delivery_attempts, :none), :attempt)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':none': [], ':attempt': [attempt] },
+        }),
+      );
+    } catch (error) {
+      // Purged meanwhile (30 days): nothing to record on.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** A page of the merchant's events, newest first; `query.status` filters by type. */
+  async listEvents(merchantId: string, query: ListQuery): Promise<ListPage<StoredEvent>> {
+    const page = await this.lists.list('events', merchantId, query);
+    return { data: page.data.map(storedEventFrom), hasMore: page.hasMore };
+  }
+}
+
+function storedEventFrom(item: Record<string, unknown>): StoredEvent {
+  return {
+    merchantId: String(item['merchant_id']),
+    body: String(item['body']),
+    attempts: (item['delivery_attempts'] as DeliveryAttempt[] | undefined) ?? [],
+  };
 }
 
 function endpointFromItem(item: Record<string, unknown>): WebhookEndpoint {

@@ -12,7 +12,7 @@ import { deliveryBackoffSeconds, signatureHeader } from '#domain/webhook-endpoin
 class DeliverLaterError extends OncePayError {}
 
 export interface DeliverHandlerDeps {
-  store: Pick<DynamoDbWebhookStore, 'getEndpoint' | 'getEvent' | 'setEndpointStatus'>;
+  store: Pick<DynamoDbWebhookStore, 'getEndpoint' | 'getEvent' | 'setEndpointStatus' | 'recordAttempt'>;
   sender: Pick<WebhookSender, 'send'>;
   /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
@@ -57,6 +57,13 @@ export function deliverHandler(deps: DeliverHandlerDeps) {
       const result = await deps.sender.send(endpoint.url, stored.body, { 'Oncepay-Signature': signature });
       const attempt = Number(record.attributes.ApproximateReceiveCount);
       deps.logger.info('Delivery attempt', { ...delivery, attempt, status: result.status, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
+      await deps.store.recordAttempt(delivery.event_id, {
+        endpoint: endpoint.id,
+        created: Math.floor(deps.now() / 1000),
+        status_code: result.status === 0 ? null : result.status,
+        duration_ms: result.durationMs,
+        ...(result.error ? { error: result.error } : {}),
+      });
       if (result.status >= 200 && result.status < 300) return;
 
       const queuedAt = Number(record.attributes.SentTimestamp);

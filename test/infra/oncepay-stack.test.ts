@@ -41,7 +41,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     stateful.resourceCountIs('AWS::SQS::Queue', 5);
     stateful.resourceCountIs('AWS::Lambda::Function', 0);
     service.resourceCountIs('AWS::DynamoDB::Table', 0);
-    service.resourceCountIs('AWS::Lambda::Function', 11);
+    service.resourceCountIs('AWS::Lambda::Function', 12);
   });
 
   it('runs every function on Node.js 22 on arm64 with active tracing and its own log group', () => {
@@ -98,7 +98,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     service.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE' });
-    service.resourceCountIs('AWS::ApiGateway::Method', 9);
+    service.resourceCountIs('AWS::ApiGateway::Method', 11);
     for (const fn of API_FUNCTIONS) {
       const [functionResource] = Object.values(service.findResources('AWS::Lambda::Function')).filter((resource) =>
         JSON.stringify(resource['Properties']['Role']).includes(`Service${fn}ServiceRole`),
@@ -393,6 +393,7 @@ const API_FUNCTIONS = [
   'GetRefundFunction',
   'ListRefundsFunction',
   'WebhookEndpointsFunction',
+  'EventsApiFunction',
 ];
 describe('the API edge and alarm subscribers, from config or context', () => {
   const synth = (stage: string, context: Record<string, string> = {}) => {

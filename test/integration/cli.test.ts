@@ -202,6 +202,15 @@ describe('restricted keys and the mode rule, through the API', () => {
     expect((await refunder.createRefund({ charge, amount: 40 })).status).toBe(202);
   });
 
+  it('a restricted key without webhooks:write may list webhook endpoints but not register one', async () => {
+    const merchant = await newMerchant('Hooli');
+    const reader = apiClient((await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'webhooks:read')).secret_key);
+    const refused = await reader.createWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] });
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ type: 'https://oncepay.dev/problems/forbidden', missing_scope: 'webhooks:write' });
+    expect((await reader.listWebhookEndpoints()).json).toMatchObject({ object: 'list', data: [] });
+  });
+
   it('a test-mode stage refuses a live key with a 401 naming the mode it takes', async () => {
     const merchant = await newMerchant('Tyrell');
     const live = await createKey('--merchant', merchant.merchant_id, '--mode', 'live');

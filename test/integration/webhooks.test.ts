@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startWebhookReceiver, verifySignature, type ReceivedEvent, type WebhookReceiver } from '../../scripts/webhook-receiver.ts';
+import { startWebhookReceiver, verifySignature, type ReceivedEvent } from '../../scripts/webhook-receiver.ts';
 import { apiClient } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -26,13 +26,6 @@ async function register(client: ReturnType<typeof apiClient>, url: string, enabl
   const id = String(answer.json['id']);
   created.push({ client, id });
   return { id, secret: String(answer.json['secret']), json: answer.json };
-}
-
-async function receiver(secret: string): Promise<{ receiver: WebhookReceiver; events: ReceivedEvent[] }> {
-  const events: ReceivedEvent[] = [];
-  const started = await startWebhookReceiver({ secret, onEvent: (event) => void events.push(event) });
-  receivers.push(started);
-  return { receiver: started, events };
 }
 
 describe('webhook endpoints', () => {
@@ -99,6 +92,19 @@ describe('delivery', () => {
     expect(ofRefund()[0]).toMatchObject({ type: 'refund.succeeded', data: { object: { id: refundId, object: 'refund', charge: chargeId, amount: 500 } } });
     await globex.awaitFinal(String(theirs.json['id']));
     expect(events.some((event) => event.data.object['id'] === theirs.json['id'])).toBe(false);
+
+    // The merchant can read its events and their delivery attempts; another merchant cannot.
+    const eventId = String(ofCharge()[0]?.id);
+    const read = await eventually(() => acme.getEvent(eventId), (answer) => (answer.json['delivery_attempts'] as unknown[] | undefined)?.length === 1, {
+      timeoutMs: 5_000,
+      what: 'the recorded attempt',
+    });
+    expect(read.json).toMatchObject({ id: eventId, type: 'charge.succeeded', delivery_attempts: [{ status_code: 200, duration_ms: expect.any(Number), created: expect.any(Number) }] });
+    expect((await globex.getEvent(eventId)).status).toBe(404);
+    const listed = await acme.list('events', { type: 'refund.succeeded', limit: '100' });
+    expect((listed.json['data'] as Array<{ type: string; data: { object: { id: string } } }>).some((event) => event.data.object.id === refundId)).toBe(true);
+    expect((listed.json['data'] as Array<{ type: string }>).every((event) => event.type === 'refund.succeeded')).toBe(true);
+    expect((await acme.list('events', { type: 'charge.captured' })).status).toBe(400);
   });
 
   it('retries a failing receiver with the same event id, the first retry within 10 s', async () => {
@@ -126,4 +132,27 @@ describe('delivery', () => {
     expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeLessThan(10_000);
     expect(charge.status).toBe(202);
   }, 45_000);
+});
+
+describe('Prefer: wait', () => {
+  it('answers a charge read as soon as the charge is final, saying the preference was applied', async () => {
+    const created = await acme.createCharge({ amount: 800, currency: 'usd', payment_method: 'pm_sandbox_processingThenSucceeds' });
+    const id = String(created.json['id']);
+    const started = Date.now();
+    const read = await acme.getCharge(id, { Prefer: 'wait=10' });
+    expect(read.json['status']).toBe('succeeded');
+    expect(read.headers.get('preference-applied')).toBe('wait=10');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('caps the wait at 20 s, ignores a malformed preference, and applies to refunds', async () => {
+    const created = await acme.createCharge({ amount: 800, currency: 'usd', payment_method: 'pm_card_visa' });
+    const id = String(created.json['id']);
+    expect((await acme.getCharge(id, { Prefer: 'wait=600' })).headers.get('preference-applied')).toBe('wait=20');
+    expect((await acme.getCharge(id, { Prefer: 'wait=soon' })).headers.get('preference-applied')).toBeNull();
+    const refund = await acme.createRefund({ charge: id });
+    const read = await acme.getRefund(String(refund.json['id']), { Prefer: 'respond-async, wait=5' });
+    expect(read.json['status']).toBe('succeeded');
+    expect(read.headers.get('preference-applied')).toBe('wait=5');
+  });
 });

@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import type { DeliveryAttempt } from '#adapters/dynamodb-webhook-store.ts';
 import type { DeliveryResult } from '#adapters/webhook-sender.ts';
 import type { WebhookEndpoint } from '#domain/webhook-endpoint.ts';
 import { deliverHandler } from '#handlers/deliver.ts';
@@ -28,13 +29,15 @@ function world(answer: DeliveryResult, options: { queuedHoursAgo?: number; endpo
   const sent: Array<{ url: string; body: string; signature: string | undefined }> = [];
   const visibility: number[] = [];
   const statuses: string[] = [];
+  const attempts: DeliveryAttempt[] = [];
   const metricLines: string[] = [];
   const metrics = { addMetric: (name: string) => void metricLines.push(name), hasStoredMetrics: () => false, publishStoredMetrics: () => undefined } as unknown as Metrics;
   const handler = deliverHandler({
     store: {
       getEndpoint: async () => ('endpoint' in options ? options.endpoint : endpoint),
-      getEvent: async () => ({ merchantId: options.eventMerchant ?? 'mer_a', body: '{"id":"evt_x"}' }),
+      getEvent: async () => ({ merchantId: options.eventMerchant ?? 'mer_a', body: '{"id":"evt_x"}', attempts: [] }),
       setEndpointStatus: async (_id, status) => void statuses.push(status),
+      recordAttempt: async (_id, attempt) => void attempts.push(attempt),
     },
     sender: { send: async (url, body, headers) => (sent.push({ url, body, signature: headers['Oncepay-Signature'] }), answer) },
     setVisibility: async (_handle, seconds) => void visibility.push(seconds),
@@ -58,7 +61,7 @@ function world(answer: DeliveryResult, options: { queuedHoursAgo?: number; endpo
     } as unknown as SQSEvent;
     return await handler(event, { awsRequestId: 'test' } as Context);
   };
-  return { run, sent, visibility, statuses, metricLines };
+  return { run, sent, visibility, statuses, metricLines, attempts };
 }
 
 describe('the delivery function', () => {
@@ -66,6 +69,7 @@ describe('the delivery function', () => {
     const w = world({ status: 204, durationMs: 5 });
     expect(await w.run()).toEqual({ batchItemFailures: [] });
     expect(w.sent).toEqual([{ url: endpoint.url, body: '{"id":"evt_x"}', signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/) }]);
+    expect(w.attempts).toEqual([{ endpoint: endpoint.id, created: 360_000, status_code: 204, duration_ms: 5 }]);
   });
 
   it('retries anything else after a backoff that doubles', async () => {
@@ -81,6 +85,7 @@ describe('the delivery function', () => {
   it('disables the endpoint, and says so in a metric, once the delivery kept failing for three days', async () => {
     const w = world({ status: 0, durationMs: 10_000, error: 'timeout' }, { queuedHoursAgo: 72 });
     expect(await w.run(90)).toEqual({ batchItemFailures: [] });
+    expect(w.attempts).toEqual([{ endpoint: endpoint.id, created: 360_000, status_code: null, duration_ms: 10_000, error: 'timeout' }]);
     expect(w.statuses).toEqual(['disabled']);
     expect(w.metricLines).toEqual(['WebhookEndpointsDisabled']);
   });
