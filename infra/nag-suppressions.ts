@@ -17,6 +17,10 @@ const FUNCTIONS = [
   'ListRefundsFunction',
   'WorkerFunction',
   'ReconcilerFunction',
+  'EventsFunction',
+  'DeliverFunction',
+  'WebhookEndpointsFunction',
+  'EventsApiFunction',
 ];
 
 function find(stack: Stack, path: string): IConstruct {
@@ -44,8 +48,10 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     Validations.of(fn).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
       reason:
-        name === 'WorkerFunction'
-          ? 'Invoked by its SQS event source: failed messages go to the work queue’s own DLQ via its redrive policy.'
+        name === 'WorkerFunction' || name === 'DeliverFunction'
+          ? 'Invoked by its SQS event source: failed messages go to the queue’s own DLQ via its redrive policy.'
+          : name === 'EventsFunction'
+            ? 'Invoked by its DynamoDB stream event source, whose on-failure destination (EventsFailureQueue) receives what it gives up on.'
           : name === 'ReconcilerFunction'
             ? 'Invoked by a schedule every minute and idempotent: a failed pass is made up by the next one.'
             : 'Invoked synchronously by API Gateway: the client gets the error and retries with its Idempotency-Key.',
@@ -59,10 +65,12 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
       reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
     });
   }
-  Validations.of(find(service, 'WorkerFunction')).acknowledge({
-    id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
-    reason: 'SQS event sources do not support on-failure destinations; failures reach the queue’s DLQ through its redrive policy.',
-  });
+  for (const name of ['WorkerFunction', 'DeliverFunction']) {
+    Validations.of(find(service, name)).acknowledge({
+      id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+      reason: 'SQS event sources do not support on-failure destinations; failures reach the queue’s DLQ through its redrive policy.',
+    });
+  }
   Validations.of(find(service, 'ReconcilerFunction/EventInvokeConfig')).acknowledge({
     id: 'Serverless::Serverless-LambdaAsyncFailureDestination',
     reason: 'A dropped scheduled pass (throttled while the previous one runs) is harmless: the next pass, a period later, does the same work.',
@@ -98,6 +106,16 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     id: 'Serverless::Serverless-SQSRedrivePolicy',
     reason: 'This queue is the dead-letter queue; the reconciler resolves its messages.',
   });
+  Validations.of(find(stateful, 'DeliveriesDeadLetterQueue')).acknowledge({
+    id: 'Serverless::Serverless-SQSRedrivePolicy',
+    reason: 'This queue is the deliveries queue’s dead-letter queue (alarmed: DeliveriesDeadLettered).',
+  });
+  for (const id of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
+    Validations.of(find(stateful, 'EventsFailureQueue')).acknowledge({
+      id,
+      reason: 'This queue is the events function’s on-failure destination, a dead-letter queue for its stream (alarmed: EventsNotPublished).',
+    });
+  }
   const undeliveredAlarms = service.node.tryFindChild('Operations')?.node.tryFindChild('UndeliveredAlarms');
   if (undeliveredAlarms) {
     for (const id of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
@@ -105,7 +123,7 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     }
   }
   if (config.disposable) {
-    for (const table of ['ChargesTable', 'MerchantsTable']) {
+    for (const table of ['ChargesTable', 'MerchantsTable', 'WebhooksTable']) {
       Validations.of(find(stateful, table)).acknowledge({
         id: 'AwsSolutions::AwsSolutions-DDB3',
         reason: `Stage ${config.stage} is disposable: no point-in-time recovery (it is on in every retained stage).`,

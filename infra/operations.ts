@@ -18,12 +18,17 @@ export interface OperationsProps {
   functions: lambda.IFunction[];
   workQueue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
+  deliveriesDeadLetterQueue: sqs.IQueue;
+  eventsFailureQueue: sqs.IQueue;
 }
 
 /** Above this p99 (ms) for 15 minutes the API is too slow for a client's timeout; below it, noise. */
 export const API_P99_LATENCY_ALARM_MS = 3_000;
 /** The share of API requests answered 5xx that pages someone (two 5-minute periods out of three). */
 export const API_5XX_RATE_ALARM = 0.01;
+
+/** CloudWatch's limit on the metrics one math-expression alarm reads. */
+const MAX_METRICS_PER_MATH_ALARM = 10;
 
 /** The functions' custom metric namespace (Powertools `Metrics`). */
 export const METRICS_NAMESPACE = 'oncepay';
@@ -111,7 +116,7 @@ export class Operations extends Construct {
       return created;
     };
     const minute = Duration.minutes(1);
-    const customMetric = (service: 'reconciler' | 'worker', metricName: string, statistic = 'Sum') =>
+    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks', metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -185,6 +190,25 @@ export class Operations extends Construct {
       1,
       'The worker function failed whole invocations (timeouts, crashes).',
     );
+    alarm(
+      'WebhookEndpointsDisabled',
+      customMetric('webhooks', 'WebhookEndpointsDisabled'),
+      1,
+      'A merchant’s webhook endpoint kept failing for the whole retry window (3 days) and was disabled; tell the merchant.',
+    );
+    alarm(
+      'EventsNotPublished',
+      props.eventsFailureQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+      1,
+      'The events function gave up on a batch of state changes after its retries: their events were not stored or queued. ' +
+        'The failure record names the stream sequence numbers; the objects’ states are in the table.',
+    );
+    alarm(
+      'DeliveriesDeadLettered',
+      props.deliveriesDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+      1,
+      'A webhook delivery outlived its queue’s receives without being delivered or given up on; see the delivery function’s logs.',
+    );
     const fiveMinutes = Duration.minutes(5);
     alarm(
       'Api5xxRate',
@@ -200,17 +224,21 @@ export class Operations extends Construct {
       `The API's p99 latency stayed above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
       { evaluationPeriods: 3 },
     );
-    alarm(
-      'FunctionThrottles',
-      new cloudwatch.MathExpression({
-        expression: props.functions.map((_, index) => `t${index}`).join(' + '),
-        usingMetrics: Object.fromEntries(props.functions.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' })])),
-        period: fiveMinutes,
-        label: 'Throttles, all functions',
-      }),
-      1,
-      'Lambda throttled a function (account concurrency, or two reconciliation passes overlapping).',
-    );
+    // A math alarm reads at most 10 metrics: the functions are watched ten at a time.
+    for (let start = 0; start < props.functions.length; start += MAX_METRICS_PER_MATH_ALARM) {
+      const group = props.functions.slice(start, start + MAX_METRICS_PER_MATH_ALARM);
+      alarm(
+        start === 0 ? 'FunctionThrottles' : `FunctionThrottles${start / MAX_METRICS_PER_MATH_ALARM + 1}`,
+        new cloudwatch.MathExpression({
+          expression: group.map((_, index) => `t${index}`).join(' + '),
+          usingMetrics: Object.fromEntries(group.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' })])),
+          period: fiveMinutes,
+          label: 'Throttles',
+        }),
+        1,
+        'Lambda throttled a function (account concurrency, or two reconciliation passes overlapping).',
+      );
+    }
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),

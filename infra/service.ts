@@ -6,17 +6,18 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
+import { MAX_WAIT_SECONDS } from '../functions/handlers/prefer-wait.ts';
 import { ApiEdge } from './api-edge.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
 import { processorRequestsPerSecondPerContainer, type StageConfig } from './stage-config.ts';
-import type { ChargeStorageRefs } from './storage.ts';
+import { WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS, type ChargeStorageRefs } from './storage.ts';
 
 /** Each function's Lambda entry point: `functions/entrypoints/<name>.ts` wires a handler to AWS. */
 const handlerEntry = (name: string) => fileURLToPath(new URL(`../functions/entrypoints/${name}.ts`, import.meta.url));
@@ -42,6 +43,11 @@ function allowKeyLookups(fn: lambda.IFunction, merchants: dynamodb.ITable): void
       conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'last_used_at'] } },
     }),
   );
+}
+
+/** Queries on the named GSIs of a table, and nothing else of it. */
+function allowIndexQueries(fn: lambda.IFunction, table: dynamodb.ITable, indexes: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((index) => `${table.tableArn}/index/${index}`) }));
 }
 
 /** RFC 9457 bodies for the errors API Gateway answers itself (routing, WAF, throttling, limits). */
@@ -161,8 +167,10 @@ export class ChargeService extends Construct {
     allowItemActions(createCharge, storage.charges, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     storage.workQueue.grantSendMessages(createCharge);
 
+    // Reads may wait for the outcome (`Prefer: wait=N`, N ≤ 20): room for the wait and the answer.
+    const readTimeout = Duration.seconds(Math.max(config.api.functionTimeoutSeconds, MAX_WAIT_SECONDS + 5));
     const getCharge = fn('GetChargeFunction', 'get-charge', {
-      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      timeout: readTimeout,
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
     allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
@@ -183,7 +191,7 @@ export class ChargeService extends Construct {
     storage.workQueue.grantSendMessages(createRefund);
 
     const getRefund = fn('GetRefundFunction', 'get-refund', {
-      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      timeout: readTimeout,
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
     allowItemActions(getRefund, storage.charges, ['dynamodb:GetItem']);
@@ -194,12 +202,7 @@ export class ChargeService extends Construct {
         environment: { ...chargesEnvironment, ...authenticationEnvironment },
       });
       allowItemActions(created, storage.charges, ['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
-      created.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:Query'],
-          resources: [MERCHANT_LISTS_INDEX.name, CHARGE_REFUNDS_INDEX.name].map((index) => `${storage.charges.tableArn}/index/${index}`),
-        }),
-      );
+      allowIndexQueries(created, storage.charges, [MERCHANT_LISTS_INDEX.name, CHARGE_REFUNDS_INDEX.name]);
       return created;
     };
     const listCharges = listFunction('ListChargesFunction', 'list-charges');
@@ -271,6 +274,64 @@ export class ChargeService extends Construct {
     this.reconciler = reconciler;
     this.worker = worker;
 
+    // Webhooks: the charges table's stream → events (stored once, deliveries queued) → delivery.
+    const webhooksEnvironment = {
+      WEBHOOKS_TABLE_NAME: storage.webhooks.tableName,
+      LIST_SHARDS: String(config.capacity.listShards),
+      WEBHOOK_ALLOW_LOOPBACK_HTTP: String(config.webhooks.allowLoopbackHttp),
+      POWERTOOLS_SERVICE_NAME: 'oncepay',
+    };
+    const eventsFunction = fn('EventsFunction', 'events', {
+      timeout: Duration.seconds(30),
+      environment: { ...webhooksEnvironment, DELIVERIES_QUEUE_URL: storage.deliveriesQueue.queueUrl },
+    });
+    allowItemActions(eventsFunction, storage.webhooks, ['dynamodb:PutItem', 'dynamodb:BatchGetItem']);
+    allowIndexQueries(eventsFunction, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
+    storage.deliveriesQueue.grantSendMessages(eventsFunction);
+    if (!storage.charges.tableStreamArn) throw new Error('The charges table has no stream: the events function reads it');
+    eventsFunction.addEventSource(
+      new DynamoEventSource(storage.charges, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(storage.eventsFailureQueue),
+      }),
+    );
+
+    const deliver = fn('DeliverFunction', 'deliver', {
+      timeout: Duration.seconds(WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS),
+      environment: {
+        ...webhooksEnvironment,
+        DELIVERIES_QUEUE_URL: storage.deliveriesQueue.queueUrl,
+        WEBHOOK_RETRY_BASE_SECONDS: String(config.webhooks.retryBaseSeconds),
+        WEBHOOK_RETRY_MAX_SECONDS: String(config.webhooks.retryMaxSeconds),
+        WEBHOOK_GIVE_UP_AFTER_HOURS: String(config.webhooks.giveUpAfterHours),
+        ...metricsEnvironment,
+      },
+    });
+    // UpdateItem: an endpoint disabled after 3 days of failures, and each attempt recorded on its event.
+    allowItemActions(deliver, storage.webhooks, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    storage.deliveriesQueue.grantConsumeMessages(deliver);
+    deliver.addEventSource(new SqsEventSource(storage.deliveriesQueue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    const webhookEndpoints = fn('WebhookEndpointsFunction', 'webhook-endpoints', {
+      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      environment: { ...webhooksEnvironment, ...authenticationEnvironment },
+    });
+    allowItemActions(webhookEndpoints, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
+    allowIndexQueries(webhookEndpoints, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
+    allowKeyLookups(webhookEndpoints, storage.merchants);
+
+    const eventsApi = fn('EventsApiFunction', 'events-api', {
+      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      environment: { ...webhooksEnvironment, ...authenticationEnvironment },
+    });
+    allowItemActions(eventsApi, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+    allowIndexQueries(eventsApi, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
+    allowKeyLookups(eventsApi, storage.merchants);
+
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: logRemovalPolicy,
@@ -298,6 +359,11 @@ export class ChargeService extends Construct {
           '/v1/refunds/POST': perMethod(0.25),
           '/v1/refunds/GET': perMethod(0.25),
           '/v1/refunds/{id}/GET': perMethod(0.5),
+          '/v1/webhook_endpoints/POST': perMethod(0.05),
+          '/v1/webhook_endpoints/GET': perMethod(0.05),
+          '/v1/webhook_endpoints/{id}/DELETE': perMethod(0.05),
+          '/v1/events/GET': perMethod(0.1),
+          '/v1/events/{id}/GET': perMethod(0.1),
         },
         tracingEnabled: true,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
@@ -330,6 +396,15 @@ export class ChargeService extends Construct {
     refunds.addMethod('POST', new apigateway.LambdaIntegration(createRefund));
     refunds.addMethod('GET', new apigateway.LambdaIntegration(listRefunds));
     refunds.addResource('{id}').addMethod('GET', new apigateway.LambdaIntegration(getRefund));
+    const endpoints = v1.addResource('webhook_endpoints');
+    const endpointsIntegration = new apigateway.LambdaIntegration(webhookEndpoints);
+    endpoints.addMethod('POST', endpointsIntegration);
+    endpoints.addMethod('GET', endpointsIntegration);
+    endpoints.addResource('{id}').addMethod('DELETE', endpointsIntegration);
+    const eventsResource = v1.addResource('events');
+    const eventsIntegration = new apigateway.LambdaIntegration(eventsApi);
+    eventsResource.addMethod('GET', eventsIntegration);
+    eventsResource.addResource('{id}').addMethod('GET', eventsIntegration);
   }
 }
 

@@ -20,6 +20,9 @@ export class OncePayStatefulStack extends Stack {
     new CfnOutput(this, 'MerchantsTableName', { value: this.storage.merchants.tableName });
     new CfnOutput(this, 'WorkQueueUrl', { value: this.storage.workQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.storage.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WebhooksTableName', { value: this.storage.webhooks.tableName });
+    new CfnOutput(this, 'DeliveriesQueueUrl', { value: this.storage.deliveriesQueue.queueUrl });
+    new CfnOutput(this, 'EventsFailureQueueUrl', { value: this.storage.eventsFailureQueue.queueUrl });
   }
 }
 
@@ -42,6 +45,8 @@ export class OncePayServiceStack extends Stack {
       functions: this.service.functions,
       workQueue: props.storage.workQueue,
       deadLetterQueue: props.storage.deadLetterQueue,
+      deliveriesDeadLetterQueue: props.storage.deliveriesDeadLetterQueue,
+      eventsFailureQueue: props.storage.eventsFailureQueue,
     });
     new CfnOutput(this, 'ApiUrl', { value: this.service.api.url });
     new CfnOutput(this, 'ReconcilerFunctionName', { value: this.service.reconciler.functionName });

@@ -27,6 +27,12 @@ export interface StageConfig {
    * The charge rate the tables are sized for: the open-charges index is spread over enough
    * shards that none of its partitions takes more than a DynamoDB partition's 1,000 writes/s.
    */
+  /**
+   * Webhooks: deliveries are retried with exponential backoff from `retryBaseSeconds` up to
+   * `retryMaxSeconds` between attempts, for `giveUpAfterHours` (Stripe: 3 days), then the
+   * endpoint is disabled. `allowLoopbackHttp` admits `http://127.0.0.1:<port>` receivers (local only).
+   */
+  webhooks: { allowLoopbackHttp: boolean; retryBaseSeconds: number; retryMaxSeconds: number; giveUpAfterHours: number };
   capacity: {
     peakChargesPerSecond: number;
     openChargeShards: number;
@@ -98,6 +104,8 @@ const STAGES: Record<string, StageConfig> = {
     api: { functionTimeoutSeconds: 5, throttleRatePerSecond: 1000, throttleBurst: 2000 },
     alarms: { emails: [], httpsUrls: [] },
     capacity: { peakChargesPerSecond: 1_000, openChargeShards: 4, listShards: 4 },
+    // The first retry within 10 s, so developers and tests see one.
+    webhooks: { allowLoopbackHttp: true, retryBaseSeconds: 2, retryMaxSeconds: 3600, giveUpAfterHours: 72 },
     worker: { timeoutSeconds: 3, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 2, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 18, maxReceiveCount: 5 },
     retry: { baseDelaySeconds: 1, maxDelaySeconds: 4 },
@@ -116,6 +124,7 @@ const STAGES: Record<string, StageConfig> = {
     api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 50, throttleBurst: 100 },
     alarms: { emails: [], httpsUrls: [] },
     capacity: { peakChargesPerSecond: 100, openChargeShards: 4, listShards: 4 },
+    webhooks: { allowLoopbackHttp: false, retryBaseSeconds: 30, retryMaxSeconds: 3600, giveUpAfterHours: 72 },
     worker: { timeoutSeconds: 30, batchSize: 5, maxBatchingWindowSeconds: 1, maxConcurrency: 2, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 190, maxReceiveCount: 8 },
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
@@ -133,6 +142,7 @@ const STAGES: Record<string, StageConfig> = {
     // Subscribe people with `--context alarmEmails=a@example.com,b@example.com` (or edit here).
     alarms: { emails: [], httpsUrls: [] },
     capacity: { peakChargesPerSecond: 10_000, openChargeShards: 32, listShards: 16 },
+    webhooks: { allowLoopbackHttp: false, retryBaseSeconds: 30, retryMaxSeconds: 3600, giveUpAfterHours: 72 },
     // 9 workers + the reconciler share Stripe's 100 requests/s: 10/s per container, one per record of a batch.
     worker: { timeoutSeconds: 30, batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 9, recordsInParallel: true },
     queue: { visibilityTimeoutSeconds: 190, maxReceiveCount: 8 },
@@ -165,6 +175,21 @@ const SHARD_HEADROOM = 1.5;
 /** The open-charges shards a peak charge rate needs: its index writes over a partition's limit, with headroom. */
 export function openChargeShardsFor(peakChargesPerSecond: number): number {
   return Math.ceil((peakChargesPerSecond * OPEN_INDEX_WRITES_PER_CHARGE * SHARD_HEADROOM) / PARTITION_WRITES_PER_SECOND);
+}
+
+/** Receives of one delivery message before it is dead-lettered; the retry window must fit in fewer. */
+export const WEBHOOK_MAX_RECEIVES = 200;
+
+/** Attempts a delivery gets before `giveUpAfterHours`: the doubling phase, then one per `retryMaxSeconds`. */
+export function webhookDeliveryAttempts(config: StageConfig): number {
+  const { retryBaseSeconds, retryMaxSeconds, giveUpAfterHours } = config.webhooks;
+  let attempts = 1;
+  let elapsed = 0;
+  for (let delay = retryBaseSeconds; elapsed < giveUpAfterHours * 3600; attempts += 1) {
+    elapsed += delay;
+    delay = Math.min(retryMaxSeconds, delay * 2);
+  }
+  return attempts;
 }
 
 /** Each charge writes its merchant's list partition once (keys-only index, written at creation). */
@@ -289,6 +314,11 @@ export function validateStageConfig(config: StageConfig): void {
       `${config.capacity.peakChargesPerSecond} charges/s from one merchant need at least ${listShardsFor(config.capacity.peakChargesPerSecond)} list shards ` +
         `(${LIST_INDEX_WRITES_PER_CHARGE} index write per charge, ${PARTITION_WRITES_PER_SECOND} writes/s per partition, ×${SHARD_HEADROOM} headroom)`,
     );
+  }
+  if (!config.disposable && config.webhooks.allowLoopbackHttp) fail('a kept stage delivers webhooks over https only: allowLoopbackHttp must be false');
+  if (config.webhooks.retryMaxSeconds > 43_200) fail('webhooks.retryMaxSeconds is at most 43200 (SQS: a message is hidden at most 12 hours)');
+  if (webhookDeliveryAttempts(config) > WEBHOOK_MAX_RECEIVES) {
+    fail(`webhook retries over ${config.webhooks.giveUpAfterHours} h take ${webhookDeliveryAttempts(config)} attempts, more than the deliveries queue's ${WEBHOOK_MAX_RECEIVES} receives: raise retryMaxSeconds`);
   }
   if (config.capacity.listShards > 100) fail('a list reads every shard per page: keep listShards at 100 or fewer');
   if (!config.disposable && config.logRetentionDays < 365) fail('a kept stage keeps its logs at least 365 days (PCI DSS: a year of audit history)');

@@ -4,7 +4,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
-import type { StageConfig } from './stage-config.ts';
+import { WEBHOOK_MAX_RECEIVES, type StageConfig } from './stage-config.ts';
 
 /** Epoch-seconds attribute DynamoDB TTL purges charge records by, after their data retention. */
 export const CHARGE_TTL_ATTRIBUTE = 'purge_at';
@@ -17,15 +17,26 @@ export const CHARGE_TTL_ATTRIBUTE = 'purge_at';
 export interface ChargeStorageRefs {
   charges: dynamodb.ITable;
   merchants: dynamodb.ITable;
+  /** Webhook endpoints and the events to deliver to them. */
+  webhooks: dynamodb.ITable;
   workQueue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
+  /** One message per (event, endpoint) to deliver. */
+  deliveriesQueue: sqs.IQueue;
+  deliveriesDeadLetterQueue: sqs.IQueue;
+  /** Where the events function's stream source reports a batch of changes it gave up on. */
+  eventsFailureQueue: sqs.IQueue;
 }
 
 export class ChargeStorage extends Construct implements ChargeStorageRefs {
   readonly charges: dynamodb.Table;
   readonly merchants: dynamodb.Table;
+  readonly webhooks: dynamodb.Table;
   readonly workQueue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  readonly deliveriesQueue: sqs.Queue;
+  readonly deliveriesDeadLetterQueue: sqs.Queue;
+  readonly eventsFailureQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, config: StageConfig) {
     super(scope, id);
@@ -38,7 +49,12 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
       deletionProtection: !config.disposable,
       removalPolicy,
     };
-    this.charges = new dynamodb.Table(this, 'ChargesTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
+    // The stream is the outbox: every state change, old and new image, read by the events function.
+    this.charges = new dynamodb.Table(this, 'ChargesTable', {
+      ...tableProps,
+      timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE,
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+    });
     // Keys only: updates to open charges then cost the index nothing until they close.
     this.charges.addGlobalSecondaryIndex({
       indexName: OPEN_CHARGES_INDEX.name,
@@ -65,6 +81,14 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
       });
     }
     this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);
+    // Endpoints (with their signing secrets: encrypted at rest) and events, listed per merchant.
+    this.webhooks = new dynamodb.Table(this, 'WebhooksTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
+    this.webhooks.addGlobalSecondaryIndex({
+      indexName: MERCHANT_LISTS_INDEX.name,
+      partitionKey: { name: MERCHANT_LISTS_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: MERCHANT_LISTS_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
       retentionPeriod: Duration.days(14),
@@ -80,6 +104,20 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
       removalPolicy,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.queue.maxReceiveCount },
     });
+
+    const queueProps = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, removalPolicy };
+    this.deliveriesDeadLetterQueue = new sqs.Queue(this, 'DeliveriesDeadLetterQueue', { ...queueProps, retentionPeriod: Duration.days(14) });
+    this.deliveriesQueue = new sqs.Queue(this, 'DeliveriesQueue', {
+      ...queueProps,
+      // Six times the delivery function's timeout, as for the work queue; a delivery lives beyond its 3-day retry window.
+      visibilityTimeout: Duration.seconds(6 * WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS),
+      retentionPeriod: Duration.hours(config.webhooks.giveUpAfterHours + 24),
+      deadLetterQueue: { queue: this.deliveriesDeadLetterQueue, maxReceiveCount: WEBHOOK_MAX_RECEIVES },
+    });
+    this.eventsFailureQueue = new sqs.Queue(this, 'EventsFailureQueue', { ...queueProps, retentionPeriod: Duration.days(14) });
   }
 }
+
+/** The delivery function's timeout: one 10 s attempt per record (records run in parallel), and its writes. */
+export const WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS = 30;
 

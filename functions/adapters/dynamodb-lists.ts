@@ -4,8 +4,9 @@ import { OncePayError } from '#domain/errors.ts';
 import type { ListQuery, ListPage } from '#domain/listing.ts';
 
 /**
- * The merchant-lists GSI: every charge and refund item carries `list_partition`
- * (`<charges|refunds>#<merchant>#<shard>`) and `list_sort` (`<created ms, 16 digits>#<id>`),
+ * The merchant-lists GSI (on the charges table, and on the webhooks table for endpoints and
+ * events): every listed item carries `list_partition` (`<kind>#<merchant>#<shard>`) and
+ * `list_sort` (`<created ms, 16 digits>#<id>`),
  * written once when the item is created. Keys only: later updates of the item cost the index
  * nothing. A merchant's objects are spread over shards so that one merchant at the stage's peak
  * rate never writes one index partition beyond DynamoDB's 1,000 writes/s; a list merges the shards.
@@ -25,7 +26,8 @@ export function shardOf(id: string, shards: number): number {
 /** The shard count when none is configured (the local stage's). */
 export const DEFAULT_LIST_SHARDS = 4;
 
-export type ListedKind = 'charges' | 'refunds';
+/** What a list holds; each kind has its own partitions of the index (and its table's key prefix). */
+export type ListedKind = 'charges' | 'refunds' | 'webhook_endpoints' | 'events';
 
 const SORT_DIGITS = 16;
 /** Above every `list_sort` (digits, `#`, an id of base-62 characters). */
@@ -35,9 +37,13 @@ function sortKeyOf(createdAt: number, id: string): string {
   return `${String(createdAt).padStart(SORT_DIGITS, '0')}#${id}`;
 }
 
-/** The merchant-lists keys of a new charge or refund item. */
+/** Kinds written rarely and few per merchant (Stripe allows 16 endpoints): one partition, one query to list. */
+const UNSHARDED: ReadonlySet<ListedKind> = new Set(['webhook_endpoints']);
+const shardsOf = (kind: ListedKind, shards: number) => (UNSHARDED.has(kind) ? 1 : shards);
+
+/** The merchant-lists keys of a new listed item. */
 export function listKeysFor(kind: ListedKind, merchantId: string, id: string, createdAt: number, shards: number) {
-  return { list_partition: `${kind}#${merchantId}#${shardOf(id, shards)}`, list_sort: sortKeyOf(createdAt, id) };
+  return { list_partition: `${kind}#${merchantId}#${shardOf(id, shardsOf(kind, shards))}`, list_sort: sortKeyOf(createdAt, id) };
 }
 
 /** A `starting_after` / `ending_before` id that is not one of the merchant's objects of that kind. */
@@ -50,7 +56,7 @@ export class UnknownCursorError extends OncePayError {
   }
 }
 
-const KEY_PREFIX: Record<ListedKind, string> = { charges: 'CHARGE#', refunds: 'REFUND#' };
+const KEY_PREFIX: Record<ListedKind, string> = { charges: 'CHARGE#', refunds: 'REFUND#', webhook_endpoints: 'ENDPOINT#', events: 'EVENT#' };
 /** Keys read per partition query while merging; a page needs at most `limit + 1` of them. */
 const QUERY_PAGE = 25;
 
@@ -85,6 +91,11 @@ class PartitionCursor {
 }
 
 /** A refund `processing` under a worker's lease shows as `pending`; a charge's statuses are all public. */
+function filteredValue(kind: ListedKind, item: Record<string, unknown>): unknown {
+  if (kind === 'events') return item['type'];
+  return publicStatus(kind, item['status']);
+}
+
 function publicStatus(kind: ListedKind, status: unknown): unknown {
   return kind === 'refunds' && status === 'processing' ? 'pending' : status;
 }
@@ -124,7 +135,7 @@ export class DynamoDbLists {
 
     const partitions =
       ofCharge === undefined
-        ? Array.from({ length: this.listShards }, (_, shard) => ({ index: MERCHANT_LISTS_INDEX, value: `${kind}#${merchantId}#${shard}` }))
+        ? Array.from({ length: shardsOf(kind, this.listShards) }, (_, shard) => ({ index: MERCHANT_LISTS_INDEX, value: `${kind}#${merchantId}#${shard}` }))
         : [{ index: CHARGE_REFUNDS_INDEX, value: ofCharge }];
     const cursors = partitions.map(
       ({ index, value }) =>
@@ -163,7 +174,7 @@ export class DynamoDbLists {
         const item = items.get(key.pk);
         // Purged meanwhile (TTL), or not the merchant's (a charge's refunds are checked here too).
         if (!item || item['merchant_id'] !== merchantId) continue;
-        if (query.status !== null && publicStatus(kind, item['status']) !== query.status) continue;
+        if (query.status !== null && filteredValue(kind, item) !== query.status) continue;
         matched.push(item);
       }
     }

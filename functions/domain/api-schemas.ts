@@ -71,3 +71,43 @@ export const listSchema = (item: z.ZodType, url: string) =>
     has_more: z.boolean().describe('Whether another page follows in this direction.'),
     url: z.literal(url),
   });
+
+export const webhookEndpointObjectSchema = z
+  .strictObject({
+    id: z.string().regex(/^we_[0-9A-Za-z]{24}$/),
+    object: z.literal('webhook_endpoint'),
+    url: z.string(),
+    enabled_events: z.array(z.string()).describe('The event types sent to it; ["*"] for all.'),
+    status: z.enum(['enabled', 'disabled']).describe('disabled once deliveries kept failing for 3 days.'),
+    created: z.int(),
+    secret: z.string().optional().describe('whsec_…: signs its deliveries. Only in the answer that creates the endpoint.'),
+  })
+  .describe('A URL that receives signed events.');
+
+export const eventObjectSchema = z
+  .strictObject({
+    id: z.string().regex(/^evt_[0-9A-Za-z]{22}$/).describe('One id per state change, however often the change is seen or delivered: deduplicate on it.'),
+    object: z.literal('event'),
+    type: z.enum(['charge.succeeded', 'charge.failed', 'refund.succeeded', 'refund.failed']),
+    created: z.int().describe('Unix time (seconds) of the state change.'),
+    data: z.strictObject({ object: z.union([chargeObjectSchema, refundObjectSchema]) }).describe('The charge or refund as the API shows it, at the change.'),
+  })
+  .describe(
+    'An event, as POSTed to webhook endpoints with Content-Type application/json and Oncepay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the endpoint secret>. Delivered at least once.',
+  );
+
+export const eventWithAttemptsSchema = eventObjectSchema
+  .extend({
+    delivery_attempts: z
+      .array(
+        z.strictObject({
+          endpoint: z.string(),
+          created: z.int(),
+          status_code: z.int().nullable().describe('null when there was no answer (timeout, network error).'),
+          duration_ms: z.int(),
+          error: z.string().optional(),
+        }),
+      )
+      .describe('Every delivery attempt, oldest first (GET only; deliveries do not carry it).'),
+  })
+  .describe('An event with its delivery attempts, as GET /v1/events shows it.');

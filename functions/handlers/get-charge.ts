@@ -1,9 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { toChargeObject } from '#domain/charge.ts';
+import { isTerminal, toChargeObject } from '#domain/charge.ts';
 import type { ChargeRepository } from '#domain/ports.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { RequestAuthenticator } from './authenticate.ts';
+import { preferredWaitSeconds, readUntilFinal } from './prefer-wait.ts';
 
 export interface GetChargeHandlerDeps {
   authenticate: RequestAuthenticator;
@@ -15,7 +16,8 @@ const CHARGE_ID = /^ch_[0-9A-Za-z]{22}$/;
 
 /**
  * `GET /v1/charges/{id}`. Another merchant's charge is answered exactly like a missing one,
- * so ids cannot be probed across tenants.
+ * so ids cannot be probed across tenants. With `Prefer: wait=N` (N ≤ 20) the answer comes as
+ * soon as the charge is final, or after N seconds (`Preference-Applied: wait=N`).
  */
 export function getChargeHandler(deps: GetChargeHandlerDeps) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
@@ -27,11 +29,14 @@ export function getChargeHandler(deps: GetChargeHandlerDeps) {
       const chargeId = event.pathParameters?.['id'] ?? '';
       const notFound = problemResponse('notFound', { detail: `No such charge: '${CHARGE_ID.test(chargeId) ? chargeId : '…'}'` });
       if (!CHARGE_ID.test(chargeId)) return notFound;
-      const record = await deps.charges.get(chargeId);
-      if (!record || record.charge.merchantId !== merchantId) return notFound;
+      const wait = preferredWaitSeconds(event);
+      const read = () => deps.charges.get(chargeId);
+      const first = await read();
+      if (!first || first.charge.merchantId !== merchantId) return notFound;
+      const record = wait === null ? first : ((await readUntilFinal(read, (found) => !found || isTerminal(found.charge.status), wait, context)) ?? first);
       return {
         statusCode: 200,
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { 'Preference-Applied': `wait=${wait}`, Vary: 'Prefer' }) },
         body: JSON.stringify(toChargeObject(record.charge)),
       };
     } catch (error) {

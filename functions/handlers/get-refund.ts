@@ -1,9 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RefundRepository } from '#domain/ports.ts';
-import { toRefundObject } from '#domain/refund.ts';
+import { isRefundTerminal, toRefundObject } from '#domain/refund.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { RequestAuthenticator } from './authenticate.ts';
+import { preferredWaitSeconds, readUntilFinal } from './prefer-wait.ts';
 
 export interface GetRefundHandlerDeps {
   authenticate: RequestAuthenticator;
@@ -13,7 +14,7 @@ export interface GetRefundHandlerDeps {
 
 const REFUND_ID = /^re_[0-9A-Za-z]{22}$/;
 
-/** `GET /v1/refunds/{id}`: another merchant's refund is answered exactly like a missing one. */
+/** `GET /v1/refunds/{id}`: another merchant's refund is answered exactly like a missing one; `Prefer: wait=N` as for charges. */
 export function getRefundHandler(deps: GetRefundHandlerDeps) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     deps.logger.addContext(context);
@@ -23,9 +24,16 @@ export function getRefundHandler(deps: GetRefundHandlerDeps) {
       const refundId = event.pathParameters?.['id'] ?? '';
       const notFound = problemResponse('notFound', { detail: `No such refund: '${REFUND_ID.test(refundId) ? refundId : '…'}'` });
       if (!REFUND_ID.test(refundId)) return notFound;
-      const record = await deps.refunds.get(refundId);
-      if (!record || record.refund.merchantId !== authentication.caller.merchantId) return notFound;
-      return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(toRefundObject(record.refund)) };
+      const wait = preferredWaitSeconds(event);
+      const read = () => deps.refunds.get(refundId);
+      const first = await read();
+      if (!first || first.refund.merchantId !== authentication.caller.merchantId) return notFound;
+      const record = wait === null ? first : ((await readUntilFinal(read, (found) => !found || isRefundTerminal(found.refund.status), wait, context)) ?? first);
+      return {
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { 'Preference-Applied': `wait=${wait}`, Vary: 'Prefer' }) },
+        body: JSON.stringify(toRefundObject(record.refund)),
+      };
     } catch (error) {
       deps.logger.error('Unexpected error reading a refund', { error: error as Error });
       return problemResponse('internal', { detail: 'The refund could not be read.', request_id: context.awsRequestId });

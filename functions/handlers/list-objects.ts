@@ -37,7 +37,7 @@ export function listHandler(kind: 'charges' | 'refunds', deps: ListHandlerDeps) 
       const parameters = event.queryStringParameters ?? {};
       const query =
         kind === 'charges'
-          ? parseListQuery(parameters, { idPattern: CHARGE_ID_PATTERN, statuses: CHARGE_STATUSES, created: true })
+          ? parseListQuery(parameters, { idPattern: CHARGE_ID_PATTERN, filter: { parameter: 'status', values: CHARGE_STATUSES }, created: true })
           : parseListQuery(parameters, { idPattern: REFUND_ID_PATTERN, extra: ['charge'] });
       const ofCharge = kind === 'refunds' ? parameters['charge'] : undefined;
       if (ofCharge !== undefined) {

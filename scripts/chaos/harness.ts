@@ -13,6 +13,7 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
 import { chargeIdFor } from '#domain/charge.ts';
+import { eventIdFor, type EventType } from '#domain/event.ts';
 import { refundIdFor } from '#domain/refund.ts';
 import { refundWorkMessageBody, workMessageBody } from '#domain/work-message.ts';
 import { stageConfig } from '#infra/stage-config.ts';
@@ -20,6 +21,7 @@ import type { FaultRule } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack, type LocalStack } from '../local/local-stack.ts';
 import type { LedgerEntry } from '../processor-sandbox/sandbox.ts';
 import { mulberry32, type Random } from './random.ts';
+import { ChaosReceiver, type ReceiverFault } from './webhook-receivers.ts';
 import { invokeReconciler } from '../cli/invoke-reconciler.ts';
 
 /** Every fault the harness can inject, by where it comes from. */
@@ -64,6 +66,12 @@ export const FAULT_KINDS = [
   'refund-crash-before-outcome', // refunded at the processor, then the worker died before recording it
   'refund-lost-client-response', // the client never sees the refund's 202 and retries the same key
   'refund-duplicate-delivery', // the refund's work message delivered twice more
+  // webhooks (a charge's event meets one of these on its way to the merchant's receiver)
+  'webhook-receiver-fails', // the receiver answers 500 to the first two attempts
+  'webhook-receiver-timeout', // the receiver does not answer the first attempt within 10 s
+  'webhook-receiver-slow', // the receiver answers after 3 s
+  'webhook-lost-response', // the receiver handles the event, then its answer is lost
+  'events-function-crash', // the events function fails after storing and queueing an event (answers lost): the stream runs the change again
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -95,6 +103,14 @@ const REFUND_FAULT_TOKENS: Partial<Record<FaultKind, string>> = {
 
 const isRefundFault = (kind: FaultKind) => kind.startsWith('refund-');
 
+/** How the merchant's receiver misbehaves for a charge's event. */
+const RECEIVER_FAULTS: Partial<Record<FaultKind, ReceiverFault>> = {
+  'webhook-receiver-fails': 'fails-twice',
+  'webhook-receiver-timeout': 'times-out-once',
+  'webhook-receiver-slow': 'answers-slowly',
+  'webhook-lost-response': 'loses-answer-once',
+};
+
 export interface ChaosOptions {
   charges: number;
   merchants: number;
@@ -113,7 +129,7 @@ export interface ChaosOptions {
 }
 
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9';
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10';
   chargeId: string | null;
   detail: string;
   /** The faults injected for this charge, in order. */
@@ -132,6 +148,8 @@ export interface ChaosReport {
   refundsAccepted: number;
   /** Refund rows in the processor's ledger: money that went back. */
   refundsMoved: number;
+  /** Distinct events the merchants' receivers got, and deliveries in all (at least once: duplicates included). */
+  webhooks: { events: number; deliveries: number };
   succeeded: number;
   failed: number;
   reconciliationPasses: number;
@@ -299,6 +317,9 @@ async function drive(
   const sqs = new SQSClient({ ...clientConfig, endpoint: stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
   const lambda = new LambdaClient({ ...clientConfig, endpoint: stack.endpoints.lambda });
   const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: stack.endpoints.dynamodb });
+  /** The merchants' webhook receivers, stopped however the run ends, and their endpoints' ids. */
+  const receivers = new Map<string, ChaosReceiver>();
+  const endpointIds = new Map<string, string>();
   const control = stack.faultControlUrl ?? '';
   const outputs = stack.outputs;
   try {
@@ -310,6 +331,19 @@ async function drive(
       const key = generateApiKey('secret', 'test');
       await store.createMerchant({ merchantId: id, name: `chaos ${i}`, createdAt: Date.now() }, newStoredApiKey(key, id, Date.now()));
       merchants.push({ id, key });
+    }
+    // Each merchant's webhook receiver, registered for every event type before any charge.
+    for (const merchant of merchants) {
+      const receiver = await ChaosReceiver.start(merchant.id);
+      receivers.set(merchant.id, receiver);
+      const answer = await fetch(`${stack.apiUrl}/v1/webhook_endpoints`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${merchant.key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: receiver.url, enabled_events: ['*'] }),
+      });
+      const endpoint = (await answer.json()) as { id?: string; secret?: string };
+      receiver.setSecret(String(endpoint.secret));
+      endpointIds.set(merchant.id, String(endpoint.id));
     }
     const plans = planCharges(options, merchants.map((merchant) => merchant.id), random);
     const runs = new Map(
@@ -378,6 +412,15 @@ async function drive(
     const charge = async (run: ChargeRun) => {
       const { plan } = run;
       const [ruleId] = await addRules(proxyRules(plan));
+      const eventId = eventIdFor(plan.chargeId, plan.expected === 'succeeded' ? 'charge.succeeded' : 'charge.failed');
+      const receiverFault = plan.fault ? RECEIVER_FAULTS[plan.fault] : undefined;
+      if (receiverFault) receivers.get(merchants[plan.merchant]?.id ?? '')?.misbehaveFor(eventId, receiverFault);
+      // The merchant's next deliveries are queued but every SDK attempt loses its answer: the events
+      // function fails that record after storing its event and queueing it, and the stream runs it again.
+      if (plan.fault === 'events-function-crash') {
+        const endpointId = endpointIds.get(merchants[plan.merchant]?.id ?? '') ?? '';
+        await addRules([{ target: 'sqs', operation: 'SendMessageBatch', bodyIncludes: [endpointId], action: 'drop-response', times: 3 }]);
+      }
       if (plan.fault === 'concurrent-client-retry') {
         const answers = await Promise.all([post(plan), post(plan), post(plan)]);
         for (const answer of answers) if (answer.status === 202 && !answer.replayed) run.firstAccepted ??= answer.text;
@@ -717,6 +760,40 @@ async function drive(
       }
     }
 
+    // I10: every final state change has exactly one event id, delivered at least once to its
+    // merchant's (healthy) endpoint, never to another merchant; no event for a change that did not happen.
+    progress('waiting for every event to reach its merchant’s receiver…');
+    const merchantOfObject = new Map<string, string>();
+    const expectedEvents = new Map<string, { merchantId: string; type: EventType; run: ChargeRun }>();
+    for (const run of accepted) {
+      const merchantId = merchants[run.plan.merchant]?.id ?? '';
+      merchantOfObject.set(run.plan.chargeId, merchantId);
+      const final = finals.get(run.plan.chargeId);
+      if (final) expectedEvents.set(run.plan.chargeId, { merchantId, type: final['status'] === 'succeeded' ? 'charge.succeeded' : 'charge.failed', run });
+      for (const refundId of run.refundsAccepted.keys()) {
+        merchantOfObject.set(refundId, merchantId);
+        const refund = refundFinals.get(refundId);
+        if (refund) expectedEvents.set(refundId, { merchantId, type: refund['status'] === 'succeeded' ? 'refund.succeeded' : 'refund.failed', run });
+      }
+    }
+    const allReceived = () => [...receivers.values()].flatMap((receiver) => receiver.received);
+    const missing = () => [...expectedEvents].filter(([objectId, expected]) => !receivers.get(expected.merchantId)?.received.some((got) => got.objectId === objectId));
+    for (const until = Date.now() + 90_000; missing().length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const [objectId, expected] of missing()) flag('I10', expected.run, `${expected.type} of ${objectId} never reached its merchant's endpoint`);
+    const idsByObject = new Map<string, Set<string>>();
+    for (const got of allReceived()) {
+      idsByObject.set(got.objectId, (idsByObject.get(got.objectId) ?? new Set()).add(got.eventId));
+      const owner = merchantOfObject.get(got.objectId);
+      const expected = expectedEvents.get(got.objectId);
+      if (owner !== undefined && owner !== got.receiver) flag('I10', expected?.run ?? null, `${got.type} ${got.eventId} of ${owner}'s ${got.objectId} was delivered to ${got.receiver}`);
+      if (!expected || expected.type !== got.type) flag('I10', expected?.run ?? null, `${got.type} ${got.eventId} for ${got.objectId}, whose change it names did not happen`);
+      if (!got.verified) flag('I10', expected?.run ?? null, `${got.eventId} arrived with a signature that does not verify`);
+    }
+    for (const [objectId, ids] of idsByObject) {
+      if (ids.size > 1) flag('I10', expectedEvents.get(objectId)?.run ?? null, `${ids.size} event ids for one change of ${objectId}`);
+    }
+    const received = allReceived();
+
     const statuses = [...finals.values()].map((object) => object['status']);
     return {
       seed: options.seed,
@@ -729,6 +806,7 @@ async function drive(
       refundsRequested: accepted.reduce((sum, run) => sum + run.plan.refunds.length, 0),
       refundsAccepted: acceptedRefunds.length,
       refundsMoved: refundRows.length,
+      webhooks: { events: new Set(received.map((got) => got.eventId)).size, deliveries: received.length },
       succeeded: statuses.filter((status) => status === 'succeeded').length,
       failed: statuses.filter((status) => status === 'failed').length,
       reconciliationPasses: passes,
@@ -737,6 +815,7 @@ async function drive(
       violations,
     };
   } finally {
+    await Promise.all([...receivers.values()].map((receiver) => receiver.stop()));
     sqs.destroy();
     lambda.destroy();
     dynamodb.destroy();
@@ -748,6 +827,7 @@ export function formatReport(report: ChaosReport): string {
   const lines = [
     `seed ${report.seed}: ${report.chargesAccepted}/${report.chargesRequested} charges accepted, ${report.succeeded} succeeded, ${report.failed} failed, ${report.captures} captures`,
     `refunds: ${report.refundsAccepted}/${report.refundsRequested} accepted (the rest asked for more than was left), ${report.refundsMoved} refunded at the processor`,
+    `webhooks: ${report.webhooks.events} events delivered to their merchants' receivers, ${report.webhooks.deliveries} deliveries (at least once)`,
     `client retries ${report.clientRetries}; reconciliation passes ${report.reconciliationPasses}; converged in ${(report.convergeMs / 1000).toFixed(1)} s; total ${(report.durationMs / 1000).toFixed(1)} s`,
     `faults planned: ${Object.entries(report.faultsPlanned).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
     `proxy faults fired: ${Object.entries(report.faultsFired).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,

@@ -14,6 +14,8 @@ import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.t
 import { DynamoDbLists } from '#adapters/dynamodb-lists.ts';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { refundRecordFromItem } from '#adapters/dynamodb-refund-repository.ts';
+import { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
+import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue.ts';
 import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
 import { readSecretString } from '#adapters/secrets.ts';
 import {
@@ -30,7 +32,9 @@ import {
 } from '#domain/api-key.ts';
 import { KEY_CACHE_TTL_MS } from '#adapters/cached-api-keys.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
+import type { EventType } from '#domain/event.ts';
 import { toRefundObject } from '#domain/refund.ts';
+import { subscribes } from '#domain/webhook-endpoint.ts';
 import { CHARGE_ID_PATTERN } from '#domain/refund-request.ts';
 import { settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { CliError, LOCAL_OUTPUTS_FILE, readStackOutputs, resourceName, type StackOutputs } from './stack-outputs.ts';
@@ -50,7 +54,7 @@ function newMerchantId(): string {
 /** `npm run cli -- …`: operate a local or deployed oncepay. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('oncepay')
-    .description('Operate oncepay: merchants and keys, reconciliation, reviews, refunds and the dead-letter queue')
+    .description('Operate oncepay: merchants and keys, reconciliation, reviews, refunds, webhook events and the dead-letter queue')
     .option('--outputs <file>', 'stack outputs file (npm start writes one; so does cdk deploy --outputs-file)', LOCAL_OUTPUTS_FILE)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
@@ -328,6 +332,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       for (const refund of found) {
         io.out(`${refund.id}\t${refund.status}\t${refund.amount} ${refund.currency}\t${refund.reason ?? '-'}\t${new Date(refund.created * 1000).toISOString()}\t${refund.failure_reason ?? '-'}`);
       }
+    });
+
+  const events = program.command('events').description('webhook events');
+  events
+    .command('resend <event-id>')
+    .description("deliver an event again (the same event id and bytes) to every subscribed, enabled endpoint of its merchant, or to one")
+    .option('--endpoint <endpoint-id>', 'only this endpoint (one of the event’s merchant’s)')
+    .action(async (eventId: string, options: { endpoint?: string }) => {
+      if (!/^evt_[0-9A-Za-z]{22}$/.test(eventId)) throw new CliError(`Not an event id: ${eventId}`);
+      if (options.endpoint !== undefined && !/^we_[0-9A-Za-z]{24}$/.test(options.endpoint)) throw new CliError(`Not a webhook endpoint id: ${options.endpoint}`);
+      const store = new DynamoDbWebhookStore(
+        new DynamoDBClient(clientConfig('WEBHOOKS_TABLE_NAME', 'DynamoDbEndpoint')),
+        resourceName('WEBHOOKS_TABLE_NAME', outputs, 'WebhooksTableName'),
+      );
+      const stored = await store.getEvent(eventId);
+      if (!stored) throw new CliError(`No event ${eventId} (events are kept 30 days)`);
+      const { type } = JSON.parse(stored.body) as { type: EventType };
+      const candidates = (await store.listEndpoints(stored.merchantId)).filter((endpoint) => options.endpoint === undefined || endpoint.id === options.endpoint);
+      if (options.endpoint !== undefined && candidates.length === 0) throw new CliError(`No endpoint ${options.endpoint} of ${stored.merchantId}`);
+      const targets = candidates.filter((endpoint) => endpoint.status === 'enabled' && (options.endpoint !== undefined || subscribes(endpoint, type)));
+      if (options.endpoint !== undefined && targets.length === 0) throw new CliError(`Endpoint ${options.endpoint} is disabled; re-enable it first`);
+      const queue = new SqsDeliveryQueue(sqsClient('DELIVERIES_QUEUE_URL'), resourceName('DELIVERIES_QUEUE_URL', outputs, 'DeliveriesQueueUrl'));
+      await queue.enqueue(targets.map((endpoint) => ({ event_id: eventId, endpoint_id: endpoint.id })));
+      io.out(`Queued ${targets.length} ${targets.length === 1 ? 'delivery' : 'deliveries'} of ${eventId} (${type})${targets.length > 0 ? `: ${targets.map((endpoint) => endpoint.id).join(', ')}` : ''}.`);
     });
 
   const dlq = program.command('dlq').description('inspect and redrive the dead-letter queue');

@@ -12,6 +12,8 @@ export interface StackOutputs {
   ChargesTableName?: string;
   WorkQueueUrl?: string;
   DeadLetterQueueUrl?: string;
+  WebhooksTableName?: string;
+  DeliveriesQueueUrl?: string;
   ApiUrl?: string;
   ReconcilerFunctionName?: string;
   ProcessorApiUrl?: string;

@@ -93,25 +93,39 @@ async function readStream(options: StreamEventSourceOptions, signal: AbortSignal
 }
 
 async function readShard(options: StreamEventSourceOptions, shardId: string, position: 'TRIM_HORIZON' | 'LATEST', signal: AbortSignal): Promise<void> {
-  const { ShardIterator } = await options.streams.send(
-    new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: position }),
-    { abortSignal: signal },
-  );
-  let iterator = ShardIterator;
+  /** The last record read (delivered or pending): a new iterator starts after it. */
+  let lastRead: string | undefined;
+  const freshIterator = async () => {
+    const { ShardIterator } = await options.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: options.streamArn,
+        ShardId: shardId,
+        ...(lastRead ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: lastRead } : { ShardIteratorType: position }),
+      }),
+      { abortSignal: signal },
+    );
+    return ShardIterator;
+  };
+  let iterator = await freshIterator();
   let pending: StreamRecord[] = [];
   let windowEnds = 0;
   while (iterator && !signal.aborted) {
     let page;
     try {
       page = await options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize - pending.length }), { abortSignal: signal });
-    } catch {
+    } catch (error) {
       if (signal.aborted) return;
-      await sleep(200, signal); // the emulator hiccuped; read again, as Lambda's pollers do
+      await sleep(200, signal);
+      // An iterator expires after 15 minutes, and DynamoDB Local refuses a TRIM_HORIZON iterator
+      // taken before the stream's first record: as Lambda does, take a new one where reading stopped.
+      const name = (error as Error).name;
+      if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') iterator = await freshIterator().catch(() => iterator);
       continue;
     }
     const records = page.Records ?? [];
     if (records.length > 0 && pending.length === 0) windowEnds = Date.now() + options.maxBatchingWindowSeconds * 1000;
     pending.push(...records);
+    lastRead = records.at(-1)?.dynamodb?.SequenceNumber ?? lastRead;
     iterator = page.NextShardIterator;
     const full = pending.length >= options.batchSize;
     if (pending.length > 0 && (full || Date.now() >= windowEnds || !iterator)) {
@@ -209,6 +223,26 @@ function failureRecord(
   };
 }
 
+type WireValue = Record<string, unknown>;
+
+/**
+ * DynamoDB Local writes an empty map into its stream records as `{}` where DynamoDB Streams
+ * (and so Lambda's event) writes `{"M": {}}`: mend it, at every depth, so the functions see
+ * what they would see on AWS.
+ */
+export function mendImage(image: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!image) return undefined;
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, mendValue(value as WireValue)]));
+}
+
+function mendValue(value: WireValue): WireValue {
+  const members = Object.entries(value).filter(([, member]) => member !== undefined);
+  if (members.length === 0) return { M: {} };
+  if (value['M'] !== undefined) return { M: mendImage(value['M'] as Record<string, unknown>) };
+  if (Array.isArray(value['L'])) return { L: (value['L'] as WireValue[]).map(mendValue) };
+  return Object.fromEntries(members);
+}
+
 /** The record as Lambda passes it: the SDK's shape, with the attribute values kept in wire format. */
 function toLambdaRecord(record: StreamRecord, options: StreamEventSourceOptions): DynamoDBRecord {
   const change = record.dynamodb ?? {};
@@ -222,8 +256,8 @@ function toLambdaRecord(record: StreamRecord, options: StreamEventSourceOptions)
     dynamodb: {
       ...(change.ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(new Date(change.ApproximateCreationDateTime).getTime() / 1000) } : {}),
       Keys: change.Keys as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-      ...(change.NewImage ? { NewImage: change.NewImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] } : {}),
-      ...(change.OldImage ? { OldImage: change.OldImage as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'] } : {}),
+      ...(change.NewImage ? { NewImage: mendImage(change.NewImage) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] } : {}),
+      ...(change.OldImage ? { OldImage: mendImage(change.OldImage) as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'] } : {}),
       SequenceNumber: change.SequenceNumber ?? '',
       SizeBytes: change.SizeBytes ?? 0,
       StreamViewType: change.StreamViewType as NonNullable<DynamoDBRecord['dynamodb']>['StreamViewType'],

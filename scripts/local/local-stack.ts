@@ -2,13 +2,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { newStoredApiKey } from '#domain/api-key.ts';
 import { stageConfig } from '#infra/stage-config.ts';
 import { startProcessorSandbox, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
 import { readRestApi, startApiGateway } from './api-gateway.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { startDynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { FunctionHost, type LocalFunction } from './function-host.ts';
 import { startLambdaApi } from './lambda-api.ts';
@@ -121,10 +123,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const pollerSqs = faultProxy
       ? new SQSClient({ ...clientConfig, endpoint: faultProxy.endpoints.sqs, useQueueUrlAsEndpoint: false })
       : sqs;
+    // The stream pollers read DynamoDB Local's streams directly (the functions' writes go through the proxy).
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamodbLocal.endpoint });
     stoppers.push(async () => {
       dynamodb.destroy();
       sqs.destroy();
       pollerSqs.destroy();
+      streams.destroy();
     });
 
     // Stacks in deployment order; a later stack's Fn::ImportValue reads an earlier one's exports.
@@ -171,7 +176,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => gateway.close());
 
-    const eventSources = stacks.flatMap((stack) => startEventSources(stack.template, stack.resolver, hostsByArn, queueUrlsByArn, pollerSqs));
+    const eventSources = stacks.flatMap((stack) => startEventSources(stack.template, stack.resolver, hostsByArn, queueUrlsByArn, pollerSqs, streams));
     // Pollers stop before the functions and emulators they use.
     stoppers.push(async () => {
       await Promise.all(eventSources.map((source) => source.stop()));
@@ -294,12 +299,45 @@ function registerApiResources(template: CfnTemplate, resolver: IntrinsicResolver
   }
 }
 
+/** A DynamoDB stream mapping as the template declares it, its on-failure destination an SQS queue of the app. */
+function startStreamSource(
+  logicalId: string,
+  properties: Record<string, unknown>,
+  streamArn: string,
+  host: FunctionHost,
+  resolver: IntrinsicResolver,
+  queueUrlsByArn: Map<string, string>,
+  sqs: SQSClient,
+  streams: DynamoDBStreamsClient,
+): RunningEventSource {
+  const destination = (properties['DestinationConfig'] as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+  const failureQueueUrl = destination === undefined ? undefined : queueUrlsByArn.get(resolver.resolveString(destination));
+  if (destination !== undefined && !failureQueueUrl) throw new Error(`${logicalId}: the on-failure destination is not an SQS queue of this app`);
+  return startDynamoDbStreamEventSource({
+    streams,
+    streamArn,
+    region: LOCAL_REGION,
+    batchSize: Number(properties['BatchSize'] ?? 100),
+    maxBatchingWindowSeconds: Number(properties['MaximumBatchingWindowInSeconds'] ?? 0),
+    startingPosition: properties['StartingPosition'] === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+    bisectBatchOnFunctionError: properties['BisectBatchOnFunctionError'] === true,
+    maximumRetryAttempts: Number(properties['MaximumRetryAttempts'] ?? -1),
+    maximumRecordAgeInSeconds: Number(properties['MaximumRecordAgeInSeconds'] ?? -1),
+    reportBatchItemFailures: ((properties['FunctionResponseTypes'] ?? []) as string[]).includes('ReportBatchItemFailures'),
+    ...(failureQueueUrl
+      ? { onFailure: async (failure) => void (await sqs.send(new SendMessageCommand({ QueueUrl: failureQueueUrl, MessageBody: JSON.stringify(failure) }))) }
+      : {}),
+    invoke: (event) => host.invoke(event),
+  });
+}
+
 function startEventSources(
   template: CfnTemplate,
   resolver: IntrinsicResolver,
   hostsByArn: Map<string, FunctionHost>,
   queueUrlsByArn: Map<string, string>,
   sqs: SQSClient,
+  streams: DynamoDBStreamsClient,
 ): RunningEventSource[] {
   const byName = new Map([...hostsByArn.values()].map((host) => [host.fn.functionName, host]));
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, resource]) => {
@@ -307,6 +345,9 @@ function startEventSources(
     const queueArn = resolver.resolveString(properties['EventSourceArn']);
     const host = byName.get(resolver.resolveString(properties['FunctionName']));
     if (!host) throw new Error(`${logicalId}: no local function`);
+    if (queueArn.includes(':table/') && queueArn.includes('/stream/')) {
+      return startStreamSource(logicalId, properties, queueArn, host, resolver, queueUrlsByArn, sqs, streams);
+    }
     const queueUrl = queueUrlsByArn.get(queueArn);
     if (!queueUrl) throw new Error(`${logicalId}: event source ${queueArn} is not an SQS queue of this app`);
     const scaling = properties['ScalingConfig'] as { MaximumConcurrency?: number } | undefined;

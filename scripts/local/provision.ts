@@ -14,6 +14,7 @@ interface TableProperties {
   AttributeDefinitions: AttributeDefinition[];
   GlobalSecondaryIndexes?: GlobalSecondaryIndex[];
   TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+  StreamSpecification?: { StreamViewType: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY' };
 }
 
 export interface LocalResourceNaming {
@@ -27,7 +28,7 @@ export const physicalName = (naming: LocalResourceNaming, logicalId: string) => 
 
 /**
  * Creates every `AWS::DynamoDB::Table` of the template in DynamoDB Local: key schema,
- * attribute definitions, GSIs and TTL as declared (billing is always on demand locally).
+ * attribute definitions, GSIs, TTL and stream as declared (billing is always on demand locally).
  */
 export async function createTables(
   dynamodb: DynamoDBClient,
@@ -38,9 +39,12 @@ export async function createTables(
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
     const properties = resolver.resolve(resource.Properties) as TableProperties;
     const tableName = physicalName(naming, logicalId);
-    await dynamodb.send(
+    const { TableDescription } = await dynamodb.send(
       new CreateTableCommand({
         TableName: tableName,
+        ...(properties.StreamSpecification
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType } }
+          : {}),
         KeySchema: properties.KeySchema,
         AttributeDefinitions: properties.AttributeDefinitions,
         BillingMode: 'PAY_PER_REQUEST',
@@ -65,7 +69,10 @@ export async function createTables(
     }
     resolver.register(logicalId, {
       ref: tableName,
-      attributes: { Arn: `arn:aws:dynamodb:${naming.region}:${naming.accountId}:table/${tableName}` },
+      attributes: {
+        Arn: `arn:aws:dynamodb:${naming.region}:${naming.accountId}:table/${tableName}`,
+        ...(TableDescription?.LatestStreamArn ? { StreamArn: TableDescription.LatestStreamArn } : {}),
+      },
     });
   }
 }

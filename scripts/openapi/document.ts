@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { chargeObjectSchema, listSchema, problemSchema, refundObjectSchema } from '#domain/api-schemas.ts';
+import { chargeObjectSchema, eventObjectSchema, eventWithAttemptsSchema, listSchema, problemSchema, refundObjectSchema, webhookEndpointObjectSchema } from '#domain/api-schemas.ts';
 import { API_SCOPES, type ApiScope } from '#domain/api-key.ts';
 import { createChargeBodySchema } from '#domain/charge-request.ts';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '#domain/idempotency-key.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '#domain/listing.ts';
 import { createRefundBodySchema } from '#domain/refund-request.ts';
+import { createEndpointBodySchema } from '#domain/webhook-endpoint.ts';
+import { EVENT_TYPES } from '#domain/event.ts';
+import { MAX_WAIT_SECONDS } from '#handlers/prefer-wait.ts';
 import { PROBLEM_TYPES } from '#shared/problem.ts';
 
 const jsonSchema = (schema: z.core.$ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-2020-12', io });
@@ -34,6 +37,14 @@ const cursorParameters = (prefix: string) => [
   { name: 'starting_after', in: 'query', description: 'The page after this object (its id).', schema: { type: 'string', pattern: `^${prefix}_` } },
   { name: 'ending_before', in: 'query', description: 'The page before this object; not with starting_after.', schema: { type: 'string', pattern: `^${prefix}_` } },
 ];
+
+const preferWait = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  description: `RFC 7240 wait=N: answer as soon as the object is final, or after N seconds (at most ${MAX_WAIT_SECONDS}); the answer then carries Preference-Applied: wait=N.`,
+  schema: { type: 'string', example: 'wait=10' },
+};
 
 const listResponse = (description: string, schema: string) => ({
   description,
@@ -116,7 +127,7 @@ export function openApiDocument() {
           operationId: 'getCharge',
           summary: 'Retrieve a charge',
           description: 'Restricted keys need the scope charges:read.',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, preferWait],
           responses: {
             '200': { description: 'The charge', content: { 'application/json': { schema: { $ref: '#/components/schemas/Charge' } } } },
             '401': UNAUTHORIZED,
@@ -179,13 +190,106 @@ export function openApiDocument() {
           operationId: 'getRefund',
           summary: 'Retrieve a refund',
           description: 'Restricted keys need the scope refunds:read.',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, preferWait],
           responses: {
             '200': { description: 'The refund', content: { 'application/json': { schema: { $ref: '#/components/schemas/Refund' } } } },
             '401': UNAUTHORIZED,
             '403': forbidden('refunds:read'),
             '404': problem('No such refund for this merchant.'),
           },
+        },
+      },
+      '/v1/webhook_endpoints': {
+        post: {
+          operationId: 'createWebhookEndpoint',
+          summary: 'Register a webhook endpoint (its secret is in this answer only)',
+          description:
+            'Restricted keys need the scope webhooks:write. Deployed stages take https URLs only and refuse hosts that resolve to private, loopback or ' +
+            'link-local addresses; the local stage also takes http://127.0.0.1:<port>. At most 16 endpoints per merchant.',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateWebhookEndpointRequest' } } } },
+          responses: {
+            '201': { description: 'The endpoint, with its secret', content: { 'application/json': { schema: { $ref: '#/components/schemas/WebhookEndpoint' } } } },
+            '400': problem('Invalid body, a refused URL (errors names url), or 16 endpoints already.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('webhooks:write'),
+          },
+        },
+        get: {
+          operationId: 'listWebhookEndpoints',
+          summary: 'List your webhook endpoints (without secrets)',
+          description: 'Restricted keys need the scope webhooks:read.',
+          responses: {
+            '200': listResponse('Every endpoint, newest first', 'WebhookEndpointList'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('webhooks:read'),
+          },
+        },
+      },
+      '/v1/webhook_endpoints/{id}': {
+        delete: {
+          operationId: 'deleteWebhookEndpoint',
+          summary: 'Delete a webhook endpoint: nothing more is delivered to it',
+          description: 'Restricted keys need the scope webhooks:write.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'Deleted',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', properties: { id: { type: 'string' }, object: { const: 'webhook_endpoint' }, deleted: { const: true } }, required: ['id', 'object', 'deleted'] },
+                },
+              },
+            },
+            '401': UNAUTHORIZED,
+            '403': forbidden('webhooks:write'),
+            '404': problem('No such endpoint for this merchant.'),
+          },
+        },
+      },
+      '/v1/events': {
+        get: {
+          operationId: 'listEvents',
+          summary: 'List your events of the last 30 days, newest first, with their delivery attempts',
+          description: 'Restricted keys need the scope webhooks:read.',
+          parameters: [
+            ...cursorParameters('evt'),
+            { name: 'type', in: 'query', schema: { type: 'string', enum: [...EVENT_TYPES] } },
+            { name: 'created[gte]', in: 'query', schema: { type: 'integer', minimum: 0 } },
+            { name: 'created[lte]', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          ],
+          responses: {
+            '200': listResponse('A page of events', 'EventList'),
+            '400': problem('Invalid or unknown parameter; errors names it.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('webhooks:read'),
+          },
+        },
+      },
+      '/v1/events/{id}': {
+        get: {
+          operationId: 'getEvent',
+          summary: 'Retrieve an event and its delivery attempts',
+          description: 'Restricted keys need the scope webhooks:read.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'The event', content: { 'application/json': { schema: { $ref: '#/components/schemas/EventWithAttempts' } } } },
+            '401': UNAUTHORIZED,
+            '403': forbidden('webhooks:read'),
+            '404': problem('No such event for this merchant.'),
+          },
+        },
+      },
+    },
+    webhooks: {
+      event: {
+        post: {
+          summary: 'An event, POSTed to each subscribed endpoint, at least once',
+          description:
+            'Verify Oncepay-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> under the endpoint secret; refuse t more than 5 minutes off), ' +
+            'answer 2xx within 10 s, deduplicate on the event id. Anything else is retried with exponential backoff for 3 days, then the endpoint is disabled.',
+          parameters: [{ name: 'Oncepay-Signature', in: 'header', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Event' } } } },
+          responses: { '200': { description: 'Received (any 2xx)' } },
         },
       },
     },
@@ -206,6 +310,12 @@ export function openApiDocument() {
         CreateRefundRequest: jsonSchema(createRefundBodySchema, 'input'),
         Refund: jsonSchema(refundObjectSchema, 'output'),
         RefundList: jsonSchema(listSchema(refundObjectSchema, '/v1/refunds'), 'output'),
+        CreateWebhookEndpointRequest: jsonSchema(createEndpointBodySchema, 'input'),
+        WebhookEndpoint: jsonSchema(webhookEndpointObjectSchema, 'output'),
+        WebhookEndpointList: jsonSchema(listSchema(webhookEndpointObjectSchema, '/v1/webhook_endpoints'), 'output'),
+        Event: jsonSchema(eventObjectSchema, 'output'),
+        EventWithAttempts: jsonSchema(eventWithAttemptsSchema, 'output'),
+        EventList: jsonSchema(listSchema(eventWithAttemptsSchema, '/v1/events'), 'output'),
         Problem: jsonSchema(problemSchema, 'output'),
       },
     },

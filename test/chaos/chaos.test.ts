@@ -7,12 +7,13 @@ import { FAULT_KINDS, formatReport, runChaos, type FaultKind } from '../../scrip
 import { buildMutantBundle } from './build-mutant.ts';
 
 describe('chaos: every fault, fixed seeds', () => {
-  it.each([1, 2])('seed %i: 150 charges and their refunds with every fault kind, no violation of I1–I9', async (seed) => {
+  it.each([1, 2])('seed %i: 150 charges, their refunds and webhooks with every fault kind, no violation of I1–I10', async (seed) => {
     const report = await runChaos({ charges: 150, merchants: 3, seed, faults: FAULT_KINDS });
     expect(report.violations, formatReport(report)).toEqual([]);
     expect(report.chargesAccepted).toBe(150);
     expect(report.refundsAccepted).toBeGreaterThan(20);
     expect(report.refundsMoved).toBeGreaterThan(15);
+    expect(report.webhooks.events).toBeGreaterThan(150);
     expect(Object.keys(report.faultsPlanned).length).toBeGreaterThan(18);
   });
 });
@@ -81,6 +82,14 @@ describe('chaos: the harness catches a broken system', () => {
       faults: [],
       expected: ['I8'],
       refundRate: 1,
+    },
+    {
+      protection: 'an event id derived from the state change',
+      overrides: async () => ({
+        ServiceEventsFunction: await buildMutantBundle('functions/entrypoints/events.ts', 'functions/domain/event.ts', 'test/chaos/mutants/random-event-id.ts'),
+      }),
+      faults: ['events-function-crash'],
+      expected: ['I10'],
     },
   ];
 

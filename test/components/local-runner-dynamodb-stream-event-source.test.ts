@@ -89,6 +89,45 @@ describe('the local DynamoDB stream event source', () => {
     }
   });
 
+  it('hands the function DynamoDB Streams’ wire format: an empty map is {"M": {}} at every depth (DynamoDB Local writes {})', async () => {
+    const { tableName, streamArn } = await tableWithStream();
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { pk: { S: 'maps' }, n: { N: '0' }, empty: { M: {} }, nested: { M: { inner: { M: {} } } }, list: { L: [{ M: {} }] } },
+      }),
+    );
+    const images: unknown[] = [];
+    const running = source(streamArn, (event) => {
+      images.push(...event.Records.map((record) => record.dynamodb?.NewImage));
+      return ok();
+    });
+    try {
+      await eventually(async () => images.length, (count) => count >= 1, { timeoutMs: 10_000, what: 'the record' });
+      expect(images[0]).toMatchObject({ empty: { M: {} }, nested: { M: { inner: { M: {} } } }, list: { L: [{ M: {} }] } });
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('reads a stream whose first record comes after the source started (an empty shard read from its horizon)', async () => {
+    const { tableName, streamArn } = await tableWithStream();
+    const seen: number[] = [];
+    const running = source(streamArn, (event) => {
+      seen.push(...numbersOf(event.Records));
+      return ok();
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await put(tableName, 1);
+      await put(tableName, 2);
+      await eventually(async () => seen, (numbers) => numbers.length >= 2, { timeoutMs: 10_000, what: 'records written after the start' });
+      expect(seen).toEqual([1, 2]);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('retries a failing batch, blocking the shard, then tells the on-failure destination and moves on', async () => {
     const { tableName, streamArn } = await tableWithStream();
     for (let n = 0; n < 3; n += 1) await put(tableName, n);

@@ -310,7 +310,7 @@ describe('moving the money', () => {
 describe('lists', () => {
   const lists = () => new DynamoDbLists(table.client, table.tableName);
   const query = (parameters: Record<string, string> = {}) =>
-    parseListQuery(parameters, { idPattern: /^ch_[0-9A-Za-z]{22}$/, statuses: ['pending', 'processing', 'succeeded', 'failed'], created: true });
+    parseListQuery(parameters, { idPattern: /^ch_[0-9A-Za-z]{22}$/, filter: { parameter: 'status', values: ['pending', 'processing', 'succeeded', 'failed'] }, created: true });
   const idsOf = (page: { data: Array<Record<string, unknown>> }) => page.data.map((item) => String(item['charge_id']));
 
   it('lists a merchant’s charges newest first across shards, pages both ways, and filters by status and time', async () => {

@@ -37,11 +37,11 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
   });
 
   it('keeps data in the stateful stack and code in the stateless one', () => {
-    stateful.resourceCountIs('AWS::DynamoDB::Table', 2);
-    stateful.resourceCountIs('AWS::SQS::Queue', 2);
+    stateful.resourceCountIs('AWS::DynamoDB::Table', 3);
+    stateful.resourceCountIs('AWS::SQS::Queue', 5);
     stateful.resourceCountIs('AWS::Lambda::Function', 0);
     service.resourceCountIs('AWS::DynamoDB::Table', 0);
-    service.resourceCountIs('AWS::Lambda::Function', 8);
+    service.resourceCountIs('AWS::Lambda::Function', 12);
   });
 
   it('runs every function on Node.js 22 on arm64 with active tracing and its own log group', () => {
@@ -70,12 +70,12 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     });
   });
 
-  it('encrypts both queues and refuses non-TLS access to them', () => {
+  it('encrypts every queue and refuses non-TLS access to them', () => {
     for (const queue of Object.values(stateful.findResources('AWS::SQS::Queue'))) {
       expect(queue['Properties']['SqsManagedSseEnabled']).toBe(true);
     }
     const policies = Object.values(stateful.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(5);
     for (const policy of policies) {
       expect(policy['Properties']['PolicyDocument']['Statement']).toEqual(
         expect.arrayContaining([
@@ -98,7 +98,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     service.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE' });
-    service.resourceCountIs('AWS::ApiGateway::Method', 6);
+    service.resourceCountIs('AWS::ApiGateway::Method', 11);
     for (const fn of API_FUNCTIONS) {
       const [functionResource] = Object.values(service.findResources('AWS::Lambda::Function')).filter((resource) =>
         JSON.stringify(resource['Properties']['Role']).includes(`Service${fn}ServiceRole`),
@@ -256,11 +256,15 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
         'ApiLatencyP99',
         'ChargesInReview',
         'DeadLetterQueueNotEmpty',
+        'DeliveriesDeadLettered',
+        'EventsNotPublished',
         'FunctionThrottles',
+        'FunctionThrottles2',
         'ProcessorConfigurationErrors',
         'ReconcilerErrors',
         'ReconcilerHeartbeatMissing',
         'StuckCharges',
+        'WebhookEndpointsDisabled',
         'WorkQueueOldestMessageAge',
         'WorkerErrors',
       ].map((name) => `oncepay-${stage}-${name}`),
@@ -367,7 +371,10 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     expect(Object.keys(stateful.findOutputs('*')).filter((name) => !name.startsWith('ExportsOutput')).sort()).toEqual([
       'ChargesTableName',
       'DeadLetterQueueUrl',
+      'DeliveriesQueueUrl',
+      'EventsFailureQueueUrl',
       'MerchantsTableName',
+      'WebhooksTableName',
       'WorkQueueUrl',
     ]);
     expect(Object.keys(service.findOutputs('*'))).toEqual(
@@ -378,7 +385,16 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
 
 
 /** The functions behind the REST API: each authenticates bearer keys itself. */
-const API_FUNCTIONS = ['CreateChargeFunction', 'GetChargeFunction', 'ListChargesFunction', 'CreateRefundFunction', 'GetRefundFunction', 'ListRefundsFunction'];
+const API_FUNCTIONS = [
+  'CreateChargeFunction',
+  'GetChargeFunction',
+  'ListChargesFunction',
+  'CreateRefundFunction',
+  'GetRefundFunction',
+  'ListRefundsFunction',
+  'WebhookEndpointsFunction',
+  'EventsApiFunction',
+];
 describe('the API edge and alarm subscribers, from config or context', () => {
   const synth = (stage: string, context: Record<string, string> = {}) => {
     const app = buildApp({ stage, outdir: outdir(), context });

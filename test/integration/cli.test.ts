@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { apiClient } from '../support/api-client.ts';
@@ -202,6 +204,15 @@ describe('restricted keys and the mode rule, through the API', () => {
     expect((await refunder.createRefund({ charge, amount: 40 })).status).toBe(202);
   });
 
+  it('a restricted key without webhooks:write may list webhook endpoints but not register one', async () => {
+    const merchant = await newMerchant('Hooli');
+    const reader = apiClient((await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'webhooks:read')).secret_key);
+    const refused = await reader.createWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] });
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ type: 'https://oncepay.dev/problems/forbidden', missing_scope: 'webhooks:write' });
+    expect((await reader.listWebhookEndpoints()).json).toMatchObject({ object: 'list', data: [] });
+  });
+
   it('a test-mode stage refuses a live key with a 401 naming the mode it takes', async () => {
     const merchant = await newMerchant('Tyrell');
     const live = await createKey('--merchant', merchant.merchant_id, '--mode', 'live');
@@ -247,5 +258,43 @@ describe('refunds list', () => {
     const bad = await cli('refunds', 'list', '--charge', 'ch_nope');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toBe('error: Not a charge id: ch_nope');
+  });
+});
+
+describe('events resend', () => {
+  it('delivers an event again, with the same id and bytes, to the merchant’s endpoint; errors are one line', async () => {
+    const merchant = await newMerchant('Vandelay');
+    const client = apiClient(merchant.secret_key);
+    const bodies: string[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = await client.createWebhookEndpoint({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, enabled_events: ['charge.succeeded'] });
+      const endpointId = String(endpoint.json['id']);
+      await client.createCharge(visa);
+      await eventually(async () => bodies.length, (count) => count === 1, { timeoutMs: 15_000, what: 'the first delivery' });
+      const eventId = String((JSON.parse(bodies[0] ?? '{}') as { id: string }).id);
+
+      const resent = await cli('events', 'resend', eventId);
+      expect(resent.stdout.trim()).toBe(`Queued 1 delivery of ${eventId} (charge.succeeded): ${endpointId}.`);
+      await eventually(async () => bodies.length, (count) => count === 2, { timeoutMs: 15_000, what: 'the resent delivery' });
+      expect(bodies[1]).toBe(bodies[0]);
+      expect((await cli('events', 'resend', eventId, '--endpoint', endpointId)).code).toBe(0);
+
+      const unknown = await cli('events', 'resend', 'evt_0000000000000000000000');
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr.trim()).toBe('error: No event evt_0000000000000000000000 (events are kept 30 days)');
+      expect((await cli('events', 'resend', 'nope')).stderr.trim()).toBe('error: Not an event id: nope');
+      await client.deleteWebhookEndpoint(endpointId);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -34,21 +34,33 @@ export function apiClient(secretKey: string = inject('demoKeys').acme) {
       if (options.idempotencyKey !== null) headers['Idempotency-Key'] = options.idempotencyKey ?? randomUUID();
       return call('/v1/charges', { method: 'POST', headers, body: options.rawBody ?? JSON.stringify(body) });
     },
-    getCharge(id: string) {
-      return call(`/v1/charges/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    getCharge(id: string, headers: Record<string, string> = {}) {
+      return call(`/v1/charges/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}`, ...headers } });
     },
     createRefund(body: unknown, options: { idempotencyKey?: string | null; rawBody?: string } = {}) {
       const headers: Record<string, string> = { 'Content-Type': 'application/json', Authorization: `Bearer ${secretKey}` };
       if (options.idempotencyKey !== null) headers['Idempotency-Key'] = options.idempotencyKey ?? randomUUID();
       return call('/v1/refunds', { method: 'POST', headers, body: options.rawBody ?? JSON.stringify(body) });
     },
-    getRefund(id: string) {
-      return call(`/v1/refunds/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    getRefund(id: string, headers: Record<string, string> = {}) {
+      return call(`/v1/refunds/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}`, ...headers } });
     },
-    /** `GET /v1/charges` or `GET /v1/refunds` with these query parameters. */
-    list(kind: 'charges' | 'refunds', parameters: Record<string, string> = {}) {
+    getEvent(id: string) {
+      return call(`/v1/events/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    /** `GET /v1/charges`, `/v1/refunds` or `/v1/events` with these query parameters. */
+    list(kind: 'charges' | 'refunds' | 'events', parameters: Record<string, string> = {}) {
       const query = new URLSearchParams(parameters).toString();
       return call(`/v1/${kind}${query ? `?${query}` : ''}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    createWebhookEndpoint(body: unknown) {
+      return call('/v1/webhook_endpoints', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secretKey}` }, body: JSON.stringify(body) });
+    },
+    listWebhookEndpoints() {
+      return call('/v1/webhook_endpoints', { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    deleteWebhookEndpoint(id: string) {
+      return call(`/v1/webhook_endpoints/${encodeURIComponent(id)}`, { method: 'DELETE', headers: { Authorization: `Bearer ${secretKey}` } });
     },
     /** Polls the refund until it is `succeeded`, `failed` or `canceled`. */
     async awaitRefundFinal(id: string, timeoutMs = 10_000) {

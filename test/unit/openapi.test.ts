@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chargeObjectSchema, refundObjectSchema } from '#domain/api-schemas.ts';
-import { toChargeObject } from '#domain/charge.ts';
+import { chargeObjectSchema, eventObjectSchema, refundObjectSchema, webhookEndpointObjectSchema } from '#domain/api-schemas.ts';
+import { chargeEvent } from '#domain/event.ts';
+import { toEndpointObject } from '#domain/webhook-endpoint.ts';
+import { pendingCharge, toChargeObject } from '#domain/charge.ts';
 import { toRefundObject } from '#domain/refund.ts';
 import { openApiJson } from '../../scripts/openapi/document.ts';
 
@@ -47,5 +49,14 @@ describe('openapi.json', () => {
       });
       expect(refundObjectSchema.safeParse(object).success, status).toBe(true);
     }
+  });
+
+  it('describes the events and endpoints the functions actually produce', () => {
+    const charge = pendingCharge('ch_0123456789ABCDEFGHIJkl', 'mer_a', { amount: 500, currency: 'usd', paymentMethod: 'pm_card_visa', description: null, metadata: {} }, 1_700_000_000_000);
+    const event = chargeEvent({ ...charge, status: 'processing' }, { ...charge, status: 'succeeded' });
+    expect(eventObjectSchema.safeParse(event).success).toBe(true);
+    const endpoint = { id: 'we_0123456789ABCDEFGHIJklmn', merchantId: 'mer_a', url: 'https://h.example.com/', enabledEvents: ['*'], status: 'enabled' as const, createdAt: 0, secret: 'whsec_x' };
+    expect(webhookEndpointObjectSchema.safeParse(toEndpointObject(endpoint, true)).success).toBe(true);
+    expect(webhookEndpointObjectSchema.safeParse(toEndpointObject(endpoint)).success).toBe(true);
   });
 });

@@ -1,0 +1,193 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventObject } from '#domain/event.ts';
+import { emptyListQuery, type ListPage, type ListQuery } from '#domain/listing.ts';
+import type { EndpointStatus, WebhookEndpoint } from '#domain/webhook-endpoint.ts';
+import { DEFAULT_LIST_SHARDS, DynamoDbLists, listKeysFor } from './dynamodb-lists.ts';
+
+const endpointKey = (id: string) => ({ pk: `ENDPOINT#${id}` });
+const eventKey = (id: string) => ({ pk: `EVENT#${id}` });
+
+/** One delivery attempt, as `GET /v1/events/{id}` shows it. */
+export interface DeliveryAttempt {
+  endpoint: string;
+  /** Unix seconds. */
+  created: number;
+  /** The receiver's HTTP status; `null` when there was none (timeout, refused address, network error). */
+  status_code: number | null;
+  duration_ms: number;
+  error?: string;
+}
+
+/** A stored event: the JSON merchants receive, byte for byte on every delivery, whose it is, and its delivery attempts. */
+export interface StoredEvent {
+  merchantId: string;
+  body: string;
+  attempts: DeliveryAttempt[];
+}
+
+/**
+ * The webhooks table: merchants' endpoints (with their signing secrets; the table is encrypted
+ * at rest and the secret leaves it only to sign, or once, in the answer that creates it) and
+ * the events their charges and refunds made, kept 30 days as Stripe keeps them.
+ */
+export class DynamoDbWebhookStore {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly lists: DynamoDbLists;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly listShards: number = DEFAULT_LIST_SHARDS,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client);
+    this.lists = new DynamoDbLists(client, tableName, listShards);
+  }
+
+  async createEndpoint(endpoint: WebhookEndpoint): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...endpointKey(endpoint.id),
+          endpoint_id: endpoint.id,
+          merchant_id: endpoint.merchantId,
+          url: endpoint.url,
+          enabled_events: endpoint.enabledEvents,
+          status: endpoint.status,
+          created_at: endpoint.createdAt,
+          secret: endpoint.secret,
+          ...listKeysFor('webhook_endpoints', endpoint.merchantId, endpoint.id, endpoint.createdAt, this.listShards),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: endpointKey(id), ConsistentRead: true }));
+    return Item ? endpointFromItem(Item) : undefined;
+  }
+
+  /** Every endpoint of the merchant, newest first (at most {@link MAX_ENDPOINTS_PER_MERCHANT} exist). */
+  async listEndpoints(merchantId: string): Promise<WebhookEndpoint[]> {
+    const found: WebhookEndpoint[] = [];
+    for (let startingAfter: string | null = null; ; ) {
+      const page = await this.lists.list('webhook_endpoints', merchantId, { ...emptyListQuery(), limit: 100, startingAfter });
+      found.push(...page.data.map(endpointFromItem));
+      const last = found.at(-1);
+      if (!page.hasMore || !last) return found;
+      startingAfter = last.id;
+    }
+  }
+
+  /** Deletes the merchant's endpoint; `undefined` when there is none (or it is another merchant's). */
+  async deleteEndpoint(id: string, merchantId: string): Promise<WebhookEndpoint | undefined> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: endpointKey(id),
+          ConditionExpression: 'merchant_id = :merchant',
+          ExpressionAttributeValues: { ':merchant': merchantId },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes ? endpointFromItem(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async setEndpointStatus(id: string, status: EndpointStatus): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: endpointKey(id),
+          UpdateExpression: 'SET #status = :status',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+        }),
+      );
+    } catch (error) {
+      // Deleted meanwhile: nothing to disable.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Stores the event once: a state change seen again (a stream retry) finds it stored and changes nothing. */
+  async putEvent(event: EventObject, merchantId: string, purgeAt: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...eventKey(event.id),
+            event_id: event.id,
+            merchant_id: merchantId,
+            type: event.type,
+            created_at: event.created * 1000,
+            body: JSON.stringify(event),
+            purge_at: Math.floor(purgeAt / 1000),
+            ...listKeysFor('events', merchantId, event.id, event.created * 1000, this.listShards),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: eventKey(id), ConsistentRead: true }));
+    return Item ? storedEventFrom(Item) : undefined;
+  }
+
+  /** Appends an attempt to the event's record (the event stays as it was delivered). */
+  async recordAttempt(eventId: string, attempt: DeliveryAttempt): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: eventKey(eventId),
+          UpdateExpression: 'SET delivery_attempts = list_append(if_not_exists(delivery_attempts, :none), :attempt)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':none': [], ':attempt': [attempt] },
+        }),
+      );
+    } catch (error) {
+      // Purged meanwhile (30 days): nothing to record on.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** A page of the merchant's events, newest first; `query.status` filters by type. */
+  async listEvents(merchantId: string, query: ListQuery): Promise<ListPage<StoredEvent>> {
+    const page = await this.lists.list('events', merchantId, query);
+    return { data: page.data.map(storedEventFrom), hasMore: page.hasMore };
+  }
+}
+
+function storedEventFrom(item: Record<string, unknown>): StoredEvent {
+  return {
+    merchantId: String(item['merchant_id']),
+    body: String(item['body']),
+    attempts: (item['delivery_attempts'] as DeliveryAttempt[] | undefined) ?? [],
+  };
+}
+
+function endpointFromItem(item: Record<string, unknown>): WebhookEndpoint {
+  return {
+    id: String(item['endpoint_id']),
+    merchantId: String(item['merchant_id']),
+    url: String(item['url']),
+    enabledEvents: (item['enabled_events'] as string[] | undefined) ?? [],
+    status: item['status'] === 'disabled' ? 'disabled' : 'enabled',
+    createdAt: Number(item['created_at']),
+    secret: String(item['secret']),
+  };
+}

@@ -1,0 +1,20 @@
+/** Lambda entry point of `POST`, `GET /v1/webhook_endpoints` and `DELETE /v1/webhook_endpoints/{id}`. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
+import { hostProblem } from '#adapters/webhook-sender.ts';
+import { webhookEndpointsHandler } from '#handlers/webhook-endpoints.ts';
+import { requiredBooleanEnv, requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
+import { createLogger } from '#shared/logger.ts';
+import { requestAuthenticatorFromEnvironment } from './environment.ts';
+
+const logger = createLogger('webhooks-api');
+const allowLoopbackHttp = requiredBooleanEnv('WEBHOOK_ALLOW_LOOPBACK_HTTP');
+
+export const handler = webhookEndpointsHandler({
+  authenticate: requestAuthenticatorFromEnvironment(logger),
+  store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),
+  policy: { allowLoopbackHttp },
+  hostProblem: (url) => hostProblem(url, allowLoopbackHttp),
+  now: Date.now,
+  logger,
+});

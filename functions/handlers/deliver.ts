@@ -1,0 +1,91 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
+import { parseDelivery } from '#adapters/sqs-delivery-queue.ts';
+import type { WebhookSender } from '#adapters/webhook-sender.ts';
+import { OncePayError } from '#domain/errors.ts';
+import { deliveryBackoffSeconds, signatureHeader } from '#domain/webhook-endpoint.ts';
+
+/** The record goes back to the queue; its visibility says when the next attempt is due. */
+class DeliverLaterError extends OncePayError {}
+
+export interface DeliverHandlerDeps {
+  store: Pick<DynamoDbWebhookStore, 'getEndpoint' | 'getEvent' | 'setEndpointStatus' | 'recordAttempt'>;
+  sender: Pick<WebhookSender, 'send'>;
+  /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
+  setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
+  now: () => number;
+  retry: { baseSeconds: number; maxSeconds: number };
+  /** How long an endpoint may keep failing one event before it is disabled (3 days). */
+  giveUpAfterMs: number;
+  logger: Logger;
+  /** `WebhookEndpointsDisabled` (alarmed). */
+  metrics: Metrics;
+}
+
+/**
+ * Delivers one event to one endpoint per record, in parallel, so one slow or failing endpoint
+ * never holds up another's: a signed `POST` of the stored event (the same bytes and event id on
+ * every attempt); a 2xx within the timeout is delivered; anything else comes back after an
+ * exponential backoff, for up to `giveUpAfterMs` since the delivery was first queued, after which
+ * the endpoint is disabled and an alarm says so. A deleted or disabled endpoint gets nothing more.
+ */
+export function deliverHandler(deps: DeliverHandlerDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    deps.logger.addContext(context);
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      const delivery = parseDelivery(record.body);
+      if (!delivery) {
+        deps.logger.error('Not a delivery message; dropped', { messageId: record.messageId });
+        return;
+      }
+      const endpoint = await deps.store.getEndpoint(delivery.endpoint_id);
+      if (!endpoint || endpoint.status !== 'enabled') {
+        deps.logger.info('Endpoint deleted or disabled; delivery dropped', { ...delivery });
+        return;
+      }
+      const stored = await deps.store.getEvent(delivery.event_id);
+      if (!stored || stored.merchantId !== endpoint.merchantId) {
+        deps.logger.error('No such event for this endpoint’s merchant; delivery dropped', { ...delivery });
+        return;
+      }
+      const signature = signatureHeader(endpoint.secret, Math.floor(deps.now() / 1000), stored.body);
+      const result = await deps.sender.send(endpoint.url, stored.body, { 'Oncepay-Signature': signature });
+      const attempt = Number(record.attributes.ApproximateReceiveCount);
+      deps.logger.info('Delivery attempt', { ...delivery, attempt, status: result.status, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
+      await deps.store.recordAttempt(delivery.event_id, {
+        endpoint: endpoint.id,
+        created: Math.floor(deps.now() / 1000),
+        status_code: result.status === 0 ? null : result.status,
+        duration_ms: result.durationMs,
+        ...(result.error ? { error: result.error } : {}),
+      });
+      if (result.status >= 200 && result.status < 300) return;
+
+      const queuedAt = Number(record.attributes.SentTimestamp);
+      if (deps.now() - queuedAt >= deps.giveUpAfterMs) {
+        await deps.store.setEndpointStatus(endpoint.id, 'disabled');
+        deps.metrics.addMetric('WebhookEndpointsDisabled', MetricUnit.Count, 1);
+        deps.logger.error('Endpoint disabled: it kept failing for the whole retry window', { ...delivery, url: endpoint.url });
+        return;
+      }
+      const seconds = deliveryBackoffSeconds(attempt, deps.retry.baseSeconds, deps.retry.maxSeconds);
+      try {
+        await deps.setVisibility(record.receiptHandle, seconds);
+      } catch (error) {
+        deps.logger.warn('Could not set the retry delay; the delivery returns after the visibility timeout', { ...delivery, error: error as Error });
+      }
+      throw new DeliverLaterError(`Deliver ${delivery.event_id} to ${delivery.endpoint_id} again in ${seconds}s`);
+    };
+
+    try {
+      return await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false, processInParallel: true });
+    } finally {
+      if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { chargeRecordFromItem } from '#adapters/dynamodb-charge-repository.ts';
+import { refundRecordFromItem } from '#adapters/dynamodb-refund-repository.ts';
+import type { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
+import type { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue.ts';
+import { chargeEvent, refundEvent, type EventObject } from '#domain/event.ts';
+import { subscribes } from '#domain/webhook-endpoint.ts';
+
+export interface EventsHandlerDeps {
+  store: Pick<DynamoDbWebhookStore, 'putEvent' | 'listEndpoints'>;
+  deliveries: Pick<SqsDeliveryQueue, 'enqueue'>;
+  now: () => number;
+  /** How long an event is kept (Stripe: 30 days). */
+  eventRetentionMs: number;
+  logger: Logger;
+}
+
+type Image = Record<string, AttributeValue>;
+
+/**
+ * The charges table's stream is the outbox: every state change is a record of the table's own
+ * write, so no change can be made without its event (no dual write). For each change that makes a
+ * charge or refund final, this stores its one event (the id derived from the change) and asks
+ * for one delivery per subscribed endpoint of the merchant. Records are handled in stream order;
+ * the first that fails is reported, and Lambda retries from it (the ones before are done).
+ * Doing a record twice is harmless: the event is stored once, and a delivery made twice carries
+ * the same event id, which merchants deduplicate on.
+ */
+export function eventsHandler(deps: EventsHandlerDeps) {
+  return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+    deps.logger.addContext(context);
+    for (const record of event.Records) {
+      try {
+        await handle(deps, record);
+      } catch (error) {
+        deps.logger.error('Could not publish the event of a state change; the stream retries from it', {
+          sequenceNumber: record.dynamodb?.SequenceNumber,
+          error: error as Error,
+        });
+        return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+      }
+    }
+    return { batchItemFailures: [] };
+  };
+}
+
+async function handle(deps: EventsHandlerDeps, record: DynamoDBRecord): Promise<void> {
+  const change = record.dynamodb;
+  if (!change?.NewImage) return;
+  const after = unmarshall(change.NewImage as Image);
+  const before = change.OldImage ? unmarshall(change.OldImage as Image) : undefined;
+  const event = eventOf(String(after['pk']), before, after);
+  if (!event) return;
+  const merchantId = String(after['merchant_id']);
+  await deps.store.putEvent(event, merchantId, deps.now() + deps.eventRetentionMs);
+  const endpoints = (await deps.store.listEndpoints(merchantId)).filter((endpoint) => subscribes(endpoint, event.type));
+  await deps.deliveries.enqueue(endpoints.map((endpoint) => ({ event_id: event.id, endpoint_id: endpoint.id })));
+  deps.logger.info('Published an event', { eventId: event.id, type: event.type, deliveries: endpoints.length });
+}
+
+function eventOf(pk: string, before: Record<string, unknown> | undefined, after: Record<string, unknown>): EventObject | null {
+  if (pk.startsWith('CHARGE#')) return chargeEvent(before && chargeRecordFromItem(before).charge, chargeRecordFromItem(after).charge);
+  if (pk.startsWith('REFUND#')) return refundEvent(before && refundRecordFromItem(before).refund, refundRecordFromItem(after).refund);
+  return null;
+}

@@ -1,0 +1,44 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { headerValue } from '#shared/http.ts';
+
+/** The longest `Prefer: wait=N` honoured, in seconds. */
+export const MAX_WAIT_SECONDS = 20;
+/** How often an object is read again while a request waits for it to be final. */
+const POLL_INTERVAL_MS = 250;
+/** Kept back from the invocation's remaining time to answer. */
+const ANSWER_MARGIN_MS = 1_000;
+
+/**
+ * The seconds a `Prefer: wait=N` header asks for (RFC 7240 §4.3), at most {@link MAX_WAIT_SECONDS};
+ * `null` without one. A malformed preference is ignored, as RFC 7240 says.
+ */
+export function preferredWaitSeconds(event: APIGatewayProxyEvent): number | null {
+  const header = headerValue(event, 'Prefer');
+  if (!header) return null;
+  for (const preference of header.split(',')) {
+    const match = /^\s*wait\s*=\s*"?(\d{1,6})"?\s*(;.*)?$/i.exec(preference);
+    if (match?.[1]) return Math.min(MAX_WAIT_SECONDS, Number(match[1]));
+  }
+  return null;
+}
+
+/**
+ * Reads with `read` until `isFinal` holds or `seconds` have passed (never past what the
+ * invocation has left), and answers the last read. Each read is strongly consistent.
+ */
+export async function readUntilFinal<T>(
+  read: () => Promise<T>,
+  isFinal: (value: T) => boolean,
+  seconds: number,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<T> {
+  const started = Date.now();
+  const budgetMs = Math.min(seconds * 1000, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS);
+  let value = await read();
+  while (!isFinal(value) && Date.now() - started + POLL_INTERVAL_MS < budgetMs) {
+    await sleep(POLL_INTERVAL_MS);
+    value = await read();
+  }
+  return value;
+}

@@ -1,0 +1,95 @@
+/**
+ * An example webhook receiver, the way the README's merchant guide says to write one:
+ * verify the `Oncepay-Signature` (HMAC-SHA256 of "<t>.<raw body>", 5-minute tolerance, a
+ * constant-time comparison), answer 2xx at once, and only then do the work — once per event id,
+ * because deliveries are at least once.
+ *
+ *   npm run webhook-receiver -- --secret whsec_… [--port 4242]
+ *
+ * Register it with `POST /v1/webhook_endpoints {"url": "http://127.0.0.1:4242/webhooks", …}` on
+ * the local stack (deployed stages take https URLs only).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Signatures older (or newer) than this are refused: a captured request cannot be replayed later. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/** True when `header` signs `rawBody` with `secret` at a time within the tolerance of `nowSeconds`. */
+export function verifySignature(header: string | undefined, rawBody: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+  const parts = new Map<string, string[]>();
+  for (const part of (header ?? '').split(',')) {
+    const [name, value] = part.split('=', 2);
+    if (name && value) parts.set(name.trim(), [...(parts.get(name.trim()) ?? []), value.trim()]);
+  }
+  const timestamp = Number(parts.get('t')?.[0]);
+  if (!Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex'));
+  // Any v1 may match (a rolled secret signs with both during the overlap).
+  return (parts.get('v1') ?? []).some((candidate) => {
+    const given = Buffer.from(candidate);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+export interface ReceivedEvent {
+  id: string;
+  type: string;
+  data: { object: Record<string, unknown> };
+}
+
+export interface WebhookReceiver {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves `POST /webhooks` on 127.0.0.1. A bad signature is a 400; a good one is answered 200
+ * before `onEvent` runs, and `onEvent` runs once per event id however often it is delivered.
+ */
+export async function startWebhookReceiver(options: {
+  /** The endpoint's secret; a function when it is known only once the receiver's URL is registered. */
+  secret: string | (() => string);
+  port?: number;
+  onEvent: (event: ReceivedEvent) => Promise<void> | void;
+}): Promise<WebhookReceiver> {
+  const secret = () => (typeof options.secret === 'string' ? options.secret : options.secret());
+  const seen = new Set<string>();
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      if (request.method !== 'POST' || !verifySignature(request.headers['oncepay-signature'] as string | undefined, rawBody, secret())) {
+        response.writeHead(400).end();
+        return;
+      }
+      response.writeHead(200).end();
+      const event = JSON.parse(rawBody) as ReceivedEvent;
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      Promise.resolve(options.onEvent(event)).catch((error: unknown) => console.error(`handling ${event.id} failed:`, error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({ options: { secret: { type: 'string' }, port: { type: 'string', default: '4242' } } });
+  if (!values.secret?.startsWith('whsec_')) {
+    console.error('error: --secret whsec_… (the secret POST /v1/webhook_endpoints answered) is required');
+    process.exit(2);
+  }
+  const receiver = await startWebhookReceiver({
+    secret: values.secret,
+    port: Number(values.port),
+    onEvent: (event) => console.log(`${event.type} ${event.id} ${String(event.data.object['id'])} ${String(event.data.object['status'])}`),
+  });
+  console.log(`Receiving signed events on ${receiver.url} (Ctrl-C stops)`);
+}

@@ -1,0 +1,103 @@
+/**
+ * The delivery function's decisions, with a clock: delivered on a 2xx, retried with backoff
+ * (the same stored bytes each time), the endpoint disabled once the retry window is over, and
+ * nothing sent to a deleted or disabled endpoint or for another merchant's event.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { DeliveryAttempt } from '#adapters/dynamodb-webhook-store.ts';
+import type { DeliveryResult } from '#adapters/webhook-sender.ts';
+import type { WebhookEndpoint } from '#domain/webhook-endpoint.ts';
+import { deliverHandler } from '#handlers/deliver.ts';
+
+const HOUR = 3_600_000;
+const endpoint: WebhookEndpoint = {
+  id: 'we_0123456789ABCDEFGHIJklmn',
+  merchantId: 'mer_a',
+  url: 'https://hooks.example.com/',
+  enabledEvents: ['*'],
+  status: 'enabled',
+  createdAt: 0,
+  secret: 'whsec_x',
+};
+const EVENT_ID = 'evt_0123456789ABCDEFGHIJkl';
+
+function world(answer: DeliveryResult, options: { queuedHoursAgo?: number; endpoint?: WebhookEndpoint | undefined; eventMerchant?: string } = {}) {
+  const now = 100 * HOUR;
+  const sent: Array<{ url: string; body: string; signature: string | undefined }> = [];
+  const visibility: number[] = [];
+  const statuses: string[] = [];
+  const attempts: DeliveryAttempt[] = [];
+  const metricLines: string[] = [];
+  const metrics = { addMetric: (name: string) => void metricLines.push(name), hasStoredMetrics: () => false, publishStoredMetrics: () => undefined } as unknown as Metrics;
+  const handler = deliverHandler({
+    store: {
+      getEndpoint: async () => ('endpoint' in options ? options.endpoint : endpoint),
+      getEvent: async () => ({ merchantId: options.eventMerchant ?? 'mer_a', body: '{"id":"evt_x"}', attempts: [] }),
+      setEndpointStatus: async (_id, status) => void statuses.push(status),
+      recordAttempt: async (_id, attempt) => void attempts.push(attempt),
+    },
+    sender: { send: async (url, body, headers) => (sent.push({ url, body, signature: headers['Oncepay-Signature'] }), answer) },
+    setVisibility: async (_handle, seconds) => void visibility.push(seconds),
+    now: () => now,
+    retry: { baseSeconds: 2, maxSeconds: 3600 },
+    giveUpAfterMs: 72 * HOUR,
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    metrics,
+  });
+  const run = async (receiveCount = 1) => {
+    const queuedAt = now - (options.queuedHoursAgo ?? 0) * HOUR;
+    const event = {
+      Records: [
+        {
+          messageId: 'm1',
+          receiptHandle: 'r1',
+          body: JSON.stringify({ event_id: EVENT_ID, endpoint_id: endpoint.id }),
+          attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: String(queuedAt) },
+        },
+      ],
+    } as unknown as SQSEvent;
+    return await handler(event, { awsRequestId: 'test' } as Context);
+  };
+  return { run, sent, visibility, statuses, metricLines, attempts };
+}
+
+describe('the delivery function', () => {
+  it('delivers the stored event, signed, and is done on a 2xx', async () => {
+    const w = world({ status: 204, durationMs: 5 });
+    expect(await w.run()).toEqual({ batchItemFailures: [] });
+    expect(w.sent).toEqual([{ url: endpoint.url, body: '{"id":"evt_x"}', signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/) }]);
+    expect(w.attempts).toEqual([{ endpoint: endpoint.id, created: 360_000, status_code: 204, duration_ms: 5 }]);
+  });
+
+  it('retries anything else after a backoff that doubles', async () => {
+    const w = world({ status: 500, durationMs: 5 });
+    expect(await w.run(1)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(await w.run(4)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(w.visibility[0]).toBeLessThanOrEqual(2);
+    expect(w.visibility[1]).toBeGreaterThan(14);
+    expect(w.visibility[1]).toBeLessThanOrEqual(16);
+    expect(w.statuses).toEqual([]);
+  });
+
+  it('disables the endpoint, and says so in a metric, once the delivery kept failing for three days', async () => {
+    const w = world({ status: 0, durationMs: 10_000, error: 'timeout' }, { queuedHoursAgo: 72 });
+    expect(await w.run(90)).toEqual({ batchItemFailures: [] });
+    expect(w.attempts).toEqual([{ endpoint: endpoint.id, created: 360_000, status_code: null, duration_ms: 10_000, error: 'timeout' }]);
+    expect(w.statuses).toEqual(['disabled']);
+    expect(w.metricLines).toEqual(['WebhookEndpointsDisabled']);
+  });
+
+  it('sends nothing to a deleted or disabled endpoint, nor another merchant’s event', async () => {
+    for (const w of [
+      world({ status: 200, durationMs: 1 }, { endpoint: undefined }),
+      world({ status: 200, durationMs: 1 }, { endpoint: { ...endpoint, status: 'disabled' } }),
+      world({ status: 200, durationMs: 1 }, { eventMerchant: 'mer_b' }),
+    ]) {
+      expect(await w.run()).toEqual({ batchItemFailures: [] });
+      expect(w.sent).toEqual([]);
+    }
+  });
+});

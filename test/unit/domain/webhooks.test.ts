@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { pendingCharge } from '#domain/charge.ts';
+import { chargeEvent, eventIdFor, refundEvent } from '#domain/event.ts';
+import { pendingRefund } from '#domain/refund.ts';
+import { deliveryBackoffSeconds, isPrivateAddress, parseEndpointRequest, signatureHeader, urlProblem } from '#domain/webhook-endpoint.ts';
+import { verifySignature } from '../../../scripts/webhook-receiver.ts';
+
+describe('events', () => {
+  const charge = pendingCharge('ch_0123456789ABCDEFGHIJkl', 'mer_a', { amount: 500, currency: 'usd', paymentMethod: 'pm_card_visa', description: null, metadata: {} }, 1_700_000_000_000);
+
+  it('are made only by the change that makes an object final, with one id per object and outcome', () => {
+    const processing = { ...charge, status: 'processing' as const };
+    const succeeded = { ...charge, status: 'succeeded' as const, updatedAt: 1_700_000_005_000 };
+    expect(chargeEvent(charge, processing)).toBeNull();
+    const event = chargeEvent(processing, succeeded);
+    expect(event).toMatchObject({ id: eventIdFor(charge.id, 'charge.succeeded'), object: 'event', type: 'charge.succeeded', created: 1_700_000_005, data: { object: { id: charge.id, status: 'succeeded' } } });
+    // The same change seen again (a stream retry) is the same event; a later write to a final charge is none.
+    expect(chargeEvent(processing, succeeded)).toEqual(event);
+    expect(chargeEvent(succeeded, { ...succeeded, amountRefunded: 100 })).toBeNull();
+    expect(chargeEvent(processing, { ...charge, status: 'failed' })?.type).toBe('charge.failed');
+  });
+
+  it('call a canceled refund refund.failed', () => {
+    const refund = pendingRefund('re_0123456789ABCDEFGHIJkl', 'mer_a', { chargeId: charge.id, amount: 100, reason: null, metadata: {} }, 100, 'usd', 1_700_000_000_000);
+    expect(refundEvent({ ...refund, status: 'processing' }, { ...refund, status: 'succeeded' })?.type).toBe('refund.succeeded');
+    expect(refundEvent({ ...refund, status: 'processing' }, { ...refund, status: 'canceled' })?.type).toBe('refund.failed');
+    expect(refundEvent(undefined, refund)).toBeNull();
+  });
+});
+
+describe('webhook endpoint URLs', () => {
+  const deployed = { allowLoopbackHttp: false };
+  const local = { allowLoopbackHttp: true };
+
+  it.each([
+    ['https://hooks.example.com/oncepay', deployed, undefined],
+    ['http://127.0.0.1:4242/webhooks', local, undefined],
+    ['http://127.0.0.1:4242/webhooks', deployed, 'must be https'],
+    ['http://127.0.0.1/webhooks', local, 'must be https (or http://127.0.0.1:<port> on the local stage)'],
+    ['http://hooks.example.com/', local, 'must be https (or http://127.0.0.1:<port> on the local stage)'],
+    ['https://127.0.0.1/x', deployed, 'must not point to a private, loopback or link-local address'],
+    ['https://[fd00::1]/x', deployed, 'must not point to a private, loopback or link-local address'],
+    ['https://metadata.google.internal/x', deployed, 'must not point to a private, loopback or link-local address'],
+    ['https://a:b@hooks.example.com/', deployed, 'must not carry credentials'],
+  ])('%s (%o): %s', (url, policy, problem) => {
+    expect(urlProblem(url, policy)).toBe(problem);
+  });
+
+  it.each([
+    ['10.1.2.3', true], ['172.16.0.1', true], ['172.32.0.1', false], ['192.168.1.1', true], ['127.0.0.1', true], ['169.254.169.254', true],
+    ['100.64.0.1', true], ['0.0.0.0', true], ['224.0.0.1', true], ['8.8.8.8', false], ['::1', true], ['fe80::1', true], ['fc00::1', true],
+    ['::ffff:10.0.0.1', true], ['::ffff:8.8.8.8', false], ['2606:4700::1111', false],
+  ])('%s is private: %s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
+  });
+
+  it('normalises enabled events: duplicates dropped, sorted, * alone', () => {
+    expect(parseEndpointRequest({ url: 'https://h.example.com/', enabled_events: ['refund.failed', 'charge.succeeded', 'refund.failed'] }, deployed).enabledEvents).toEqual(['charge.succeeded', 'refund.failed']);
+    expect(parseEndpointRequest({ url: 'https://h.example.com/', enabled_events: ['charge.failed', '*'] }, deployed).enabledEvents).toEqual(['*']);
+    expect(() => parseEndpointRequest({ url: 'https://h.example.com/', enabled_events: [] }, deployed)).toThrow();
+  });
+});
+
+describe('signatures', () => {
+  it('are t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">, as an independent HMAC computes them', () => {
+    expect(signatureHeader('whsec_test', 1_700_000_000, '{"id":"evt_1"}')).toBe('t=1700000000,v1=c89214b5b5da833daed6f0b8c5bb6bd58cea9022bd80ccc78230f3942d632925');
+  });
+
+  it('verify within five minutes, with the right secret and body only', () => {
+    const header = signatureHeader('whsec_test', 1_700_000_000, '{"id":"evt_1"}');
+    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_300)).toBe(true);
+    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_301)).toBe(false);
+    expect(verifySignature(header, '{"id":"evt_2"}', 'whsec_test', 1_700_000_000)).toBe(false);
+    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_other', 1_700_000_000)).toBe(false);
+    expect(verifySignature(undefined, '{"id":"evt_1"}', 'whsec_test', 1_700_000_000)).toBe(false);
+  });
+});
+
+describe('delivery backoff', () => {
+  it('doubles from the base to the cap', () => {
+    const noJitter = () => 0;
+    expect([1, 2, 3, 4, 12, 13].map((attempt) => deliveryBackoffSeconds(attempt, 2, 3600, noJitter))).toEqual([2, 4, 8, 16, 3600, 3600]);
+  });
+});
