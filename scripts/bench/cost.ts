@@ -89,6 +89,7 @@ export interface StackFacts {
   secrets: string[];
   /** The reconciler schedule's period, from its `rate(...)` expression. */
   reconcilerPeriodMinutes: number;
+  /** SQS event source mappings (each polls its queue, also when idle); stream mappings read for free. */
   eventSourceMappings: number;
   /** WAF web ACLs in front of the API and their rules (each request is inspected by each ACL). */
   waf: { webAcls: number; rules: number };
@@ -143,7 +144,7 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     kmsKeys: all('AWS::KMS::Key').length,
     secrets: [...secrets].sort(),
     reconcilerPeriodMinutes,
-    eventSourceMappings: mappings.length,
+    eventSourceMappings: mappings.filter(([, resource]) => !('StartingPosition' in (resource.Properties ?? {}))).length,
     openChargeShards,
     waf: { webAcls: webAcls.length, rules: sum(webAcls.map(([, resource]) => ((resource.Properties?.['Rules'] as unknown[] | undefined) ?? []).length)) },
   };
@@ -222,7 +223,8 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: 
   const sampling = facts.xraySampling;
   const chargeLogs = logVolumes(level.logsPerCharge, level.platformLogsPerCharge, level.lambda.invocationsPerCharge, level.apiRequestsPerCharge, facts);
   const posts = requestCount(level.apiRequestsPerCharge);
-  const workerInvocations = level.lambda.invocationsPerCharge['Worker'] ?? 0;
+  // Functions an event source invokes start their own (sampled) traces: the worker and the events function.
+  const workerInvocations = (level.lambda.invocationsPerCharge['Worker'] ?? 0) + (level.lambda.invocationsPerCharge['Events'] ?? 0);
   const chargeTraces = sampling.fixedRate * (posts + workerInvocations);
   const read = level.statusRead;
   const readLogs = logVolumes(read.logsPerRead, read.platformLogsPerRead, read.lambda.invocationsPerRead, read.apiRequestsPerRead, facts);
@@ -267,6 +269,33 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: 
     { key: 'read.dynamodb', label: 'Status read: DynamoDB', usd: DYNAMODB_COST(read.capacityPerRead), quantity: `${fixed(read.capacityPerRead.read)} read units` },
     { key: 'read.logs', label: 'Status read: CloudWatch Logs', usd: LOGS_COST(readLogVolume), quantity: bytes(readLogVolume) },
     { key: 'read.xray', label: 'Status read: X-Ray (sampled share)', usd: readTraces * TRACE_COST, quantity: `${fixed(readTraces, 4)} traces` },
+  ];
+  return { rows, total: sum(rows.map((row) => row.usd)) };
+}
+
+/**
+ * What learning the outcome by webhook costs per million charges (one endpoint per merchant, one
+ * delivery per charge): the delivery function, its DynamoDB reads and attempt record, the
+ * deliveries queue's requests, its logs and traces. Compare with the status-read rows of
+ * {@link allInPerMillion}; the events function runs for every charge either way (charge rows).
+ */
+export function webhookPerMillion(level: LevelResult, facts: StackFacts): { rows: CostRow[]; total: number } {
+  const hook = level.webhook;
+  const logs = logVolumes(hook.logsPerCharge, hook.platformLogsPerCharge, hook.lambda.invocationsPerCharge, [], facts);
+  const volume = emptyLogVolume();
+  for (const part of [logs.functions, logs.platform]) addVolume(volume, part);
+  const traces = facts.xraySampling.fixedRate * sum(Object.values(hook.lambda.invocationsPerCharge));
+  const rows: CostRow[] = [
+    { key: 'hook.dynamodb', label: 'Webhook: DynamoDB', usd: DYNAMODB_COST(hook.capacityPerCharge), quantity: `${fixed(hook.capacityPerCharge.write)} write + ${fixed(hook.capacityPerCharge.read)} read units` },
+    { key: 'hook.sqs', label: 'Webhook: SQS', usd: SQS_OPERATIONS(hook.callsPerCharge) * PRICES.sqsPerMillionRequests, quantity: `${fixed(SQS_OPERATIONS(hook.callsPerCharge))} requests` },
+    {
+      key: 'hook.lambda',
+      label: 'Webhook: Lambda',
+      usd: LAMBDA_COST(hook.lambda.invocationsPerCharge, hook.lambda.gbSecondsPerCharge),
+      quantity: `${fixed(sum(Object.values(hook.lambda.invocationsPerCharge)))} invocations, ${fixed(hook.lambda.gbSecondsPerCharge, 4)} GB-s`,
+    },
+    { key: 'hook.logs', label: 'Webhook: CloudWatch Logs', usd: LOGS_COST(volume), quantity: bytes(volume) },
+    { key: 'hook.xray', label: 'Webhook: X-Ray (sampled share)', usd: traces * TRACE_COST, quantity: `${fixed(traces, 4)} traces` },
   ];
   return { rows, total: sum(rows.map((row) => row.usd)) };
 }

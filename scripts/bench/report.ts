@@ -1,6 +1,6 @@
 import { ingestedBytes, LOG_EVENT_OVERHEAD_BYTES, XRAY_TRACE_ID_FIELD_BYTES, type LogVolume } from './aws-logs.ts';
 import { BUDGET, type ColdStart } from './cold-start.ts';
-import { allInPerMillion, costPerMillion, fixedMonthly, HOURS_PER_MONTH, IDLE_EVENT_SOURCE, logVolumes, PRICES, XRAY_SCANS_PER_TRACE, type StackFacts } from './cost.ts';
+import { allInPerMillion, costPerMillion, fixedMonthly, HOURS_PER_MONTH, IDLE_EVENT_SOURCE, logVolumes, PRICES, webhookPerMillion, XRAY_SCANS_PER_TRACE, type StackFacts } from './cost.ts';
 import type { BenchRun, LevelResult } from './run.ts';
 
 export { allInPerMillion, costPerMillion, fixedMonthly, PRICES } from './cost.ts';
@@ -25,7 +25,7 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 
 /** The API path: what the create function spends per new charge before answering. */
 export function apiPathCalls(level: LevelResult): { dynamodbWrites: number; sqsSends: number } {
-  return { dynamodbWrites: level.callsPerCharge['dynamodb:PutItem'] ?? 0, sqsSends: level.callsPerCharge['sqs:SendMessage'] ?? 0 };
+  return level.apiPathPerCharge;
 }
 
 /** A small line chart as SVG: x = concurrency (log scale), one line per series. */
@@ -148,6 +148,27 @@ export function markdownReport(result: BenchResult): string {
       lines.push(`| ${row.label} | ${fixed(row.usd)} | ${other ? fixed(other.usd) : '–'} | ${row.quantity} |`);
     }
     lines.push(`| **all-in** | **${fixed(allIn.total)}** | **${peerAllIn ? fixed(peerAllIn.total) : '–'}** | |`);
+    const hook = webhookPerMillion(reference, facts);
+    const readRows = allIn.rows.filter((row) => row.key.startsWith('read.'));
+    const readTotal = readRows.reduce((total, row) => total + row.usd, 0);
+    lines.push(
+      '',
+      '### Learning the outcome: a webhook or one status read (USD per million charges)',
+      '',
+      `The client learns each charge's outcome either by one \`GET /v1/charges/{id}\` once it is final (the status-read rows above, $${fixed(readTotal)}) ` +
+        `or by a webhook (one endpoint per merchant, one delivery per charge: ${fixed(reference.webhook.deliveriesPerCharge)} deliveries per charge measured), $${fixed(hook.total)}. ` +
+        'The events function that turns the table\'s stream into events runs for every charge either way; it is in the charge rows above. ' +
+        'A client that polls more than once pays a status read per poll; a webhook costs the same however long the charge takes.',
+      '',
+      '| | USD per million charges | per charge |',
+      '|---|---:|---|',
+      ...readRows.map((row) => `| ${row.label} | ${fixed(row.usd)} | ${row.quantity} |`),
+      `| **one status read** | **${fixed(readTotal)}** | |`,
+      ...hook.rows.map((row) => `| ${row.label} | ${fixed(row.usd)} | ${row.quantity} |`),
+      `| **webhook** | **${fixed(hook.total)}** | |`,
+      '',
+      `With webhooks instead of the status read, all in: $${fixed(allIn.total - readTotal + hook.total)} per million charges.`,
+    );
     lines.push('', 'By level (the same accounting at each concurrency):', '');
     lines.push('| clients | oncepay | baseline |', '|---:|---:|---:|');
     for (const level of levels) {

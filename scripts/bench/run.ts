@@ -8,7 +8,8 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import autocannon from 'autocannon';
@@ -60,6 +61,21 @@ export interface LevelResult {
   capacityPerCharge: { write: number; read: number };
   /** Write units each GSI took per charge (part of `capacityPerCharge.write`): what each index costs. */
   indexWritesPerCharge: Record<string, number>;
+  /** The API path's share of the calls: item puts outside the webhooks table (the events function's), and work-queue sends. */
+  apiPathPerCharge: { dynamodbWrites: number; sqsSends: number };
+  /**
+   * Learning the outcome by webhook, per charge (one endpoint per merchant): the delivery path's
+   * calls on the deliveries queue and the webhooks table, its capacity, the delivery function.
+   * Not in the charge's figures above (the events function, which runs for every charge, is).
+   */
+  webhook: {
+    deliveriesPerCharge: number;
+    callsPerCharge: Record<string, number>;
+    capacityPerCharge: { write: number; read: number };
+    lambda: { invocationsPerCharge: Record<string, number>; gbSecondsPerCharge: number };
+    logsPerCharge: Record<string, LogVolume>;
+    platformLogsPerCharge: LogVolume;
+  };
   lambda: { invocationsPerCharge: Record<string, number>; gbSecondsPerCharge: number };
   /** Per new charge, by function: the lines the functions wrote, captured from the runner (see `lambdaLineBytes`). */
   logsPerCharge: Record<string, LogVolume>;
@@ -298,6 +314,35 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
     return result;
   };
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The merchants' webhook receiver: every charge's event is delivered once, answered 200 at once.
+  let deliveries = 0;
+  const receiver = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      deliveries += 1;
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks`;
+  /** The delivery path's resources: its queue, and the webhooks table's reads and attempt records. */
+  const deliveriesQueue = String(stack.outputs['DeliveriesQueueUrl'] ?? '').split('/').pop() ?? '';
+  const webhooksTable = stack.outputs['WebhooksTableName'] ?? '';
+  const isWebhookCall = (key: string) => {
+    const [call = '', resource = ''] = key.split('@');
+    return resource === deliveriesQueue || (resource === webhooksTable && ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'].includes(call));
+  };
+  /** Calls (or capacity) between two snapshots, split into the charge's and the webhook delivery's. */
+  const splitByPath = (after: Record<string, number>, before: Record<string, number>) => {
+    const charge: Record<string, number> = {};
+    const webhook: Record<string, number> = {};
+    for (const [key, count] of Object.entries(diff(after, before))) {
+      const into = isWebhookCall(key.includes(':') ? key : `dynamodb:${key}`) ? webhook : charge;
+      const operation = key.split('@')[0] ?? key;
+      into[operation] = (into[operation] ?? 0) + count;
+    }
+    return { charge, webhook };
+  };
   try {
     if (options.baseline) {
       await dynamodb.send(
@@ -315,15 +360,22 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       const key = generateApiKey('secret', 'test');
       await store.createMerchant({ merchantId: `mer_bench${i}`, name: `bench ${i}`, createdAt: Date.now() }, newStoredApiKey(key, `mer_bench${i}`, Date.now()));
       keys.push(key);
+      const endpoint = await fetch(`${stack.apiUrl}/v1/webhook_endpoints`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: receiverUrl, enabled_events: ['*'] }),
+      });
+      if (endpoint.status !== 201) throw new Error(`Could not register the bench's webhook endpoint: ${endpoint.status}`);
     }
     const random = mulberry32(options.seed);
     const stats = async (): Promise<TrafficStats> => (await (await fetch(`${stack.faultControlUrl}/stats`)).json()) as TrafficStats;
 
-    /** Waits until the worker has recorded `count` more outcomes than `before` (two updates each). */
-    const drain = async (before: TrafficStats, count: number) => {
+    /** Waits until the worker has recorded `count` more outcomes than `before` (two updates each) and their events were delivered. */
+    const drain = async (before: TrafficStats, count: number, deliveredBefore: number) => {
       for (let round = 0; round < 600; round += 1) {
         const after = await stats();
-        if ((after.calls['dynamodb:UpdateItem'] ?? 0) - (before.calls['dynamodb:UpdateItem'] ?? 0) >= 2 * count) return;
+        const outcomes = (after.callsByResource[`dynamodb:UpdateItem@${stack.outputs['ChargesTableName'] ?? ''}`] ?? 0) - (before.callsByResource[`dynamodb:UpdateItem@${stack.outputs['ChargesTableName'] ?? ''}`] ?? 0);
+        if (outcomes >= 2 * count && deliveries - deliveredBefore >= count) return;
         await settle(100);
       }
     };
@@ -345,13 +397,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       () => undefined,
       false,
     );
-    await drain(warmupBefore, warmupCharges);
+    await drain(warmupBefore, warmupCharges, 0);
     let chargesSent = warmupCharges;
 
     const levels: LevelResult[] = [];
     for (const concurrency of options.concurrency) {
       progress(`concurrency ${concurrency}: ${options.charges} new charges…`);
       const before = await stats();
+      const deliveredBefore = deliveries;
       const invocationsBefore = invocations.length;
       const logsBefore = logSnapshot();
       const secretsBefore = secretsManagerCalls;
@@ -404,7 +457,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       chargesSent += options.charges;
       await Promise.all(polls);
       // Drain: every accepted charge final, so the worker's calls are all counted.
-      await drain(before, accepted.length);
+      await drain(before, accepted.length, deliveredBefore);
       await settle(1500); // the last batches' deletes and log lines
       const afterNew = await stats();
       const logsAfterNew = logSnapshot();
@@ -420,8 +473,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         otherProcesses: Math.max(0, machineCpuSeconds() - cpuBefore.machine - javaSeconds - nodeSeconds) / (wallMs / 1000),
       };
       // The sampler's polling (GetCharge) is the benchmark's, not the charge's.
-      const isChargePath = (name: string) => name !== 'GetCharge';
+      const isChargePath = (name: string) => name !== 'GetCharge' && name !== 'Deliver';
+      const isDeliveryPath = (name: string) => name === 'Deliver';
       const levelInvocations = invocations.slice(invocationsBefore, invocationsAfterNew).filter((invocation) => isChargePath(shortFunctionName(invocation.fn)));
+      const deliveryInvocations = invocations.slice(invocationsBefore, invocationsAfterNew).filter((invocation) => isDeliveryPath(shortFunctionName(invocation.fn)));
 
       progress(`concurrency ${concurrency}: ${Math.round(options.charges * options.replayRatio)} replays…`);
       let replayIndex = 0;
@@ -470,7 +525,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       const readCalls = Object.fromEntries(Object.entries(byOperation(diff(afterRead.calls, beforeRead.calls))).filter(([key]) => !key.startsWith('sqs:')));
 
       const n = Math.max(1, accepted.length);
-      const calls = byOperation(diff(afterNew.calls, before.calls));
+      const callsByPath = splitByPath(afterNew.callsByResource, before.callsByResource);
+      const capacityByPath = splitByPath(afterNew.capacityByResource, before.capacityByResource);
+      const calls = byOperation(callsByPath.charge);
       const getItemCalls = calls['dynamodb:GetItem'] ?? 0;
       calls['dynamodb:GetItem'] = Math.max(0, getItemCalls - samplerGets);
       const charge = lambdaAccounting(levelInvocations, n);
@@ -481,8 +538,28 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         replays: replayPhase,
         acceptedToSucceededMs: { p50: percentile(sortedSamples, 50), p99: percentile(sortedSamples, 99), samples: samples.length },
         callsPerCharge: perUnit(calls, n),
-        capacityPerCharge: capacityAccounting(diff(afterNew.capacityUnits, before.capacityUnits), { total: getItemCalls, attributed: calls['dynamodb:GetItem'] ?? 0 }, n, calls['dynamodb:Query'] ?? 0),
+        capacityPerCharge: capacityAccounting(capacityByPath.charge, { total: getItemCalls, attributed: calls['dynamodb:GetItem'] ?? 0 }, n, calls['dynamodb:Query'] ?? 0),
+        webhook: {
+          deliveriesPerCharge: (deliveries - deliveredBefore) / n,
+          callsPerCharge: perUnit(byOperation(callsByPath.webhook), n),
+          capacityPerCharge: capacityAccounting(capacityByPath.webhook, { total: 1, attributed: 1 }, n),
+          lambda: (() => {
+            const accounting = lambdaAccounting(deliveryInvocations, n);
+            return { invocationsPerCharge: accounting.invocations, gbSecondsPerCharge: accounting.gbSeconds };
+          })(),
+          logsPerCharge: logsBetween(logsBefore, logsAfterNew, n, isDeliveryPath),
+          platformLogsPerCharge: lambdaAccounting(deliveryInvocations, n).platform,
+        },
         indexWritesPerCharge: indexWrites(diff(afterNew.indexCapacityUnits, before.indexCapacityUnits), n),
+        apiPathPerCharge: (() => {
+          const delta = diff(afterNew.callsByResource, before.callsByResource);
+          const count = (match: (call: string, resource: string) => boolean) =>
+            Object.entries(delta).filter(([key]) => match(key.split('@')[0] ?? '', key.split('@')[1] ?? '')).reduce((total, [, value]) => total + value, 0) / n;
+          return {
+            dynamodbWrites: count((call, resource) => call === 'dynamodb:PutItem' && resource !== webhooksTable),
+            sqsSends: count((call, resource) => call === 'sqs:SendMessage' && resource !== deliveriesQueue),
+          };
+        })(),
         lambda: { invocationsPerCharge: charge.invocations, gbSecondsPerCharge: charge.gbSeconds },
         logsPerCharge: logsBetween(logsBefore, logsAfterNew, n, isChargePath),
         platformLogsPerCharge: charge.platform,
@@ -572,6 +649,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
       };
     }
   } finally {
+    await new Promise<void>((resolve) => {
+      receiver.close(() => resolve());
+      receiver.closeAllConnections();
+    });
     unsubscribe('http.server.request.start', onHttpRequest);
     lambda.destroy();
     dynamodb.destroy();

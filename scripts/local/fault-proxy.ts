@@ -41,9 +41,30 @@ export interface TrafficStats {
   capacityUnits: Record<string, number>;
   /** Units each GSI consumed, by `<operation>:<index name>` (writes: the index's share of a write). */
   indexCapacityUnits: Record<string, number>;
+  /** Calls per `target:operation@resource` (the DynamoDB table or SQS queue named): who pays for what. */
+  callsByResource: Record<string, number>;
+  /** DynamoDB capacity per `operation@table`. */
+  capacityByResource: Record<string, number>;
+}
+
+/** The table or queue a DynamoDB or SQS request names (the first, for batches and transactions). */
+function resourceOf(target: FaultTarget, text: string): string {
+  if (target === 'processor' || !text.startsWith('{')) return '';
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    if (target === 'sqs') return String(body['QueueUrl'] ?? '').split('/').pop() ?? '';
+    if (typeof body['TableName'] === 'string') return body['TableName'];
+    const batch = body['RequestItems'] as Record<string, unknown> | undefined;
+    if (batch) return Object.keys(batch)[0] ?? '';
+    const [first] = (body['TransactItems'] as Array<Record<string, { TableName?: string }>> | undefined) ?? [];
+    return first ? (Object.values(first)[0]?.TableName ?? '') : '';
+  } catch {
+    return '';
+  }
 }
 
 interface ConsumedCapacity {
+  TableName?: string;
   CapacityUnits?: number;
   GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
 }
@@ -70,7 +91,7 @@ const TARGETS: FaultTarget[] = ['dynamodb', 'sqs', 'processor'];
 export async function startFaultProxy(options: { measureCapacity?: boolean } = {}): Promise<FaultProxy> {
   const upstreams = new Map<FaultTarget, string>();
   const rules: ActiveRule[] = [];
-  const stats: TrafficStats = { calls: {}, capacityUnits: {}, indexCapacityUnits: {} };
+  const stats: TrafficStats = { calls: {}, capacityUnits: {}, indexCapacityUnits: {}, callsByResource: {}, capacityByResource: {} };
   // Stopping drops every connection, the held ones included.
   const stoppers: Array<() => Promise<void>> = [];
   const listen = async (server: Server): Promise<string> => {
@@ -97,6 +118,8 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
     let text = body.toString('utf8');
     const statKey = `${target}:${operation}`;
     stats.calls[statKey] = (stats.calls[statKey] ?? 0) + 1;
+    const resourceKey = `${statKey}@${resourceOf(target, text)}`;
+    stats.callsByResource[resourceKey] = (stats.callsByResource[resourceKey] ?? 0) + 1;
     if (options.measureCapacity && target === 'dynamodb' && text.startsWith('{')) {
       // Ask DynamoDB (Local) what each call consumed, GSI writes included.
       text = JSON.stringify({ ...(JSON.parse(text) as object), ReturnConsumedCapacity: 'INDEXES' });
@@ -141,7 +164,11 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
       const answer = JSON.parse(upstream.body.toString('utf8') || '{}') as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
       // One entry per table; a transaction or batch answers a list.
       for (const consumed of [answer.ConsumedCapacity ?? []].flat()) {
-        if (consumed.CapacityUnits) stats.capacityUnits[operation] = (stats.capacityUnits[operation] ?? 0) + consumed.CapacityUnits;
+        if (consumed.CapacityUnits) {
+          stats.capacityUnits[operation] = (stats.capacityUnits[operation] ?? 0) + consumed.CapacityUnits;
+          const key = `${operation}@${consumed.TableName ?? ''}`;
+          stats.capacityByResource[key] = (stats.capacityByResource[key] ?? 0) + consumed.CapacityUnits;
+        }
         for (const [index, units] of Object.entries(consumed.GlobalSecondaryIndexes ?? {})) {
           const key = `${operation}:${index}`;
           if (units.CapacityUnits) stats.indexCapacityUnits[key] = (stats.indexCapacityUnits[key] ?? 0) + units.CapacityUnits;
@@ -170,6 +197,8 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
             stats.calls = {};
             stats.capacityUnits = {};
             stats.indexCapacityUnits = {};
+            stats.callsByResource = {};
+            stats.capacityByResource = {};
           }
           return answer(response, 200, JSON.stringify(stats));
         }

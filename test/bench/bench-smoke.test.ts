@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureColdStarts } from '../../scripts/bench/cold-start.ts';
-import { stackFacts } from '../../scripts/bench/cost.ts';
+import { stackFacts, webhookPerMillion } from '../../scripts/bench/cost.ts';
 import { allInPerMillion, apiPathCalls, costPerMillion, fixedMonthly, markdownReport } from '../../scripts/bench/report.ts';
 import { runBenchmark } from '../../scripts/bench/run.ts';
 import { synthesize } from '../../scripts/local/template.ts';
@@ -26,13 +26,18 @@ describe('npm run bench (smoke)', () => {
     expect(apiPathCalls(level)).toEqual({ dynamodbWrites: 1, sqsSends: 1 });
     expect(level.callsPerCharge['dynamodb:UpdateItem']).toBe(2); // claim + outcome
     expect(level.capacityPerCharge.write).toBeGreaterThan(0);
-    // Each index's share of the writes: the merchant list once (keys written at creation, never
-    // changed); the open-charges index at least twice (in, out), more for a charge retried on the way.
-    expect(level.indexWritesPerCharge['merchant-lists']).toBe(1);
+    // Each index's share of the writes: the merchant lists once each for the charge and its event
+    // (keys written at creation, never changed); the open-charges index at least twice (in, out), more for a charge retried on the way.
+    expect(level.indexWritesPerCharge['merchant-lists']).toBe(2); // the charge's list entry, and its event's
     expect(level.indexWritesPerCharge['open-charges']).toBeGreaterThanOrEqual(2);
     expect(level.indexWritesPerCharge['open-charges']).toBeLessThan(3);
     expect(level.capacityPerCharge.read).toBeGreaterThanOrEqual(1); // the worker's strongly consistent GetItem
     expect(costPerMillion(level).total).toBeGreaterThan(3.5);
+    // Learning the outcome by webhook: each charge's event delivered once, by the delivery function, priced apart.
+    expect(level.webhook.deliveriesPerCharge).toBeGreaterThanOrEqual(1);
+    expect(level.webhook.lambda.invocationsPerCharge['Deliver']).toBeGreaterThan(0);
+    expect(level.webhook.callsPerCharge['dynamodb:UpdateItem']).toBeGreaterThanOrEqual(1); // the attempt recorded
+    expect(level.lambda.invocationsPerCharge['Events']).toBeGreaterThan(0); // the outbox runs for every charge
 
     // Logs are measured per function: the worker logs each outcome; the sampler's GetCharge is not the charge's.
     expect(level.logsPerCharge['Worker']?.events).toBeGreaterThanOrEqual(1);
@@ -54,7 +59,20 @@ describe('npm run bench (smoke)', () => {
     const coldStarts = measureColdStarts(stacks, 1);
     const facts = stackFacts(stacks);
     rmSync(outdir, { recursive: true, force: true });
-    expect(coldStarts.map((cold) => cold.function).sort()).toEqual(['CreateCharge', 'CreateRefund', 'GetCharge', 'GetRefund', 'ListCharges', 'ListRefunds', 'Reconciler', 'Worker']);
+    expect(coldStarts.map((cold) => cold.function).sort()).toEqual([
+      'CreateCharge',
+      'CreateRefund',
+      'Deliver',
+      'Events',
+      'EventsApi',
+      'GetCharge',
+      'GetRefund',
+      'ListCharges',
+      'ListRefunds',
+      'Reconciler',
+      'WebhookEndpoints',
+      'Worker',
+    ]);
     for (const cold of coldStarts) expect(cold.bundleBytes).toBeLessThan(1_000_000);
     expect(facts.accessLogFormat).toContain('$context.responseLength');
     expect(facts.alarms).toBeGreaterThan(0);
@@ -82,5 +100,10 @@ describe('npm run bench (smoke)', () => {
     });
     expect(report).toContain('1.00 DynamoDB write and 1.00 SQS send');
     expect(report).toContain(`**All-in: $${allIn.total.toFixed(2)} per million charges for oncepay**`);
+    // The webhook is priced beside the status read, row by row, each total the sum of its rows.
+    const hook = webhookPerMillion(level, facts);
+    expect(hook.total).toBeCloseTo(sum(hook.rows.map((row) => row.usd)), 10);
+    expect(hook.total).toBeGreaterThan(0);
+    expect(report).toContain(`| **webhook** | **${hook.total.toFixed(2)}** | |`);
   });
 });
