@@ -85,7 +85,8 @@ export function markdownReport(result: BenchResult): string {
     `Each level sends ${result.options.charges} new charges (\`pm_card_visa\`, 4 merchants), waits until all are \`succeeded\`, replays ` +
       `${Math.round(result.options.replayRatio * 100)}% of their keys, then reads each charge once (\`GET /v1/charges/{id}\`, the client learning the outcome). ` +
       `Load: autocannon, seed ${result.options.seed}. Calls are counted on the wire ` +
-      'by the local stack\'s proxy (every DynamoDB and SQS request the functions and the SQS pollers send, retries included); ' +
+      'by the local stack\'s proxy (every DynamoDB and SQS request the functions and the SQS pollers send, retries included, except receives that came back empty: ' +
+      'the pollers idling, priced in the fixed costs; the local pollers wait 1 s, AWS\'s 20 s); ' +
       'capacity is what DynamoDB Local reports (`ReturnConsumedCapacity: INDEXES`, GSI writes included); log lines are what the functions wrote, captured per function by the runner. ' +
       'Everything runs on one 2-core machine: DynamoDB Local (Java), the SQS emulator, the runner and the functions compete for the same cores, and other processes on the machine may too.',
   );
@@ -227,7 +228,7 @@ export function markdownReport(result: BenchResult): string {
         `KMS keys $${PRICES.kmsKeyMonth}, WAF $${PRICES.wafWebAclMonth} per web ACL and $${PRICES.wafRuleMonth} per rule ` +
         '(https://aws.amazon.com/cloudwatch/pricing/, https://aws.amazon.com/secrets-manager/pricing/, https://aws.amazon.com/kms/pricing/, https://aws.amazon.com/waf/pricing/, https://aws.amazon.com/xray/pricing/, us-east-1). ' +
         `The reconciler's passes are measured (${result.oncepay.reconcilerPass.passes} idle passes after the levels: Lambda, DynamoDB, its dead-letter receive with the worker's idle polling subtracted, logs, one trace each). ` +
-        `The SQS line is an estimate for AWS (${IDLE_EVENT_SOURCE.pollers} pollers long-polling ${IDLE_EVENT_SOURCE.waitSeconds} s while the queue is empty; with traffic their receives are in the per-charge SQS row). ` +
+        `The SQS line is an estimate for AWS (${IDLE_EVENT_SOURCE.pollers} pollers per SQS event source long-polling ${IDLE_EVENT_SOURCE.waitSeconds} s while the queue is empty; receives that return messages are in the per-charge SQS rows). ` +
         'The baseline deploys the same stack but its create-charge function, so the same fixed costs.',
     );
     const found = result.oncepay.reconcilerPass.foundPerPass;

@@ -336,7 +336,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   const splitByPath = (after: Record<string, number>, before: Record<string, number>) => {
     const charge: Record<string, number> = {};
     const webhook: Record<string, number> = {};
-    for (const [key, count] of Object.entries(diff(after, before))) {
+    const delta = diff(after, before);
+    // Empty long-poll receives are the pollers idling: priced in the fixed costs, not per charge.
+    for (const [key, count] of Object.entries(delta)) {
+      if (!key.startsWith('sqs:ReceiveMessage(empty)@')) continue;
+      const receives = key.replace('(empty)', '');
+      delta[receives] = Math.max(0, (delta[receives] ?? 0) - count);
+      delete delta[key];
+    }
+    for (const [key, count] of Object.entries(delta)) {
       const into = isWebhookCall(key.includes(':') ? key : `dynamodb:${key}`) ? webhook : charge;
       const operation = key.split('@')[0] ?? key;
       into[operation] = (into[operation] ?? 0) + count;

@@ -160,6 +160,11 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
       return;
     }
     if (rule?.action === 'expire-visibility') await expireVisibility(upstreamUrl, request, text, upstream.body);
+    if (target === 'sqs' && operation === 'ReceiveMessage' && !/"Messages"\s*:\s*\[\s*\{/.test(upstream.body.toString('utf8'))) {
+      // An empty (long-poll) receive: idle polling, priced as a fixed cost rather than per message.
+      const emptyKey = `sqs:ReceiveMessage(empty)@${resourceOf(target, text)}`;
+      stats.callsByResource[emptyKey] = (stats.callsByResource[emptyKey] ?? 0) + 1;
+    }
     if (options.measureCapacity && target === 'dynamodb') {
       const answer = JSON.parse(upstream.body.toString('utf8') || '{}') as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
       // One entry per table; a transaction or batch answers a list.
