@@ -196,9 +196,9 @@ export class DynamoDbRefundRepository implements RefundRepository {
     }
   }
 
-  async recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<string | null> {
+  async recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<void> {
     try {
-      const { Attributes } = await this.documents.send(
+      await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: refundKey(refundId),
@@ -206,15 +206,11 @@ export class DynamoDbRefundRepository implements RefundRepository {
           ConditionExpression: '#status = :processing AND lease_owner = :owner',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':id': processorRefundId, ':processing': 'processing', ':owner': leaseOwner },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return (Attributes as RefundItem).processor_refund_id ?? null;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Our lease is gone: whoever holds it now records (the same refund, found by key or list).
-      return (failedConditionItem(error) as RefundItem | undefined)?.processor_refund_id ?? null;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -186,8 +186,8 @@ export interface RefundRepository {
   get(refundId: string): Promise<RefundRecord | undefined>;
   /** `pending → processing` (or takes over an expired lease), incrementing `attempts` (the returned record counts this claim). */
   claim(refundId: string, lease: Lease, now: number): Promise<RefundClaimResult>;
-  /** Records the processor's refund id under our lease, unless one is recorded already; answers the recorded one. */
-  recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<string | null>;
+  /** Records the processor's refund id under our lease, unless one is recorded already (a lost lease records nothing). */
+  recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<void>;
   release(refundId: string, leaseOwner: string, now: number): Promise<void>;
   /** `processing → final` under our lease; `failed`/`canceled` also give the reservation back (one transaction). */
   complete(refundId: string, leaseOwner: string, outcome: RefundOutcome, now: number): Promise<CompleteResult>;

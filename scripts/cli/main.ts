@@ -33,6 +33,7 @@ import {
 import { KEY_CACHE_TTL_MS } from '#adapters/cached-api-keys.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
 import type { EventType } from '#domain/event.ts';
+import { emptyListQuery } from '#domain/listing.ts';
 import { toRefundObject } from '#domain/refund.ts';
 import { subscribes } from '#domain/webhook-endpoint.ts';
 import { CHARGE_ID_PATTERN } from '#domain/refund-request.ts';
@@ -316,7 +317,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const lists = new DynamoDbLists(new DynamoDBClient(clientConfig('CHARGES_TABLE_NAME', 'DynamoDbEndpoint')), resourceName('CHARGES_TABLE_NAME', outputs, 'ChargesTableName'));
       const found = [];
       for (let startingAfter: string | null = null; ; ) {
-        const page = await lists.list('refunds', charge.merchantId, { limit: 100, startingAfter, endingBefore: null, createdGte: null, createdLte: null, status: null }, charge.id);
+        const page = await lists.list('refunds', charge.merchantId, { ...emptyListQuery(), limit: 100, startingAfter }, charge.id);
         found.push(...page.data.map((item) => toRefundObject(refundRecordFromItem(item).refund)));
         const last = found.at(-1);
         if (!page.hasMore || !last) break;
