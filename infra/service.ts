@@ -294,7 +294,10 @@ export class ChargeService extends Construct {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         bisectBatchOnError: true,
-        retryAttempts: 10,
+        // An outage of DynamoDB or SQS must not cost events: retry for hours, not ten times. A record
+        // that still fails after 6 h (a poison, isolated by bisecting) goes to the failure queue, alarmed.
+        retryAttempts: 10_000,
+        maxRecordAge: Duration.hours(6),
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(storage.eventsFailureQueue),
       }),

@@ -2,10 +2,14 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventObject } from '#domain/event.ts';
 import { emptyListQuery, type ListPage, type ListQuery } from '#domain/listing.ts';
-import type { EndpointStatus, WebhookEndpoint } from '#domain/webhook-endpoint.ts';
+import type { WebhookEndpoint } from '#domain/webhook-endpoint.ts';
 import { DEFAULT_LIST_SHARDS, DynamoDbLists, listKeysFor } from './dynamodb-lists.ts';
 
 const endpointKey = (id: string) => ({ pk: `ENDPOINT#${id}` });
+/** An endpoint's last 2xx is stamped at most this often. */
+const SUCCESS_STAMP_INTERVAL_MS = 3_600_000;
+/** Attempts kept on an event: all of 16 endpoints' retries over 3 days fit, far under DynamoDB's 400 KB an item. */
+export const MAX_RECORDED_ATTEMPTS = 2_000;
 const eventKey = (id: string) => ({ pk: `EVENT#${id}` });
 
 /** One delivery attempt, as `GET /v1/events/{id}` shows it. */
@@ -100,21 +104,44 @@ export class DynamoDbWebhookStore {
     }
   }
 
-  async setEndpointStatus(id: string, status: EndpointStatus): Promise<void> {
+  /** Notes that the endpoint answered 2xx, at most once an hour (a conditional write): what keeps it from being disabled. */
+  async recordSuccess(id: string, now: number): Promise<void> {
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: endpointKey(id),
-          UpdateExpression: 'SET #status = :status',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status },
+          UpdateExpression: 'SET last_success_at = :now',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(last_success_at) OR last_success_at < :hourAgo)',
+          ExpressionAttributeValues: { ':now': now, ':hourAgo': now - SUCCESS_STAMP_INTERVAL_MS },
         }),
       );
     } catch (error) {
-      // Deleted meanwhile: nothing to disable.
+      // Stamped within the hour (or deleted): nothing to do.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Disables the endpoint if it is enabled and has not answered 2xx since `failingSince`; `true`
+   * when this call disabled it. An endpoint that delivers other events is never disabled for one.
+   */
+  async disableIfFailing(id: string, failingSince: number): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: endpointKey(id),
+          UpdateExpression: 'SET #status = :disabled',
+          ConditionExpression: '#status = :enabled AND (attribute_not_exists(last_success_at) OR last_success_at < :since)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':disabled': 'disabled', ':enabled': 'enabled', ':since': failingSince - SUCCESS_STAMP_INTERVAL_MS },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
     }
   }
 
@@ -147,7 +174,7 @@ export class DynamoDbWebhookStore {
     return Item ? storedEventFrom(Item) : undefined;
   }
 
-  /** Appends an attempt to the event's record (the event stays as it was delivered). */
+  /** Appends an attempt to the event's record (the event stays as it was delivered), up to {@link MAX_RECORDED_ATTEMPTS}. */
   async recordAttempt(eventId: string, attempt: DeliveryAttempt): Promise<void> {
     try {
       await this.documents.send(
@@ -155,12 +182,12 @@ export class DynamoDbWebhookStore {
           TableName: this.tableName,
           Key: eventKey(eventId),
           UpdateExpression: 'SET delivery_attempts = list_append(if_not_exists(delivery_attempts, :none), :attempt)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':none': [], ':attempt': [attempt] },
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(delivery_attempts) OR size(delivery_attempts) < :max)',
+          ExpressionAttributeValues: { ':none': [], ':attempt': [attempt], ':max': MAX_RECORDED_ATTEMPTS },
         }),
       );
     } catch (error) {
-      // Purged meanwhile (30 days): nothing to record on.
+      // Purged meanwhile (30 days), or as many attempts recorded as the item keeps.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }

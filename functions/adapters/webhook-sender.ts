@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { isPrivateAddress } from '#domain/webhook-endpoint.ts';
 
 /** What one delivery attempt came to. */
@@ -46,23 +46,33 @@ export class WebhookSender {
     };
     const request = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' && loopbackAllowed ? httpRequest : null;
     if (!request) return { status: 0, durationMs: 0, error: `${target.protocol} URLs are not delivered to` };
+    // Node does not ask `lookup` about a literal address: check it here.
+    const literal = target.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && isPrivateAddress(literal) && !loopbackAllowed) return { status: 0, durationMs: 0, error: `${literal} is a refused address` };
     return new Promise<DeliveryResult>((resolve) => {
-      const done = (result: Omit<DeliveryResult, 'durationMs'>) => resolve({ ...result, durationMs: Math.round(performance.now() - started) });
+      let settled = false;
+      const done = (result: Omit<DeliveryResult, 'durationMs'>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve({ ...result, durationMs: Math.round(performance.now() - started) });
+      };
       const outgoing = request(
         target,
         {
           method: 'POST',
           headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'User-Agent': 'oncepay-webhooks/1' },
           lookup: guardedLookup,
-          timeout: this.options.timeoutMs,
         },
         (response) => {
           response.resume();
           done({ status: response.statusCode ?? 0 });
         },
       );
-      outgoing.setTimeout(this.options.timeoutMs, () => outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      outgoing.on('error', (error) => done({ status: 0, error: error.message }));
+      // One deadline for the whole attempt (DNS, connect, TLS, the answer's status line), not an idle timeout:
+      // a receiver that trickles bytes must not hold the delivery function.
+      const deadline = setTimeout(() => outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      outgoing.on('error', (error) => done({ status: 0, error: error.message.slice(0, 200) }));
       outgoing.end(body);
     });
   }

@@ -95,29 +95,61 @@ export function urlProblem(text: string, policy: UrlPolicy): string | undefined 
 
 /**
  * True for addresses a webhook must never reach (SSRF): unspecified, loopback, private
- * (RFC 1918, unique local), carrier-grade NAT, link-local (the cloud metadata service among
- * them), multicast and reserved ranges, in IPv4, IPv6 and IPv4-mapped IPv6.
+ * (RFC 1918, unique local, site-local), carrier-grade NAT, link-local (the cloud metadata
+ * service among them), multicast and reserved ranges — in IPv4, and in IPv6 in every form that
+ * carries an IPv4 address (mapped, compatible, NAT64, 6to4), checked on the address's bytes.
+ * Anything that is not an IP address is refused too.
  */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1]) return isPrivateAddress(mapped[1]);
-  if (isIP(address) === 4) {
-    const [a = 0, b = 0] = address.split('.').map(Number);
-    return (
-      a === 0 || a === 10 || a === 127 || a >= 224 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 192 && b === 0) ||
-      (a === 198 && (b === 18 || b === 19))
-    );
+  if (isIP(address) === 4) return isPrivateIpv4(address.split('.').map(Number));
+  const hextets = isIP(address) === 6 ? ipv6Hextets(address) : null;
+  if (!hextets) return true;
+  const [h0 = 0, h1 = 0, , , , h5 = 0, h6 = 0, h7 = 0] = hextets;
+  const embedded = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff];
+  const zeroUpTo = (count: number) => hextets.slice(0, count).every((hextet) => hextet === 0);
+  // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible, ::1 and :: among them)
+  if (zeroUpTo(5) && (h5 === 0xffff || h5 === 0)) return h5 === 0 && h6 === 0 ? true : isPrivateIpv4(embedded(h6, h7));
+  // 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64), 2002::/16 (6to4)
+  if (h0 === 0x64 && h1 === 0xff9b) return true;
+  if (h0 === 0x2002) return isPrivateIpv4(embedded(h1, hextets[2] ?? 0));
+  return (
+    (h0 & 0xfe00) === 0xfc00 || // unique local fc00::/7
+    (h0 & 0xffc0) === 0xfe80 || // link-local fe80::/10
+    (h0 & 0xffc0) === 0xfec0 || // site-local fec0::/10
+    (h0 & 0xff00) === 0xff00 || // multicast
+    (h0 === 0x2001 && h1 === 0x0db8) // documentation
+  );
+}
+
+function isPrivateIpv4([a = 0, b = 0]: number[]): boolean {
+  return (
+    a === 0 || a === 10 || a === 127 || a >= 224 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 192 && b === 0) ||
+    (a === 198 && (b === 18 || b === 19))
+  );
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, a trailing dotted IPv4 folded in); `null` if malformed. */
+function ipv6Hextets(address: string): number[] | null {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  if (isIP(address) === 6) {
-    const lower = address.toLowerCase();
-    return lower === '::' || lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower) || lower.startsWith('ff') || lower.startsWith('64:ff9b:') || lower.startsWith('2001:db8');
-  }
-  return true;
+  const [head = '', tail, ...rest] = text.split('::');
+  if (rest.length > 0) return null;
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const missing = 8 - left.length - right.length;
+  if (missing < 0 || (tail === undefined && missing !== 0)) return null;
+  const groups = [...left, ...Array<number>(missing).fill(0), ...right];
+  return groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
 }
 
 export function subscribes(endpoint: Pick<WebhookEndpoint, 'enabledEvents' | 'status'>, type: EventType): boolean {

@@ -12,7 +12,7 @@ import { deliveryBackoffSeconds, signatureHeader } from '#domain/webhook-endpoin
 class DeliverLaterError extends OncePayError {}
 
 export interface DeliverHandlerDeps {
-  store: Pick<DynamoDbWebhookStore, 'getEndpoint' | 'getEvent' | 'setEndpointStatus' | 'recordAttempt'>;
+  store: Pick<DynamoDbWebhookStore, 'getEndpoint' | 'getEvent' | 'disableIfFailing' | 'recordSuccess' | 'recordAttempt'>;
   sender: Pick<WebhookSender, 'send'>;
   /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
@@ -30,7 +30,8 @@ export interface DeliverHandlerDeps {
  * never holds up another's: a signed `POST` of the stored event (the same bytes and event id on
  * every attempt); a 2xx within the timeout is delivered; anything else comes back after an
  * exponential backoff, for up to `giveUpAfterMs` since the delivery was first queued, after which
- * the endpoint is disabled and an alarm says so. A deleted or disabled endpoint gets nothing more.
+ * the delivery is given up and the endpoint disabled (and an alarm says so) unless it has
+ * answered 2xx to anything meanwhile. A deleted or disabled endpoint gets nothing more.
  */
 export function deliverHandler(deps: DeliverHandlerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
@@ -57,20 +58,30 @@ export function deliverHandler(deps: DeliverHandlerDeps) {
       const result = await deps.sender.send(endpoint.url, stored.body, { 'Oncepay-Signature': signature });
       const attempt = Number(record.attributes.ApproximateReceiveCount);
       deps.logger.info('Delivery attempt', { ...delivery, attempt, status: result.status, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
-      await deps.store.recordAttempt(delivery.event_id, {
-        endpoint: endpoint.id,
-        created: Math.floor(deps.now() / 1000),
-        status_code: result.status === 0 ? null : result.status,
-        duration_ms: result.durationMs,
-        ...(result.error ? { error: result.error } : {}),
-      });
-      if (result.status >= 200 && result.status < 300) return;
+      // The attempt's record is for people: a failure to write it never holds up the delivery.
+      await deps.store
+        .recordAttempt(delivery.event_id, {
+          endpoint: endpoint.id,
+          created: Math.floor(deps.now() / 1000),
+          status_code: result.status === 0 ? null : result.status,
+          duration_ms: result.durationMs,
+          ...(result.error ? { error: result.error.slice(0, 200) } : {}),
+        })
+        .catch((error: unknown) => deps.logger.warn('Could not record the delivery attempt', { ...delivery, error: error as Error }));
+      if (result.status >= 200 && result.status < 300) {
+        await deps.store.recordSuccess(endpoint.id, deps.now()).catch((error: unknown) => deps.logger.warn('Could not stamp the endpoint’s success', { ...delivery, error: error as Error }));
+        return;
+      }
 
       const queuedAt = Number(record.attributes.SentTimestamp);
       if (deps.now() - queuedAt >= deps.giveUpAfterMs) {
-        await deps.store.setEndpointStatus(endpoint.id, 'disabled');
-        deps.metrics.addMetric('WebhookEndpointsDisabled', MetricUnit.Count, 1);
-        deps.logger.error('Endpoint disabled: it kept failing for the whole retry window', { ...delivery, url: endpoint.url });
+        // Disabled only if it has not delivered anything else meanwhile: one bad event never stops a healthy endpoint.
+        if (await deps.store.disableIfFailing(endpoint.id, queuedAt)) {
+          deps.metrics.addMetric('WebhookEndpointsDisabled', MetricUnit.Count, 1);
+          deps.logger.error('Endpoint disabled: it kept failing for the whole retry window', { ...delivery });
+        } else {
+          deps.logger.error('Delivery given up after the whole retry window; the endpoint delivers other events, so it stays enabled', { ...delivery });
+        }
         return;
       }
       const seconds = deliveryBackoffSeconds(attempt, deps.retry.baseSeconds, deps.retry.maxSeconds);

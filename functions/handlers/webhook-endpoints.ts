@@ -66,7 +66,7 @@ export function webhookEndpointsHandler(deps: WebhookEndpointsHandlerDeps) {
             secret: newEndpointSecret(),
           };
           await deps.store.createEndpoint(endpoint);
-          deps.logger.info('Webhook endpoint created', { endpointId: endpoint.id, url: endpoint.url });
+          deps.logger.info('Webhook endpoint created', { endpointId: endpoint.id });
           return json(201, toEndpointObject(endpoint, true));
         }
         case 'list': {

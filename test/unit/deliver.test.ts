@@ -24,7 +24,10 @@ const endpoint: WebhookEndpoint = {
 };
 const EVENT_ID = 'evt_0123456789ABCDEFGHIJkl';
 
-function world(answer: DeliveryResult, options: { queuedHoursAgo?: number; endpoint?: WebhookEndpoint | undefined; eventMerchant?: string } = {}) {
+function world(
+  answer: DeliveryResult,
+  options: { queuedHoursAgo?: number; endpoint?: WebhookEndpoint | undefined; eventMerchant?: string; deliversOtherEvents?: boolean; attemptRecordFails?: boolean } = {},
+) {
   const now = 100 * HOUR;
   const sent: Array<{ url: string; body: string; signature: string | undefined }> = [];
   const visibility: number[] = [];
@@ -36,8 +39,16 @@ function world(answer: DeliveryResult, options: { queuedHoursAgo?: number; endpo
     store: {
       getEndpoint: async () => ('endpoint' in options ? options.endpoint : endpoint),
       getEvent: async () => ({ merchantId: options.eventMerchant ?? 'mer_a', body: '{"id":"evt_x"}', attempts: [] }),
-      setEndpointStatus: async (_id, status) => void statuses.push(status),
-      recordAttempt: async (_id, attempt) => void attempts.push(attempt),
+      disableIfFailing: async () => {
+        if (options.deliversOtherEvents) return false;
+        statuses.push('disabled');
+        return true;
+      },
+      recordSuccess: async () => void statuses.push('success stamped'),
+      recordAttempt: async (_id, attempt) => {
+        if (options.attemptRecordFails) throw new Error('ProvisionedThroughputExceededException');
+        attempts.push(attempt);
+      },
     },
     sender: { send: async (url, body, headers) => (sent.push({ url, body, signature: headers['Oncepay-Signature'] }), answer) },
     setVisibility: async (_handle, seconds) => void visibility.push(seconds),
@@ -70,6 +81,19 @@ describe('the delivery function', () => {
     expect(await w.run()).toEqual({ batchItemFailures: [] });
     expect(w.sent).toEqual([{ url: endpoint.url, body: '{"id":"evt_x"}', signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/) }]);
     expect(w.attempts).toEqual([{ endpoint: endpoint.id, created: 360_000, status_code: 204, duration_ms: 5 }]);
+    expect(w.statuses).toEqual(['success stamped']);
+  });
+
+  it('is done on a 2xx even when the attempt cannot be recorded (the record is for people, the delivery for the merchant)', async () => {
+    const w = world({ status: 200, durationMs: 5 }, { attemptRecordFails: true });
+    expect(await w.run()).toEqual({ batchItemFailures: [] });
+  });
+
+  it('gives one event up after three days but keeps an endpoint enabled that delivers other events', async () => {
+    const w = world({ status: 400, durationMs: 5 }, { queuedHoursAgo: 72, deliversOtherEvents: true });
+    expect(await w.run(90)).toEqual({ batchItemFailures: [] });
+    expect(w.statuses).toEqual([]);
+    expect(w.metricLines).toEqual([]);
   });
 
   it('retries anything else after a backoff that doubles', async () => {

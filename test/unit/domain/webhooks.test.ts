@@ -42,6 +42,9 @@ describe('webhook endpoint URLs', () => {
     ['https://[fd00::1]/x', deployed, 'must not point to a private, loopback or link-local address'],
     ['https://metadata.google.internal/x', deployed, 'must not point to a private, loopback or link-local address'],
     ['https://a:b@hooks.example.com/', deployed, 'must not carry credentials'],
+    ['https://[::ffff:127.0.0.1]/', deployed, 'must not point to a private, loopback or link-local address'],
+    ['https://[::ffff:169.254.169.254]/latest', deployed, 'must not point to a private, loopback or link-local address'],
+    ['https://2130706433/', deployed, 'must not point to a private, loopback or link-local address'],
   ])('%s (%o): %s', (url, policy, problem) => {
     expect(urlProblem(url, policy)).toBe(problem);
   });
@@ -50,6 +53,10 @@ describe('webhook endpoint URLs', () => {
     ['10.1.2.3', true], ['172.16.0.1', true], ['172.32.0.1', false], ['192.168.1.1', true], ['127.0.0.1', true], ['169.254.169.254', true],
     ['100.64.0.1', true], ['0.0.0.0', true], ['224.0.0.1', true], ['8.8.8.8', false], ['::1', true], ['fe80::1', true], ['fc00::1', true],
     ['::ffff:10.0.0.1', true], ['::ffff:8.8.8.8', false], ['2606:4700::1111', false],
+    // Every IPv6 form that carries an IPv4 address, as the URL parser writes them.
+    ['::ffff:7f00:1', true], ['::ffff:a9fe:a9fe', true], ['0:0:0:0:0:ffff:a00:1', true], ['::ffff:808:808', false],
+    ['::7f00:1', true], ['64:ff9b::a00:1', true], ['64:ff9b:1::1', true], ['2002:7f00:1::', true], ['2002:808:808::', false],
+    ['fec0::1', true], ['ff02::1', true], ['::', true], ['not-an-ip', true],
   ])('%s is private: %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);
   });
