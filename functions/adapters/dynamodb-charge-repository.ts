@@ -247,33 +247,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
   }
 
   async findOpenCharges(createdBefore: number, limit: number): Promise<string[]> {
-    const found: Array<{ chargeId: string; openSince: number }> = [];
-    for (let shard = 0; shard < this.openChargeShards; shard += 1) {
-      let startKey: Record<string, unknown> | undefined;
-      let fromShard = 0;
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: OPEN_CHARGES_INDEX.name,
-            KeyConditionExpression: '#shard = :shard AND #since < :before',
-            ExpressionAttributeNames: { '#shard': OPEN_CHARGES_INDEX.partitionKey, '#since': OPEN_CHARGES_INDEX.sortKey },
-            ExpressionAttributeValues: { ':shard': `open#${shard}`, ':before': createdBefore },
-            Limit: limit,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          found.push({ chargeId: String(item['pk']).slice(CHARGE_KEY_PREFIX.length), openSince: Number(item['open_since']) });
-        }
-        fromShard += page.Items?.length ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && fromShard < limit);
-    }
-    return found
-      .sort((a, b) => a.openSince - b.openSince)
-      .slice(0, limit)
-      .map((entry) => entry.chargeId);
+    return findOpenInShards(this.documents, this.tableName, { shardPrefix: 'open#', shards: this.openChargeShards, keyPrefix: CHARGE_KEY_PREFIX }, createdBefore, limit);
   }
 
   async touchStalePending(chargeId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
@@ -325,24 +299,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
   }
 
   async findInReview(limit: number): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: REVIEW_INDEX.name,
-          KeyConditionExpression: '#queue = :queue',
-          ExpressionAttributeNames: { '#queue': REVIEW_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':queue': REVIEW_INDEX.partition },
-          Limit: limit - ids.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item['pk']).slice(CHARGE_KEY_PREFIX.length));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && ids.length < limit);
-    return ids;
+    return findInReviewPartition(this.documents, this.tableName, REVIEW_INDEX.partition, CHARGE_KEY_PREFIX, limit);
   }
 
   async createNextGeneration(record: ChargeRecord, earlierGenerations: ChargeRecord[]): Promise<CreateChargeResult> {
@@ -422,6 +379,67 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+}
+
+/**
+ * Ids (the items' `pk` without `keyPrefix`) in the open-charges index's shards `<shardPrefix>0 …
+ * <shardPrefix>(shards-1)` opened before `createdBefore`, oldest first, at most `limit`. Charges and
+ * refunds share the index under partitions of their own.
+ */
+export async function findOpenInShards(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  partitions: { shardPrefix: string; shards: number; keyPrefix: string },
+  createdBefore: number,
+  limit: number,
+): Promise<string[]> {
+  const found: Array<{ id: string; openSince: number }> = [];
+  for (let shard = 0; shard < partitions.shards; shard += 1) {
+    let startKey: Record<string, unknown> | undefined;
+    let fromShard = 0;
+    do {
+      const page = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: OPEN_CHARGES_INDEX.name,
+          KeyConditionExpression: '#shard = :shard AND #since < :before',
+          ExpressionAttributeNames: { '#shard': OPEN_CHARGES_INDEX.partitionKey, '#since': OPEN_CHARGES_INDEX.sortKey },
+          ExpressionAttributeValues: { ':shard': `${partitions.shardPrefix}${shard}`, ':before': createdBefore },
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) found.push({ id: String(item['pk']).slice(partitions.keyPrefix.length), openSince: Number(item['open_since']) });
+      fromShard += page.Items?.length ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && fromShard < limit);
+  }
+  return found
+    .sort((a, b) => a.openSince - b.openSince)
+    .slice(0, limit)
+    .map((entry) => entry.id);
+}
+
+/** Ids in one partition of the review index, oldest flag first, at most `limit`. */
+export async function findInReviewPartition(documents: DynamoDBDocumentClient, tableName: string, partition: string, keyPrefix: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: REVIEW_INDEX.name,
+        KeyConditionExpression: '#queue = :queue',
+        ExpressionAttributeNames: { '#queue': REVIEW_INDEX.partitionKey },
+        ExpressionAttributeValues: { ':queue': partition },
+        Limit: limit - ids.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) ids.push(String(item['pk']).slice(keyPrefix.length));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && ids.length < limit);
+  return ids;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isRefundTerminal, type RefundReason, type RefundStatus } from '#domain/refund.ts';
 import type {
@@ -18,10 +18,10 @@ import {
   chargeRecordFromItem,
   DEFAULT_OPEN_CHARGE_SHARDS,
   failedConditionItem,
+  findInReviewPartition,
+  findOpenInShards,
   MAX_TRANSACTION_ATTEMPTS,
   MAX_TRANSACTION_ITEMS,
-  OPEN_CHARGES_INDEX,
-  REVIEW_INDEX,
 } from './dynamodb-charge-repository.ts';
 import { DEFAULT_LIST_SHARDS, listKeysFor, shardOf } from './dynamodb-lists.ts';
 
@@ -69,7 +69,8 @@ interface RefundItem {
 const REFUND_KEY_PREFIX = 'REFUND#';
 const refundKey = (refundId: string) => ({ pk: `${REFUND_KEY_PREFIX}${refundId}` });
 /** Open refunds share the open-charges index under partitions of their own, so neither finder sees the other's items. */
-const openRefundShard = (refundId: string, shards: number) => `refund-open#${shardOf(refundId, shards)}`;
+const OPEN_REFUND_SHARD_PREFIX = 'refund-open#';
+const openRefundShard = (refundId: string, shards: number) => `${OPEN_REFUND_SHARD_PREFIX}${shardOf(refundId, shards)}`;
 /** Refunds flagged for a person share the review index under a partition of their own. */
 export const REFUND_REVIEW_PARTITION = 'refund-review';
 
@@ -305,31 +306,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
   }
 
   async findOpenRefunds(createdBefore: number, limit: number): Promise<string[]> {
-    const found: Array<{ id: string; openSince: number }> = [];
-    for (let shard = 0; shard < this.openShards; shard += 1) {
-      let startKey: Record<string, unknown> | undefined;
-      let fromShard = 0;
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: OPEN_CHARGES_INDEX.name,
-            KeyConditionExpression: '#shard = :shard AND #since < :before',
-            ExpressionAttributeNames: { '#shard': OPEN_CHARGES_INDEX.partitionKey, '#since': OPEN_CHARGES_INDEX.sortKey },
-            ExpressionAttributeValues: { ':shard': `refund-open#${shard}`, ':before': createdBefore },
-            Limit: limit,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) found.push({ id: String(item['pk']).slice(REFUND_KEY_PREFIX.length), openSince: Number(item['open_since']) });
-        fromShard += page.Items?.length ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && fromShard < limit);
-    }
-    return found
-      .sort((a, b) => a.openSince - b.openSince)
-      .slice(0, limit)
-      .map((entry) => entry.id);
+    return findOpenInShards(this.documents, this.tableName, { shardPrefix: OPEN_REFUND_SHARD_PREFIX, shards: this.openShards, keyPrefix: REFUND_KEY_PREFIX }, createdBefore, limit);
   }
 
   async touchStalePending(refundId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
@@ -371,24 +348,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
   }
 
   async findInReview(limit: number): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: REVIEW_INDEX.name,
-          KeyConditionExpression: '#queue = :queue',
-          ExpressionAttributeNames: { '#queue': REVIEW_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':queue': REFUND_REVIEW_PARTITION },
-          Limit: limit - ids.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item['pk']).slice(REFUND_KEY_PREFIX.length));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && ids.length < limit);
-    return ids;
+    return findInReviewPartition(this.documents, this.tableName, REFUND_REVIEW_PARTITION, REFUND_KEY_PREFIX, limit);
   }
 
   private toItem(record: RefundRecord): RefundItem {

@@ -24,24 +24,6 @@ export function isRefundTerminal(status: RefundStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }
 
-/** True when reaching `status` gives the refund's amount back to the charge. */
-export function releasesReservation(status: RefundStatus): boolean {
-  return status === 'failed' || status === 'canceled';
-}
-
-/** True when the state machine leads from `from` to `to` in one or more steps (for observers that sample). */
-export function refundCanReach(from: RefundStatus, to: RefundStatus): boolean {
-  const seen = new Set<RefundStatus>();
-  const frontier = [...TRANSITIONS[from]];
-  for (let status = frontier.shift(); status !== undefined; status = frontier.shift()) {
-    if (status === to) return true;
-    if (seen.has(status)) continue;
-    seen.add(status);
-    frontier.push(...TRANSITIONS[status]);
-  }
-  return false;
-}
-
 /** A refund as the domain sees it; times are epoch milliseconds. */
 export interface Refund {
   id: string;

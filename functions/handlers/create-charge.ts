@@ -6,6 +6,7 @@ import { headerValue } from '#shared/http.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RequestAuthenticator } from './authenticate.ts';
+import { keyReusedProblem, storedResponse } from './idempotent-response.ts';
 import { bodyProblem, parseJsonBody } from './json-body.ts';
 
 export interface CreateChargeHandlerDeps {
@@ -42,19 +43,8 @@ function toHttp(outcome: CreateChargeOutcome): APIGatewayProxyResult {
   switch (outcome.kind) {
     case 'created':
     case 'replayed':
-      return {
-        statusCode: outcome.response.status,
-        headers: {
-          'Content-Type': 'application/json',
-          Location: `/v1/charges/${outcome.chargeId}`,
-          ...(outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {}),
-        },
-        body: outcome.response.body,
-      };
+      return storedResponse(outcome.response, `/v1/charges/${outcome.chargeId}`, outcome.kind === 'replayed');
     case 'key_reused_with_other_body':
-      return problemResponse('keyReused', {
-        detail: 'This Idempotency-Key was first used with a different request body.',
-        differing_fields: outcome.differingFields,
-      });
+      return keyReusedProblem(outcome.differingFields);
   }
 }

@@ -6,6 +6,7 @@ import { parseIdempotencyKey } from '#domain/idempotency-key.ts';
 import { headerValue } from '#shared/http.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { RequestAuthenticator } from './authenticate.ts';
+import { keyReusedProblem, storedResponse } from './idempotent-response.ts';
 import { bodyProblem, parseJsonBody } from './json-body.ts';
 
 export interface CreateRefundHandlerDeps {
@@ -41,20 +42,9 @@ function toHttp(outcome: CreateRefundOutcome): APIGatewayProxyResult {
   switch (outcome.kind) {
     case 'created':
     case 'replayed':
-      return {
-        statusCode: outcome.response.status,
-        headers: {
-          'Content-Type': 'application/json',
-          Location: `/v1/refunds/${outcome.refundId}`,
-          ...(outcome.kind === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {}),
-        },
-        body: outcome.response.body,
-      };
+      return storedResponse(outcome.response, `/v1/refunds/${outcome.refundId}`, outcome.kind === 'replayed');
     case 'key_reused_with_other_body':
-      return problemResponse('keyReused', {
-        detail: 'This Idempotency-Key was first used with a different request body.',
-        differing_fields: outcome.differingFields,
-      });
+      return keyReusedProblem(outcome.differingFields);
     case 'charge_not_found':
       return problemResponse('notFound', { detail: `No such charge: '${outcome.chargeId}'` });
     case 'charge_not_refundable':

@@ -33,7 +33,7 @@ export function getChargeHandler(deps: GetChargeHandlerDeps) {
       const read = () => deps.charges.get(chargeId);
       const first = await read();
       if (!first || first.charge.merchantId !== merchantId) return notFound;
-      const record = wait === null ? first : ((await readUntilFinal(read, (found) => !found || isTerminal(found.charge.status), wait, context)) ?? first);
+      const record = wait === null ? first : ((await readUntilFinal<typeof first | undefined>(first, read, (found) => !found || isTerminal(found.charge.status), wait, context)) ?? first);
       return {
         statusCode: 200,
         headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { 'Preference-Applied': `wait=${wait}`, Vary: 'Prefer' }) },

@@ -28,7 +28,7 @@ export function getRefundHandler(deps: GetRefundHandlerDeps) {
       const read = () => deps.refunds.get(refundId);
       const first = await read();
       if (!first || first.refund.merchantId !== authentication.caller.merchantId) return notFound;
-      const record = wait === null ? first : ((await readUntilFinal(read, (found) => !found || isRefundTerminal(found.refund.status), wait, context)) ?? first);
+      const record = wait === null ? first : ((await readUntilFinal<typeof first | undefined>(first, read, (found) => !found || isRefundTerminal(found.refund.status), wait, context)) ?? first);
       return {
         statusCode: 200,
         headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { 'Preference-Applied': `wait=${wait}`, Vary: 'Prefer' }) },

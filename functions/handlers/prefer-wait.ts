@@ -24,9 +24,10 @@ export function preferredWaitSeconds(event: APIGatewayProxyEvent): number | null
 
 /**
  * Reads with `read` until `isFinal` holds or `seconds` have passed (never past what the
- * invocation has left), and answers the last read. Each read is strongly consistent.
+ * invocation has left), starting from `first` (already read), and answers the last read. Each read is strongly consistent.
  */
 export async function readUntilFinal<T>(
+  first: T,
   read: () => Promise<T>,
   isFinal: (value: T) => boolean,
   seconds: number,
@@ -35,7 +36,7 @@ export async function readUntilFinal<T>(
 ): Promise<T> {
   const started = Date.now();
   const budgetMs = Math.min(seconds * 1000, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS);
-  let value = await read();
+  let value = first;
   while (!isFinal(value) && Date.now() - started + POLL_INTERVAL_MS < budgetMs) {
     await sleep(POLL_INTERVAL_MS);
     value = await read();

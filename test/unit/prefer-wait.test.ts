@@ -21,7 +21,8 @@ describe('Prefer: wait (RFC 7240)', () => {
 
   it('reads until final, and no longer than the wait or what the invocation has left', async () => {
     let reads = 0;
-    const finalOnThird = await readUntilFinal(async () => ++reads, (n) => n >= 3, 20, { getRemainingTimeInMillis: () => 30_000 }, async () => undefined);
+    const read = async () => ++reads;
+    const finalOnThird = await readUntilFinal(await read(), read, (n) => n >= 3, 20, { getRemainingTimeInMillis: () => 30_000 }, async () => undefined);
     expect(finalOnThird).toBe(3);
 
     reads = 0;
@@ -29,10 +30,10 @@ describe('Prefer: wait (RFC 7240)', () => {
     const realNow = Date.now;
     Date.now = () => clock;
     try {
-      const neverFinal = await readUntilFinal(async () => ++reads, () => false, 2, { getRemainingTimeInMillis: () => 30_000 }, async (ms) => void (clock += ms));
+      const neverFinal = await readUntilFinal(await read(), read, () => false, 2, { getRemainingTimeInMillis: () => 30_000 }, async (ms) => void (clock += ms));
       expect(neverFinal).toBe(8); // 2 s of 250 ms polls
       reads = 0;
-      await readUntilFinal(async () => ++reads, () => false, 20, { getRemainingTimeInMillis: () => 2_000 }, async (ms) => void (clock += ms));
+      await readUntilFinal(await read(), read, () => false, 20, { getRemainingTimeInMillis: () => 2_000 }, async (ms) => void (clock += ms));
       expect(reads).toBeLessThanOrEqual(4); // one second left, after the answer's margin
     } finally {
       Date.now = realNow;
