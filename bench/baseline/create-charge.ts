@@ -58,6 +58,7 @@ async function createCharge({ merchantId, body: text }: ChargeCall): Promise<API
       attempts: 0,
       purgeAt: now + 30 * DAY_MS,
       processorPaymentId: null,
+      prepareKeyAttempt: 1,
       review: null,
     });
     await queue.enqueue(charge.id);

@@ -33,6 +33,8 @@ interface ChargeItem {
   decline_code?: string | null;
   /** The one processor payment of this charge, recorded by the claim that first created it. */
   processor_payment_id?: string | null;
+  /** The prepare key the next create uses, once one was spent (absent: the first). */
+  prepare_key_attempt?: number;
   idempotency_key: string;
   idempotency_generation: number;
   request_fingerprint: string;
@@ -44,8 +46,13 @@ interface ChargeItem {
   lease_owner?: string;
   lease_expires_at?: number;
   attempts: number;
-  /** DynamoDB TTL attribute (epoch seconds). */
-  purge_at: number;
+  /**
+   * DynamoDB TTL attribute (epoch seconds): written only when the charge becomes final (copied from
+   * `retain_until`), so TTL never purges an open charge, whatever its age.
+   */
+  purge_at?: number;
+  /** Epoch seconds the record is kept at least until: the TTL time it gets once final. */
+  retain_until?: number;
   /** Present only while the charge is open: the sparse open-charges index's keys. */
   open_shard?: string;
   open_since?: number;
@@ -210,6 +217,25 @@ export class DynamoDbChargeRepository implements ChargeRepository {
     }
   }
 
+  async spendPrepareKey(chargeId: string, spentAttempt: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: chargeKey(chargeId),
+          UpdateExpression: 'SET prepare_key_attempt = :next',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(processor_payment_id) AND ' +
+            (spentAttempt <= 1 ? '(attribute_not_exists(prepare_key_attempt) OR prepare_key_attempt = :spent)' : 'prepare_key_attempt = :spent'),
+          ExpressionAttributeValues: { ':next': spentAttempt + 1, ':spent': spentAttempt },
+        }),
+      );
+    } catch (error) {
+      // Moved on already (by a concurrent attempt), or a payment is recorded: nothing to move.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async complete(chargeId: string, leaseOwner: string, outcome: ProcessorOutcome, now: number): Promise<CompleteResult> {
     const failed = outcome.kind === 'failed';
     try {
@@ -217,9 +243,10 @@ export class DynamoDbChargeRepository implements ChargeRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: chargeKey(chargeId),
+          // Final: TTL may purge it once its retention ends, never before.
           UpdateExpression:
             'SET #status = :final, updated_at = :now, processor_payment_id = if_not_exists(processor_payment_id, :payment), ' +
-            'failure_code = :code, failure_message = :message, decline_code = :decline ' +
+            'failure_code = :code, failure_message = :message, decline_code = :decline, purge_at = retain_until ' +
             'REMOVE lease_owner, lease_expires_at, open_shard, open_since, review_queue, review_since, review_reason',
           ConditionExpression: '#status IN (:from) AND lease_owner = :owner',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -499,7 +526,9 @@ function toItem(record: ChargeRecord, openChargeShards: number, listShards: numb
     idempotency_expires_at: idempotency.expiresAt,
     ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
     attempts: record.attempts,
-    purge_at: Math.floor(record.purgeAt / 1000),
+    retain_until: Math.floor(record.purgeAt / 1000),
+    ...(isTerminal(charge.status) ? { purge_at: Math.floor(record.purgeAt / 1000) } : {}),
+    ...(record.prepareKeyAttempt > 1 ? { prepare_key_attempt: record.prepareKeyAttempt } : {}),
     ...(isTerminal(charge.status) || record.review ? {} : { open_shard: openShardOf(charge.id, openChargeShards), open_since: charge.createdAt }),
     ...(record.review
       ? { review_queue: REVIEW_INDEX.partition, review_since: record.review.since, review_reason: record.review.reason }
@@ -546,8 +575,9 @@ function fromItem(item: ChargeItem): ChargeRecord {
         ? { owner: item.lease_owner, expiresAt: item.lease_expires_at }
         : null,
     attempts: item.attempts,
-    purgeAt: item.purge_at * 1000,
+    purgeAt: (item.purge_at ?? item.retain_until ?? 0) * 1000,
     processorPaymentId: item.processor_payment_id ?? null,
+    prepareKeyAttempt: item.prepare_key_attempt ?? 1,
     review:
       item.review_reason !== undefined && item.review_since !== undefined ? { reason: item.review_reason, since: item.review_since } : null,
   };

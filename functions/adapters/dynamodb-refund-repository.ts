@@ -42,6 +42,10 @@ interface RefundItem {
   /** The charge's processor payment, which the processor refund is made against. */
   payment_id: string;
   processor_refund_id?: string;
+  /** The key the next create at the processor uses, once one was spent (absent: the first). */
+  processor_key_attempt?: number;
+  /** The code of a refusal oncepay cannot read: the refund waits for a person and is never sent again. */
+  processor_refusal?: string;
   idempotency_key: string;
   idempotency_generation: number;
   request_fingerprint: string;
@@ -53,7 +57,9 @@ interface RefundItem {
   lease_owner?: string;
   lease_expires_at?: number;
   attempts: number;
-  purge_at: number;
+  /** TTL (epoch seconds), written only when the refund becomes final (copied from `retain_until`): an open refund is never purged. */
+  purge_at?: number;
+  retain_until?: number;
   open_shard?: string;
   open_since?: number;
   review_queue?: string;
@@ -77,10 +83,12 @@ export const REFUND_REVIEW_PARTITION = 'refund-review';
 /**
  * {@link RefundRepository} in the charges table. Creating a refund is one transaction with its
  * charge: the refund item is put on the condition that its key is new, and the charge is
- * updated on the condition `merchant_id = :merchant AND status = succeeded AND amount_refunded ≤
- * amount − refund` (written `amount_refunded <= :limit`, because a condition cannot add), which
- * adds the refund to `amount_refunded`. A refund that ends `failed` or `canceled` subtracts it
- * again in the same transaction that makes it final: the status condition makes that happen once.
+ * updated on the condition that it is the merchant's, `succeeded`, not charged back, of the
+ * amount the caller read, and that `amount_refunded + refund ≤ amount` (written `amount ≥ refund`
+ * for the first refund and `amount_refunded <= :limit` after, because a condition cannot add),
+ * which adds the refund to `amount_refunded`. A refund that ends `failed` or `canceled`, or that
+ * the processor fails after it succeeded, subtracts it again in the same transaction that makes
+ * it so: the status condition makes that happen once.
  */
 export class DynamoDbRefundRepository implements RefundRepository {
   private readonly documents: DynamoDBDocumentClient;
@@ -115,14 +123,18 @@ export class DynamoDbRefundRepository implements RefundRepository {
                   TableName: this.tableName,
                   Key: chargeKey(reservation.chargeId),
                   UpdateExpression: 'SET amount_refunded = if_not_exists(amount_refunded, :zero) + :amount, purge_at = :purge',
+                  // The bounds are the item's own: its amount must be the one the caller read, and the
+                  // first refund is bounded by it too (no `amount_refunded` to compare yet).
                   ConditionExpression:
-                    'merchant_id = :merchant AND #status = :succeeded AND (attribute_not_exists(amount_refunded) OR amount_refunded <= :limit)',
+                    'merchant_id = :merchant AND #status = :succeeded AND amount = :chargeAmount AND attribute_not_exists(refunds_blocked_by) AND ' +
+                    '((attribute_not_exists(amount_refunded) AND amount >= :amount) OR amount_refunded <= :limit)',
                   ExpressionAttributeNames: { '#status': 'status' },
                   ExpressionAttributeValues: {
                     ':zero': 0,
                     ':amount': refund.amount,
                     ':merchant': reservation.merchantId,
                     ':succeeded': 'succeeded',
+                    ':chargeAmount': reservation.chargeAmount,
                     ':limit': reservation.chargeAmount - refund.amount,
                     ':purge': Math.floor(reservation.keepChargeUntil / 1000),
                   },
@@ -215,6 +227,54 @@ export class DynamoDbRefundRepository implements RefundRepository {
     }
   }
 
+  async spendProcessorKey(refundId: string, leaseOwner: string, spentAttempt: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refundId),
+          UpdateExpression: 'SET processor_key_attempt = :next',
+          ConditionExpression:
+            '#status = :processing AND lease_owner = :owner AND ' +
+            (spentAttempt <= 1 ? '(attribute_not_exists(processor_key_attempt) OR processor_key_attempt = :spent)' : 'processor_key_attempt = :spent'),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':next': spentAttempt + 1, ':spent': spentAttempt, ':processing': 'processing', ':owner': leaseOwner },
+        }),
+      );
+    } catch (error) {
+      // Our lease is gone, or the key moved on already: the holder asks the list before any create.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async flagRefused(refundId: string, leaseOwner: string, code: string, review: Review, now: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: refundKey(refundId),
+          UpdateExpression:
+            'SET #status = :pending, updated_at = :now, processor_refusal = :code, review_queue = :queue, review_since = :since, review_reason = :reason ' +
+            'REMOVE lease_owner, lease_expires_at, open_shard, open_since',
+          ConditionExpression: '#status = :processing AND lease_owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':processing': 'processing',
+            ':owner': leaseOwner,
+            ':now': now,
+            ':code': code,
+            ':queue': REFUND_REVIEW_PARTITION,
+            ':since': review.since,
+            ':reason': review.reason,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async release(refundId: string, leaseOwner: string, now: number): Promise<void> {
     try {
       await this.documents.send(
@@ -236,8 +296,9 @@ export class DynamoDbRefundRepository implements RefundRepository {
     const finalUpdate = {
       TableName: this.tableName,
       Key: refundKey(refundId),
+      // Final: TTL may purge it once its retention ends, never before.
       UpdateExpression:
-        'SET #status = :final, updated_at = :now, failure_reason = :reason' +
+        'SET #status = :final, updated_at = :now, failure_reason = :reason, purge_at = retain_until' +
         (outcome.processorRefundId === null ? '' : ', processor_refund_id = if_not_exists(processor_refund_id, :processor)') +
         ' REMOVE lease_owner, lease_expires_at, open_shard, open_since, review_queue, review_since, review_reason',
       ConditionExpression: '#status = :processing AND lease_owner = :owner',
@@ -377,7 +438,10 @@ export class DynamoDbRefundRepository implements RefundRepository {
       response_body: idempotency.response.body,
       idempotency_expires_at: idempotency.expiresAt,
       attempts: record.attempts,
-      purge_at: Math.floor(record.purgeAt / 1000),
+      retain_until: Math.floor(record.purgeAt / 1000),
+      ...(isRefundTerminal(refund.status) ? { purge_at: Math.floor(record.purgeAt / 1000) } : {}),
+      ...(record.processorKeyAttempt > 1 ? { processor_key_attempt: record.processorKeyAttempt } : {}),
+      ...(record.processorRefusal === null ? {} : { processor_refusal: record.processorRefusal }),
       ...(isRefundTerminal(refund.status) ? {} : { open_shard: openRefundShard(refund.id, this.openShards), open_since: refund.createdAt }),
       ...listKeysFor('refunds', refund.merchantId, refund.id, refund.createdAt, this.listShards),
       refund_of: refund.chargeId,
@@ -422,9 +486,11 @@ function fromItem(item: RefundItem): RefundRecord {
     },
     lease: item.lease_owner !== undefined && item.lease_expires_at !== undefined ? { owner: item.lease_owner, expiresAt: item.lease_expires_at } : null,
     attempts: item.attempts,
-    purgeAt: item.purge_at * 1000,
+    purgeAt: (item.purge_at ?? item.retain_until ?? 0) * 1000,
     paymentId: item.payment_id,
     processorRefundId: item.processor_refund_id ?? null,
+    processorKeyAttempt: item.processor_key_attempt ?? 1,
     review: item.review_reason !== undefined && item.review_since !== undefined ? { reason: item.review_reason, since: item.review_since } : null,
+    processorRefusal: item.processor_refusal ?? null,
   };
 }

@@ -117,13 +117,29 @@ export function chargeIdFor(merchantId: string, idempotencyKey: string, generati
 }
 
 /**
- * The idempotency keys oncepay sends to the card processor for a charge. They depend on the
- * charge id alone, so every attempt, redelivery and reconciliation asks the same question.
- * Creating and confirming are separate requests with separate keys: the processor refuses one
- * key on two endpoints.
+ * The idempotency keys oncepay sends to the card processor for a charge: one per endpoint (the
+ * processor refuses one key on two endpoints), each from the charge id and an attempt number
+ * alone, so every redelivery and reconciliation asks the same question again. A new attempt
+ * number asks afresh; it is needed once the processor has answered an error it keeps for the
+ * key (Stripe keeps a 500 for 24 hours), and it is safe only after asking what happened:
+ *
+ * - creating moves no money: after a kept 500 the next prepare key is used (the charge records
+ *   how many were spent); a payment created twice is never recorded twice, and the stray is cancelled;
+ * - confirming is keyed by the charge's claim count: a confirm after the first always follows a
+ *   retrieve that showed the recorded payment unconfirmed, and the processor's state machine
+ *   confirms one payment at most once, whatever the key.
  */
-export function processorKeys(chargeId: string): { prepare: string; confirm: string } {
-  return { prepare: `oncepay_${chargeId}_prepare`, confirm: `oncepay_${chargeId}_confirm` };
+export function prepareKeyFor(chargeId: string, attempt: number): string {
+  return attemptKey(`oncepay_${chargeId}_prepare`, attempt);
+}
+
+export function confirmKeyFor(chargeId: string, attempt: number): string {
+  return attemptKey(`oncepay_${chargeId}_confirm`, attempt);
+}
+
+/** `base` for the first attempt, `base_<n>` after (`…_confirm_2`, …). */
+export function attemptKey(base: string, attempt: number): string {
+  return attempt <= 1 ? base : `${base}_${attempt}`;
 }
 
 /**

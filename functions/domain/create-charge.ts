@@ -72,6 +72,7 @@ export async function createCharge(deps: CreateChargeDeps, input: CreateChargeIn
       attempts: 0,
       purgeAt: now + Math.max(deps.recordRetentionMs, deps.idempotencyRetentionMs),
       processorPaymentId: null,
+      prepareKeyAttempt: 1,
       review: null,
     };
 

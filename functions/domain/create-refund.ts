@@ -93,7 +93,9 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
         purgeAt: now + Math.max(deps.recordRetentionMs, deps.idempotencyRetentionMs),
         paymentId,
         processorRefundId: null,
+        processorKeyAttempt: 1,
         review: null,
+        processorRefusal: null,
       };
       const result = await deps.refunds.createReserving(
         record,

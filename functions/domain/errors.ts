@@ -31,9 +31,18 @@ export class ConfigurationError extends OncePayError {}
 
 /**
  * The processor could not be reached, failed transiently, or timed out so that the outcome
- * is unknown. Safe to retry with the same processor idempotency key.
+ * is unknown. Safe to retry with the same processor idempotency key — unless `keySpent`: the
+ * processor answered with an error it saved for the key (Stripe keeps a 500 for 24 hours), so
+ * that key will only ever repeat it. After asking what happened, the next request needs a new key.
  */
-export class ProcessorUnavailableError extends OncePayError {}
+export class ProcessorUnavailableError extends OncePayError {
+  readonly keySpent: boolean;
+
+  constructor(message: string, options?: ErrorOptions & { keySpent?: boolean }) {
+    super(message, options);
+    this.keySpent = options?.keySpent ?? false;
+  }
+}
 
 /**
  * The processor refused a request for a reason that is not the charge's: a wrong or revoked

@@ -46,6 +46,8 @@ export interface ChargeRecord {
    * and every later question about the charge's fate is a retrieve of this id.
    */
   processorPaymentId: string | null;
+  /** Which prepare key the next create of the processor payment uses: 1, then one more per key the processor spent on a kept error. */
+  prepareKeyAttempt: number;
   /** Set while the outcome needs a person; the charge stays open (never `failed` for it). */
   review: Review | null;
 }
@@ -91,6 +93,11 @@ export interface ChargeRepository {
   claim(chargeId: string, lease: Lease, now: number, paymentId?: string): Promise<ClaimResult>;
   /** `processing → pending` under our lease, so a later attempt can claim it. */
   release(chargeId: string, leaseOwner: string, now: number): Promise<void>;
+  /**
+   * Moves the charge on from prepare key `spentAttempt`, which the processor answered with an error
+   * it keeps for the key. Only while no payment is recorded; a concurrent move of the same key counts once.
+   */
+  spendPrepareKey(chargeId: string, spentAttempt: number): Promise<void>;
   /** `processing → succeeded | failed` under our lease. */
   complete(chargeId: string, leaseOwner: string, outcome: ProcessorOutcome, now: number): Promise<CompleteResult>;
   /**
@@ -140,7 +147,11 @@ export interface RefundRecord {
   paymentId: string;
   /** The processor's refund (`re_…` at Stripe), recorded once the processor has one; never changed. */
   processorRefundId: string | null;
+  /** Which key the next create at the processor uses: 1, then one more per key the processor spent on a kept error. */
+  processorKeyAttempt: number;
   review: Review | null;
+  /** The processor's refusal of the create that oncepay cannot read (its error code): the refund waits for a person, never re-sent. */
+  processorRefusal: string | null;
 }
 
 /** What the reservation requires of the charge: the merchant's, `succeeded`, and `amount` still free. */
@@ -188,6 +199,13 @@ export interface RefundRepository {
   claim(refundId: string, lease: Lease, now: number): Promise<RefundClaimResult>;
   /** Records the processor's refund id under our lease, unless one is recorded already (a lost lease records nothing). */
   recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<void>;
+  /** Moves the refund on from processor key `spentAttempt` (see {@link ChargeRepository.spendPrepareKey}), under our lease. */
+  spendProcessorKey(refundId: string, leaseOwner: string, spentAttempt: number): Promise<void>;
+  /**
+   * Flags the refund for a person because the processor refused it in a way oncepay cannot read
+   * (`code`), under our lease, and hands it back: the reconciler then never sends it again.
+   */
+  flagRefused(refundId: string, leaseOwner: string, code: string, review: Review, now: number): Promise<void>;
   release(refundId: string, leaseOwner: string, now: number): Promise<void>;
   /** `processing → final` under our lease; `failed`/`canceled` also give the reservation back (one transaction). */
   complete(refundId: string, leaseOwner: string, outcome: RefundOutcome, now: number): Promise<CompleteResult>;
@@ -213,6 +231,13 @@ export interface ProcessorRefundRequest {
   reason: string | null;
 }
 
+/** The processor refused to create a refund, for a reason oncepay cannot read as final (its error code): nothing moved, a person decides. */
+export interface RefundRefusal {
+  kind: 'refused';
+  code: string;
+  message: string;
+}
+
 /**
  * Refunds at the card processor. Creating one moves money at once, so there is no "create
  * unconfirmed" step: the create is sent with a key stable per refund, and when an earlier
@@ -221,8 +246,12 @@ export interface ProcessorRefundRequest {
  * {@link CardProcessor}.
  */
 export interface RefundProcessor {
-  /** Creates the refund, or answers the one created earlier with the same key; a refusal is `failed` (nothing moved). */
-  createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState>;
+  /**
+   * Creates the refund, or answers the one created earlier with the same key. A refusal the
+   * processor documents as final for the refund is `failed` with its code (nothing moved); any
+   * other refusal of the refund itself is a {@link RefundRefusal}.
+   */
+  createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState | RefundRefusal>;
   retrieveRefund(processorRefundId: string): Promise<ProcessorRefundState>;
   /** The processor's refund of `paymentId` made for oncepay's `refundId`, found in its list (never a search); `null` if none. */
   findRefund(paymentId: string, refundId: string): Promise<ProcessorRefundState | null>;

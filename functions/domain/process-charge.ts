@@ -1,4 +1,4 @@
-import { cancelKeyFor, isTerminal, paymentRequestFor, processorKeys, type ChargeStatus } from './charge.ts';
+import { cancelKeyFor, confirmKeyFor, isTerminal, paymentRequestFor, prepareKeyFor, type ChargeStatus } from './charge.ts';
 import { PoisonMessageError, ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
 import type { CardProcessor, ChargeRepository, PaymentState, PreparedPayment, ProcessorOutcome } from './ports.ts';
 
@@ -35,7 +35,9 @@ export type ProcessChargeOutcome =
    * The processor refused oncepay's request for a reason that is not the charge's (a revoked
    * key, a missing permission): nothing is final, a person must act; look again after a backoff.
    */
-  | { kind: 'misconfigured'; attempt: number; reason: string };
+  | { kind: 'misconfigured'; attempt: number; reason: string }
+  /** Flagged for a person, who settles it (`npm run cli -- review settle`); the message is done. */
+  | { kind: 'review'; reason: string };
 
 /**
  * The worker's use case, in the order that keeps money safe:
@@ -44,11 +46,13 @@ export type ProcessChargeOutcome =
  * 2. claim the charge under a lease with the write that also records that payment's id, unless
  *    an id is recorded already: one id per charge, forever;
  * 3. confirm **that recorded id** (the only call that moves money), or, on a later attempt,
- *    first retrieve it (strongly consistent) and confirm only if it never was;
+ *    first retrieve it (strongly consistent) and confirm only if it never was, under this
+ *    attempt's own key (the earlier key may hold a 500 the processor keeps for a day);
  * 4. record the processor's final answer under the lease, or hand the charge back to look
  *    again later when the processor has not decided.
  *
- * Stripe forgets idempotency keys after 24 hours. A late step 1 may then create a second,
+ * Stripe forgets idempotency keys after 24 hours, and a create answered 500 spends its key (the
+ * next attempt creates under the next key). Either way a late step 1 may create a second,
  * unconfirmed payment; it is never recorded and so never confirmed, and it is cancelled here.
  * Throws {@link PoisonMessageError} for a charge that does not exist.
  */
@@ -59,7 +63,6 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
   const readAt = deps.now();
   if (current.lease && current.lease.expiresAt > readAt) return { kind: 'busy', retryAfterMs: current.lease.expiresAt - readAt };
 
-  const keys = processorKeys(current.charge.id);
   // No processor call starts unless it can finish, and its answer be recorded, inside the lease.
   const attemptEnds = readAt + input.leaseDurationMs;
   const timeForACall = () => deps.now() + deps.processorTimeoutMs + RECORD_MARGIN_MS <= attemptEnds;
@@ -67,8 +70,10 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
   if (current.processorPaymentId === null) {
     if (!timeForACall()) return { kind: 'retry', attempt: current.attempts + 1, reason: 'no time left in this invocation' };
     try {
-      prepared = await deps.processor.preparePayment(paymentRequestFor(current.charge), keys.prepare);
+      prepared = await deps.processor.preparePayment(paymentRequestFor(current.charge), prepareKeyFor(current.charge.id, current.prepareKeyAttempt));
     } catch (error) {
+      // The processor keeps its 500 for that key: the next attempt creates under the next one.
+      if (error instanceof ProcessorUnavailableError && error.keySpent) await deps.charges.spendPrepareKey(current.charge.id, current.prepareKeyAttempt);
       // No lease is held yet: nothing to hand back.
       return notSettled(error, current.attempts + 1);
     }
@@ -118,7 +123,7 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
     let state: PaymentState = createdNow
       ? { kind: 'awaiting_confirmation', paymentId: recorded }
       : await call(() => deps.processor.retrievePayment(recorded));
-    if (state.kind === 'awaiting_confirmation') state = await call(() => deps.processor.confirmPayment(recorded, keys.confirm));
+    if (state.kind === 'awaiting_confirmation') state = await call(() => deps.processor.confirmPayment(recorded, confirmKeyFor(record.charge.id, record.attempts)));
     if (state.kind === 'requires_authentication') {
       state = await call(() => deps.processor.cancelPayment(recorded, cancelKeyFor(recorded, 'requires_authentication'), 'requires_authentication'));
     }

@@ -1,5 +1,5 @@
 import { PoisonMessageError, ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
-import type { ProcessorRefundState, RefundOutcome, RefundProcessor, RefundRecord, RefundRepository } from './ports.ts';
+import type { ProcessorRefundState, RefundOutcome, RefundProcessor, RefundRecord, RefundRefusal, RefundRepository } from './ports.ts';
 import type { ProcessChargeOutcome } from './process-charge.ts';
 import { isRefundTerminal, processorRefundKey } from './refund.ts';
 
@@ -24,9 +24,12 @@ export interface ProcessRefundInput {
  * the order is: claim the refund under a lease; if no processor refund is recorded, and an
  * earlier attempt may have sent the create (its outcome unknown), look for it in the payment's
  * refund list, which is strongly consistent (the processor's idempotency key may be forgotten,
- * the list is not); only if it is not there, create it with the refund's stable key; record the
- * processor's refund id; record its final outcome (a failure gives the reservation back), or
- * hand the refund back to look again later. Every later look is a retrieve by the recorded id.
+ * the list is not); only if it is not there, create it with the refund's current key (a key the
+ * processor spent on a 500 it keeps is moved past, so the create after the list is a new
+ * question); record the processor's refund id; record its final outcome (a failure gives the
+ * reservation back), or hand the refund back to look again later. Every later look is a
+ * retrieve by the recorded id. A refusal oncepay cannot read is flagged for a person, never
+ * sent again.
  */
 export async function processRefund(deps: ProcessRefundDeps, input: ProcessRefundInput): Promise<ProcessChargeOutcome> {
   const current = await deps.refunds.get(input.refundId);
@@ -58,8 +61,13 @@ export async function processRefund(deps: ProcessRefundDeps, input: ProcessRefun
   };
 
   try {
-    const state = await stateOfRefund(deps, record, attemptsBefore, call);
+    const state = await stateOfRefund(deps, record, input.leaseOwner, attemptsBefore, call);
     if (state === null) throw new ProcessorUnavailableError('no processor refund found or created');
+    if (state.kind === 'refused') {
+      const reason = `the processor refused the refund (${state.code}): ${state.message}`;
+      await deps.refunds.flagRefused(record.refund.id, input.leaseOwner, state.code, { reason, since: deps.now() }, deps.now());
+      return { kind: 'review', reason };
+    }
     if (state.processorRefundId !== null) {
       await deps.refunds.recordProcessorRefund(record.refund.id, input.leaseOwner, state.processorRefundId);
     }
@@ -83,9 +91,10 @@ export async function processRefund(deps: ProcessRefundDeps, input: ProcessRefun
 async function stateOfRefund(
   deps: ProcessRefundDeps,
   record: RefundRecord,
+  leaseOwner: string,
   attemptsBefore: number,
   call: <T>(request: () => Promise<T>) => Promise<T>,
-): Promise<ProcessorRefundState | null> {
+): Promise<ProcessorRefundState | RefundRefusal | null> {
   if (record.processorRefundId !== null) {
     const recorded = record.processorRefundId;
     return call(() => deps.processor.retrieveRefund(recorded));
@@ -95,12 +104,18 @@ async function stateOfRefund(
     if (found) return found;
   }
   const { refund } = record;
-  return call(() =>
-    deps.processor.createRefund(
-      { refundId: refund.id, chargeId: refund.chargeId, merchantId: refund.merchantId, paymentId: record.paymentId, amount: refund.amount, reason: refund.reason },
-      processorRefundKey(refund.id),
-    ),
-  );
+  try {
+    return await call(() =>
+      deps.processor.createRefund(
+        { refundId: refund.id, chargeId: refund.chargeId, merchantId: refund.merchantId, paymentId: record.paymentId, amount: refund.amount, reason: refund.reason },
+        processorRefundKey(refund.id, record.processorKeyAttempt),
+      ),
+    );
+  } catch (error) {
+    // The processor keeps that 500 for the key: after the next attempt's list shows no refund, it creates under the next key.
+    if (error instanceof ProcessorUnavailableError && error.keySpent) await deps.refunds.spendProcessorKey(refund.id, leaseOwner, record.processorKeyAttempt);
+    throw error;
+  }
 }
 
 async function completeUnderLease(deps: ProcessRefundDeps, input: ProcessRefundInput, outcome: RefundOutcome): Promise<ProcessChargeOutcome> {

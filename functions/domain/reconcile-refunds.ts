@@ -65,6 +65,8 @@ export async function resolveOpenRefund(deps: ReconcileRefundDeps, input: LeaseI
   }
   if (state === null) {
     await release();
+    // The processor refused it in a way oncepay cannot read: a person decides; sending it again would be refused again.
+    if (record.processorRefusal !== null) return 'deferred';
     await deps.queue.enqueueRefund(refundId);
     return (await flagIfOverdue(deps, record, `${why}; the processor has no refund for it yet`)) ?? 're_enqueued';
   }

@@ -1,3 +1,4 @@
+import { attemptKey } from './charge.ts';
 import { derivedId } from './derived-id.ts';
 import type { RefundRequest } from './refund-request.ts';
 
@@ -78,9 +79,13 @@ export function refundIdFor(merchantId: string, idempotencyKey: string, generati
   return derivedId('re', ['refund', merchantId, idempotencyKey, generation]);
 }
 
-/** The processor idempotency key of a refund's one create request: the same on every attempt. */
-export function processorRefundKey(refundId: string): string {
-  return `oncepay_${refundId}_refund`;
+/**
+ * The processor idempotency key of a refund's create request: the same on every attempt, until
+ * the processor answers an error it keeps for the key (a 500, for 24 hours). The next key is used
+ * only after the payment's refund list showed no refund made for this one (see process-refund.ts).
+ */
+export function processorRefundKey(refundId: string, attempt: number): string {
+  return attemptKey(`oncepay_${refundId}_refund`, attempt);
 }
 
 /** A new refund, `pending`, as a validated request for `amount` of its charge creates it. */

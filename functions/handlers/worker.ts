@@ -60,6 +60,10 @@ export function workerHandler(deps: WorkerDeps) {
       }
       logOutcome(record, outcome);
       if (outcome.kind === 'final') return;
+      if (outcome.kind === 'review') {
+        deps.logger.warn('Flagged for review: a person settles it (npm run cli -- review settle)', { messageId: record.messageId, reason: outcome.reason });
+        return;
+      }
       if (outcome.kind === 'misconfigured') {
         deps.logger.error('The processor refused oncepay’s request; the charge stays open until the configuration is fixed', {
           messageId: record.messageId,

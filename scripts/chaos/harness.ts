@@ -97,7 +97,7 @@ const PROCESSOR_FAULT_TOKENS: Partial<Record<FaultKind, { token: string; expecte
 const REFUND_FAULT_TOKENS: Partial<Record<FaultKind, string>> = {
   'refund-timeout-after-success': 'pm_sandbox_refundTimeoutAfterSucceedingOnce',
   'refund-processor-500': 'pm_sandbox_refundError500Once',
-  'refund-pending-then-succeeds': 'pm_sandbox_refundPendingThenSucceeds',
+  'refund-pending-then-succeeds': 'pm_card_pendingRefund',
   'refund-pending-then-fails': 'pm_sandbox_refundPendingThenFails',
 };
 

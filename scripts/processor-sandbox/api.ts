@@ -1,19 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxConfig } from './config.ts';
+import { parseDisputeList, type DisputeStore } from './dispute-store.ts';
+import { createdRange, typesOf, type EventLog } from './events.ts';
 import { decodeStripeForm, type FormObject } from './form-body.ts';
 import { headerOf, readBody, send } from './http.ts';
 import { paramsHash, type IdempotencyKeys, type KeyedRequest } from './idempotency.ts';
 import { stripeId } from './ids.ts';
-import { parseCancel, parseConfirm, parseCreate, parseSearch } from './params.ts';
+import { listLimit, parseCancel, parseConfirm, parseCreate, parseSearch, rejectUnknownQuery } from './params.ts';
 import type { IntentResult, PaymentIntentStore } from './payment-intent-store.ts';
 import { parseRefundCreate, parseRefundList } from './refund-params.ts';
 import type { RefundResult, RefundStore } from './refund-store.ts';
-import { REFUSALS, StripeApiError } from './stripe-errors.ts';
+import { invalidRequest, REFUSALS, StripeApiError } from './stripe-errors.ts';
 import type { Timers } from './timers.ts';
 
 export interface StripeApiDeps {
   store: PaymentIntentStore;
   refunds: RefundStore;
+  disputes: DisputeStore;
+  events: EventLog;
   keys: IdempotencyKeys;
   timers: Timers;
   /** Live: read at each request, so that a change applies at once. */
@@ -29,48 +33,65 @@ interface ApiRequest {
   idempotencyKey: string | null;
 }
 
-interface Endpoint {
+/**
+ * One route: `parse` checks the parameters (a refusal there is saved for no key: the endpoint
+ * never began), then `run` executes, synchronously, so the events it makes name its request.
+ */
+interface Endpoint<Params = unknown> {
   method: 'GET' | 'POST';
   path: RegExp;
-  run(request: ApiRequest): { body: object; holdResponse?: 'once' | 'always' };
+  parse(request: ApiRequest): Params;
+  run(params: Params, request: ApiRequest): { body: object; holdResponse?: 'once' | 'always' };
 }
+
+/** Keeps each route's parameter type while the table holds them all. */
+const route = <Params>(endpoint: Endpoint<Params>): Endpoint => endpoint as Endpoint;
 
 /** An endpoint's answer, serialized the moment it ran: what a key's replays repeat. */
 interface Executed {
   status: number;
   body: string;
   holdResponse?: 'once' | 'always';
+  /** False when the endpoint never began (bad parameters, a conflict): Stripe saves nothing for the key then. */
+  began: boolean;
 }
 
 /**
  * The sandbox's Stripe API (`/v1/…`): authentication, routing, latency and idempotency keys
- * around the PaymentIntent and Refund endpoints. Errors are thrown as {@link StripeApiError}s
- * for the server to answer.
+ * around the PaymentIntent, Refund, Event and Dispute endpoints. Errors are thrown as
+ * {@link StripeApiError}s for the server to answer.
  */
 export class StripeApi {
   private readonly endpoints: Endpoint[];
 
   constructor(private readonly deps: StripeApiDeps) {
-    const { store, refunds, config } = deps;
+    const { store, refunds, disputes, events, config } = deps;
     const intent = ({ intent, holdResponse }: IntentResult) => ({ body: intent, holdResponse });
     const refund = ({ refund, holdResponse }: RefundResult) => ({ body: refund, holdResponse });
+    const nothingToParse = () => undefined;
     this.endpoints = [
-      { method: 'POST', path: /^\/v1\/payment_intents$/, run: (request) => intent(store.create(parseCreate(request.params), request.idempotencyKey)) },
-      { method: 'GET', path: /^\/v1\/payment_intents\/search$/, run: (request) => ({ body: search(store, request.query, config.searchLagMs) }) },
-      { method: 'GET', path: /^\/v1\/payment_intents\/([^/]+)$/, run: (request) => ({ body: store.retrieve(request.id) }) },
-      {
+      route({ method: 'POST', path: /^\/v1\/payment_intents$/, parse: (request) => parseCreate(request.params), run: (params, request) => intent(store.create(params, request.idempotencyKey)) }),
+      route({ method: 'GET', path: /^\/v1\/payment_intents\/search$/, parse: (request) => parseSearch(request.query), run: (params) => ({ body: search(store, params, config.searchLagMs) }) }),
+      route({ method: 'GET', path: /^\/v1\/payment_intents\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: store.retrieve(request.id) }) }),
+      route({
         method: 'POST',
         path: /^\/v1\/payment_intents\/([^/]+)\/confirm$/,
-        run: (request) => intent(store.confirm(request.id, parseConfirm(request.params), request.idempotencyKey)),
-      },
-      {
+        parse: (request) => parseConfirm(request.params),
+        run: (params, request) => intent(store.confirm(request.id, params, request.idempotencyKey)),
+      }),
+      route({
         method: 'POST',
         path: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
-        run: (request) => intent(store.cancel(request.id, parseCancel(request.params))),
-      },
-      { method: 'POST', path: /^\/v1\/refunds$/, run: (request) => refund(refunds.create(parseRefundCreate(request.params), request.idempotencyKey)) },
-      { method: 'GET', path: /^\/v1\/refunds$/, run: (request) => ({ body: listRefunds(refunds, request.query) }) },
-      { method: 'GET', path: /^\/v1\/refunds\/([^/]+)$/, run: (request) => ({ body: refunds.retrieve(request.id) }) },
+        parse: (request) => parseCancel(request.params),
+        run: (params, request) => intent(store.cancel(request.id, params)),
+      }),
+      route({ method: 'POST', path: /^\/v1\/refunds$/, parse: (request) => parseRefundCreate(request.params), run: (params, request) => refund(refunds.create(params, request.idempotencyKey)) }),
+      route({ method: 'GET', path: /^\/v1\/refunds$/, parse: (request) => parseRefundList(request.query), run: (params) => ({ body: { object: 'list', ...refunds.list(params), url: '/v1/refunds' } }) }),
+      route({ method: 'GET', path: /^\/v1\/refunds\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: refunds.retrieve(request.id) }) }),
+      route({ method: 'GET', path: /^\/v1\/events$/, parse: (request) => parseEventList(request.query), run: (params) => ({ body: { object: 'list', ...events.list(params), url: '/v1/events' } }) }),
+      route({ method: 'GET', path: /^\/v1\/events\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: events.retrieve(request.id) }) }),
+      route({ method: 'GET', path: /^\/v1\/disputes$/, parse: (request) => parseDisputeList(request.query), run: (params) => ({ body: { object: 'list', ...disputes.list(params), url: '/v1/disputes' } }) }),
+      route({ method: 'GET', path: /^\/v1\/disputes\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: disputes.retrieve(request.id) }) }),
     ];
   }
 
@@ -93,7 +114,7 @@ export class StripeApi {
       const keyed = { key: apiRequest.idempotencyKey, endpoint: `${method} ${url.pathname}`, paramsHash: paramsHash(apiRequest.params) };
       return this.executeKeyed(endpoint, apiRequest, keyed, response, requestId);
     }
-    answer(response, await this.execute(endpoint, apiRequest), requestId);
+    answer(response, await this.execute(endpoint, apiRequest, requestId), requestId);
   }
 
   /** Stripe's rate limiter: past `rateLimitPerSecond` requests in a second, 429 `rate_limit` (nothing runs). */
@@ -115,21 +136,29 @@ export class StripeApi {
   }
 
   /** Runs an endpoint after the configured latency; a Stripe error it throws is its answer. */
-  private async execute(endpoint: Endpoint, request: ApiRequest): Promise<Executed> {
+  private async execute(endpoint: Endpoint, request: ApiRequest, requestId: string): Promise<Executed> {
     await this.deps.timers.sleep(this.deps.config.latencyMs);
+    let params: unknown;
     try {
-      const { body, holdResponse } = endpoint.run(request);
-      return { status: 200, body: JSON.stringify(body), holdResponse };
+      params = endpoint.parse(request);
     } catch (error) {
       if (!(error instanceof StripeApiError)) throw error;
-      return { status: error.status, body: JSON.stringify({ error: error.error }) };
+      return { status: error.status, body: JSON.stringify({ error: error.error }), began: false };
+    }
+    try {
+      const { body, holdResponse } = this.deps.events.during({ id: requestId, idempotencyKey: request.idempotencyKey }, () => endpoint.run(params, request));
+      return { status: 200, body: JSON.stringify(body), holdResponse, began: true };
+    } catch (error) {
+      if (!(error instanceof StripeApiError)) throw error;
+      return { status: error.status, body: JSON.stringify({ error: error.error }), began: error.savedForKey };
     }
   }
 
   /**
-   * A POST with a key runs at most once per key (see idempotency.ts). Only answers of an
-   * endpoint that ran are saved: successes and card declines; a parameter error, a 429 or a
-   * 500 runs again on retry.
+   * A POST with a key runs at most once per key (see idempotency.ts). Stripe saves the answer of
+   * every request whose endpoint began, whatever it was (a 400 about the object's state, a card
+   * decline, a 500): a retry with the key gets it again for 24 hours. Parameter errors and
+   * conflicts (409, 429) are saved for nothing: the endpoint never began.
    */
   private async executeKeyed(endpoint: Endpoint, request: ApiRequest, keyed: KeyedRequest, response: ServerResponse, requestId: string) {
     const { keys } = this.deps;
@@ -141,28 +170,35 @@ export class StripeApi {
     keys.start(keyed.key);
     let executed: Executed;
     try {
-      executed = await this.execute(endpoint, request);
+      executed = await this.execute(endpoint, request, requestId);
     } catch (error) {
       keys.finish(keyed, null);
       throw error;
     }
-    const ran = executed.status === 200 || executed.status === 402;
-    keys.finish(keyed, ran ? { ...executed, requestId, holdReplays: executed.holdResponse === 'always' } : null);
+    keys.finish(keyed, executed.began ? { ...executed, requestId, holdReplays: executed.holdResponse === 'always' } : null);
     answer(response, executed, requestId);
   }
 }
 
 /** `GET /v1/payment_intents/search`: the intents search sees now, which lags their creation. */
-function search(store: PaymentIntentStore, query: URLSearchParams, lagMs: number) {
-  const { metadataKey, value, limit } = parseSearch(query);
+function search(store: PaymentIntentStore, { metadataKey, value, limit }: ReturnType<typeof parseSearch>, lagMs: number) {
   const matches = store.search(metadataKey, value, lagMs);
   // Pages are not modelled: `has_more` tells that there was more; no `next_page` leads there.
   return { object: 'search_result', data: matches.slice(0, limit), has_more: matches.length > limit, next_page: null, url: '/v1/payment_intents/search' };
 }
 
-/** `GET /v1/refunds`: strongly consistent, unlike search; a refund is listed once its create ran. */
-function listRefunds(refunds: RefundStore, query: URLSearchParams) {
-  return { object: 'list', ...refunds.list(parseRefundList(query)), url: '/v1/refunds' };
+/** `GET /v1/events`: `type` (one, or a `*` group) or `types` (up to 20), `created`, and the paging parameters. */
+function parseEventList(query: URLSearchParams) {
+  rejectUnknownQuery(query, ['type', 'types', 'created', 'limit', 'starting_after', 'ending_before']);
+  const type = query.get('type');
+  const types = typesOf(query);
+  if (type !== null && types !== null) throw invalidRequest('You may pass either `type` or `types`, but not both.', { param: 'types' });
+  const startingAfter = query.get('starting_after');
+  const endingBefore = query.get('ending_before');
+  if (startingAfter !== null && endingBefore !== null) {
+    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', { param: 'ending_before' });
+  }
+  return { type, types, created: createdRange(query), limit: listLimit(query), startingAfter, endingBefore };
 }
 
 /** Sends the answer, unless a timeout fault holds it: the client then times out. */
@@ -187,6 +223,6 @@ function checkAuthorization(authorization: string | undefined): void {
 export function unrecognized(method: string, path: string): StripeApiError {
   return new StripeApiError(404, {
     type: 'invalid_request_error',
-    message: `Unrecognized request URL (${method}: ${path}). The processor sandbox serves /v1/payment_intents, /v1/refunds and /_sandbox/{health,ledger,config}.`,
+    message: `Unrecognized request URL (${method}: ${path}). The processor sandbox serves /v1/payment_intents, /v1/refunds, /v1/events, /v1/disputes and /_sandbox/….`,
   });
 }

@@ -17,6 +17,18 @@ export interface SandboxConfig {
    * Stripe's default is 25 in test mode (100 in live mode); 0 turns the limit off.
    */
   rateLimitPerSecond: number;
+  /**
+   * Stripe's "later", which on Stripe is days: how long after a payment succeeds its cardholder
+   * disputes it (the dispute cards), and after a refund succeeds it fails (`pm_card_refundFail`).
+   */
+  disputeAfterMs: number;
+  refundFailAfterMs: number;
+  /** How long a dispute the sandbox closes itself (`pm_sandbox_disputeThen…`) stays open; it is under review from half of it. */
+  disputeCloseMs: number;
+  /** The first webhook retry's delay; each later one doubles it. */
+  webhookRetryMs: number;
+  /** Webhook attempts per event, the first included (Stripe's test mode: three retries over a few hours). */
+  webhookAttempts: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
@@ -25,6 +37,11 @@ export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
   processingMs: 2000,
   latencyMs: 0,
   rateLimitPerSecond: 25,
+  disputeAfterMs: 3000,
+  refundFailAfterMs: 3000,
+  disputeCloseMs: 6000,
+  webhookRetryMs: 2000,
+  webhookAttempts: 4,
 };
 
 /** setTimeout's limit (about 24.8 days); longer delays would fire at once. */
@@ -42,7 +59,7 @@ export function parseConfigPatch(input: unknown): Partial<SandboxConfig> {
       throw new InvalidConfigError(`Unknown setting "${name}"; known: ${Object.keys(DEFAULT_CONFIG).join(', ')}.`);
     }
     if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_MS) {
-      const unit = name === 'rateLimitPerSecond' ? 'requests per second' : 'milliseconds';
+      const unit = name === 'rateLimitPerSecond' ? 'requests per second' : name === 'webhookAttempts' ? 'attempts' : 'milliseconds';
       throw new InvalidConfigError(`"${name}" must be a whole number of ${unit} from 0 to ${MAX_MS}.`);
     }
   }

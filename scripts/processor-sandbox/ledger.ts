@@ -30,9 +30,33 @@ export interface RefundEntry {
   created: number;
 }
 
-export type LedgerEntry = CaptureEntry | RefundEntry;
+/** A refund that had succeeded failed later: its money came back to the merchant. */
+export interface RefundFailureEntry extends Omit<RefundEntry, 'kind'> {
+  kind: 'refund_failure';
+  failure_reason: string;
+}
 
-/** Every movement of money, captures and refunds, in the order it happened. */
+/** A chargeback took the disputed amount from the merchant, or (won) gave it back. Inquiries move nothing. */
+export interface DisputeEntry {
+  kind: 'dispute_withdrawal' | 'dispute_reinstatement';
+  /** Stripe's id of the dispute, `du_…`. */
+  dispute: string;
+  payment_intent: string;
+  amount: number;
+  currency: string;
+  charge_id: string | null;
+  merchant_id: string | null;
+  created: number;
+}
+
+export type LedgerEntry = CaptureEntry | RefundEntry | RefundFailureEntry | DisputeEntry;
+
+/** What the merchant holds of an entry's amount: captures and reinstatements add, the rest take away. */
+export function merchantShare(entry: LedgerEntry): number {
+  return entry.kind === 'capture' || entry.kind === 'refund_failure' || entry.kind === 'dispute_reinstatement' ? entry.amount : -entry.amount;
+}
+
+/** Every movement of money, in the order it happened: captures, refunds (and their late failures), chargebacks. */
 export class Ledger {
   private readonly entries: LedgerEntry[] = [];
 

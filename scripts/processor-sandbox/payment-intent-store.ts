@@ -1,9 +1,10 @@
+import type { EventLog } from './events.ts';
 import { stripeId } from './ids.ts';
 import type { Ledger } from './ledger.ts';
 import type { ConfirmOptions, ConfirmParams, CreateParams } from './params.ts';
 import { newPaymentIntent, unixTime, type ApiError, type PaymentIntent, type PaymentIntentStatus } from './payment-intent.ts';
 import { docUrl, invalidRequest, noSuchPaymentIntent, REFUSALS, StripeApiError, unexpectedState } from './stripe-errors.ts';
-import { AUTHENTICATION_REQUIRED, GENERIC_DECLINE, TEST_TOKENS, type Decline, type RefundBehaviour, type TokenBehaviour } from './test-cards.ts';
+import { AUTHENTICATION_REQUIRED, GENERIC_DECLINE, TEST_TOKENS, type Decline, type DisputeBehaviour, type RefundBehaviour, type TokenBehaviour } from './test-cards.ts';
 import type { Timers } from './timers.ts';
 
 /** What an endpoint that changed an intent answers. */
@@ -37,8 +38,12 @@ export interface StoreOptions {
   timers: Timers;
   /** Where captures are written. */
   ledger: Ledger;
+  /** Where every change of an intent is told. */
+  events: EventLog;
   /** Read when a payment starts processing, so that a change applies to later ones. */
   processingMs: () => number;
+  /** A captured payment made with a dispute card: its dispute is to open later. */
+  onDisputedCapture: (intent: PaymentIntent, dispute: DisputeBehaviour) => void;
 }
 
 const CONFIRMABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
@@ -73,15 +78,20 @@ export class PaymentIntentStore {
    */
   create(params: CreateParams, key: string | null): IntentResult {
     const paymentMethod = params.paymentMethod === null ? null : this.paymentMethodFor(params.paymentMethod);
+    // Once per charge (or key); a create naming neither meets it every time.
+    const subject = params.metadata['oncepay_charge_id'] ?? key;
+    if (paymentMethod?.behaviour.error500OnCreateOnce && (subject === null || this.fireOnce(`create-500:${subject}`))) throw REFUSALS.api_error();
     const createdMs = Date.now();
     const record: IntentRecord = { intent: newPaymentIntent({ ...params, paymentMethod: paymentMethod?.id ?? null }, createdMs), createdMs, paymentMethod };
     if (params.confirm) {
       this.refuseIfFaulty(key === null ? null : `create:${key}`, paymentMethod);
       const method = confirmable(record.intent, paymentMethod, params);
       this.records.set(record.intent.id, record);
+      this.options.events.emit('payment_intent.created', record.intent);
       return this.confirmWith(record, method, params, key);
     }
     this.records.set(record.intent.id, record);
+    this.options.events.emit('payment_intent.created', record.intent);
     return { intent: record.intent };
   }
 
@@ -101,6 +111,7 @@ export class PaymentIntentStore {
       );
     }
     update(intent, { status: 'canceled', canceled_at: unixTime(), cancellation_reason: reason, next_action: null });
+    this.options.events.emit('payment_intent.canceled', intent);
     return { intent };
   }
 
@@ -184,6 +195,7 @@ export class PaymentIntentStore {
       case 'requireAction':
         if (options.customerAbsent) throw this.decline(record, AUTHENTICATION_REQUIRED);
         requireAction(intent);
+        this.options.events.emit('payment_intent.requires_action', intent);
         break;
       case 'process':
         this.process(record, outcome.settlesAs, key);
@@ -211,6 +223,9 @@ export class PaymentIntentStore {
       merchant_id: intent.metadata['oncepay_merchant_id'] ?? null,
       created: unixTime(),
     });
+    this.options.events.emit('payment_intent.succeeded', intent);
+    const dispute = record.paymentMethod?.behaviour.dispute;
+    if (dispute) this.options.onDisputedCapture(intent, dispute);
   }
 
   /** Stripe's 402: the failed charge and the intent, back to `requires_payment_method`. */
@@ -231,12 +246,14 @@ export class PaymentIntentStore {
       last_payment_error: error,
       processing: null,
     });
+    this.options.events.emit('payment_intent.payment_failed', record.intent);
   }
 
   /** `processing` now; the outcome after `processingMs`, as an asynchronous payment settles. */
   private process(record: IntentRecord, settlesAs: 'succeeded' | 'failed', key: string | null): void {
     const charge = stripeId('ch');
     update(record.intent, { status: 'processing', processing: { type: 'card' }, latest_charge: charge, last_payment_error: null });
+    this.options.events.emit('payment_intent.processing', record.intent);
     this.options.timers.after(this.options.processingMs(), () => {
       if (settlesAs === 'succeeded') this.capture(record, key, charge);
       else this.fail(record, cardError(GENERIC_DECLINE, charge), charge);

@@ -1,8 +1,10 @@
+import type { Dispute } from './dispute.ts';
+import type { EventLog } from './events.ts';
 import type { Ledger } from './ledger.ts';
 import { formatMinor } from './params.ts';
 import { unixTime, type PaymentIntent } from './payment-intent.ts';
 import type { PaymentIntentStore, RefundableIntent } from './payment-intent-store.ts';
-import { failedRefund, newRefund, type Refund } from './refund.ts';
+import { failedRefund, newRefund, type Refund, type RefundFailureReason } from './refund.ts';
 import type { RefundCreateParams, RefundListParams, RefundTarget } from './refund-params.ts';
 import { docUrl, invalidRequest, noSuch, REFUSALS, StripeApiError } from './stripe-errors.ts';
 import type { Timers } from './timers.ts';
@@ -24,8 +26,11 @@ export interface RefundStoreOptions {
   intents: PaymentIntentStore;
   ledger: Ledger;
   timers: Timers;
-  /** How long a pending refund stays pending; read when it is created. */
-  processingMs: () => number;
+  events: EventLog;
+  /** A chargeback on the intent refuses every refund of it (`charge_disputed`). */
+  disputes: () => { blockingRefunds(intentId: string): Dispute | undefined };
+  /** How long a pending refund stays pending, and a failing one succeeded; read when it is created. */
+  timing: () => { processingMs: number; refundFailAfterMs: number };
 }
 
 interface RefundRecord {
@@ -39,22 +44,30 @@ interface RefundRecord {
 
 /**
  * Refunds of card payments, as Stripe runs them: a refund of a PaymentIntent's successful
- * charge is `succeeded` at once, or `pending` and later `succeeded` or `failed` (test-cards.ts
- * says which). Pending and succeeded refunds never add up to more than the intent received; a
- * failed one gives its amount back. A refund's money moving writes its ledger row. Reads are
- * strongly consistent. Methods throw {@link StripeApiError} for Stripe's error answers.
+ * charge is `succeeded` at once, or `pending` and later `succeeded` or `failed`, and a succeeded
+ * one may still fail later (test-cards.ts says which). Pending and succeeded refunds never add
+ * up to more than the intent received; a failed one gives its amount back. A chargeback refuses
+ * every refund, and fails the pending ones. Money moving writes the ledger; every change is an
+ * event. Reads are strongly consistent. Methods throw {@link StripeApiError} for Stripe's error answers.
  */
 export class RefundStore {
   /** In creation order; lists answer newest first. */
   private readonly records: RefundRecord[] = [];
   /** The intents whose `error500Once` fault has fired. */
   private readonly firedFaults = new Set<string>();
+  /** Succeeded refunds still to fail on a timer: money that may yet move. */
+  private failingLater = 0;
 
   constructor(private readonly options: RefundStoreOptions) {}
 
-  /** How many refunds are `pending`: money that may still move, so a ledger read is not final yet. */
+  /** How many refunds are `pending` or will fail: money that may still move, so a ledger read is not final yet. */
   pendingCount(): number {
-    return this.records.filter((record) => record.refund.status === 'pending').length;
+    return this.records.filter((record) => record.refund.status === 'pending').length + this.failingLater;
+  }
+
+  /** What the intent's succeeded refunds gave back. */
+  succeededAmount(intentId: string): number {
+    return this.records.filter(({ intent, refund }) => intent.id === intentId && refund.status === 'succeeded').reduce((sum, { refund }) => sum + refund.amount, 0);
   }
 
   create(params: RefundCreateParams, key: string | null): RefundResult {
@@ -64,20 +77,37 @@ export class RefundStore {
       throw REFUSALS.api_error();
     }
     const charge = successfulCharge(intent);
+    if (this.options.disputes().blockingRefunds(intent.id)) throw chargeDisputed(charge);
     const left = intent.amount_received - this.reserved(intent.id);
     if (left === 0) throw chargeAlreadyRefunded(charge);
     const amount = params.amount ?? left;
     if (amount > left) throw amountTooLarge(amount, left, intent.currency);
 
-    const { pendingThen, holdResponse } = refundBehaviour;
+    const { pendingThen, holdResponse, failsLater } = refundBehaviour;
     const { metadata, reason } = params;
     const status = pendingThen ? 'pending' : 'succeeded';
     const refund = newRefund({ amount, charge, currency: intent.currency, metadata, paymentIntent: intent.id, reason, status }, Date.now());
     const record: RefundRecord = { index: this.records.length, refund, intent, key };
     this.records.push(record);
+    this.options.events.emit('refund.created', refund);
+    const { timers, timing } = this.options;
     if (pendingThen === undefined) this.moveMoney(record);
-    else this.options.timers.after(this.options.processingMs(), () => this.settle(record, pendingThen));
+    else timers.after(timing().processingMs, () => this.settle(record, pendingThen));
+    if (failsLater && pendingThen === undefined) {
+      this.failingLater += 1;
+      timers.after(timing().refundFailAfterMs, () => {
+        this.failingLater -= 1;
+        this.failSucceeded(record, failsLater);
+      });
+    }
     return holdResponse ? { refund, holdResponse } : { refund };
+  }
+
+  /** A chargeback opened: the intent's pending refunds fail with `reason` (their money never moved). */
+  failPending(intentId: string, reason: RefundFailureReason): void {
+    for (const record of this.records) {
+      if (record.intent.id === intentId && record.refund.status === 'pending') this.change(record, failedRefund(record.refund, reason));
+    }
   }
 
   retrieve(id: string): Refund {
@@ -122,18 +152,41 @@ export class RefundStore {
       .reduce((sum, { refund }) => sum + refund.amount, 0);
   }
 
+  /** A pending refund settles (unless a chargeback failed it meanwhile). */
   private settle(record: RefundRecord, outcome: 'succeeded' | 'failed'): void {
+    if (record.refund.status !== 'pending') return;
     if (outcome === 'failed') {
-      record.refund = failedRefund(record.refund);
+      this.change(record, failedRefund(record.refund, 'expired_or_canceled_card'));
       return;
     }
-    record.refund.status = 'succeeded';
+    this.change(record, { ...record.refund, status: 'succeeded' });
     this.moveMoney(record);
   }
 
+  /** A succeeded refund fails: the card could not take the money, which comes back to the merchant. */
+  private failSucceeded(record: RefundRecord, reason: RefundFailureReason): void {
+    if (record.refund.status !== 'succeeded') return;
+    this.change(record, failedRefund(record.refund, reason));
+    const { refund, intent, key } = record;
+    this.options.ledger.record({ ...this.ledgerFields(refund, intent, key), kind: 'refund_failure', failure_reason: reason });
+  }
+
+  /** Replaces the refund's state and makes the events of the change: `refund.updated` (and the older `charge.refund.updated`), `refund.failed` on failure. */
+  private change(record: RefundRecord, next: Refund): void {
+    const previous = record.refund.status;
+    record.refund = next;
+    const { events } = this.options;
+    events.emit('refund.updated', next, { status: previous });
+    events.emit('charge.refund.updated', next, { status: previous });
+    if (next.status === 'failed') events.emit('refund.failed', next);
+  }
+
   private moveMoney({ refund, intent, key }: RefundRecord): void {
-    this.options.ledger.record({
-      kind: 'refund',
+    this.options.ledger.record({ ...this.ledgerFields(refund, intent, key), kind: 'refund' });
+  }
+
+  private ledgerFields(refund: Refund, intent: PaymentIntent, key: string | null) {
+    return {
       refund: refund.id,
       payment_intent: intent.id,
       amount: refund.amount,
@@ -143,7 +196,7 @@ export class RefundStore {
       merchant_id: intent.metadata['oncepay_merchant_id'] ?? null,
       refund_id: refund.metadata['oncepay_refund_id'] ?? null,
       created: unixTime(),
-    });
+    };
   }
 }
 
@@ -153,6 +206,16 @@ function successfulCharge(intent: PaymentIntent): string {
     throw invalidRequest(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`);
   }
   return intent.latest_charge;
+}
+
+/** Stripe's refusal to refund a charged-back payment (observed wording). */
+function chargeDisputed(charge: string): StripeApiError {
+  return new StripeApiError(400, {
+    type: 'invalid_request_error',
+    code: 'charge_disputed',
+    doc_url: docUrl('charge_disputed'),
+    message: `Charge ${charge} has been charged back; cannot issue a refund.`,
+  });
 }
 
 function chargeAlreadyRefunded(charge: string): StripeApiError {

@@ -10,6 +10,9 @@ import { unixTime } from './payment-intent.ts';
 /** The reasons a caller may give; Stripe alone sets `expired_uncaptured_charge`. */
 export type RefundReason = 'duplicate' | 'fraudulent' | 'requested_by_customer';
 
+/** The failure reasons the sandbox gives (Stripe's list has more). */
+export type RefundFailureReason = 'expired_or_canceled_card' | 'charge_for_pending_refund_disputed';
+
 /** A card refund's statuses (Stripe's spec: a free string; these three for cards). */
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -22,8 +25,8 @@ export interface Refund {
   created: number;
   currency: string;
   failure_balance_transaction?: string;
-  /** Stripe lists lost_or_stolen_card, expired_or_canceled_card, declined, … ; the sandbox fails with one. */
-  failure_reason?: 'expired_or_canceled_card';
+  /** Stripe lists lost_or_stolen_card, expired_or_canceled_card, charge_for_pending_refund_disputed, declined, … */
+  failure_reason?: RefundFailureReason;
   metadata: Record<string, string>;
   payment_intent: string;
   reason: RefundReason | null;
@@ -64,8 +67,8 @@ export function newRefund(fields: NewRefund, createdMs: number): Refund {
   };
 }
 
-/** The refund failed: Stripe reverses its balance transaction with a second one. Keys stay in order. */
-export function failedRefund(refund: Refund): Refund {
+/** The refund failed (a pending one, or one that had succeeded): Stripe reverses its balance transaction with a second one. Keys stay in order. */
+export function failedRefund(refund: Refund, reason: RefundFailureReason): Refund {
   const { id, object, amount, balance_transaction, charge, created, currency, ...rest } = refund;
   return {
     id,
@@ -76,7 +79,7 @@ export function failedRefund(refund: Refund): Refund {
     created,
     currency,
     failure_balance_transaction: stripeId('txn'),
-    failure_reason: 'expired_or_canceled_card',
+    failure_reason: reason,
     ...rest,
     status: 'failed',
   };

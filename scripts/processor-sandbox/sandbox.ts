@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { StripeApi, unrecognized } from './api.ts';
 import { DEFAULT_CONFIG, InvalidConfigError, parseConfigPatch, type SandboxConfig } from './config.ts';
+import { DisputeStore } from './dispute-store.ts';
+import type { DisputeStatus } from './dispute.ts';
+import { EventLog } from './events.ts';
 import { readBody, sendJson } from './http.ts';
 import { IdempotencyKeys } from './idempotency.ts';
 import { Ledger, type LedgerEntry } from './ledger.ts';
@@ -10,19 +13,25 @@ import type { ApiError } from './payment-intent.ts';
 import { RefundStore } from './refund-store.ts';
 import { StripeApiError } from './stripe-errors.ts';
 import { Timers } from './timers.ts';
+import { WebhookSender, type WebhookFaultRule, type WebhookTarget } from './webhooks.ts';
 
-export type { CaptureEntry, LedgerEntry, RefundEntry } from './ledger.ts';
+export type { CaptureEntry, DisputeEntry, LedgerEntry, RefundEntry, RefundFailureEntry } from './ledger.ts';
+export { merchantShare } from './ledger.ts';
 export type { SandboxConfig } from './config.ts';
 export { InvalidConfigError } from './config.ts';
+export type { WebhookDelivery, WebhookFaultRule, WebhookTarget } from './webhooks.ts';
+export { stripeSignatureHeader } from './webhooks.ts';
 
 export interface ProcessorSandbox {
   url: string;
   /** The secret key the sandbox accepts (any `sk_test_…` works; this one is the documented default). */
   secretKey: string;
-  /** Every capture and refund whose money moved, in that order. */
+  /** Every movement of money (captures, refunds and their late failures, chargebacks), in that order. */
   ledger(): LedgerEntry[];
   /** Changes the timing while the sandbox runs and answers the whole configuration; throws {@link InvalidConfigError}. */
   configure(patch: Partial<SandboxConfig>): SandboxConfig;
+  /** Where events are sent from now on (`null`: nowhere), as registering an endpoint in Stripe's Dashboard does. */
+  setWebhookTarget(target: WebhookTarget | null): void;
   /** Closes every connection (held ones too) and clears every timer. */
   stop(): Promise<void>;
 }
@@ -31,23 +40,32 @@ export interface SandboxOptions extends Partial<SandboxConfig> {
   port?: number;
   /** 127.0.0.1 unless containers must reach it (then 0.0.0.0). */
   host?: string;
+  /** Where to send events, signed with the secret; none unless given (or set later). */
+  webhook?: WebhookTarget;
 }
 
 export const SANDBOX_SECRET_KEY = 'sk_test_oncepay_sandbox';
 
 /**
  * A card processor sandbox speaking the subset of Stripe's API that oncepay uses
- * (PaymentIntents: create, confirm, cancel, retrieve, search; Refunds: create, retrieve, list),
- * at least as strictly as Stripe: its idempotency keys (idempotency.ts), parameter rules
- * (params.ts, refund-params.ts), states (payment-intent-store.ts, refund-store.ts), search lag,
- * public test tokens and fault tokens (test-cards.ts). Captures and refunds go to a ledger that
- * tests read (ledger.ts). The control API (`/_sandbox/…`, no key needed): `GET health`,
- * `GET ledger` → `{data, processing}` (captures and refunds, and how many payments and refunds
- * are still `processing` or `pending`: money that may yet move), `GET config`, `POST config`
- * with a JSON partial.
+ * (PaymentIntents: create, confirm, cancel, retrieve, search; Refunds: create, retrieve, list;
+ * Events and Disputes: retrieve, list), at least as strictly as Stripe: its idempotency keys
+ * (idempotency.ts: every answer of an endpoint that began is saved, 500s included), parameter
+ * rules (params.ts, refund-params.ts), states (payment-intent-store.ts, refund-store.ts,
+ * dispute-store.ts), search lag, public test tokens and fault tokens (test-cards.ts), and what
+ * Stripe does on its own later: disputes, refunds failing after success. Every change is an
+ * event (events.ts), sent signed to the configured endpoint (webhooks.ts). Money goes to a ledger
+ * that tests read (ledger.ts).
+ *
+ * The control API (`/_sandbox/…`, no key needed): `GET health`; `GET ledger` → `{data,
+ * processing}` (the movements, and how many payments, refunds and disputes may still move
+ * money); `GET|POST config` (a JSON partial); `GET|POST webhook` (`{url, secret}`, or `{}` for
+ * none); `GET|POST|DELETE webhook_faults` (`{rules: [WebhookFaultRule]}`); `GET
+ * webhook_deliveries`; `POST disputes/{id}/close` (`{"status": "won" | "lost" | "warning_closed"}`)
+ * and `POST disputes/{id}/review`, as evidence and the issuer would.
  */
 export async function startProcessorSandbox(options: SandboxOptions = {}): Promise<ProcessorSandbox> {
-  const { port = 0, host = '127.0.0.1', ...timing } = options;
+  const { port = 0, host = '127.0.0.1', webhook, ...timing } = options;
   const config: SandboxConfig = { ...DEFAULT_CONFIG, ...parseConfigPatch(definedOnly(timing)) };
   /** Takes `unknown` because `POST /_sandbox/config` passes whatever JSON it was sent. */
   const configure = (patch: unknown): SandboxConfig => {
@@ -56,19 +74,60 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
   };
   const timers = new Timers();
   const ledger = new Ledger();
-  const processingMs = () => config.processingMs;
-  const store = new PaymentIntentStore({ timers, ledger, processingMs });
-  const refunds = new RefundStore({ intents: store, ledger, timers, processingMs });
-  const api = new StripeApi({ store, refunds, timers, config, keys: new IdempotencyKeys(() => config.idempotencyKeyTtlMs) });
+  const webhooks = new WebhookSender(timers, () => config);
+  if (webhook) webhooks.setTarget(webhook);
+  const events = new EventLog((event) => webhooks.send(event));
+  // The stores refer to each other (a dispute fails pending refunds; a chargeback refuses refunds).
+  let refunds: RefundStore | undefined;
+  let disputes: DisputeStore | undefined;
+  const refundsOf = () => refunds as RefundStore;
+  const disputesOf = () => disputes as DisputeStore;
+  const store = new PaymentIntentStore({
+    timers,
+    ledger,
+    events,
+    processingMs: () => config.processingMs,
+    onDisputedCapture: (intent, behaviour) => disputesOf().scheduleFor(intent, behaviour),
+  });
+  refunds = new RefundStore({ intents: store, ledger, timers, events, disputes: disputesOf, timing: () => config });
+  disputes = new DisputeStore({ ledger, timers, events, refunds: refundsOf, timing: () => config });
+  const api = new StripeApi({ store, refunds, disputes, events, timers, config, keys: new IdempotencyKeys(() => config.idempotencyKeyTtlMs) });
+  let target: WebhookTarget | null = webhook ?? null;
+  const setWebhookTarget = (next: WebhookTarget | null) => {
+    target = next;
+    webhooks.setTarget(next);
+  };
 
   const handleControl = async (request: IncomingMessage, url: URL, response: ServerResponse) => {
     const route = `${request.method} ${url.pathname}`;
     if (route === 'GET /_sandbox/health') return sendJson(response, 200, { ok: true });
     if (route === 'GET /_sandbox/ledger') {
-      return sendJson(response, 200, { data: ledger.all(), processing: store.processingCount() + refunds.pendingCount() });
+      return sendJson(response, 200, { data: ledger.all(), processing: store.processingCount() + refundsOf().pendingCount() + disputesOf().pendingCount() });
     }
     if (route === 'GET /_sandbox/config') return sendJson(response, 200, config);
     if (route === 'POST /_sandbox/config') return sendJson(response, 200, configure(parseJson(await readBody(request))));
+    if (route === 'GET /_sandbox/webhook') return sendJson(response, 200, target ? { url: target.url } : {});
+    if (route === 'POST /_sandbox/webhook') {
+      setWebhookTarget(parseWebhookTarget(parseJson(await readBody(request))));
+      return sendJson(response, 200, target ? { url: target.url } : {});
+    }
+    if (route === 'GET /_sandbox/webhook_faults') return sendJson(response, 200, { rules: webhooks.faults() });
+    if (route === 'POST /_sandbox/webhook_faults') {
+      return sendJson(response, 200, { ids: webhooks.addFaults(parseFaultRules(parseJson(await readBody(request)))) });
+    }
+    if (route === 'DELETE /_sandbox/webhook_faults') {
+      webhooks.clearFaults();
+      return sendJson(response, 200, { rules: [] });
+    }
+    if (route === 'GET /_sandbox/webhook_deliveries') return sendJson(response, 200, { data: webhooks.deliveries() });
+    const disputeMove = /^POST \/_sandbox\/disputes\/([^/]+)\/(close|review)$/.exec(route);
+    if (disputeMove) {
+      const id = disputeMove[1] ?? '';
+      const current = disputesOf().retrieve(id);
+      const to: DisputeStatus =
+        disputeMove[2] === 'review' ? (current.status.startsWith('warning_') ? 'warning_under_review' : 'under_review') : closingStatus(parseJson(await readBody(request)));
+      return sendJson(response, 200, disputesOf().move(id, to));
+    }
     throw unrecognized(request.method ?? 'GET', url.pathname);
   };
 
@@ -84,6 +143,7 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     secretKey: SANDBOX_SECRET_KEY,
     ledger: () => ledger.all(),
     configure,
+    setWebhookTarget,
     stop: () =>
       new Promise<void>((resolve) => {
         timers.clear();
@@ -112,6 +172,36 @@ function parseJson(text: string): unknown {
   } catch {
     throw new InvalidConfigError('The body must be JSON.');
   }
+}
+
+function parseWebhookTarget(input: unknown): WebhookTarget | null {
+  const given = (input ?? {}) as Record<string, unknown>;
+  if (Object.keys(given).length === 0) return null;
+  const { url, secret } = given;
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new InvalidConfigError('"url" must be an http(s) URL.');
+  if (typeof secret !== 'string' || !secret.startsWith('whsec_')) throw new InvalidConfigError('"secret" must be a signing secret, whsec_….');
+  return { url, secret };
+}
+
+const FAULT_ACTIONS: ReadonlyArray<WebhookFaultRule['action']> = ['lose', 'duplicate', 'delay'];
+
+function parseFaultRules(input: unknown): WebhookFaultRule[] {
+  const rules = (input as { rules?: unknown } | null)?.rules;
+  if (!Array.isArray(rules)) throw new InvalidConfigError('The body must be {"rules": [...]}.');
+  return rules.map((rule: Record<string, unknown>) => {
+    if (!FAULT_ACTIONS.includes(rule['action'] as WebhookFaultRule['action'])) throw new InvalidConfigError(`"action" must be one of ${FAULT_ACTIONS.join(', ')}.`);
+    for (const name of ['type', 'object'] as const) if (rule[name] !== undefined && typeof rule[name] !== 'string') throw new InvalidConfigError(`"${name}" must be a string.`);
+    for (const name of ['delayMs', 'times'] as const) {
+      if (rule[name] !== undefined && (!Number.isInteger(rule[name]) || (rule[name] as number) < 0)) throw new InvalidConfigError(`"${name}" must be a whole number.`);
+    }
+    return rule as unknown as WebhookFaultRule;
+  });
+}
+
+function closingStatus(input: unknown): DisputeStatus {
+  const status = (input as { status?: unknown } | null)?.status;
+  if (status !== 'won' && status !== 'lost' && status !== 'warning_closed') throw new InvalidConfigError('"status" must be won, lost or warning_closed.');
+  return status;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

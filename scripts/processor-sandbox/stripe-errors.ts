@@ -4,11 +4,14 @@ import type { ApiError, PaymentIntent } from './payment-intent.ts';
  * A Stripe error response: endpoints throw it, the server answers `{error}` with its status.
  * The types and codes are Stripe's, so that the SDK raises the same error classes locally as
  * in production (402 → StripeCardError, 403 → StripePermissionError, 429 → StripeRateLimitError…).
+ * An error thrown once an endpoint began is saved for the request's key, as Stripe saves it (500s
+ * included), unless `savedForKey` is false: a conflict with a concurrent request (429s).
  */
 export class StripeApiError extends Error {
   constructor(
     readonly status: number,
     readonly error: ApiError,
+    readonly savedForKey = true,
   ) {
     super(error.message);
   }
@@ -65,18 +68,26 @@ export const REFUSALS: Readonly<Record<'api_error' | 'rate_limit' | 'lock_timeou
       message: 'An unexpected error occurred on our end (processor sandbox fault). Please try again.',
     }),
   rate_limit: () =>
-    new StripeApiError(429, {
-      type: 'invalid_request_error',
-      code: 'rate_limit',
-      doc_url: docUrl('rate_limit'),
-      message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
-    }),
+    new StripeApiError(
+      429,
+      {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        doc_url: docUrl('rate_limit'),
+        message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+      },
+      false,
+    ),
   lock_timeout: () =>
-    new StripeApiError(429, {
-      type: 'invalid_request_error',
-      code: 'lock_timeout',
-      doc_url: docUrl('lock_timeout'),
-      message:
-        'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request.',
-    }),
+    new StripeApiError(
+      429,
+      {
+        type: 'invalid_request_error',
+        code: 'lock_timeout',
+        doc_url: docUrl('lock_timeout'),
+        message:
+          'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request.',
+      },
+      false,
+    ),
 };

@@ -20,9 +20,10 @@ export type CardOutcome =
   | { kind: 'process'; settlesAs: 'succeeded' | 'failed' };
 
 /**
- * A confirm request refused before it does anything, so nothing is saved for its key:
- * `api_error` is a 500, `rate_limit` and `lock_timeout` are Stripe's two kinds of 429.
- * `once` refuses only the first confirm of an intent, `always` every one.
+ * A confirm request refused before it moves money: `api_error` is a 500, which Stripe saves for
+ * the key once the endpoint began (a retry with that key answers the same 500 for 24 hours);
+ * `rate_limit` and `lock_timeout` are Stripe's two kinds of 429, refused before anything runs and
+ * saved for nothing. `once` refuses only the first confirm of an intent, `always` every one.
  */
 export interface ConfirmRefusal {
   error: 'api_error' | 'rate_limit' | 'lock_timeout';
@@ -42,6 +43,27 @@ export interface TokenBehaviour {
   rejectFirstRetrieve?: true;
   /** How refunding a payment made with the card goes; without it, every refund succeeds at once. */
   refund?: RefundBehaviour;
+  /** The payment succeeds, then the cardholder disputes it: the sandbox's `disputeAfterMs` later. */
+  dispute?: DisputeBehaviour;
+  /**
+   * The first create of a payment for the charge (one per `oncepay_charge_id`, else per key) answers
+   * 500 `api_error` once its endpoint began: nothing is created, and the 500 is saved for the key.
+   */
+  error500OnCreateOnce?: true;
+}
+
+/** A dispute the card's payment meets once it has succeeded. */
+export interface DisputeBehaviour {
+  /** Stripe's dispute reason (`fraudulent`, `product_not_received`, `general`, …). */
+  reason: string;
+  /** An inquiry (`warning_needs_response`): no funds withdrawn, the payment still refundable. */
+  inquiry: boolean;
+  /**
+   * The sandbox moves it to review (`under_review`) and closes it with this outcome, `disputeCloseMs`
+   * after it opened; without it the dispute waits for `POST /_sandbox/disputes/{id}/close`, as a real
+   * one waits for evidence.
+   */
+  closesAs?: 'won' | 'lost' | 'warning_closed';
 }
 
 /** The refund fault tokens: each pays normally, then misbehaves when refunded. */
@@ -53,8 +75,10 @@ export interface RefundBehaviour {
    * sent: the client times out. Replays of the key are answered.
    */
   holdResponse?: 'once';
-  /** The intent's first refund create answers 500 `api_error` before anything runs, so nothing is saved for its key. */
+  /** The intent's first refund create answers 500 `api_error` once its endpoint began: nothing is refunded, and the 500 is saved for the key. */
   error500Once?: true;
+  /** Every refund succeeds at once, then fails the sandbox's `refundFailAfterMs` later with this reason (the money comes back). */
+  failsLater?: 'expired_or_canceled_card';
 }
 
 const SUCCEED: CardOutcome = { kind: 'succeed' };
@@ -99,8 +123,21 @@ export const TEST_TOKENS: Readonly<Record<string, TokenBehaviour>> = {
   pm_sandbox_rateLimitedOnce: { outcome: SUCCEED, refuseConfirm: { error: 'rate_limit', times: 'once' } },
   pm_sandbox_lockTimeoutOnce: { outcome: SUCCEED, refuseConfirm: { error: 'lock_timeout', times: 'once' } },
   pm_sandbox_lookupRejectedOnce: { outcome: SUCCEED, holdResponse: 'once', rejectFirstRetrieve: true },
-  pm_sandbox_refundPendingThenSucceeds: { outcome: SUCCEED, refund: { pendingThen: 'succeeded' } },
   pm_sandbox_refundPendingThenFails: { outcome: SUCCEED, refund: { pendingThen: 'failed' } },
   pm_sandbox_refundTimeoutAfterSucceedingOnce: { outcome: SUCCEED, refund: { holdResponse: 'once' } },
   pm_sandbox_refundError500Once: { outcome: SUCCEED, refund: { error500Once: true } },
+  pm_sandbox_error500OnCreateOnce: { outcome: SUCCEED, error500OnCreateOnce: true },
+  // Stripe's refund test cards: https://stripe.com/docs/testing#refunds
+  pm_card_pendingRefund: { outcome: SUCCEED, refund: { pendingThen: 'succeeded' } },
+  pm_card_refundFail: { outcome: SUCCEED, refund: { failsLater: 'expired_or_canceled_card' } },
+  // Stripe's dispute test cards: https://stripe.com/docs/testing#disputes
+  pm_card_createDispute: { outcome: SUCCEED, dispute: { reason: 'fraudulent', inquiry: false } },
+  pm_card_createDisputeProductNotReceived: { outcome: SUCCEED, dispute: { reason: 'product_not_received', inquiry: false } },
+  pm_card_createDisputeInquiry: { outcome: SUCCEED, dispute: { reason: 'general', inquiry: true } },
+  // Disputes that the sandbox also closes, for runs that must converge without a person.
+  pm_sandbox_disputeThenWon: { outcome: SUCCEED, dispute: { reason: 'fraudulent', inquiry: false, closesAs: 'won' } },
+  pm_sandbox_disputeThenLost: { outcome: SUCCEED, dispute: { reason: 'fraudulent', inquiry: false, closesAs: 'lost' } },
+  pm_sandbox_inquiryThenClosed: { outcome: SUCCEED, dispute: { reason: 'general', inquiry: true, closesAs: 'warning_closed' } },
+  // A chargeback opens while a refund of the payment is pending: the refund fails (charge_for_pending_refund_disputed).
+  pm_sandbox_disputeDuringPendingRefund: { outcome: SUCCEED, refund: { pendingThen: 'succeeded' }, dispute: { reason: 'fraudulent', inquiry: false, closesAs: 'lost' } },
 };

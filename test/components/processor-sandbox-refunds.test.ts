@@ -302,8 +302,8 @@ describe('creating a refund', () => {
 });
 
 describe('refund outcomes by payment method', () => {
-  it('pm_sandbox_refundPendingThenSucceeds: pending for processingMs, holding its amount; the ledger row when it succeeds', async () => {
-    const intent = await paid('pm_sandbox_refundPendingThenSucceeds');
+  it('pm_card_pendingRefund: pending for processingMs, holding its amount; the ledger row when it succeeds', async () => {
+    const intent = await paid('pm_card_pendingRefund');
     const key = newKey();
     const started = Date.now();
     const pending = await refund({ payment_intent: intent.id, amount: 3000 }, key);
@@ -344,7 +344,7 @@ describe('refund outcomes by payment method', () => {
     expect(refundRows()).toHaveLength(1);
   });
 
-  it('pm_sandbox_refundError500Once: the intent’s first refund answers 500 api_error before anything runs, unsaved; the retry with the key succeeds', async () => {
+  it('pm_sandbox_refundError500Once: the intent’s first refund answers 500 api_error, refunding nothing; the 500 is saved for its key, another key refunds', async () => {
     const intent = await paid('pm_sandbox_refundError500Once');
     const key = newKey();
     const failed = await refund({ payment_intent: intent.id }, key);
@@ -352,10 +352,12 @@ describe('refund outcomes by payment method', () => {
     expect(failed.body.error.type).toBe('api_error');
     expect((await list({ payment_intent: intent.id })).body.data).toEqual([]);
     expect(refundRows()).toEqual([]);
-    const retried = await refund({ payment_intent: intent.id }, key);
+    const replayed = await refund({ payment_intent: intent.id }, key);
+    expect([replayed.status, replayed.headers.get('Idempotent-Replayed')]).toEqual([500, 'true']);
+    const other = newKey();
+    const retried = await refund({ payment_intent: intent.id }, other);
     expect(retried.status).toBe(200);
-    expect(retried.headers.get('Idempotent-Replayed')).toBeNull();
-    expect(refundRows()).toEqual([expect.objectContaining({ refund: retried.body.id, idempotency_key: key })]);
+    expect(refundRows()).toEqual([expect.objectContaining({ refund: retried.body.id, idempotency_key: other })]);
   });
 
   it('raises, through the official SDK, the answers and error classes an adapter relies on', async () => {
@@ -374,7 +376,7 @@ describe('refund outcomes by payment method', () => {
 
 describe('idempotency keys, on refunds too', () => {
   it('replay the saved refund byte for byte, even after it moved on, and refund once', async () => {
-    const intent = await paid('pm_sandbox_refundPendingThenSucceeds');
+    const intent = await paid('pm_card_pendingRefund');
     const key = newKey();
     const first = await refund({ payment_intent: intent.id, amount: 1000 }, key);
     await eventually(() => retrieve(first.body.id), (answer) => answer.body.status === 'succeeded', { timeoutMs: 5_000, what: 'the refund to settle' });
@@ -409,10 +411,14 @@ describe('idempotency keys, on refunds too', () => {
     expect(refundRows()).toHaveLength(1);
   });
 
-  it('do not save a refusal: the key runs again once the request is fixed', async () => {
+  it('keep a refusal of the endpoint that began (more than is left), not a parameter refusal: that key runs again once the request is fixed', async () => {
     const intent = await paid();
+    const tooMuch = newKey();
+    expect((await refund({ payment_intent: intent.id, amount: 99_999 }, tooMuch)).status).toBe(400);
+    const kept = await refund({ payment_intent: intent.id, amount: 99_999 }, tooMuch);
+    expect([kept.status, kept.body.error.code, kept.headers.get('Idempotent-Replayed')]).toEqual([400, 'amount_too_large', 'true']);
     const key = newKey();
-    expect((await refund({ payment_intent: intent.id, amount: 99_999 }, key)).status).toBe(400);
+    expect((await refund({ payment_intent: intent.id, amount: 100, reason: 'bogus' }, key)).status).toBe(400);
     const fixed = await refund({ payment_intent: intent.id, amount: 100 }, key);
     expect(fixed.status).toBe(200);
     expect(fixed.headers.get('Idempotent-Replayed')).toBeNull();
@@ -525,7 +531,7 @@ describe('routing, limits and the ledger', () => {
 
   it('serves capture and refund rows in the order money moved, and counts pending refunds as processing', async () => {
     const instant = await paid('pm_card_visa', { 'metadata[oncepay_charge_id]': 'ch_a' });
-    const slow = await paid('pm_sandbox_refundPendingThenSucceeds', { 'metadata[oncepay_charge_id]': 'ch_b' });
+    const slow = await paid('pm_card_pendingRefund', { 'metadata[oncepay_charge_id]': 'ch_b' });
     const pending = (await refund({ payment_intent: slow.id })).body;
     const now = (await refund({ payment_intent: instant.id })).body;
     expect(await ledgerRead()).toEqual({

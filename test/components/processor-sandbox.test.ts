@@ -144,7 +144,18 @@ describe('authentication and routing', () => {
   it('serves health, ledger and config on its control API, without a key', async () => {
     expect(await control('GET', '/_sandbox/health')).toEqual({ status: 200, body: { ok: true } });
     expect(await control('GET', '/_sandbox/ledger')).toEqual({ status: 200, body: { data: [], processing: 0 } });
-    const defaults = { searchLagMs: 300, idempotencyKeyTtlMs: 86_400_000, processingMs: 200, latencyMs: 0, rateLimitPerSecond: 0 };
+    const defaults = {
+      searchLagMs: 300,
+      idempotencyKeyTtlMs: 86_400_000,
+      processingMs: 200,
+      latencyMs: 0,
+      rateLimitPerSecond: 0,
+      disputeAfterMs: 3000,
+      refundFailAfterMs: 3000,
+      disputeCloseMs: 6000,
+      webhookRetryMs: 2000,
+      webhookAttempts: 4,
+    };
     expect(await control('GET', '/_sandbox/config')).toEqual({ status: 200, body: defaults });
     const changed = await control('POST', '/_sandbox/config', JSON.stringify({ latencyMs: 5, searchLagMs: 0 }));
     expect(changed).toEqual({ status: 200, body: { ...defaults, latencyMs: 5, searchLagMs: 0 } });
@@ -403,25 +414,26 @@ describe('confirming a PaymentIntent', () => {
 });
 
 describe('fault tokens', () => {
-  it('pm_sandbox_error500BeforeCaptureOnce: the first confirm answers 500 api_error, unsaved; the retry with the key succeeds', async () => {
+  it('pm_sandbox_error500BeforeCaptureOnce: the first confirm answers 500 api_error, saved for its key as Stripe saves it; another key confirms', async () => {
     const { id } = await intentWith('pm_sandbox_error500BeforeCaptureOnce');
     const key = newKey();
     const failed = await confirm(id, {}, key);
     expect(failed.status).toBe(500);
     expect(failed.body.error.type).toBe('api_error');
     expect((await retrieve(id)).body.status).toBe('requires_confirmation');
-    const retried = await confirm(id, {}, key);
-    expect(retried.status).toBe(200);
-    expect(retried.headers.get('Idempotent-Replayed')).toBeNull();
-    expect(sandbox.ledger()).toEqual([expect.objectContaining({ payment_intent: id, idempotency_key: key })]);
+    const replayed = await confirm(id, {}, key);
+    expect([replayed.status, replayed.headers.get('Idempotent-Replayed')]).toEqual([500, 'true']);
+    const other = newKey();
+    expect((await confirm(id, {}, other)).status).toBe(200);
+    expect(sandbox.ledger()).toEqual([expect.objectContaining({ payment_intent: id, idempotency_key: other })]);
   });
 
-  it('pm_sandbox_error500BeforeCaptureOnce with confirm=true: one 500 per key, creating nothing', async () => {
+  it('pm_sandbox_error500BeforeCaptureOnce with confirm=true: the 500 is saved for the key, capturing nothing', async () => {
     const key = newKey();
     expect((await create({ payment_method: 'pm_sandbox_error500BeforeCaptureOnce', confirm: true }, key)).status).toBe(500);
-    const retried = await create({ payment_method: 'pm_sandbox_error500BeforeCaptureOnce', confirm: true }, key);
-    expect(retried.body.status).toBe('succeeded');
-    expect(sandbox.ledger()).toHaveLength(1);
+    const replayed = await create({ payment_method: 'pm_sandbox_error500BeforeCaptureOnce', confirm: true }, key);
+    expect([replayed.status, replayed.headers.get('Idempotent-Replayed')]).toEqual([500, 'true']);
+    expect(sandbox.ledger()).toEqual([]);
   });
 
   it('pm_sandbox_error500BeforeCaptureAlways: every confirm answers 500, and nothing happens', async () => {

@@ -160,12 +160,21 @@ describe('Stripe errors', () => {
     expect(capturesOf(chargeId)).toHaveLength(1);
   });
 
-  it('500 before anything happened → transient; the retry succeeds once', async () => {
+  it('500 before anything happened → transient, its key spent (Stripe repeats the 500 for it); another key confirms once', async () => {
     const { paymentId, chargeId, confirmKey } = await prepared('pm_sandbox_error500BeforeCaptureOnce');
-    await expect(processor.confirmPayment(paymentId, confirmKey)).rejects.toBeInstanceOf(ProcessorUnavailableError);
+    const first = await processor.confirmPayment(paymentId, confirmKey).catch((error: unknown) => error);
+    expect(first).toBeInstanceOf(ProcessorUnavailableError);
+    expect((first as ProcessorUnavailableError).keySpent).toBe(true);
+    await expect(processor.confirmPayment(paymentId, confirmKey)).rejects.toMatchObject({ keySpent: true });
     expect(capturesOf(chargeId)).toHaveLength(0);
-    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'succeeded', paymentId });
+    expect(await processor.confirmPayment(paymentId, `${confirmKey}_2`)).toEqual({ kind: 'succeeded', paymentId });
     expect(capturesOf(chargeId)).toHaveLength(1);
+  });
+
+  it('a timeout and a 429 leave the key unspent: the same key may be asked again', async () => {
+    const { paymentId, confirmKey } = await prepared('pm_sandbox_rateLimitedOnce');
+    await expect(processor.confirmPayment(paymentId, confirmKey)).rejects.toMatchObject({ keySpent: false });
+    expect(await processor.confirmPayment(paymentId, confirmKey)).toEqual({ kind: 'succeeded', paymentId });
   });
 
   it('a timeout after the capture → transient (unknown outcome); a retrieve learns of the one capture', async () => {

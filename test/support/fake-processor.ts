@@ -14,6 +14,7 @@ import type {
   ProcessorRefundRequest,
   ProcessorRefundState,
   RefundProcessor,
+  RefundRefusal,
 } from '#domain/ports.ts';
 
 /** A crash of the invocation: not a processor error, so nothing in the use case catches it. */
@@ -21,7 +22,7 @@ export class CrashError extends Error {}
 
 /** How the next call of a kind misbehaves; each is used once. */
 export type Fault =
-  | 'unavailable' // 5xx before anything happened
+  | 'unavailable' // 5xx before anything happened: kept for the call's key, as Stripe keeps a 500 for 24 h
   | 'timeout-after' // the call took effect, its response was lost
   | 'crash-before' // the invocation dies before the call
   | 'crash-after' // the call took effect, then the invocation died
@@ -39,8 +40,11 @@ interface FakePayment {
   canceledFor: CancelReason | null;
 }
 
-/** What refunding a payment does: succeed at once, stay pending until settled, or fail. */
-export type RefundBehaviour = 'succeed' | 'pending' | 'fail';
+/** What refunding a payment does: succeed at once, stay pending until settled, fail, or be refused with a code oncepay does not know. */
+export type RefundBehaviour = 'succeed' | 'pending' | 'fail' | 'refuse';
+
+/** What a key holds once the processor answered it with a 500: that answer, for as long as the key is kept. */
+const KEPT_500 = Symbol('kept 500');
 
 interface FakeRefund {
   id: string;
@@ -56,7 +60,7 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
   readonly payments = new Map<string, FakePayment>();
   /** Captures per payment id: money that really moved. */
   readonly captures = new Map<string, number>();
-  private readonly keys = new Map<string, PaymentState | PreparedPayment | ProcessorRefundState>();
+  private readonly keys = new Map<string, PaymentState | PreparedPayment | ProcessorRefundState | typeof KEPT_500>();
   private readonly faults: Partial<Record<CallKind, Fault>> = {};
   /** Refunds in the order made, as the processor's refund list holds them. */
   readonly refunds: FakeRefund[] = [];
@@ -99,7 +103,7 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
   }
 
   async preparePayment(request: PaymentRequest, idempotencyKey: string): Promise<PreparedPayment> {
-    return this.faulty('prepare', () => {
+    return this.faulty('prepare', idempotencyKey, () => {
       const saved = this.keys.get(idempotencyKey);
       if (saved) return saved as PreparedPayment;
       this.sequence += 1;
@@ -120,7 +124,7 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
   }
 
   async confirmPayment(paymentId: string, idempotencyKey: string): Promise<PaymentState> {
-    return this.faulty('confirm', () => {
+    return this.faulty('confirm', idempotencyKey, () => {
       const saved = this.keys.get(idempotencyKey);
       if (saved) return saved as PaymentState;
       const payment = this.mustGet(paymentId);
@@ -139,11 +143,11 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
   }
 
   async retrievePayment(paymentId: string): Promise<PaymentState> {
-    return this.faulty('retrieve', () => this.stateOf(this.mustGet(paymentId)));
+    return this.faulty('retrieve', null, () => this.stateOf(this.mustGet(paymentId)));
   }
 
   async cancelPayment(paymentId: string, idempotencyKey: string, reason: CancelReason): Promise<PaymentState> {
-    return this.faulty('cancel', () => {
+    return this.faulty('cancel', idempotencyKey, () => {
       const saved = this.keys.get(idempotencyKey);
       if (saved) return saved as PaymentState;
       const payment = this.mustGet(paymentId);
@@ -174,8 +178,15 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
     refund.status = outcome;
   }
 
-  async createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState> {
-    return this.faulty('refund', () => {
+  /** A succeeded refund fails later (a closed card): its money comes back, as Stripe's `refund.failed`. */
+  failSucceededRefund(processorRefundId: string): void {
+    const refund = this.refunds.find((candidate) => candidate.id === processorRefundId);
+    if (refund?.status !== 'succeeded') throw new Error(`${processorRefundId} has not succeeded`);
+    refund.status = 'failed';
+  }
+
+  async createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState | RefundRefusal> {
+    return this.faulty('refund', idempotencyKey, (): ProcessorRefundState | RefundRefusal => {
       const saved = this.keys.get(idempotencyKey);
       if (saved) return saved as ProcessorRefundState;
       const payment = this.mustGet(request.paymentId);
@@ -185,8 +196,9 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
       if (payment.status !== 'succeeded') throw new ProcessorConfigurationError(`${payment.id} has no successful charge to refund`);
       // Stripe's refusal: nothing is created, no money moves.
       if (reserved + request.amount > payment.amount) return { kind: 'failed', processorRefundId: null, reason: 'amount_too_large' };
-      this.sequence += 1;
       const behaviour = this.refundBehaviours.get(payment.id) ?? 'succeed';
+      if (behaviour === 'refuse') return { kind: 'refused', code: 'refund_unknown_refusal', message: 'A refusal oncepay has no mapping for.' };
+      this.sequence += 1;
       const refund: FakeRefund = {
         id: `re_fake${this.sequence}`,
         paymentId: payment.id,
@@ -202,7 +214,7 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
   }
 
   async retrieveRefund(processorRefundId: string): Promise<ProcessorRefundState> {
-    return this.faulty('retrieveRefund', () => {
+    return this.faulty('retrieveRefund', null, () => {
       const refund = this.refunds.find((candidate) => candidate.id === processorRefundId);
       if (!refund) throw new ProcessorConfigurationError(`No such refund ${processorRefundId}`);
       return refundStateOf(refund);
@@ -211,7 +223,7 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
 
   /** The payment's refund list: strongly consistent, however long ago the refund's key was forgotten. */
   async findRefund(paymentId: string, refundId: string): Promise<ProcessorRefundState | null> {
-    return this.faulty('listRefunds', () => {
+    return this.faulty('listRefunds', null, () => {
       const refund = this.refunds.find((candidate) => candidate.paymentId === paymentId && candidate.refundId === refundId);
       return refund ? refundStateOf(refund) : null;
     });
@@ -257,10 +269,16 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
     return payment;
   }
 
-  private faulty<T>(kind: CallKind, call: () => T): T {
+  /** Runs a call with its armed fault; a keyed call whose key holds a kept 500 answers that 500 again. */
+  private faulty<T>(kind: CallKind, idempotencyKey: string | null, call: () => T): T {
+    if (idempotencyKey !== null && this.keys.get(idempotencyKey) === KEPT_500) throw new ProcessorUnavailableError(`${kind}: 500 (replayed for its key)`, { keySpent: true });
     const fault = this.faults[kind];
     delete this.faults[kind];
-    if (fault === 'unavailable') throw new ProcessorUnavailableError(`${kind}: 503`);
+    if (fault === 'unavailable') {
+      if (idempotencyKey === null) throw new ProcessorUnavailableError(`${kind}: 503`);
+      this.keys.set(idempotencyKey, KEPT_500);
+      throw new ProcessorUnavailableError(`${kind}: 500`, { keySpent: true });
+    }
     if (fault === 'configuration') throw new ProcessorConfigurationError(`${kind}: 401 invalid API key`);
     if (fault === 'crash-before') throw new CrashError(`crashed before ${kind}`);
     const result = call();

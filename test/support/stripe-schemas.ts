@@ -16,6 +16,16 @@ export interface StripeValidator {
   validateRefund(value: unknown): string[];
   /** `GET /v1/refunds`: Stripe's inline `APIMethodRefundList`. */
   validateRefundList(body: unknown): string[];
+  validateDispute(value: unknown): string[];
+  /** `GET /v1/disputes`: Stripe's inline `DisputeList`. */
+  validateDisputeList(body: unknown): string[];
+  /**
+   * An event, and the object it carries: the spec types `data.object` only as `object`, so the
+   * payload is checked against the schema of its `object` field (`payment_intent`, `refund`, `dispute`).
+   */
+  validateEvent(value: unknown): string[];
+  /** `GET /v1/events`: Stripe's inline `NotificationEventList`, each event's object checked as {@link validateEvent} does. */
+  validateEventList(body: unknown): string[];
 }
 
 type Schema = { [keyword: string]: unknown };
@@ -23,7 +33,7 @@ type Schema = { [keyword: string]: unknown };
 interface Subset {
   components: { schemas: Record<string, Schema> };
   responses: Record<string, Schema>;
-  fixtures: Record<'payment_intent' | 'refund', Record<string, unknown>>;
+  fixtures: Record<'payment_intent' | 'refund' | 'event' | 'dispute', Record<string, unknown>>;
 }
 
 const SUBSET_URL = new URL('../fixtures/stripe/stripe-openapi-subset.json', import.meta.url);
@@ -55,7 +65,7 @@ function buildValidator(subset: Subset): StripeValidator {
   ajv.addFormat('unix-time', { type: 'number', validate: (value: number) => Number.isInteger(value) });
   ajv.addFormat('decimal', { type: 'string', validate: /^-?\d+(\.\d+)?$/ });
   const definitions = Object.fromEntries(Object.entries(subset.components.schemas).map(([name, schema]) => [name, forAjv(schema)]));
-  for (const resource of ['payment_intent', 'refund'] as const) {
+  for (const resource of ['payment_intent', 'refund', 'event', 'dispute'] as const) {
     definitions[resource] = complete(definitions[resource] as Schema, subset.fixtures[resource]);
   }
   ajv.addSchema({ $id: ROOT_ID, definitions });
@@ -67,12 +77,32 @@ function buildValidator(subset: Subset): StripeValidator {
   const validateSearch = response('GET /v1/payment_intents/search');
   const validateRefundList = response('GET /v1/refunds');
   const errorsOf = (validate: ValidateFunction) => (value: unknown) => (validate(value) ? [] : (validate.errors ?? []).map(describe));
+  const objectValidators: Record<string, (value: unknown) => string[]> = {
+    payment_intent: errorsOf(validatePaymentIntent),
+    refund: errorsOf(validateRefund),
+    dispute: errorsOf(definition('dispute')),
+  };
+  const eventShape = errorsOf(definition('event'));
+  const validateEvent = (value: unknown) => {
+    const object = (value as { data?: { object?: { object?: unknown } } } | null)?.data?.object;
+    const ofObject = objectValidators[String(object?.object)];
+    const payload = ofObject ? ofObject(object).map((error) => `/data/object${error}`) : [`/data/object is a ${String(object?.object)}, which no schema here describes`];
+    return [...eventShape(value), ...payload];
+  };
+  const listOf = (operation: string, item: (value: unknown) => string[]) => {
+    const list = errorsOf(response(operation));
+    return (body: unknown) => [...list(body), ...((body as { data?: unknown[] } | null)?.data ?? []).flatMap(item)];
+  };
   return {
-    validatePaymentIntent: errorsOf(validatePaymentIntent),
+    validatePaymentIntent: objectValidators['payment_intent'] as (value: unknown) => string[],
     validateError: errorsOf(validateError),
     validateSearchResult: errorsOf(validateSearch),
-    validateRefund: errorsOf(validateRefund),
+    validateRefund: objectValidators['refund'] as (value: unknown) => string[],
     validateRefundList: errorsOf(validateRefundList),
+    validateDispute: objectValidators['dispute'] as (value: unknown) => string[],
+    validateDisputeList: listOf('GET /v1/disputes', () => []),
+    validateEvent,
+    validateEventList: listOf('GET /v1/events', validateEvent),
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   ProcessorRefundRequest,
   ProcessorRefundState,
   RefundProcessor,
+  RefundRefusal,
 } from '#domain/ports.ts';
 import type { RequestPacer } from './request-pacer.ts';
 
@@ -29,10 +30,39 @@ export const MERCHANT_ID_METADATA_KEY = 'oncepay_merchant_id';
 export const REFUND_ID_METADATA_KEY = 'oncepay_refund_id';
 
 /**
- * Stripe's refusals of a refund itself (nothing is created, no money moves): final for the refund.
- * `amount_too_large` and `charge_already_refunded` mean refunds oncepay did not make (the Dashboard).
+ * Stripe's refusals of a refund itself that are final for it (nothing is created, no money moves):
+ * the refund ends `failed` with the code as its reason, and its amount goes back to the charge.
+ * `amount_too_large` and `charge_already_refunded` mean refunds oncepay did not make (the
+ * Dashboard); `charge_disputed` and `refund_disputed_payment` a chargeback; `charge_not_refundable`
+ * a payment too old or of a kind Stripe no longer refunds; `amount_too_small` below the minimum.
+ * The README's refund table lists them. Any other refusal of the refund is a {@link RefundRefusal}:
+ * a person decides.
  */
-const REFUND_REFUSALS = new Set(['amount_too_large', 'charge_already_refunded', 'charge_disputed']);
+export const FINAL_REFUND_REFUSALS: ReadonlySet<string> = new Set([
+  'amount_too_large',
+  'amount_too_small',
+  'charge_already_refunded',
+  'charge_disputed',
+  'charge_not_refundable',
+  'refund_disputed_payment',
+]);
+/**
+ * Refusals that say oncepay's request or configuration is wrong (a payment id this account does not
+ * have, a parameter oncepay built wrong, the key): never the refund's, alarmed and retried.
+ */
+const CONFIGURATION_REFUSALS: ReadonlySet<string> = new Set([
+  'resource_missing',
+  'parameter_unknown',
+  'parameter_missing',
+  'parameter_invalid_empty',
+  'parameter_invalid_integer',
+  'parameter_invalid_string',
+  'parameters_exclusive',
+  'api_key_expired',
+  'secret_key_required',
+  'livemode_mismatch',
+  'testmode_charges_only',
+]);
 /** Pages of the refund list read while looking for one refund. */
 const REFUND_LIST_PAGE = 100;
 
@@ -111,7 +141,7 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor {
     );
   }
 
-  async createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState> {
+  async createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState | RefundRefusal> {
     try {
       const refund = await this.send((timeout) =>
         this.stripe.refunds.create(
@@ -130,10 +160,9 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor {
       );
       return refundStateOf(refund);
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && REFUND_REFUSALS.has(error.code ?? '')) {
-        return { kind: 'failed', processorRefundId: null, reason: error.code ?? 'refused' };
-      }
-      throw translateError(error);
+      const refusal = refundRefusalOf(error);
+      if (refusal === null) throw translateError(error);
+      return FINAL_REFUND_REFUSALS.has(refusal.code) ? { kind: 'failed', processorRefundId: null, reason: refusal.code } : refusal;
     }
   }
 
@@ -238,6 +267,17 @@ export function refundStateOf(refund: Stripe.Refund): ProcessorRefundState {
   }
 }
 
+/** Stripe refusing the refund itself (a 400 or 402 about it, not about oncepay's request); `null` for anything else. */
+function refundRefusalOf(error: unknown): RefundRefusal | null {
+  const refusalOfTheRefund =
+    (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError) &&
+    (error.statusCode === 400 || error.statusCode === 402) &&
+    error.rawType !== 'idempotency_error' &&
+    !CONFIGURATION_REFUSALS.has(error.code ?? '');
+  if (!refusalOfTheRefund) return null;
+  return { kind: 'refused', code: error.code ?? 'no_code', message: error.message };
+}
+
 function failedFrom(paymentId: string, code: string | undefined, declineCode: string | undefined | null, message: string | undefined): PaymentState {
   return { kind: 'failed', paymentId, code: code ?? 'card_declined', declineCode: declineCode ?? null, message: message ?? '' };
 }
@@ -248,19 +288,25 @@ function declineOf(error: Stripe.errors.StripeCardError, paymentId: string): Pay
 
 /**
  * Rate limits (429, `lock_timeout` included), 409 (same key in flight), 5xx, timeouts and
- * connection errors leave the outcome unknown: retried with the same key. Authentication,
- * permissions, a key reused with other parameters, an unknown payment id and other invalid
- * requests are oncepay's configuration, never the charge's.
+ * connection errors leave the outcome unknown: transient. A 5xx answer is also saved by Stripe
+ * for the request's key for 24 hours (`keySpent`): asked again with that key, Stripe repeats it.
+ * Authentication, permissions, a key reused with other parameters, an unknown payment id and
+ * other invalid requests are oncepay's configuration, never the charge's.
  */
 function translateError(error: unknown): Error {
   if (!(error instanceof Stripe.errors.StripeError)) return error instanceof Error ? error : new Error(String(error));
+  const answered5xx = (error.statusCode ?? 0) >= 500;
   const transient =
     error instanceof Stripe.errors.StripeConnectionError ||
     error instanceof Stripe.errors.StripeRateLimitError ||
     error instanceof Stripe.errors.StripeAPIError ||
     error.statusCode === 409 ||
-    (error.statusCode ?? 0) >= 500;
+    answered5xx;
   return transient
-    ? new ProcessorUnavailableError(`Stripe: ${error.message}`, { cause: error })
-    : new ProcessorConfigurationError(`Stripe refused oncepay's request (${error.statusCode ?? '?'} ${error.rawType ?? error.type}${error.code ? `/${error.code}` : ''}): ${error.message}`, { cause: error });
+    ? new ProcessorUnavailableError(`Stripe: ${error.message}`, { cause: error, keySpent: answered5xx })
+    : new ProcessorConfigurationError(`Stripe refused oncepay's request (${describeError(error)}): ${error.message}`, { cause: error });
+}
+
+function describeError(error: InstanceType<typeof Stripe.errors.StripeError>): string {
+  return `${error.statusCode ?? '?'} ${error.rawType ?? error.type}${error.code ? `/${error.code}` : ''}`;
 }

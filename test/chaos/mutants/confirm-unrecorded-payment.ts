@@ -1,5 +1,5 @@
 // Mutant: the worker confirms the payment it has just created, not the one recorded on the charge.
-import { isTerminal, paymentRequestFor, processorKeys } from '../../../functions/domain/charge.ts';
+import { confirmKeyFor, isTerminal, paymentRequestFor, prepareKeyFor } from '../../../functions/domain/charge.ts';
 import { PoisonMessageError, ProcessorUnavailableError } from '../../../functions/domain/errors.ts';
 import type { ProcessChargeDeps, ProcessChargeInput, ProcessChargeOutcome } from '../../../functions/domain/process-charge.ts';
 
@@ -9,16 +9,15 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
   const current = await deps.charges.get(input.chargeId);
   if (!current) throw new PoisonMessageError(`No charge ${input.chargeId}`);
   if (isTerminal(current.charge.status)) return { kind: 'final', status: current.charge.status };
-  const keys = processorKeys(current.charge.id);
   const now = deps.now();
   try {
-    const prepared = await deps.processor.preparePayment(paymentRequestFor(current.charge), keys.prepare);
+    const prepared = await deps.processor.preparePayment(paymentRequestFor(current.charge), prepareKeyFor(current.charge.id, current.prepareKeyAttempt));
     if (prepared.kind !== 'prepared') return { kind: 'retry', attempt: 1, reason: prepared.code };
     const claim = await deps.charges.claim(input.chargeId, { owner: input.leaseOwner, expiresAt: now + input.leaseDurationMs }, now, prepared.paymentId);
     if (claim.kind === 'final') return { kind: 'final', status: claim.status };
     if (claim.kind !== 'claimed') return { kind: 'busy', retryAfterMs: 1000 };
     try {
-      const state = await deps.processor.confirmPayment(prepared.paymentId, keys.confirm);
+      const state = await deps.processor.confirmPayment(prepared.paymentId, confirmKeyFor(current.charge.id, claim.record.attempts));
       if (state.kind === 'succeeded' || state.kind === 'failed') {
         await deps.charges.complete(input.chargeId, input.leaseOwner, state, deps.now());
         return { kind: 'final', status: state.kind };

@@ -3,7 +3,8 @@ import {
   canReach,
   chargeIdFor,
   isTerminal,
-  processorKeys,
+  confirmKeyFor,
+  prepareKeyFor,
   statusesLeadingTo,
   toChargeObject,
   type Charge,
@@ -58,8 +59,9 @@ describe('charge ids', () => {
     expect(chargeIdFor('a', 'b\u0000c', 0)).not.toBe(chargeIdFor('a\u0000b', 'c', 0));
   });
 
-  it('give processor idempotency keys that depend on the charge alone, one per endpoint', () => {
-    expect(processorKeys('ch_x')).toEqual({ prepare: 'oncepay_ch_x_prepare', confirm: 'oncepay_ch_x_confirm' });
+  it('give processor idempotency keys that depend on the charge and the attempt alone, one per endpoint', () => {
+    expect([prepareKeyFor('ch_x', 1), confirmKeyFor('ch_x', 1)]).toEqual(['oncepay_ch_x_prepare', 'oncepay_ch_x_confirm']);
+    expect([prepareKeyFor('ch_x', 2), confirmKeyFor('ch_x', 3)]).toEqual(['oncepay_ch_x_prepare_2', 'oncepay_ch_x_confirm_3']);
   });
 });
 
