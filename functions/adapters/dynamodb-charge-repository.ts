@@ -64,6 +64,10 @@ interface ChargeItem {
   touched_by?: string;
   /** Reserved by refunds (pending and succeeded); absent until the first refund. */
   amount_refunded?: number;
+  /** The dispute Stripe opened on the charge (oncepay's id), once one did. */
+  dispute_id?: string;
+  /** The dispute that forbids refunds (a chargeback): refund reservations require its absence. */
+  refunds_blocked_by?: string;
   /** The merchant-lists index's keys (see dynamodb-lists.ts); written once, at creation. */
   list_partition?: string;
   list_sort?: string;
@@ -560,6 +564,7 @@ function fromItem(item: ChargeItem): ChargeRecord {
       failureMessage: item.failure_message ?? null,
       declineCode: item.decline_code ?? null,
       amountRefunded: item.amount_refunded ?? 0,
+      dispute: item.dispute_id === undefined ? null : { id: item.dispute_id, blocksRefunds: item.refunds_blocked_by !== undefined },
     },
     idempotency: {
       key: item.idempotency_key,

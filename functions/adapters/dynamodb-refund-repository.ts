@@ -353,6 +353,47 @@ export class DynamoDbRefundRepository implements RefundRepository {
     }
   }
 
+  async failAfterSuccess(refundId: string, processorRefundId: string, reason: string, now: number): Promise<boolean> {
+    const stored = await this.get(refundId);
+    if (!stored || stored.refund.status !== 'succeeded' || stored.processorRefundId !== processorRefundId) return false;
+    try {
+      // The SDK gives the transaction a client request token and reuses it on its own retries: a
+      // retried transaction whose first response was lost succeeds, and gives the amount back once.
+      await this.withConflictRetries(() =>
+        this.documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: refundKey(refundId),
+                  UpdateExpression: 'SET #status = :failed, failure_reason = :reason, updated_at = :now',
+                  ConditionExpression: '#status = :succeeded AND processor_refund_id = :processor',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':failed': 'failed', ':succeeded': 'succeeded', ':reason': reason, ':now': now, ':processor': processorRefundId },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: chargeKey(stored.refund.chargeId),
+                  UpdateExpression: 'SET amount_refunded = amount_refunded - :amount',
+                  ConditionExpression: 'amount_refunded >= :amount',
+                  ExpressionAttributeValues: { ':amount': stored.refund.amount },
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      // Failed meanwhile (another look at the same processor word got there first).
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
   /** Runs a transaction again, after a short jittered wait, when DynamoDB cancels it for a conflict with another write. */
   private async withConflictRetries<T>(send: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {

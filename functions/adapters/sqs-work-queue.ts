@@ -1,8 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { WorkQueue } from '#domain/ports.ts';
-import { refundWorkMessageBody, workMessageBody } from '#domain/work-message.ts';
+import type { ProcessorEventNotice, WorkQueue } from '#domain/ports.ts';
+import { processorEventWorkMessageBody, refundWorkMessageBody, workMessageBody } from '#domain/work-message.ts';
 
-/** {@link WorkQueue} on an SQS standard queue: charges and refunds share the queue, the workers and the DLQ. */
+/** {@link WorkQueue} on an SQS standard queue: charges, refunds and processor events share the queue, the workers and the DLQ. */
 export class SqsWorkQueue implements WorkQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -15,6 +15,10 @@ export class SqsWorkQueue implements WorkQueue {
 
   async enqueueRefund(refundId: string): Promise<void> {
     await this.send(refundWorkMessageBody(refundId));
+  }
+
+  async enqueueProcessorEvent(notice: ProcessorEventNotice): Promise<void> {
+    await this.send(processorEventWorkMessageBody(notice));
   }
 
   private async send(body: string): Promise<void> {

@@ -4,10 +4,10 @@ export type KeyMode = 'test' | 'live';
 
 /**
  * What a restricted key may do. A secret key may do everything; a restricted key only what
- * its scopes name. `refunds:*` and `webhooks:*` guard the refund and webhook endpoints;
- * they can be granted before those endpoints exist, as Stripe lets a key name resources.
+ * its scopes name. `refunds:*`, `disputes:read` and `webhooks:*` guard the refund, dispute and
+ * webhook endpoints.
  */
-export const API_SCOPES = ['charges:read', 'charges:write', 'refunds:read', 'refunds:write', 'webhooks:read', 'webhooks:write'] as const;
+export const API_SCOPES = ['charges:read', 'charges:write', 'refunds:read', 'refunds:write', 'disputes:read', 'webhooks:read', 'webhooks:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** Secret keys (`sk_`) may do everything; restricted keys (`rk_`) only their scopes. */

@@ -62,6 +62,8 @@ export interface Charge {
    * Grows in the same atomic write that records a refund; a refund that fails gives its part back.
    */
   amountRefunded: number;
+  /** The dispute Stripe opened on the charge (one at most), and whether it forbids refunds (a chargeback). */
+  dispute: { id: string; blocksRefunds: boolean } | null;
 }
 
 /** The public charge object, Stripe style: snake_case, times in epoch seconds. */
@@ -81,6 +83,9 @@ export interface ChargeObject {
   decline_code: string | null;
   amount_refunded: number;
   refunded: boolean;
+  disputed: boolean;
+  /** The dispute's id (`du_…`), or `null`. */
+  dispute: string | null;
 }
 
 /** Maps a charge to its public object; the key order here is the order clients see. */
@@ -101,6 +106,8 @@ export function toChargeObject(charge: Charge): ChargeObject {
     decline_code: charge.declineCode,
     amount_refunded: charge.amountRefunded,
     refunded: charge.amountRefunded === charge.amount,
+    disputed: charge.dispute !== null,
+    dispute: charge.dispute?.id ?? null,
   };
 }
 
@@ -179,5 +186,6 @@ export function pendingCharge(id: string, merchantId: string, request: ChargeReq
     failureMessage: null,
     declineCode: null,
     amountRefunded: 0,
+    dispute: null,
   };
 }

@@ -32,6 +32,8 @@ export type CreateRefundOutcome =
   /** No such charge, or another merchant's: the same answer, so ids cannot be probed. */
   | { kind: 'charge_not_found'; chargeId: string }
   | { kind: 'charge_not_refundable'; chargeId: string; reason: string }
+  /** The charge was charged back: its dispute takes the money back; Stripe refuses refunds (`charge_disputed`). */
+  | { kind: 'charge_disputed'; chargeId: string; disputeId: string }
   | { kind: 'amount_too_large'; requested: number; left: number };
 
 export class RefundKeyExhaustedError extends OncePayError {}
@@ -45,8 +47,8 @@ const MAX_RESERVATION_ATTEMPTS = 3;
  * or `422` for another body), whatever has happened to the charge since. Otherwise the charge
  * is read, the request checked against it, and one transaction creates the refund and reserves
  * its amount on the charge, on the condition that the charge is still the merchant's, still
- * `succeeded`, and that `amount_refunded + amount ≤ amount`: racing refunds never reserve more
- * than was captured. Refusals (no such charge, not refundable, too much) are not remembered:
+ * `succeeded`, not charged back, and that `amount_refunded + amount ≤ amount`: racing refunds
+ * never reserve more than was captured. Refusals (no such charge, not refundable, too much) are not remembered:
  * nothing was created, and the client may retry the key once the charge allows it.
  */
 export async function createRefund(deps: CreateRefundDeps, input: CreateRefundInput): Promise<CreateRefundOutcome> {
@@ -134,6 +136,7 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
 
 /** Why the charge, as it is, cannot take this refund; `undefined` when it can. */
 function refusalOf(charge: Charge, request: RefundRequest): CreateRefundOutcome | undefined {
+  if (charge.dispute?.blocksRefunds) return { kind: 'charge_disputed', chargeId: charge.id, disputeId: charge.dispute.id };
   if (charge.status !== 'succeeded') {
     return { kind: 'charge_not_refundable', chargeId: charge.id, reason: `its status is ${charge.status}; only a succeeded charge can be refunded` };
   }

@@ -3,6 +3,7 @@
  * DynamoDB, SQS and Stripe; tests can implement them to inject faults.
  */
 import type { Charge, ChargeStatus } from './charge.ts';
+import type { Dispute, DisputeStatus } from './dispute.ts';
 import type { Refund, RefundStatus } from './refund.ts';
 
 /** A stored HTTP response, replayed byte for byte. */
@@ -126,14 +127,16 @@ export interface ChargeRepository {
   createNextGeneration(record: ChargeRecord, earlierGenerations: ChargeRecord[]): Promise<CreateChargeResult>;
 }
 
-/** What a work message names: a charge to charge, or a refund to refund. */
-export type WorkItem = { kind: 'charge'; id: string } | { kind: 'refund'; id: string };
+/** What a work message names: a charge to charge, a refund to refund, or a processor event to look into. */
+export type WorkItem = { kind: 'charge'; id: string } | { kind: 'refund'; id: string } | { kind: 'processor_event'; notice: ProcessorEventNotice };
 
 export interface WorkQueue {
   /** Asks a worker to process the charge. At-least-once: a charge may be enqueued twice. */
   enqueue(chargeId: string): Promise<void>;
   /** Asks a worker to process the refund. At-least-once, like charges. */
   enqueueRefund(refundId: string): Promise<void>;
+  /** Asks a worker to look into what a processor event names. At-least-once, like charges. */
+  enqueueProcessorEvent(notice: ProcessorEventNotice): Promise<void>;
 }
 
 /** A refund item: the refund and its idempotency record are one item, created with its reservation. */
@@ -209,6 +212,12 @@ export interface RefundRepository {
   release(refundId: string, leaseOwner: string, now: number): Promise<void>;
   /** `processing → final` under our lease; `failed`/`canceled` also give the reservation back (one transaction). */
   complete(refundId: string, leaseOwner: string, outcome: RefundOutcome, now: number): Promise<CompleteResult>;
+  /**
+   * `succeeded → failed` on the processor's word (the card's bank could not take the money back):
+   * records the reason and gives the amount back to the charge in one transaction, once. `false`
+   * when the refund is not `succeeded` with that processor refund (failed already, or another).
+   */
+  failAfterSuccess(refundId: string, processorRefundId: string, reason: string, now: number): Promise<boolean>;
   findOpenRefunds(createdBefore: number, limit: number): Promise<string[]>;
   touchStalePending(refundId: string, staleBefore: number, now: number, toucher: string): Promise<boolean>;
   flagForReview(refundId: string, review: Review): Promise<void>;
@@ -284,6 +293,104 @@ export type CancelReason = 'requires_authentication' | 'duplicate';
 
 /** The result of preparing a payment: its id, or the processor's final refusal (nothing created). */
 export type PreparedPayment = { kind: 'prepared'; paymentId: string } | { kind: 'refused'; code: string; message: string };
+
+/**
+ * Disputes in the charges table, each written with its charge in one transaction (the charge's
+ * `dispute` and whether it blocks refunds). Writes are compare-and-set on the status read before
+ * the processor was asked, so a look that raced a newer one never writes an older state.
+ */
+export interface DisputeRepository {
+  get(disputeId: string): Promise<Dispute | undefined>;
+  /**
+   * Writes `dispute` if the stored one is still `expected` (`null`: none stored yet), and marks
+   * its charge. `conflict` when another look wrote first (read again and decide again);
+   * `no_charge` when the charge is not there (or is another merchant's).
+   */
+  record(dispute: Dispute, expected: DisputeStatus | null): Promise<'recorded' | 'conflict' | 'no_charge'>;
+}
+
+/** A dispute as the processor says it is now. */
+export interface ProcessorDispute {
+  processorDisputeId: string;
+  /** The disputed payment (a Stripe PaymentIntent); `null` for a charge made without one. */
+  paymentId: string | null;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: DisputeStatus;
+  isChargeRefundable: boolean;
+  /** Epoch ms; `null` when no response is allowed. */
+  evidenceDueBy: number | null;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/** What a processor event says happened, as much as oncepay reads of it: which object, never what it became. */
+export interface ProcessorEventNotice {
+  /** Stripe's event id, `evt_…`. */
+  id: string;
+  type: string;
+  /** The changed object's id at the processor (`pi_…`, `re_…`, `du_…`). */
+  objectId: string;
+  /** Epoch seconds. */
+  created: number;
+}
+
+/** A page of the processor's events (Stripe's Events API: newest first, kept 30 days). */
+export interface ProcessorEventPage {
+  events: ProcessorEventNotice[];
+  hasMore: boolean;
+}
+
+export interface ProcessorEventQuery {
+  types: readonly string[];
+  /** Epoch seconds, inclusive. */
+  createdFrom: number;
+  createdTo: number | null;
+  startingAfter: string | null;
+  limit: number;
+}
+
+/**
+ * What oncepay asks the processor about the objects its events name. Every answer is a strongly
+ * consistent read by id: an event only says where to look. Errors as {@link CardProcessor}.
+ */
+export interface ProcessorEventSource {
+  /** The oncepay charge (and its merchant) a processor payment was made for, from its metadata; `null` if none. */
+  paymentOwner(paymentId: string): Promise<{ chargeId: string; merchantId: string } | null>;
+  /** A processor refund's state, and the oncepay refund it was made for (from its metadata; `null` if none). */
+  refundOwner(processorRefundId: string): Promise<{ refundId: string | null; state: ProcessorRefundState }>;
+  retrieveDispute(processorDisputeId: string): Promise<ProcessorDispute>;
+  listEvents(query: ProcessorEventQuery): Promise<ProcessorEventPage>;
+}
+
+/**
+ * The processor events oncepay has received (by webhook or by the reconciler's catch-up),
+ * each recorded once by its id; a notice is queued for the workers after it is recorded.
+ */
+export interface ProcessorEventInbox {
+  /**
+   * Records the notice unless its id is recorded: `new`; `unqueued` when it was recorded by a
+   * receipt that died before queueing it; `duplicate` when it was recorded and queued.
+   */
+  record(notice: ProcessorEventNotice): Promise<'new' | 'unqueued' | 'duplicate'>;
+  markQueued(eventId: string): Promise<void>;
+  /** The ids among `eventIds` not recorded and queued yet (one strongly consistent batch read). */
+  notYetQueued(eventIds: string[]): Promise<Set<string>>;
+}
+
+/** Where the reconciler's catch-up over the processor's Events API has got to. */
+export interface ProcessorEventCursorStore {
+  get(): Promise<ProcessorEventCursor | null>;
+  put(cursor: ProcessorEventCursor): Promise<void>;
+}
+
+export interface ProcessorEventCursor {
+  /** Epoch seconds: every event created before it has been received. */
+  from: number;
+  /** Epoch seconds: set while a backlog is read in windows, the top of the window still to finish. */
+  backfillTo: number | null;
+}
 
 /** A message the work queue gave up on. */
 export interface DeadLetter {

@@ -1,6 +1,19 @@
 import { isTerminal } from './charge.ts';
 import { ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
-import type { CardProcessor, ChargeRecord, ChargeRepository, DeadLetterQueue, RefundProcessor, RefundRepository, WorkQueue } from './ports.ts';
+import type {
+  CardProcessor,
+  ChargeRecord,
+  ChargeRepository,
+  DeadLetter,
+  DeadLetterQueue,
+  DisputeRepository,
+  ProcessorEventNotice,
+  ProcessorEventSource,
+  RefundProcessor,
+  RefundRepository,
+  WorkQueue,
+} from './ports.ts';
+import { handleProcessorEvent } from './processor-events.ts';
 import { reconcileStuckRefund, resolveOpenRefund } from './reconcile-refunds.ts';
 import { parseWorkMessage } from './work-message.ts';
 
@@ -8,9 +21,11 @@ export interface ReconcileDeps {
   charges: ChargeRepository;
   refunds: RefundRepository;
   refundProcessor: RefundProcessor;
-  queue: WorkQueue;
+  queue: Pick<WorkQueue, 'enqueue' | 'enqueueRefund'>;
   deadLetters: DeadLetterQueue;
   processor: CardProcessor;
+  /** For dead-lettered processor events: what they name is looked into as the workers would, moving no money. */
+  processorEvents: { source: ProcessorEventSource; disputes: DisputeRepository };
   now: () => number;
   /** A charge counts as stuck once no worker made progress on it for this long. */
   stuckAfterMs: number;
@@ -40,6 +55,8 @@ export type ReconcileAction =
   | 'in_progress'
   | 'deferred'
   | 'unresolvable'
+  /** A dead-lettered processor event looked into: its object is as the processor says. */
+  | 'event_handled'
   | 'error';
 
 export interface ReconcileActionEntry {
@@ -192,12 +209,19 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
       }
       const chargeId = item.kind === 'charge' ? item.id : null;
       const refundId = item.kind === 'refund' ? { refundId: item.id } : {};
+      const named = item.kind === 'processor_event' ? `processor event ${item.notice.id}` : `${item.kind} ${item.id}`;
       const action = await isolated(chargeId, 'dead_letter', async () => {
         const why = `dead-lettered after ${letter.receiveCount} receives`;
-        const resolved = item.kind === 'charge' ? await resolveOpenCharge(deps, input, item.id, why) : await resolveOpenRefund(deps, input, item.id, why);
+        const resolved =
+          item.kind === 'charge'
+            ? await resolveOpenCharge(deps, input, item.id, why)
+            : item.kind === 'refund'
+              ? await resolveOpenRefund(deps, input, item.id, why)
+              : await lookIntoDeadEvent(deps, input, item.notice, letter, why);
         // Unless the charge is unknown, it is final or still open in the open-charges index,
-        // which later passes look at: the letter has done its job.
-        if (resolved !== 'unresolvable') {
+        // which later passes look at: the letter has done its job. A processor event the
+        // processor could not answer about stays for the next pass.
+        if (resolved !== 'unresolvable' && resolved !== 'deferred') {
           await deps.deadLetters.delete(letter);
           report.deadLetters.deleted += 1;
         }
@@ -210,12 +234,32 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
         ...refundId,
         source: 'dead_letter',
         action: action ?? 'unresolvable',
-        ...(action === 'unresolvable' ? { reason: `no ${item.kind} ${item.id}; left in the DLQ` } : {}),
+        ...(action === 'unresolvable' ? { reason: `no ${named}; left in the DLQ` } : {}),
       });
     }
   }
   report.inReview += report.flaggedForReview;
   return report;
+}
+
+/**
+ * A processor event the workers gave up on: what it names is looked into as a worker would, but
+ * settling an open charge or refund goes through the reconciler's own path, which moves no money.
+ */
+async function lookIntoDeadEvent(deps: ReconcileDeps, input: ReconcileInput, notice: ProcessorEventNotice, letter: DeadLetter, why: string): Promise<ReconcileAction> {
+  const handled = await handleProcessorEvent(
+    {
+      ...deps.processorEvents,
+      charges: deps.charges,
+      refunds: deps.refunds,
+      settleCharge: (chargeId) => resolveOpenCharge(deps, input, chargeId, why),
+      settleRefund: (refundId) => resolveOpenRefund(deps, input, refundId, why),
+      now: deps.now,
+    },
+    notice,
+    { attempt: letter.receiveCount },
+  );
+  return handled.kind === 'done' ? 'event_handled' : 'deferred';
 }
 
 /** `null` when the charge turns out not to be stuck after all. */

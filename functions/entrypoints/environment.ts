@@ -4,6 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CachedApiKeys } from '#adapters/cached-api-keys.ts';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbDisputeRepository } from '#adapters/dynamodb-dispute-repository.ts';
 import { DynamoDbLists } from '#adapters/dynamodb-lists.ts';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
@@ -21,14 +22,19 @@ export function refundRepositoryFromEnvironment(): DynamoDbRefundRepository {
   return new DynamoDbRefundRepository(dynamodb(), requiredEnv('CHARGES_TABLE_NAME'), requiredPositiveIntEnv('OPEN_CHARGE_SHARDS'), requiredPositiveIntEnv('LIST_SHARDS'));
 }
 
-/** The merchant lists of charges and refunds. */
+/** The dispute items of the charges table. */
+export function disputeRepositoryFromEnvironment(): DynamoDbDisputeRepository {
+  return new DynamoDbDisputeRepository(dynamodb(), requiredEnv('CHARGES_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS'));
+}
+
+/** The merchant lists of charges, refunds and disputes. */
 export function listsFromEnvironment(): DynamoDbLists {
   return new DynamoDbLists(dynamodb(), requiredEnv('CHARGES_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS'));
 }
 
 let sharedClient: DynamoDBClient | undefined;
 /** One DynamoDB client per container: its connections are reused by every repository. */
-function dynamodb(): DynamoDBClient {
+export function dynamodb(): DynamoDBClient {
   sharedClient ??= new DynamoDBClient({});
   return sharedClient;
 }

@@ -1,15 +1,16 @@
-/** Lambda entry point of the SQS worker: DynamoDB, SQS, Secrets Manager and Stripe from the environment. */
+/** Lambda entry point of the SQS worker (charges, refunds, processor events): DynamoDB, SQS, Secrets Manager and Stripe from the environment. */
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { workerHandler } from '#handlers/worker.ts';
 import { requiredBooleanEnv, requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { once, processorFromEnvironment } from './processor.ts';
-import { chargeRepositoryFromEnvironment, metricsFromEnvironment, refundRepositoryFromEnvironment } from './environment.ts';
+import { chargeRepositoryFromEnvironment, disputeRepositoryFromEnvironment, metricsFromEnvironment, refundRepositoryFromEnvironment } from './environment.ts';
 
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const queueUrl = requiredEnv('WORK_QUEUE_URL');
 const charges = chargeRepositoryFromEnvironment();
 const refunds = refundRepositoryFromEnvironment();
+const disputes = disputeRepositoryFromEnvironment();
 const processor = processorFromEnvironment();
 
 export const handler = workerHandler({
@@ -19,6 +20,7 @@ export const handler = workerHandler({
     return {
       charges: { charges, processor: stripe, now: Date.now, processorTimeoutMs },
       refunds: { refunds, processor: stripe, now: Date.now, processorTimeoutMs },
+      processorEvents: { source: stripe, disputes },
     };
   }),
   setVisibility: async (receiptHandle, seconds) => {

@@ -49,6 +49,12 @@ function toHttp(outcome: CreateRefundOutcome): APIGatewayProxyResult {
       return problemResponse('notFound', { detail: `No such charge: '${outcome.chargeId}'` });
     case 'charge_not_refundable':
       return problemResponse('chargeNotRefundable', { detail: `Charge ${outcome.chargeId} cannot be refunded: ${outcome.reason}.`, charge: outcome.chargeId });
+    case 'charge_disputed':
+      return problemResponse('chargeDisputed', {
+        detail: `Charge ${outcome.chargeId} has been charged back (dispute ${outcome.disputeId}): the dispute takes the money back, and it cannot be refunded as well. Respond to the dispute instead.`,
+        charge: outcome.chargeId,
+        dispute: outcome.disputeId,
+      });
     case 'amount_too_large':
       return problemResponse('validation', {
         detail: `The refund amount (${outcome.requested}) is greater than what is left to refund on the charge (${outcome.left}).`,

@@ -3,10 +3,11 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { chargeRecordFromItem } from '#adapters/dynamodb-charge-repository.ts';
+import { DISPUTE_KEY_PREFIX, disputeFromItem } from '#adapters/dynamodb-dispute-repository.ts';
 import { refundRecordFromItem } from '#adapters/dynamodb-refund-repository.ts';
 import type { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
 import type { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue.ts';
-import { chargeEvent, refundEvent, type EventObject } from '#domain/event.ts';
+import { chargeEvent, disputeEvents, refundEvent, type EventObject } from '#domain/event.ts';
 import { subscribes } from '#domain/webhook-endpoint.ts';
 
 export interface EventsHandlerDeps {
@@ -23,8 +24,9 @@ type Image = Record<string, AttributeValue>;
 /**
  * The charges table's stream is the outbox: every state change is a record of the table's own
  * write, so no change can be made without its event (no dual write). For each change that makes a
- * charge or refund final, this stores its one event (the id derived from the change) and asks
- * for one delivery per subscribed endpoint of the merchant. Records are handled in stream order;
+ * charge or refund final (or fails a refund that had succeeded), and each change of a dispute,
+ * this stores its events (ids derived from the change) and asks for one delivery per subscribed
+ * endpoint of the merchant. Records are handled in stream order;
  * the first that fails is reported, and Lambda retries from it (the ones before are done).
  * Doing a record twice is harmless: the event is stored once, and a delivery made twice carries
  * the same event id, which merchants deduplicate on.
@@ -52,17 +54,22 @@ async function handle(deps: EventsHandlerDeps, record: DynamoDBRecord): Promise<
   if (!change?.NewImage) return;
   const after = unmarshall(change.NewImage as Image);
   const before = change.OldImage ? unmarshall(change.OldImage as Image) : undefined;
-  const event = eventOf(String(after['pk']), before, after);
-  if (!event) return;
+  const events = eventsOf(String(after['pk']), before, after);
+  if (events.length === 0) return;
   const merchantId = String(after['merchant_id']);
-  await deps.store.putEvent(event, merchantId, deps.now() + deps.eventRetentionMs);
-  const endpoints = (await deps.store.listEndpoints(merchantId)).filter((endpoint) => subscribes(endpoint, event.type));
-  await deps.deliveries.enqueue(endpoints.map((endpoint) => ({ event_id: event.id, endpoint_id: endpoint.id })));
-  deps.logger.info('Published an event', { eventId: event.id, type: event.type, deliveries: endpoints.length });
+  const endpoints = await deps.store.listEndpoints(merchantId);
+  for (const event of events) {
+    await deps.store.putEvent(event, merchantId, deps.now() + deps.eventRetentionMs);
+    const subscribed = endpoints.filter((endpoint) => subscribes(endpoint, event.type));
+    await deps.deliveries.enqueue(subscribed.map((endpoint) => ({ event_id: event.id, endpoint_id: endpoint.id })));
+    deps.logger.info('Published an event', { eventId: event.id, type: event.type, deliveries: subscribed.length });
+  }
 }
 
-function eventOf(pk: string, before: Record<string, unknown> | undefined, after: Record<string, unknown>): EventObject | null {
-  if (pk.startsWith('CHARGE#')) return chargeEvent(before && chargeRecordFromItem(before).charge, chargeRecordFromItem(after).charge);
-  if (pk.startsWith('REFUND#')) return refundEvent(before && refundRecordFromItem(before).refund, refundRecordFromItem(after).refund);
-  return null;
+function eventsOf(pk: string, before: Record<string, unknown> | undefined, after: Record<string, unknown>): EventObject[] {
+  const one = (event: EventObject | null) => (event ? [event] : []);
+  if (pk.startsWith('CHARGE#')) return one(chargeEvent(before && chargeRecordFromItem(before).charge, chargeRecordFromItem(after).charge));
+  if (pk.startsWith('REFUND#')) return one(refundEvent(before && refundRecordFromItem(before).refund, refundRecordFromItem(after).refund));
+  if (pk.startsWith(DISPUTE_KEY_PREFIX)) return disputeEvents(before && disputeFromItem(before), disputeFromItem(after));
+  return [];
 }

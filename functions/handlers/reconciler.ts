@@ -1,10 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { catchUpProcessorEvents, type CatchUpDeps, type CatchUpReport } from '#domain/processor-event-catch-up.ts';
 import { reconcile, type ReconcileAction, type ReconcileDeps, type ReconcileReport } from '#domain/reconcile.ts';
 
 export interface ReconcilerDeps {
   useCaseDeps: () => Promise<ReconcileDeps>;
+  /** The catch-up over the processor's Events API that runs first in every pass. */
+  catchUpDeps: () => Promise<CatchUpDeps>;
   logger: Logger;
   metrics: Metrics;
   /**
@@ -24,18 +27,34 @@ const METRIC_OF_ACTION: Partial<Record<ReconcileAction, string>> = {
   error: 'ReconcilerErrors',
 };
 
+/** What one invocation did: the pass, and the catch-up over the processor's events before it. */
+export interface ReconcilerReport extends ReconcileReport {
+  processorEvents: CatchUpReport | null;
+}
+
 /**
- * The scheduled reconciler (also invoked on demand by `npm run cli -- reconcile`). Runs one
- * pass inside the invocation's time, publishes counts as it goes, and at the end the number of
- * charges waiting for a person (`ChargesInReview`) and a heartbeat (`ReconcilerPassCompleted`),
- * whose absence for two periods is alarmed.
+ * The scheduled reconciler (also invoked on demand by `npm run cli -- reconcile`). First catches
+ * up with the processor's events (so a lost webhook is received within a pass;
+ * `ProcessorEventsCursorLagSeconds` is alarmed past an hour), then runs one pass inside the
+ * invocation's time, publishing counts as it goes, and at the end the number of charges waiting
+ * for a person (`ChargesInReview`) and a heartbeat (`ReconcilerPassCompleted`), whose absence is alarmed.
  */
 export function reconcilerHandler(deps: ReconcilerDeps) {
-  return async (_event: unknown, context: Context): Promise<ReconcileReport> => {
+  return async (_event: unknown, context: Context): Promise<ReconcilerReport> => {
     deps.logger.addContext(context);
     // Measured before the (cold-start) dependencies are built, so their time counts too.
     const invocationEnds = Date.now() + context.getRemainingTimeInMillis();
     const useCaseDeps = await deps.useCaseDeps();
+    let processorEvents: CatchUpReport | null = null;
+    try {
+      processorEvents = await catchUpProcessorEvents(await deps.catchUpDeps(), invocationEnds - deps.itemBudgetMs);
+      deps.metrics.addMetric('ProcessorEventsCaughtUp', MetricUnit.Count, processorEvents.caughtUp);
+      deps.metrics.addMetric('ProcessorEventsCursorLagSeconds', MetricUnit.Seconds, processorEvents.cursorLagSeconds);
+    } catch (error) {
+      // The cursor did not move: the next pass reads the same events again.
+      deps.metrics.addMetric('ReconcilerErrors', MetricUnit.Count, 1);
+      deps.logger.error('Catching up with the processor’s events failed; the next pass reads them again', { error: error as Error });
+    }
     let unpublished = 0;
     const report = await reconcile(useCaseDeps, {
       leaseOwner: `reconciler/${context.awsRequestId}`,
@@ -57,10 +76,10 @@ export function reconcilerHandler(deps: ReconcilerDeps) {
       },
     });
     deps.metrics.addMetric('ChargesInReview', MetricUnit.Count, report.inReview);
-    if (report.completed) deps.metrics.addMetric('ReconcilerPassCompleted', MetricUnit.Count, 1);
+    if (report.completed && processorEvents !== null) deps.metrics.addMetric('ReconcilerPassCompleted', MetricUnit.Count, 1);
     deps.metrics.publishStoredMetrics();
     const { actions, ...counts } = report;
-    deps.logger.info('Reconciliation pass', { ...counts, actions: actions.filter((action) => action.action !== 'in_progress') });
-    return report;
+    deps.logger.info('Reconciliation pass', { ...counts, processorEvents, actions: actions.filter((action) => action.action !== 'in_progress') });
+    return { ...report, processorEvents };
   };
 }

@@ -3,8 +3,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { OncePayError, PoisonMessageError } from '#domain/errors.ts';
+import type { DisputeRepository, ProcessorEventNotice, ProcessorEventSource } from '#domain/ports.ts';
 import { processCharge, type ProcessChargeDeps, type ProcessChargeOutcome } from '#domain/process-charge.ts';
 import { processRefund, type ProcessRefundDeps } from '#domain/process-refund.ts';
+import { handleProcessorEvent, type HandledEvent } from '#domain/processor-events.ts';
 import { backoffSeconds, type RetryPolicy } from '#domain/retry-backoff.ts';
 import { parseWorkMessage } from '#domain/work-message.ts';
 
@@ -13,7 +15,7 @@ class RedeliverLaterError extends OncePayError {}
 
 export interface WorkerDeps {
   /** Built on first use: reading the processor key from Secrets Manager is a network call. */
-  useCaseDeps: () => Promise<{ charges: ProcessChargeDeps; refunds: ProcessRefundDeps }>;
+  useCaseDeps: () => Promise<{ charges: ProcessChargeDeps; refunds: ProcessRefundDeps; processorEvents: { source: ProcessorEventSource; disputes: DisputeRepository } }>;
   /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   retry: RetryPolicy;
@@ -25,8 +27,8 @@ export interface WorkerDeps {
 }
 
 /**
- * The SQS worker: one use-case run per record (a charge or a refund), partial batch responses via Powertools
- * `batch`. Poison records are made visible again at once, so the redrive policy moves them
+ * The SQS worker: one use-case run per record (a charge, a refund, or a processor event to look
+ * into), partial batch responses via Powertools `batch`. Poison records are made visible again at once, so the redrive policy moves them
  * to the DLQ after `maxReceiveCount` receives; transient failures, undecided payments and
  * configuration errors come back after a backoff (the last also logged as errors and counted,
  * for the alarm: the charge stays open until a person fixes the configuration).
@@ -38,8 +40,24 @@ export function workerHandler(deps: WorkerDeps) {
     deps.logger.addContext(context);
     const useCaseDeps = await deps.useCaseDeps();
 
+    const lookInto = async (notice: ProcessorEventNotice, record: SQSRecord, attempt: { leaseOwner: string; leaseDurationMs: number }): Promise<HandledEvent> => {
+      const describe = (outcome: ProcessChargeOutcome) => (outcome.kind === 'final' ? outcome.status : outcome.kind);
+      return handleProcessorEvent(
+        {
+          ...useCaseDeps.processorEvents,
+          charges: useCaseDeps.charges.charges,
+          refunds: useCaseDeps.refunds.refunds,
+          settleCharge: async (chargeId) => describe(await processCharge(useCaseDeps.charges, { chargeId, ...attempt })),
+          settleRefund: async (refundId) => describe(await processRefund(useCaseDeps.refunds, { refundId, ...attempt })),
+          now: useCaseDeps.charges.now,
+        },
+        notice,
+        { attempt: Number(record.attributes.ApproximateReceiveCount) || 1 },
+      );
+    };
+
     const handleRecord = async (record: SQSRecord): Promise<void> => {
-      let outcome: ProcessChargeOutcome;
+      let outcome: ProcessChargeOutcome | HandledEvent;
       try {
         const item = parseWorkMessage(record.body);
         if (item === null) throw new PoisonMessageError('The message body is not a work message');
@@ -47,7 +65,9 @@ export function workerHandler(deps: WorkerDeps) {
         outcome =
           item.kind === 'charge'
             ? await processCharge(useCaseDeps.charges, { chargeId: item.id, ...attempt })
-            : await processRefund(useCaseDeps.refunds, { refundId: item.id, ...attempt });
+            : item.kind === 'refund'
+              ? await processRefund(useCaseDeps.refunds, { refundId: item.id, ...attempt })
+              : await lookInto(item.notice, record, attempt);
       } catch (error) {
         if (error instanceof PoisonMessageError) {
           deps.logger.error('Poison message; it will reach the DLQ through the redrive policy', {
@@ -59,7 +79,7 @@ export function workerHandler(deps: WorkerDeps) {
         throw error;
       }
       logOutcome(record, outcome);
-      if (outcome.kind === 'final') return;
+      if (outcome.kind === 'final' || outcome.kind === 'done') return;
       if (outcome.kind === 'review') {
         deps.logger.warn('Flagged for review: a person settles it (npm run cli -- review settle)', { messageId: record.messageId, reason: outcome.reason });
         return;
@@ -87,7 +107,7 @@ export function workerHandler(deps: WorkerDeps) {
       }
     };
 
-    const logOutcome = (record: SQSRecord, outcome: ProcessChargeOutcome) =>
+    const logOutcome = (record: SQSRecord, outcome: ProcessChargeOutcome | HandledEvent) =>
       deps.logger.info('Processed work message', { messageId: record.messageId, ...outcome });
 
     try {

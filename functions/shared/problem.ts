@@ -11,6 +11,8 @@ export const PROBLEM_TYPES = {
   forbidden: { type: 'https://oncepay.dev/problems/forbidden', title: 'Forbidden', status: 403 },
   notFound: { type: 'https://oncepay.dev/problems/not-found', title: 'Not found', status: 404 },
   chargeNotRefundable: { type: 'https://oncepay.dev/problems/charge-not-refundable', title: 'Charge not refundable', status: 400 },
+  chargeDisputed: { type: 'https://oncepay.dev/problems/charge-disputed', title: 'Charge disputed', status: 400 },
+  signatureInvalid: { type: 'https://oncepay.dev/problems/signature-invalid', title: 'Signature invalid', status: 400 },
   keyReused: {
     type: 'https://oncepay.dev/problems/idempotency-key-reused',
     title: 'Idempotency-Key reused with a different request',

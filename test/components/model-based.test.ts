@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbDisputeRepository } from '#adapters/dynamodb-dispute-repository.ts';
 import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { canReach, chargeIdFor, type ChargeStatus } from '#domain/charge.ts';
 import { createCharge, type CreateChargeDeps, type CreateChargeOutcome } from '#domain/create-charge.ts';
-import type { ChargeRepository, DeadLetterQueue, RefundRepository, WorkQueue } from '#domain/ports.ts';
+import type { ChargeRepository, DeadLetterQueue, DisputeRepository, RefundRepository, WorkQueue } from '#domain/ports.ts';
 import { processCharge } from '#domain/process-charge.ts';
 import { reconcile } from '#domain/reconcile.ts';
 import { startChargesTable, type ChargesTable } from '../support/charges-table.ts';
@@ -31,6 +32,7 @@ interface World {
   merchantId: string;
   repository: ChargeRepository;
   refunds: RefundRepository;
+  disputes: DisputeRepository;
   processor: FakeProcessor;
   enqueued: string[];
   clock: { now: number };
@@ -128,9 +130,10 @@ class ReconcileCommand implements fc.AsyncCommand<Model, World> {
     await reconcile(
       {
         charges: world.repository,
-        queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId), enqueueRefund: async () => undefined } satisfies WorkQueue,
+        queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId), enqueueRefund: async () => undefined } satisfies Partial<WorkQueue>,
         refunds: world.refunds,
         refundProcessor: world.processor,
+        processorEvents: { source: world.processor, disputes: world.disputes },
         deadLetters: noDeadLetters,
         processor: world.processor,
         now: () => world.clock.now,
@@ -169,6 +172,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
           merchantId: `mer_model${randomUUID().slice(0, 8)}`,
           repository: new DynamoDbChargeRepository(table.client, table.tableName),
           refunds: new DynamoDbRefundRepository(table.client, table.tableName),
+          disputes: new DynamoDbDisputeRepository(table.client, table.tableName),
           processor: new FakeProcessor(),
           enqueued: [],
           clock: { now: Date.now() },
@@ -206,6 +210,7 @@ describe('model-based: the charge state machine on DynamoDB Local', () => {
           merchantId: `mer_race${randomUUID().slice(0, 8)}`,
           repository: new DynamoDbChargeRepository(table.client, table.tableName),
           refunds: new DynamoDbRefundRepository(table.client, table.tableName),
+          disputes: new DynamoDbDisputeRepository(table.client, table.tableName),
           processor: new FakeProcessor(),
           enqueued: [],
           clock: { now: Date.now() },

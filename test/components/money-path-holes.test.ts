@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbDisputeRepository } from '#adapters/dynamodb-dispute-repository.ts';
 import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { createCharge } from '#domain/create-charge.ts';
 import { createRefund, type CreateRefundOutcome } from '#domain/create-refund.ts';
@@ -100,6 +101,7 @@ const reconcilePass = () =>
       deadLetters: { receive: async () => [], delete: async () => undefined },
       processor,
       refundProcessor: processor,
+      processorEvents: { source: processor, disputes: new DynamoDbDisputeRepository(table.client, table.tableName) },
       now: () => clock.now,
       stuckAfterMs: 10_000,
       reviewAfterMs: 600_000,

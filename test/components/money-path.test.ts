@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbDisputeRepository } from '#adapters/dynamodb-dispute-repository.ts';
 import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { chargeIdFor } from '#domain/charge.ts';
 import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
@@ -105,6 +106,7 @@ function reconcileDeps(overrides: Partial<ReconcileDeps> = {}): ReconcileDeps {
     charges: world.charges,
     refunds: new DynamoDbRefundRepository(table.client, table.tableName),
     refundProcessor: world.processor,
+    processorEvents: { source: world.processor, disputes: new DynamoDbDisputeRepository(table.client, table.tableName) },
     queue: { enqueue: async (chargeId) => void world.enqueued.push(chargeId), enqueueRefund: async (refundId) => void world.enqueued.push(refundId) },
     deadLetters: world.letters,
     processor: world.processor,

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
+import { DynamoDbDisputeRepository } from '#adapters/dynamodb-dispute-repository.ts';
 import { DynamoDbLists } from '#adapters/dynamodb-lists.ts';
 import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { createCharge, type CreateChargeDeps } from '#domain/create-charge.ts';
@@ -130,6 +131,7 @@ const pass = () =>
       deadLetters: letters,
       processor,
       refundProcessor: processor,
+      processorEvents: { source: processor, disputes: new DynamoDbDisputeRepository(table.client, table.tableName) },
       now: () => clock.now,
       stuckAfterMs: STUCK_AFTER_MS,
       reviewAfterMs: 600_000,

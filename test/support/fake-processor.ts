@@ -11,6 +11,11 @@ import type {
   PaymentRequest,
   PaymentState,
   PreparedPayment,
+  ProcessorDispute,
+  ProcessorEventNotice,
+  ProcessorEventPage,
+  ProcessorEventQuery,
+  ProcessorEventSource,
   ProcessorRefundRequest,
   ProcessorRefundState,
   RefundProcessor,
@@ -34,6 +39,7 @@ export type CardBehaviour = 'succeed' | 'decline' | 'processing' | 'authenticate
 interface FakePayment {
   id: string;
   chargeId: string;
+  merchantId: string;
   amount: number;
   status: 'requires_confirmation' | 'processing' | 'succeeded' | 'requires_payment_method' | 'requires_action' | 'canceled';
   declined: boolean;
@@ -54,9 +60,9 @@ interface FakeRefund {
   status: 'pending' | 'succeeded' | 'failed';
 }
 
-type CallKind = 'prepare' | 'confirm' | 'retrieve' | 'cancel' | 'refund' | 'retrieveRefund' | 'listRefunds';
+type CallKind = 'prepare' | 'confirm' | 'retrieve' | 'cancel' | 'refund' | 'retrieveRefund' | 'listRefunds' | 'retrieveDispute' | 'listEvents';
 
-export class FakeProcessor implements CardProcessor, RefundProcessor {
+export class FakeProcessor implements CardProcessor, RefundProcessor, ProcessorEventSource {
   readonly payments = new Map<string, FakePayment>();
   /** Captures per payment id: money that really moved. */
   readonly captures = new Map<string, number>();
@@ -68,6 +74,10 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
   readonly refundBehaviours = new Map<string, RefundBehaviour>();
   /** Card behaviour by payment method token; unknown tokens succeed. */
   readonly cards = new Map<string, CardBehaviour>();
+  /** Disputes by their processor id, as a test opens and moves them. */
+  readonly disputes = new Map<string, ProcessorDispute>();
+  /** The processor's events, oldest first, as a test adds them (the Events API lists them newest first). */
+  readonly events: ProcessorEventNotice[] = [];
   private sequence = 0;
 
   /** Makes the next call of `kind` misbehave once. */
@@ -110,6 +120,7 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
       const payment: FakePayment = {
         id: `pi_fake${this.sequence}`,
         chargeId: request.chargeId,
+        merchantId: request.merchantId,
         amount: request.amount,
         status: 'requires_confirmation',
         declined: false,
@@ -226,6 +237,58 @@ export class FakeProcessor implements CardProcessor, RefundProcessor {
     return this.faulty('listRefunds', null, () => {
       const refund = this.refunds.find((candidate) => candidate.paymentId === paymentId && candidate.refundId === refundId);
       return refund ? refundStateOf(refund) : null;
+    });
+  }
+
+  async paymentOwner(paymentId: string): Promise<{ chargeId: string; merchantId: string } | null> {
+    return this.faulty('retrieve', null, () => {
+      const payment = this.mustGet(paymentId);
+      return { chargeId: payment.chargeId, merchantId: payment.merchantId };
+    });
+  }
+
+  async refundOwner(processorRefundId: string): Promise<{ refundId: string | null; state: ProcessorRefundState }> {
+    return this.faulty('retrieveRefund', null, () => {
+      const refund = this.refunds.find((candidate) => candidate.id === processorRefundId);
+      if (!refund) throw new ProcessorConfigurationError(`No such refund ${processorRefundId}`);
+      return { refundId: refund.refundId, state: refundStateOf(refund) };
+    });
+  }
+
+  async retrieveDispute(processorDisputeId: string): Promise<ProcessorDispute> {
+    return this.faulty('retrieveDispute', null, () => {
+      const dispute = this.disputes.get(processorDisputeId);
+      if (!dispute) throw new ProcessorConfigurationError(`No such dispute ${processorDisputeId}`);
+      return { ...dispute };
+    });
+  }
+
+  /** Opens (or moves) a dispute on a captured payment, as the cardholder's bank does. */
+  setDispute(processorDisputeId: string, paymentId: string, status: ProcessorDispute['status'], amount?: number): ProcessorDispute {
+    const payment = this.mustGet(paymentId);
+    const chargeback = !status.startsWith('warning_');
+    const dispute: ProcessorDispute = {
+      processorDisputeId,
+      paymentId,
+      amount: amount ?? payment.amount,
+      currency: 'usd',
+      reason: 'fraudulent',
+      status,
+      isChargeRefundable: !chargeback,
+      evidenceDueBy: Date.now() + 21 * 86_400_000,
+      createdAt: this.disputes.get(processorDisputeId)?.createdAt ?? Date.now(),
+    };
+    this.disputes.set(processorDisputeId, dispute);
+    return dispute;
+  }
+
+  async listEvents(query: ProcessorEventQuery): Promise<ProcessorEventPage> {
+    return this.faulty('listEvents', null, () => {
+      const matching = this.events
+        .filter((event) => query.types.includes(event.type) && event.created >= query.createdFrom && (query.createdTo === null || event.created <= query.createdTo))
+        .reverse();
+      const start = query.startingAfter === null ? 0 : matching.findIndex((event) => event.id === query.startingAfter) + 1;
+      return { events: matching.slice(start, start + query.limit), hasMore: matching.length > start + query.limit };
     });
   }
 

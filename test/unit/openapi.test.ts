@@ -28,6 +28,7 @@ describe('openapi.json', () => {
       failureMessage: null,
       declineCode: null,
       amountRefunded: 0,
+      dispute: null,
     });
     expect(chargeObjectSchema.safeParse(object).success).toBe(true);
   });

@@ -6,11 +6,16 @@ import type {
   PaymentRequest,
   PaymentState,
   PreparedPayment,
+  ProcessorDispute,
+  ProcessorEventPage,
+  ProcessorEventQuery,
+  ProcessorEventSource,
   ProcessorRefundRequest,
   ProcessorRefundState,
   RefundProcessor,
   RefundRefusal,
 } from '#domain/ports.ts';
+import { isDisputeStatus } from '#domain/dispute.ts';
 import type { RequestPacer } from './request-pacer.ts';
 
 export interface StripeProcessorOptions {
@@ -80,7 +85,7 @@ const CHARGE_PARAMETERS = new Set(['amount', 'currency', 'payment_method']);
  * attempt is visible and bounded by the worker's timeout. See the README's processor table
  * for how each Stripe answer maps.
  */
-export class StripeCardProcessor implements CardProcessor, RefundProcessor {
+export class StripeCardProcessor implements CardProcessor, RefundProcessor, ProcessorEventSource {
   private readonly stripe: Stripe;
   private readonly timeoutMs: number;
   private readonly pacer: RequestPacer | undefined;
@@ -191,6 +196,66 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor {
         if (!page.has_more || !last) return null;
         startingAfter = last.id;
       }
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  async paymentOwner(paymentId: string): Promise<{ chargeId: string; merchantId: string } | null> {
+    const intent = await this.read((timeout) => this.stripe.paymentIntents.retrieve(paymentId, {}, { timeout }));
+    const chargeId = intent.metadata?.[CHARGE_ID_METADATA_KEY];
+    const merchantId = intent.metadata?.[MERCHANT_ID_METADATA_KEY];
+    return chargeId && merchantId ? { chargeId, merchantId } : null;
+  }
+
+  async refundOwner(processorRefundId: string): Promise<{ refundId: string | null; state: ProcessorRefundState }> {
+    const refund = await this.read((timeout) => this.stripe.refunds.retrieve(processorRefundId, {}, { timeout }));
+    return { refundId: refund.metadata?.[REFUND_ID_METADATA_KEY] ?? null, state: refundStateOf(refund) };
+  }
+
+  async retrieveDispute(processorDisputeId: string): Promise<ProcessorDispute> {
+    const dispute = await this.read((timeout) => this.stripe.disputes.retrieve(processorDisputeId, {}, { timeout }));
+    if (!isDisputeStatus(dispute.status)) {
+      throw new ProcessorConfigurationError(`Stripe answered dispute ${dispute.id} with status ${dispute.status}, which this code does not know`);
+    }
+    const paymentIntent = dispute.payment_intent;
+    return {
+      processorDisputeId: dispute.id,
+      paymentId: typeof paymentIntent === 'string' ? paymentIntent : (paymentIntent?.id ?? null),
+      amount: dispute.amount,
+      currency: dispute.currency,
+      reason: dispute.reason,
+      status: dispute.status,
+      isChargeRefundable: dispute.is_charge_refundable,
+      // Stripe's `0` means no response is allowed.
+      evidenceDueBy: dispute.evidence_details?.due_by ? dispute.evidence_details.due_by * 1000 : null,
+      createdAt: dispute.created * 1000,
+    };
+  }
+
+  /** One page of Stripe's Events API: newest first, the given types, created in the range. */
+  async listEvents(query: ProcessorEventQuery): Promise<ProcessorEventPage> {
+    const page = await this.read((timeout) =>
+      this.stripe.events.list(
+        {
+          types: [...query.types],
+          created: { gte: query.createdFrom, ...(query.createdTo === null ? {} : { lte: query.createdTo }) },
+          limit: query.limit,
+          ...(query.startingAfter === null ? {} : { starting_after: query.startingAfter }),
+        },
+        { timeout },
+      ),
+    );
+    return {
+      events: page.data.map((event) => ({ id: event.id, type: event.type, objectId: String((event.data.object as { id?: unknown }).id ?? ''), created: event.created })),
+      hasMore: page.has_more,
+    };
+  }
+
+  /** A read, its Stripe errors translated. */
+  private async read<T>(request: (timeoutMs: number) => Promise<T>): Promise<T> {
+    try {
+      return await this.send(request);
     } catch (error) {
       throw translateError(error);
     }

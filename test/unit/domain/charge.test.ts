@@ -82,11 +82,12 @@ describe('public charge object', () => {
       failureMessage: 'Your card was declined.',
       declineCode: 'generic_decline',
       amountRefunded: 0,
+      dispute: null,
     };
     const object = toChargeObject(charge);
     expect(Object.keys(object)).toEqual([
       'id', 'object', 'status', 'amount', 'currency', 'payment_method', 'description', 'metadata',
-      'created', 'updated', 'failure_code', 'failure_message', 'decline_code', 'amount_refunded', 'refunded',
+      'created', 'updated', 'failure_code', 'failure_message', 'decline_code', 'amount_refunded', 'refunded', 'disputed', 'dispute',
     ]);
     expect(object).toMatchObject({ created: 1_700_000_000, updated: 1_700_000_001, object: 'charge' });
     expect(object).not.toHaveProperty('merchantId');
