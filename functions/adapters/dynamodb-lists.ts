@@ -27,7 +27,7 @@ export function shardOf(id: string, shards: number): number {
 export const DEFAULT_LIST_SHARDS = 4;
 
 /** What a list holds; each kind has its own partitions of the index (and its table's key prefix). */
-export type ListedKind = 'charges' | 'refunds' | 'disputes' | 'webhook_endpoints' | 'events';
+export type ListedKind = 'charges' | 'refunds' | 'disputes' | 'events';
 
 const SORT_DIGITS = 16;
 /** Above every `list_sort` (digits, `#`, an id of base-62 characters). */
@@ -37,8 +37,8 @@ function sortKeyOf(createdAt: number, id: string): string {
   return `${String(createdAt).padStart(SORT_DIGITS, '0')}#${id}`;
 }
 
-/** Kinds written rarely and few per merchant (Stripe allows 16 endpoints; disputes are a fraction of a percent of charges): one partition, one query to list. */
-const UNSHARDED: ReadonlySet<ListedKind> = new Set(['webhook_endpoints', 'disputes']);
+/** Kinds written rarely (disputes are a fraction of a percent of charges): one partition, one query to list. */
+const UNSHARDED: ReadonlySet<ListedKind> = new Set(['disputes']);
 const shardsOf = (kind: ListedKind, shards: number) => (UNSHARDED.has(kind) ? 1 : shards);
 
 /** The merchant-lists keys of a new listed item. */
@@ -56,7 +56,7 @@ export class UnknownCursorError extends OncePayError {
   }
 }
 
-const KEY_PREFIX: Record<ListedKind, string> = { charges: 'CHARGE#', refunds: 'REFUND#', disputes: 'DISPUTE#', webhook_endpoints: 'ENDPOINT#', events: 'EVENT#' };
+const KEY_PREFIX: Record<ListedKind, string> = { charges: 'CHARGE#', refunds: 'REFUND#', disputes: 'DISPUTE#', events: 'EVENT#' };
 /** Keys read per partition query while merging; a page needs at most `limit + 1` of them. */
 const QUERY_PAGE = 25;
 
@@ -102,7 +102,7 @@ function publicStatus(kind: ListedKind, status: unknown): unknown {
 
 /**
  * Stripe-style lists of a merchant's charges, refunds, disputes (and, on the webhooks table,
- * endpoints and events), newest first, read from the keys-only
+ * events), newest first, read from the keys-only
  * list indexes and then fetched item by item with strongly consistent reads (so a listed
  * object's status is never older than a GET's). A new object reaches the index within about a
  * second (GSIs are eventually consistent); its own GET sees it at once.

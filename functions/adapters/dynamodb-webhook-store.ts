@@ -1,11 +1,13 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventObject } from '#domain/event.ts';
-import { emptyListQuery, type ListPage, type ListQuery } from '#domain/listing.ts';
-import type { WebhookEndpoint } from '#domain/webhook-endpoint.ts';
+import type { ListPage, ListQuery } from '#domain/listing.ts';
+import { MAX_ENDPOINTS_PER_MERCHANT, type WebhookEndpoint } from '#domain/webhook-endpoint.ts';
 import { DEFAULT_LIST_SHARDS, DynamoDbLists, listKeysFor } from './dynamodb-lists.ts';
 
 const endpointKey = (id: string) => ({ pk: `ENDPOINT#${id}` });
+/** The merchant's endpoint ids, one item: read strongly consistently, and the cap holds on it atomically. */
+const endpointSetKey = (merchantId: string) => ({ pk: `MERCHANT_ENDPOINTS#${merchantId}` });
 /** An endpoint's last 2xx is stamped at most this often. */
 const SUCCESS_STAMP_INTERVAL_MS = 3_600_000;
 /** Attempts kept on an event: all of 16 endpoints' retries over 3 days fit, far under DynamoDB's 400 KB an item. */
@@ -33,7 +35,11 @@ export interface StoredEvent {
 /**
  * The webhooks table: merchants' endpoints (with their signing secrets; the table is encrypted
  * at rest and the secret leaves it only to sign, or once, in the answer that creates it) and
- * the events their charges and refunds made, kept 30 days as Stripe keeps them.
+ * the events their charges, refunds and disputes made, kept 30 days as Stripe keeps them. A
+ * merchant's endpoints are named by one item (`MERCHANT_ENDPOINTS#…`, a set of ids) written in
+ * the same transaction as each endpoint: reading it is strongly consistent (an endpoint
+ * registered a moment before a change gets that change's event), and the cap of
+ * {@link MAX_ENDPOINTS_PER_MERCHANT} is its condition, so racing registrations never pass it.
  */
 export class DynamoDbWebhookStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -48,24 +54,45 @@ export class DynamoDbWebhookStore {
     this.lists = new DynamoDbLists(client, tableName, listShards);
   }
 
-  async createEndpoint(endpoint: WebhookEndpoint): Promise<void> {
-    await this.documents.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...endpointKey(endpoint.id),
-          endpoint_id: endpoint.id,
-          merchant_id: endpoint.merchantId,
-          url: endpoint.url,
-          enabled_events: endpoint.enabledEvents,
-          status: endpoint.status,
-          created_at: endpoint.createdAt,
-          secret: endpoint.secret,
-          ...listKeysFor('webhook_endpoints', endpoint.merchantId, endpoint.id, endpoint.createdAt, this.listShards),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  /** Creates the endpoint and adds it to its merchant's set, unless the merchant has the most it may: `limit_reached`, nothing written. */
+  async createEndpoint(endpoint: WebhookEndpoint): Promise<'created' | 'limit_reached'> {
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...endpointKey(endpoint.id),
+                  endpoint_id: endpoint.id,
+                  merchant_id: endpoint.merchantId,
+                  url: endpoint.url,
+                  enabled_events: endpoint.enabledEvents,
+                  status: endpoint.status,
+                  created_at: endpoint.createdAt,
+                  secret: endpoint.secret,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: endpointSetKey(endpoint.merchantId),
+                UpdateExpression: 'ADD endpoint_ids :id',
+                ConditionExpression: 'attribute_not_exists(endpoint_ids) OR size(endpoint_ids) < :max',
+                ExpressionAttributeValues: { ':id': new Set([endpoint.id]), ':max': MAX_ENDPOINTS_PER_MERCHANT },
+              },
+            },
+          ],
+        }),
+      );
+      return 'created';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed') return 'limit_reached';
+      throw error;
+    }
   }
 
   async getEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
@@ -73,33 +100,46 @@ export class DynamoDbWebhookStore {
     return Item ? endpointFromItem(Item) : undefined;
   }
 
-  /** Every endpoint of the merchant, newest first (at most {@link MAX_ENDPOINTS_PER_MERCHANT} exist). */
+  /** Every endpoint of the merchant, newest first (at most {@link MAX_ENDPOINTS_PER_MERCHANT}), read strongly consistently. */
   async listEndpoints(merchantId: string): Promise<WebhookEndpoint[]> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: endpointSetKey(merchantId), ConsistentRead: true }));
+    const ids = [...((Item?.['endpoint_ids'] as Set<string> | undefined) ?? [])];
+    if (ids.length === 0) return [];
     const found: WebhookEndpoint[] = [];
-    for (let startingAfter: string | null = null; ; ) {
-      const page = await this.lists.list('webhook_endpoints', merchantId, { ...emptyListQuery(), limit: 100, startingAfter });
-      found.push(...page.data.map(endpointFromItem));
-      const last = found.at(-1);
-      if (!page.hasMore || !last) return found;
-      startingAfter = last.id;
+    let keys: Array<Record<string, unknown>> = ids.map(endpointKey);
+    for (let round = 0; keys.length > 0; round += 1) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+      const answer = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+      found.push(...(answer.Responses?.[this.tableName] ?? []).map(endpointFromItem));
+      keys = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }
+    return found.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
   }
 
-  /** Deletes the merchant's endpoint; `undefined` when there is none (or it is another merchant's). */
+  /** Deletes the merchant's endpoint and takes it out of its set; `undefined` when there is none (or it is another merchant's). */
   async deleteEndpoint(id: string, merchantId: string): Promise<WebhookEndpoint | undefined> {
+    const existing = await this.getEndpoint(id);
+    if (!existing || existing.merchantId !== merchantId) return undefined;
     try {
-      const { Attributes } = await this.documents.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: endpointKey(id),
-          ConditionExpression: 'merchant_id = :merchant',
-          ExpressionAttributeValues: { ':merchant': merchantId },
-          ReturnValues: 'ALL_OLD',
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: endpointKey(id),
+                ConditionExpression: 'merchant_id = :merchant',
+                ExpressionAttributeValues: { ':merchant': merchantId },
+              },
+            },
+            { Update: { TableName: this.tableName, Key: endpointSetKey(merchantId), UpdateExpression: 'DELETE endpoint_ids :id', ExpressionAttributeValues: { ':id': new Set([id]) } } },
+          ],
         }),
       );
-      return Attributes ? endpointFromItem(Attributes) : undefined;
+      return existing;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      // Deleted meanwhile by another request.
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return undefined;
       throw error;
     }
   }

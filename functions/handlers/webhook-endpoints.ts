@@ -53,9 +53,6 @@ export function webhookEndpointsHandler(deps: WebhookEndpointsHandlerDeps) {
           const request = parseEndpointRequest(parseJsonBody(event), deps.policy);
           const unreachable = await deps.hostProblem(request.url);
           if (unreachable) throw new ValidationError('The request body is not a valid webhook endpoint.', [{ field: 'url', message: unreachable }]);
-          if ((await deps.store.listEndpoints(merchantId)).length >= MAX_ENDPOINTS_PER_MERCHANT) {
-            throw new ValidationError(`A merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first.`, []);
-          }
           const endpoint: WebhookEndpoint = {
             id: newEndpointId(),
             merchantId,
@@ -65,7 +62,9 @@ export function webhookEndpointsHandler(deps: WebhookEndpointsHandlerDeps) {
             createdAt: deps.now(),
             secret: newEndpointSecret(),
           };
-          await deps.store.createEndpoint(endpoint);
+          if ((await deps.store.createEndpoint(endpoint)) === 'limit_reached') {
+            throw new ValidationError(`A merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first.`, []);
+          }
           deps.logger.info('Webhook endpoint created', { endpointId: endpoint.id });
           return json(201, toEndpointObject(endpoint, true));
         }
