@@ -27,6 +27,11 @@ export const API_P99_LATENCY_ALARM_MS = 3_000;
 /** The share of API requests answered 5xx that pages someone (two 5-minute periods out of three). */
 export const API_5XX_RATE_ALARM = 0.01;
 
+/** Stripe keeps events 30 days; the catch-up's cursor past an hour behind pages someone. */
+export const PROCESSOR_EVENTS_LAG_ALARM_SECONDS = 3_600;
+/** Refused deliveries in a 5-minute period that count towards the alarm. */
+export const PROCESSOR_EVENTS_REFUSED_ALARM = 5;
+
 /** CloudWatch's limit on the metrics one math-expression alarm reads. */
 const MAX_METRICS_PER_MATH_ALARM = 10;
 
@@ -116,7 +121,7 @@ export class Operations extends Construct {
       return created;
     };
     const minute = Duration.minutes(1);
-    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks', metricName: string, statistic = 'Sum') =>
+    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks' | 'processor-events', metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -183,6 +188,23 @@ export class Operations extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
+    );
+    // Stripe keeps events 30 days; a cursor an hour behind means lost webhooks are not being caught up.
+    alarm(
+      'ProcessorEventsCatchUpLagging',
+      customMetric('reconciler', 'ProcessorEventsCursorLagSeconds', 'Maximum'),
+      PROCESSOR_EVENTS_LAG_ALARM_SECONDS,
+      'The reconciler’s catch-up over Stripe’s Events API is more than an hour behind: events a webhook missed are not being received. ' +
+        'See the reconciler logs (the Events API failing, or a backlog longer than its passes read).',
+    );
+    // One forged delivery is noise; a run of refusals is a wrong signing secret (every event refused) or an attack.
+    alarm(
+      'ProcessorEventsRefused',
+      customMetric('processor-events', 'ProcessorEventsRefused'),
+      PROCESSOR_EVENTS_REFUSED_ALARM,
+      'Deliveries to POST /webhooks/stripe did not verify in two of three 5-minute periods: the stage’s signing secret may not be the ' +
+        'registered endpoint’s (npm run cli -- processor-webhook), or someone is sending forged events. The catch-up still receives Stripe’s events.',
+      { evaluationPeriods: 3, datapointsToAlarm: 2 },
     );
     alarm(
       'WorkerErrors',
@@ -260,6 +282,15 @@ export class Operations extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Reconciler',
         left: ['StuckChargesFound', 'ChargesFixed', 'ChargesReEnqueued', 'ChargesFlaggedForReview', 'ChargesInReview'].map(reconcilerMetric),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Processor events',
+        left: [
+          customMetric('processor-events', 'ProcessorEventsReceived'),
+          customMetric('processor-events', 'ProcessorEventsRefused'),
+          reconcilerMetric('ProcessorEventsCaughtUp'),
+        ],
+        right: [customMetric('reconciler', 'ProcessorEventsCursorLagSeconds', 'Maximum')],
       }),
       new cloudwatch.GraphWidget({
         title: 'Function errors',

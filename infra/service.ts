@@ -103,6 +103,8 @@ const DEFAULT_STATUS = new Map([
 /** The functions, their event source and the REST API in front of them. */
 export class ChargeService extends Construct {
   readonly api: apigateway.RestApi;
+  /** Where the signing secret of the endpoint registered at the processor goes (`npm run cli -- processor-webhook`). */
+  readonly processorWebhookSecretName: string;
   readonly reconciler: lambda.IFunction;
   readonly worker: lambda.IFunction;
   /** Every function, for per-function alarms. */
@@ -227,7 +229,8 @@ export class ChargeService extends Construct {
         ...metricsEnvironment,
       },
     });
-    allowItemActions(worker, storage.charges, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // PutItem: a dispute the processor opened, written with its charge in one transaction.
+    allowItemActions(worker, storage.charges, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     storage.workQueue.grantConsumeMessages(worker);
     processorSecret.grantRead(worker);
     worker.addEventSource(
@@ -253,10 +256,14 @@ export class ChargeService extends Construct {
         ...processorEnvironment,
         STUCK_AFTER_SECONDS: String(config.reconciler.stuckAfterSeconds),
         REVIEW_AFTER_SECONDS: String(config.reconciler.reviewAfterSeconds),
+        WEBHOOKS_TABLE_NAME: storage.webhooks.tableName,
         ...metricsEnvironment,
       },
     });
-    allowItemActions(reconciler, storage.charges, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // PutItem: a dead-lettered processor event's dispute, written with its charge.
+    allowItemActions(reconciler, storage.charges, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // The catch-up over the processor's events: its cursor, and each event it receives recorded once.
+    allowItemActions(reconciler, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     reconciler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
@@ -285,8 +292,8 @@ export class ChargeService extends Construct {
       timeout: Duration.seconds(30),
       environment: { ...webhooksEnvironment, DELIVERIES_QUEUE_URL: storage.deliveriesQueue.queueUrl },
     });
-    allowItemActions(eventsFunction, storage.webhooks, ['dynamodb:PutItem', 'dynamodb:BatchGetItem']);
-    allowIndexQueries(eventsFunction, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
+    // GetItem + BatchGetItem: the merchant's endpoints, read strongly consistently (never through an index).
+    allowItemActions(eventsFunction, storage.webhooks, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem']);
     storage.deliveriesQueue.grantSendMessages(eventsFunction);
     if (!storage.charges.tableStreamArn) throw new Error('The charges table has no stream: the events function reads it');
     eventsFunction.addEventSource(
@@ -323,8 +330,8 @@ export class ChargeService extends Construct {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: { ...webhooksEnvironment, ...authenticationEnvironment },
     });
-    allowItemActions(webhookEndpoints, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']);
-    allowIndexQueries(webhookEndpoints, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
+    // An endpoint and its merchant's endpoint set are written in one transaction (Put/Delete + Update).
+    allowItemActions(webhookEndpoints, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     allowKeyLookups(webhookEndpoints, storage.merchants);
 
     const eventsApi = fn('EventsApiFunction', 'events-api', {
@@ -334,6 +341,31 @@ export class ChargeService extends Construct {
     allowItemActions(eventsApi, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
     allowIndexQueries(eventsApi, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
     allowKeyLookups(eventsApi, storage.merchants);
+
+    const disputesApi = fn('DisputesApiFunction', 'disputes-api', {
+      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      environment: { ...chargesEnvironment, ...authenticationEnvironment },
+    });
+    allowItemActions(disputesApi, storage.charges, ['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
+    allowIndexQueries(disputesApi, storage.charges, [MERCHANT_LISTS_INDEX.name]);
+    allowKeyLookups(disputesApi, storage.merchants);
+
+    // Stripe's events in: no merchant key, the signature is the authentication; the work goes through the work queue.
+    const processorWebhookSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ProcessorWebhookSecret', config.processor.webhookSecretName);
+    const processorWebhook = fn('ProcessorWebhookFunction', 'processor-webhook', {
+      timeout: Duration.seconds(config.api.functionTimeoutSeconds),
+      environment: {
+        WEBHOOKS_TABLE_NAME: storage.webhooks.tableName,
+        WORK_QUEUE_URL: storage.workQueue.queueUrl,
+        PROCESSOR_WEBHOOK_SECRET_ID: config.processor.webhookSecretName,
+        POWERTOOLS_SERVICE_NAME: 'oncepay',
+        ...metricsEnvironment,
+      },
+    });
+    allowItemActions(processorWebhook, storage.webhooks, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    storage.workQueue.grantSendMessages(processorWebhook);
+    processorWebhookSecret.grantRead(processorWebhook);
+    this.processorWebhookSecretName = config.processor.webhookSecretName;
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,
@@ -367,6 +399,10 @@ export class ChargeService extends Construct {
           '/v1/webhook_endpoints/{id}/DELETE': perMethod(0.05),
           '/v1/events/GET': perMethod(0.1),
           '/v1/events/{id}/GET': perMethod(0.1),
+          '/v1/disputes/GET': perMethod(0.1),
+          '/v1/disputes/{id}/GET': perMethod(0.1),
+          // Stripe sends about one event per charge, in bursts after an outage.
+          '/webhooks/stripe/POST': perMethod(0.5),
         },
         tracingEnabled: true,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
@@ -408,6 +444,11 @@ export class ChargeService extends Construct {
     const eventsIntegration = new apigateway.LambdaIntegration(eventsApi);
     eventsResource.addMethod('GET', eventsIntegration);
     eventsResource.addResource('{id}').addMethod('GET', eventsIntegration);
+    const disputesResource = v1.addResource('disputes');
+    const disputesIntegration = new apigateway.LambdaIntegration(disputesApi);
+    disputesResource.addMethod('GET', disputesIntegration);
+    disputesResource.addResource('{id}').addMethod('GET', disputesIntegration);
+    this.api.root.addResource('webhooks').addResource('stripe').addMethod('POST', new apigateway.LambdaIntegration(processorWebhook));
   }
 }
 

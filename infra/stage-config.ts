@@ -76,6 +76,11 @@ export interface StageConfig {
     apiUrl: string;
     /** Name of the Secrets Manager secret holding the processor's secret key (plain text). */
     secretName: string;
+    /**
+     * Name of the Secrets Manager secret holding the signing secret (`whsec_…`) of the endpoint
+     * registered at the processor for `POST /webhooks/stripe` (plain text).
+     */
+    webhookSecretName: string;
     /** Per processor request; an attempt makes up to {@link PROCESSOR_CALLS_PER_ATTEMPT} of them. */
     timeoutMs: number;
     /**
@@ -112,7 +117,13 @@ const STAGES: Record<string, StageConfig> = {
     reconciler: { periodMinutes: 1, timeoutSeconds: 10, stuckAfterSeconds: 8, reviewAfterSeconds: 20 },
     // The sandbox enforces the same limit (its `rateLimitPerSecond`), set high enough that the
     // benchmark measures oncepay rather than a test-mode cap.
-    processor: { apiUrl: 'http://127.0.0.1:12111', secretName: 'oncepay/local/processor-secret-key', timeoutMs: 500, requestsPerSecond: 200 },
+    processor: {
+      apiUrl: 'http://127.0.0.1:12111',
+      secretName: 'oncepay/local/processor-secret-key',
+      webhookSecretName: 'oncepay/local/processor-webhook-secret',
+      timeoutMs: 500,
+      requestsPerSecond: 200,
+    },
     keyMode: 'test',
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 30,
@@ -129,7 +140,13 @@ const STAGES: Record<string, StageConfig> = {
     queue: { visibilityTimeoutSeconds: 190, maxReceiveCount: 8 },
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
     reconciler: { periodMinutes: 1, timeoutSeconds: 50, stuckAfterSeconds: 360, reviewAfterSeconds: 3600 },
-    processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/dev/stripe-secret-key', timeoutMs: 6_000, requestsPerSecond: 25 },
+    processor: {
+      apiUrl: 'https://api.stripe.com',
+      secretName: 'oncepay/dev/stripe-secret-key',
+      webhookSecretName: 'oncepay/dev/stripe-webhook-secret',
+      timeoutMs: 6_000,
+      requestsPerSecond: 25,
+    },
     keyMode: 'test',
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 90,
@@ -149,7 +166,13 @@ const STAGES: Record<string, StageConfig> = {
     retry: { baseDelaySeconds: 5, maxDelaySeconds: 300 },
     reconciler: { periodMinutes: 1, timeoutSeconds: 50, stuckAfterSeconds: 360, reviewAfterSeconds: 3600 },
     // Stripe's live-mode default; ask Stripe for more and raise it here to go past ~50 charges/s.
-    processor: { apiUrl: 'https://api.stripe.com', secretName: 'oncepay/prod/stripe-secret-key', timeoutMs: 6_000, requestsPerSecond: 100 },
+    processor: {
+      apiUrl: 'https://api.stripe.com',
+      secretName: 'oncepay/prod/stripe-secret-key',
+      webhookSecretName: 'oncepay/prod/stripe-webhook-secret',
+      timeoutMs: 6_000,
+      requestsPerSecond: 100,
+    },
     keyMode: 'live',
     idempotencyRetentionHours: 72,
     // Seven years: the usual bookkeeping retention for payment records.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { cancelKeyFor } from './charge.ts';
 import { OncePayError } from './errors.ts';
-import type { CardProcessor, ChargeRepository, ProcessorOutcome } from './ports.ts';
+import type { CardProcessor, ChargeRepository, ProcessorOutcome, RefundOutcome, RefundProcessor, RefundRepository } from './ports.ts';
 
 export interface SettleReviewDeps {
   charges: ChargeRepository;
@@ -75,5 +75,57 @@ export async function settleReview(deps: SettleReviewDeps, input: SettleReviewIn
   }
   const completed = await deps.charges.complete(input.chargeId, lease.owner, outcome, deps.now());
   if (completed.kind === 'lease_lost') throw new SettlementRefusedError(`Charge ${input.chargeId} was taken over while settling; look again.`);
+  return outcome;
+}
+
+export interface SettleRefundReviewDeps {
+  refunds: RefundRepository;
+  processor: RefundProcessor;
+  now: () => number;
+}
+
+export interface SettleRefundReviewInput {
+  refundId: string;
+  as: 'succeeded' | 'failed';
+  operator: string;
+}
+
+/**
+ * `npm run cli -- review settle <re_…> --as succeeded|failed`: a person closes an open refund
+ * (one the processor refused in a way oncepay cannot read, or one long undecided). The processor
+ * is asked first (the recorded refund, else the payment's refund list) and never contradicted:
+ * a refund it has cannot be settled against its state, nor while it is undecided; one it does
+ * not have cannot have succeeded, and settling it `failed` gives its amount back to the charge.
+ */
+export async function settleRefundReview(deps: SettleRefundReviewDeps, input: SettleRefundReviewInput): Promise<RefundOutcome> {
+  const now = deps.now();
+  const lease = { owner: `operator/${input.operator}/${randomUUID()}`, expiresAt: now + 60_000 };
+  const claim = await deps.refunds.claim(input.refundId, lease, now);
+  if (claim.kind === 'not_found') throw new SettlementRefusedError(`No refund ${input.refundId}.`);
+  if (claim.kind === 'final') throw new SettlementRefusedError(`Refund ${input.refundId} is already ${claim.status}.`);
+  if (claim.kind === 'leased') {
+    throw new SettlementRefusedError(`Refund ${input.refundId} is being processed right now; try again in ${Math.ceil((claim.lease.expiresAt - now) / 1000)} s.`);
+  }
+  const refuse = async (message: string): Promise<never> => {
+    await deps.refunds.release(input.refundId, lease.owner, deps.now());
+    throw new SettlementRefusedError(message);
+  };
+  const { record } = claim;
+  const state = await (record.processorRefundId !== null
+    ? deps.processor.retrieveRefund(record.processorRefundId)
+    : deps.processor.findRefund(record.paymentId, record.refund.id)
+  ).catch(async (error: unknown) => refuse(`The processor could not be asked: ${(error as Error).message}`));
+  let outcome: RefundOutcome;
+  if (state === null) {
+    if (input.as === 'succeeded') return refuse(`The processor has no refund for ${input.refundId}; it cannot have succeeded.`);
+    outcome = { kind: 'failed', processorRefundId: null, reason: record.processorRefusal ?? 'settled_by_operator' };
+  } else {
+    if (state.kind === 'not_final') return refuse(`The processor has not decided refund ${state.processorRefundId} (${state.status}); settle it once it has.`);
+    const says = state.kind === 'succeeded' ? 'succeeded' : 'failed';
+    if (says !== input.as) return refuse(`The processor says refund ${state.processorRefundId} ${state.kind}; refusing to record it as ${input.as}.`);
+    outcome = state;
+  }
+  const completed = await deps.refunds.complete(input.refundId, lease.owner, outcome, deps.now());
+  if (completed.kind === 'lease_lost') throw new SettlementRefusedError(`Refund ${input.refundId} was taken over while settling; look again.`);
   return outcome;
 }

@@ -41,7 +41,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     stateful.resourceCountIs('AWS::SQS::Queue', 5);
     stateful.resourceCountIs('AWS::Lambda::Function', 0);
     service.resourceCountIs('AWS::DynamoDB::Table', 0);
-    service.resourceCountIs('AWS::Lambda::Function', 12);
+    service.resourceCountIs('AWS::Lambda::Function', 14);
   });
 
   it('runs every function on Node.js 22 on arm64 with active tracing and its own log group', () => {
@@ -98,7 +98,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     service.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE' });
-    service.resourceCountIs('AWS::ApiGateway::Method', 11);
+    service.resourceCountIs('AWS::ApiGateway::Method', 14);
     for (const fn of API_FUNCTIONS) {
       const [functionResource] = Object.values(service.findResources('AWS::Lambda::Function')).filter((resource) =>
         JSON.stringify(resource['Properties']['Role']).includes(`Service${fn}ServiceRole`),
@@ -210,7 +210,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
         .map((statement) => ({
           logicalId,
           actions: [statement.Action].flat().sort(),
-          table: JSON.stringify(statement).includes('MerchantsTable') ? 'merchants' : 'charges',
+          table: JSON.stringify(statement).includes('MerchantsTable') ? 'merchants' : JSON.stringify(statement).includes('WebhooksTable') ? 'webhooks' : 'charges',
           condition: (statement as { Condition?: unknown }).Condition,
         })),
     );
@@ -231,20 +231,29 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
       expect(stamp?.condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'last_used_at'] } });
     }
     for (const fn of ['WorkerFunction', 'ReconcilerFunction']) expect(actionsOf(fn, 'merchants')).toEqual([]);
-    expect(actionsOf('WorkerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem']]);
-    expect(actionsOf('ReconcilerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:Query']]);
+    // PutItem: a dispute the processor opened, written with its charge.
+    expect(actionsOf('WorkerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']]);
+    expect(actionsOf('ReconcilerFunction')).toEqual([['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['dynamodb:Query']]);
+    expect(actionsOf('ReconcilerFunction', 'webhooks')).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']]);
+    expect(actionsOf('DisputesApiFunction')).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem'], ['dynamodb:Query']]);
+    // Stripe's events in: only recording each event once in the webhooks table; nothing of charges or merchants.
+    expect(actionsOf('ProcessorWebhookFunction', 'webhooks')).toEqual([['dynamodb:PutItem', 'dynamodb:UpdateItem']]);
+    expect([...actionsOf('ProcessorWebhookFunction'), ...actionsOf('ProcessorWebhookFunction', 'merchants')]).toEqual([]);
     expect(dynamoStatements.flatMap((entry) => entry.actions).some((action) => action.includes('*'))).toBe(false);
   });
 
-  it('lets only the worker and the reconciler read the processor secret', () => {
-    const readers = Object.entries(service.findResources('AWS::IAM::Policy'))
-      .filter(([, policy]) =>
-        (policy['Properties']['PolicyDocument']['Statement'] as Array<{ Action: string | string[] }>).some((statement) =>
-          [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
-        ),
-      )
-      .map(([logicalId]) => logicalId.replace(/ServiceRole.*/, ''));
-    expect(readers.sort()).toEqual(['ServiceReconcilerFunction', 'ServiceWorkerFunction']);
+  it('lets only the worker and the reconciler read the processor key, and only the processor webhook its signing secret', () => {
+    const readersOf = (secretName: string) =>
+      Object.entries(service.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          (policy['Properties']['PolicyDocument']['Statement'] as Array<{ Action: string | string[] }>).some(
+            (statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(statement).includes(`:secret:${secretName}-`),
+          ),
+        )
+        .map(([logicalId]) => logicalId.replace(/ServiceRole.*/, ''))
+        .sort();
+    expect(readersOf(config.processor.secretName)).toEqual(['ServiceReconcilerFunction', 'ServiceWorkerFunction']);
+    expect(readersOf(config.processor.webhookSecretName)).toEqual(['ServiceProcessorWebhookFunction']);
   });
 
   it('alarms on the DLQ, the oldest message, stuck charges, reviews, processor configuration, reconciler errors and heartbeat, worker errors, API 5xx rate, p99 latency and throttles, notifying SNS', () => {
@@ -261,6 +270,8 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
         'FunctionThrottles',
         'FunctionThrottles2',
         'ProcessorConfigurationErrors',
+        'ProcessorEventsCatchUpLagging',
+        'ProcessorEventsRefused',
         'ReconcilerErrors',
         'ReconcilerHeartbeatMissing',
         'StuckCharges',
@@ -272,6 +283,8 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     // The 5xx alarm is on the rate (Average of 5XXError), not on a single error.
     service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Statistic: 'Average', Threshold: API_5XX_RATE_ALARM });
     service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99', Threshold: API_P99_LATENCY_ALARM_MS });
+    // Stripe keeps events 30 days: a catch-up an hour behind pages someone.
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ProcessorEventsCursorLagSeconds', Statistic: 'Maximum', Threshold: 3600 });
     // Silence is the failure: no completed pass in two periods breaches.
     service.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ReconcilerPassCompleted',
@@ -394,6 +407,7 @@ const API_FUNCTIONS = [
   'ListRefundsFunction',
   'WebhookEndpointsFunction',
   'EventsApiFunction',
+  'DisputesApiFunction',
 ];
 describe('the API edge and alarm subscribers, from config or context', () => {
   const synth = (stage: string, context: Record<string, string> = {}) => {
