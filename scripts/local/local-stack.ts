@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { newStoredApiKey } from '#domain/api-key.ts';
+import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
 import { stageConfig } from '#infra/stage-config.ts';
 import { startProcessorSandbox, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
 import { readRestApi, startApiGateway } from './api-gateway.ts';
@@ -77,8 +79,9 @@ export interface LocalStack {
 
 /**
  * Starts oncepay locally from its synthesized CDK template: DynamoDB Local, the fauxqs SQS
- * emulator, a Secrets Manager stand-in, the processor sandbox, every function in its own
- * Lambda-like environments, the REST API and the SQS event source mappings.
+ * emulator, a Secrets Manager stand-in, the processor sandbox (which sends its events, signed,
+ * to the stack's `POST /webhooks/stripe`), every function in its own Lambda-like environments,
+ * the REST API and the SQS event source mappings.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -110,7 +113,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => dynamodbLocal.stop());
     const sqsEmulator = await startSqsEmulator(LOCAL_REGION);
     stoppers.push(() => sqsEmulator.stop());
-    const secrets = new Map([[stageConfig(stage).processor.secretName, sandbox.secretKey]]);
+    // The endpoint registered at the processor for its events, as a user registers one in Stripe's Dashboard.
+    const processorWebhookSecret = `whsec_local_${randomBytes(16).toString('hex')}`;
+    const secrets = new Map([
+      [stageConfig(stage).processor.secretName, sandbox.secretKey],
+      [stageConfig(stage).processor.webhookSecretName, processorWebhookSecret],
+    ]);
     const secretsManager = await startSecretsManagerEmulator(secrets, LOCAL_REGION);
     stoppers.push(() => secretsManager.stop());
     faultProxy?.setUpstream('dynamodb', dynamodbLocal.endpoint);
@@ -175,6 +183,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onRequest: ({ method, path, status, durationMs }) => log(`${method} ${path} → ${status} ${durationMs}ms`),
     });
     stoppers.push(() => gateway.close());
+    sandbox.setWebhookTarget({ url: `${gateway.url}/webhooks/stripe`, secret: processorWebhookSecret, enabledEvents: PROCESSOR_EVENT_TYPES });
+    stoppers.push(async () => sandbox.setWebhookTarget(null));
 
     const eventSources = stacks.flatMap((stack) => startEventSources(stack.template, stack.resolver, hostsByArn, queueUrlsByArn, pollerSqs, streams));
     // Pollers stop before the functions and emulators they use.

@@ -59,8 +59,8 @@ export const SANDBOX_SECRET_KEY = 'sk_test_oncepay_sandbox';
  *
  * The control API (`/_sandbox/…`, no key needed): `GET health`; `GET ledger` → `{data,
  * processing}` (the movements, and how many payments, refunds and disputes may still move
- * money); `GET|POST config` (a JSON partial); `GET|POST webhook` (`{url, secret}`, or `{}` for
- * none); `GET|POST|DELETE webhook_faults` (`{rules: [WebhookFaultRule]}`); `GET
+ * money); `GET|POST config` (a JSON partial); `GET|POST webhook` (`{url, secret, enabled_events?}`,
+ * or `{}` for none); `GET|POST|DELETE webhook_faults` (`{rules: [WebhookFaultRule]}`); `GET
  * webhook_deliveries`; `POST disputes/{id}/close` (`{"status": "won" | "lost" | "warning_closed"}`)
  * and `POST disputes/{id}/review`, as evidence and the issuer would.
  */
@@ -106,10 +106,11 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     }
     if (route === 'GET /_sandbox/config') return sendJson(response, 200, config);
     if (route === 'POST /_sandbox/config') return sendJson(response, 200, configure(parseJson(await readBody(request))));
-    if (route === 'GET /_sandbox/webhook') return sendJson(response, 200, target ? { url: target.url } : {});
+    const shown = () => (target ? { url: target.url, enabled_events: target.enabledEvents ?? ['*'] } : {});
+    if (route === 'GET /_sandbox/webhook') return sendJson(response, 200, shown());
     if (route === 'POST /_sandbox/webhook') {
       setWebhookTarget(parseWebhookTarget(parseJson(await readBody(request))));
-      return sendJson(response, 200, target ? { url: target.url } : {});
+      return sendJson(response, 200, shown());
     }
     if (route === 'GET /_sandbox/webhook_faults') return sendJson(response, 200, { rules: webhooks.faults() });
     if (route === 'POST /_sandbox/webhook_faults') {
@@ -177,10 +178,13 @@ function parseJson(text: string): unknown {
 function parseWebhookTarget(input: unknown): WebhookTarget | null {
   const given = (input ?? {}) as Record<string, unknown>;
   if (Object.keys(given).length === 0) return null;
-  const { url, secret } = given;
+  const { url, secret, enabled_events: enabledEvents } = given;
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new InvalidConfigError('"url" must be an http(s) URL.');
   if (typeof secret !== 'string' || !secret.startsWith('whsec_')) throw new InvalidConfigError('"secret" must be a signing secret, whsec_….');
-  return { url, secret };
+  if (enabledEvents !== undefined && (!Array.isArray(enabledEvents) || enabledEvents.some((type) => typeof type !== 'string'))) {
+    throw new InvalidConfigError('"enabled_events" must be a list of event types.');
+  }
+  return { url, secret, ...(enabledEvents ? { enabledEvents: enabledEvents as string[] } : {}) };
 }
 
 const FAULT_ACTIONS: ReadonlyArray<WebhookFaultRule['action']> = ['lose', 'duplicate', 'delay'];

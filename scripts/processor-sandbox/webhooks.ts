@@ -2,10 +2,11 @@ import { createHmac } from 'node:crypto';
 import type { StripeEvent } from './events.ts';
 import type { Timers } from './timers.ts';
 
-/** Where the sandbox sends its events, and the endpoint's signing secret (`whsec_…`). */
+/** Where the sandbox sends its events, the endpoint's signing secret (`whsec_…`), and the types it is registered for (all, unless given). */
 export interface WebhookTarget {
   url: string;
   secret: string;
+  enabledEvents?: readonly string[];
 }
 
 /**
@@ -89,9 +90,9 @@ export class WebhookSender {
     return [...this.log];
   }
 
-  /** Schedules the event's delivery (nothing when no endpoint is configured). */
+  /** Schedules the event's delivery (nothing when no endpoint is configured, or it is not registered for the type). */
   send(event: StripeEvent): void {
-    if (!this.target) return;
+    if (!this.target || (this.target.enabledEvents && !this.target.enabledEvents.includes(event.type))) return;
     event.pending_webhooks = 1;
     const object = String(event.data.object['id'] ?? '');
     const rule = this.rules.find(

@@ -48,8 +48,11 @@ export function apiClient(secretKey: string = inject('demoKeys').acme) {
     getEvent(id: string) {
       return call(`/v1/events/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
     },
-    /** `GET /v1/charges`, `/v1/refunds` or `/v1/events` with these query parameters. */
-    list(kind: 'charges' | 'refunds' | 'events', parameters: Record<string, string> = {}) {
+    getDispute(id: string) {
+      return call(`/v1/disputes/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${secretKey}` } });
+    },
+    /** `GET /v1/charges`, `/v1/refunds`, `/v1/disputes` or `/v1/events` with these query parameters. */
+    list(kind: 'charges' | 'refunds' | 'disputes' | 'events', parameters: Record<string, string> = {}) {
       const query = new URLSearchParams(parameters).toString();
       return call(`/v1/${kind}${query ? `?${query}` : ''}`, { headers: { Authorization: `Bearer ${secretKey}` } });
     },
