@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DISPUTE_STATUSES } from './dispute.ts';
+import { EVENT_TYPES } from './event.ts';
 
 /**
  * Schemas of what the API answers. The request schema lives beside its parser
@@ -25,8 +27,10 @@ export const chargeObjectSchema = z
       .string()
       .nullable()
       .describe("The card issuer's reason for a decline (the processor's decline_code), e.g. insufficient_funds."),
-    amount_refunded: z.int().min(0).describe('What refunds hold of amount: pending and succeeded refunds (a refund that fails gives its part back).'),
+    amount_refunded: z.int().min(0).describe('What refunds hold of amount: pending and succeeded refunds (a refund that fails, even after it succeeded, gives its part back).'),
     refunded: z.boolean().describe('True once amount_refunded equals amount.'),
+    disputed: z.boolean().describe('True once the cardholder disputed the charge with their bank (an inquiry or a chargeback).'),
+    dispute: z.string().regex(/^du_[0-9A-Za-z]{22}$/).nullable().describe('The dispute (GET /v1/disputes/{id}), or null.'),
   })
   .describe(
     'A charge. Poll GET /v1/charges/{id} until status is succeeded or failed. A charge whose outcome the ' +
@@ -43,7 +47,8 @@ export const problemSchema = z
     differing_fields: z.array(z.string()).optional().describe('On 422: fields that differ from the first request.'),
     accepted_mode: z.enum(['test', 'live']).optional().describe('On a 401 for a key of the wrong mode: the mode this stage takes.'),
     missing_scope: z.string().optional().describe('On 403: the scope the restricted key lacks.'),
-    charge: z.string().optional().describe('On charge-not-refundable: the charge.'),
+    charge: z.string().optional().describe('On charge-not-refundable and charge-disputed: the charge.'),
+    dispute: z.string().optional().describe('On charge-disputed: the chargeback that forbids refunds.'),
     request_id: z.string().optional(),
   })
   .describe('RFC 9457 problem details.');
@@ -84,13 +89,35 @@ export const webhookEndpointObjectSchema = z
   })
   .describe('A URL that receives signed events.');
 
+export const disputeObjectSchema = z
+  .strictObject({
+    id: z.string().regex(/^du_[0-9A-Za-z]{22}$/),
+    object: z.literal('dispute'),
+    amount: z.int().min(0).describe('The disputed amount: usually the charge’s, less what was refunded before.'),
+    currency: z.string().length(3),
+    charge: z.string().regex(/^ch_[0-9A-Za-z]{22}$/),
+    reason: z.string().describe("The cardholder's reason, as Stripe gives it: fraudulent, product_not_received, general, …"),
+    status: z
+      .enum(DISPUTE_STATUSES)
+      .describe(
+        'Inquiries: warning_needs_response, warning_under_review, warning_closed (nothing withdrawn). Chargebacks: needs_response, under_review, ' +
+          'won (the amount comes back) or lost (the amount is gone). An inquiry may escalate into a chargeback.',
+      ),
+    is_charge_refundable: z.boolean().describe('Whether the charge may still be refunded: true for an inquiry, false once charged back.'),
+    evidence_details: z.strictObject({ due_by: z.int().nullable().describe('Unix time (seconds) evidence is due, at Stripe; null when none is allowed.') }),
+    created: z.int().describe('Unix time (seconds) the dispute was opened.'),
+  })
+  .describe('A dispute Stripe opened on a charge: oncepay mirrors it from Stripe’s word, read by id. Respond to it in Stripe’s Dashboard.');
+
 export const eventObjectSchema = z
   .strictObject({
     id: z.string().regex(/^evt_[0-9A-Za-z]{22}$/).describe('One id per state change, however often the change is seen or delivered: deduplicate on it.'),
     object: z.literal('event'),
-    type: z.enum(['charge.succeeded', 'charge.failed', 'refund.succeeded', 'refund.failed']),
+    type: z.enum(EVENT_TYPES),
     created: z.int().describe('Unix time (seconds) of the state change.'),
-    data: z.strictObject({ object: z.union([chargeObjectSchema, refundObjectSchema]) }).describe('The charge or refund as the API shows it, at the change.'),
+    data: z
+      .strictObject({ object: z.union([chargeObjectSchema, refundObjectSchema, disputeObjectSchema]) })
+      .describe('The charge, refund or dispute as the API shows it, at the change.'),
   })
   .describe(
     'An event, as POSTed to webhook endpoints with Content-Type application/json and Oncepay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the endpoint secret>. Delivered at least once.',

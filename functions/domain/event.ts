@@ -14,6 +14,9 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** How long events are kept, as Stripe keeps them: 30 days. */
+export const EVENT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
 /** An event as merchants receive it (webhooks) and read it: Stripe's shape. */
 export interface EventObject {
   id: string;

@@ -3,12 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue.ts';
+import { EVENT_RETENTION_MS } from '#domain/event.ts';
 import { eventsHandler } from '#handlers/events.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
-
-/** Stripe keeps events 30 days. */
-const EVENT_RETENTION_MS = 30 * 86_400_000;
 
 export const handler = eventsHandler({
   store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),

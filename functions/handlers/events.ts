@@ -54,9 +54,23 @@ async function handle(deps: EventsHandlerDeps, record: DynamoDBRecord): Promise<
   if (!change?.NewImage) return;
   const after = unmarshall(change.NewImage as Image);
   const before = change.OldImage ? unmarshall(change.OldImage as Image) : undefined;
-  const events = eventsOf(String(after['pk']), before, after);
+  await publish(deps, eventsOf(String(after['pk']), before, after), String(after['merchant_id']));
+}
+
+/**
+ * Publishes the events of an item as it is now, as if it had just been created: a final charge
+ * or refund's outcome, a dispute's creation (and closing). `npm run cli -- events replay-failed`
+ * uses it for stream records the events function gave up on; ids are derived from the change,
+ * so an event published before is the same event again. Returns how many events it published.
+ */
+export async function publishCurrentState(deps: EventsHandlerDeps, item: Record<string, unknown>): Promise<number> {
+  const events = eventsOf(String(item['pk']), undefined, item);
+  await publish(deps, events, String(item['merchant_id']));
+  return events.length;
+}
+
+async function publish(deps: EventsHandlerDeps, events: EventObject[], merchantId: string): Promise<void> {
   if (events.length === 0) return;
-  const merchantId = String(after['merchant_id']);
   const endpoints = await deps.store.listEndpoints(merchantId);
   for (const event of events) {
     await deps.store.putEvent(event, merchantId, deps.now() + deps.eventRetentionMs);

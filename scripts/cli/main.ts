@@ -8,12 +8,16 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Command, CommanderError } from 'commander';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbChargeRepository } from '#adapters/dynamodb-charge-repository.ts';
 import { DynamoDbLists } from '#adapters/dynamodb-lists.ts';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { refundRecordFromItem } from '#adapters/dynamodb-refund-repository.ts';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
 import { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue.ts';
 import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
@@ -32,12 +36,14 @@ import {
 } from '#domain/api-key.ts';
 import { KEY_CACHE_TTL_MS } from '#adapters/cached-api-keys.ts';
 import type { ReconcileReport } from '#domain/reconcile.ts';
-import type { EventType } from '#domain/event.ts';
+import { EVENT_RETENTION_MS, type EventType } from '#domain/event.ts';
 import { emptyListQuery } from '#domain/listing.ts';
 import { toRefundObject } from '#domain/refund.ts';
 import { subscribes } from '#domain/webhook-endpoint.ts';
 import { CHARGE_ID_PATTERN } from '#domain/refund-request.ts';
-import { settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
+import { settleRefundReview, settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
+import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
+import { replayFailedEvents } from './replay-failed-events.ts';
 import { CliError, LOCAL_OUTPUTS_FILE, readStackOutputs, resourceName, type StackOutputs } from './stack-outputs.ts';
 import { invokeReconciler, type ReconcilerAnswer } from './invoke-reconciler.ts';
 
@@ -75,10 +81,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const tableName = resourceName('MERCHANTS_TABLE_NAME', outputs, 'MerchantsTableName');
     return new DynamoDbMerchantStore(new DynamoDBClient(clientConfig('MERCHANTS_TABLE_NAME', 'DynamoDbEndpoint')), tableName);
   };
-  const chargeRepository = () => {
-    const tableName = resourceName('CHARGES_TABLE_NAME', outputs, 'ChargesTableName');
-    return new DynamoDbChargeRepository(new DynamoDBClient(clientConfig('CHARGES_TABLE_NAME', 'DynamoDbEndpoint')), tableName);
-  };
+  const chargesClient = () => new DynamoDBClient(clientConfig('CHARGES_TABLE_NAME', 'DynamoDbEndpoint'));
+  const chargesTableName = () => resourceName('CHARGES_TABLE_NAME', outputs, 'ChargesTableName');
+  const chargeRepository = () => new DynamoDbChargeRepository(chargesClient(), chargesTableName());
+  const refundRepository = () => new DynamoDbRefundRepository(chargesClient(), chargesTableName());
+  const webhookStore = () =>
+    new DynamoDbWebhookStore(new DynamoDBClient(clientConfig('WEBHOOKS_TABLE_NAME', 'DynamoDbEndpoint')), resourceName('WEBHOOKS_TABLE_NAME', outputs, 'WebhooksTableName'));
   /** The processor as the functions see it: its URL and the key from the stage's secret. */
   const cardProcessor = async () => {
     const apiUrl = resourceName('PROCESSOR_API_URL', outputs, 'ProcessorApiUrl');
@@ -254,49 +262,60 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
     });
 
-  const review = program.command('review').description('open charges waiting for a person');
+  const review = program.command('review').description('open charges and refunds waiting for a person');
   review
     .command('list')
-    .description('list open charges flagged for review, oldest flag first')
-    .option('--max <n>', 'how many at most', '100')
+    .description('list open charges and refunds flagged for review, oldest flag first')
+    .option('--max <n>', 'how many of each at most', '100')
     .option('--json', 'print JSON')
     .action(async (options: { max: string; json?: boolean }) => {
-      const repository = chargeRepository();
-      const ids = await repository.findInReview(positiveInt(options.max, '--max'));
-      const records = (await Promise.all(ids.map((id) => repository.get(id)))).filter((record) => record?.review);
-      const rows = records.map((record) => ({
-        charge_id: record?.charge.id,
-        merchant_id: record?.charge.merchantId,
-        status: record?.charge.status,
-        amount: record?.charge.amount,
-        currency: record?.charge.currency,
-        processor_payment_id: record?.processorPaymentId,
-        flagged: new Date(record?.review?.since ?? 0).toISOString(),
-        reason: record?.review?.reason,
-      }));
+      const max = positiveInt(options.max, '--max');
+      const charges = chargeRepository();
+      const refunds = refundRepository();
+      const chargeRecords = await Promise.all((await charges.findInReview(max)).map((id) => charges.get(id)));
+      const refundRecords = await Promise.all((await refunds.findInReview(max)).map((id) => refunds.get(id)));
+      const rows = [
+        ...chargeRecords.flatMap((record) =>
+          record?.review
+            ? [{ id: record.charge.id, kind: 'charge', merchant_id: record.charge.merchantId, status: record.charge.status, amount: record.charge.amount, currency: record.charge.currency, processor_id: record.processorPaymentId, since: record.review.since, reason: record.review.reason }]
+            : [],
+        ),
+        ...refundRecords.flatMap((record) =>
+          record?.review
+            ? [{ id: record.refund.id, kind: 'refund', merchant_id: record.refund.merchantId, status: record.refund.status, amount: record.refund.amount, currency: record.refund.currency, processor_id: record.processorRefundId, since: record.review.since, reason: record.review.reason }]
+            : [],
+        ),
+      ]
+        .sort((a, b) => a.since - b.since)
+        .map(({ since, ...row }) => ({ ...row, flagged: new Date(since).toISOString() }));
       if (options.json) {
         io.out(JSON.stringify(rows));
         return;
       }
-      if (rows.length === 0) io.out('No charges wait for review.');
-      for (const row of rows) {
-        io.out(`${row.charge_id}\t${row.status}\t${row.amount} ${row.currency}\t${row.processor_payment_id ?? '-'}\t${row.flagged}\t${row.reason}`);
+      if (rows.length === 0) {
+        io.out('Nothing waits for review.');
+        return;
       }
+      io.out(['ID', 'KIND', 'STATUS', 'AMOUNT', 'PROCESSOR ID', 'FLAGGED', 'REASON'].join('\t'));
+      for (const row of rows) io.out([row.id, row.kind, row.status, `${row.amount} ${row.currency}`, row.processor_id ?? '-', row.flagged, row.reason].join('\t'));
     });
   review
-    .command('settle <charge-id>')
-    .description('close an open charge as succeeded or failed; the processor is asked first and never contradicted')
+    .command('settle <id>')
+    .description('close an open charge (ch_…) or refund (re_…) as succeeded or failed; the processor is asked first and never contradicted')
     .requiredOption('--as <status>', 'succeeded or failed')
     .option('--operator <name>', 'who settles it, for the record', process.env['USER'] ?? 'operator')
-    .action(async (chargeId: string, options: { as: string; operator: string }) => {
-      if (!/^ch_[0-9A-Za-z]{22}$/.test(chargeId)) throw new CliError(`Not a charge id: ${chargeId}`);
+    .action(async (id: string, options: { as: string; operator: string }) => {
+      const kind = /^ch_[0-9A-Za-z]{22}$/.test(id) ? 'charge' : /^re_[0-9A-Za-z]{22}$/.test(id) ? 'refund' : null;
+      if (kind === null) throw new CliError(`Not a charge or refund id: ${id}`);
       if (options.as !== 'succeeded' && options.as !== 'failed') throw new CliError('--as must be succeeded or failed');
       try {
-        const outcome = await settleReview(
-          { charges: chargeRepository(), processor: await cardProcessor(), now: Date.now },
-          { chargeId, as: options.as, operator: options.operator },
-        );
-        io.out(`Settled ${chargeId} as ${outcome.kind}${outcome.kind === 'failed' ? ` (${outcome.code})` : ''}.`);
+        if (kind === 'charge') {
+          const outcome = await settleReview({ charges: chargeRepository(), processor: await cardProcessor(), now: Date.now }, { chargeId: id, as: options.as, operator: options.operator });
+          io.out(`Settled ${id} as ${outcome.kind}${outcome.kind === 'failed' ? ` (${outcome.code})` : ''}.`);
+        } else {
+          const outcome = await settleRefundReview({ refunds: refundRepository(), processor: await cardProcessor(), now: Date.now }, { refundId: id, as: options.as, operator: options.operator });
+          io.out(`Settled ${id} as ${outcome.kind}${outcome.kind === 'succeeded' ? '' : ` (${outcome.reason}); its amount is back on the charge`}.`);
+        }
       } catch (error) {
         if (error instanceof SettlementRefusedError) throw new CliError(`refused: ${error.message}`);
         throw error;
@@ -343,10 +362,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (eventId: string, options: { endpoint?: string }) => {
       if (!/^evt_[0-9A-Za-z]{22}$/.test(eventId)) throw new CliError(`Not an event id: ${eventId}`);
       if (options.endpoint !== undefined && !/^we_[0-9A-Za-z]{24}$/.test(options.endpoint)) throw new CliError(`Not a webhook endpoint id: ${options.endpoint}`);
-      const store = new DynamoDbWebhookStore(
-        new DynamoDBClient(clientConfig('WEBHOOKS_TABLE_NAME', 'DynamoDbEndpoint')),
-        resourceName('WEBHOOKS_TABLE_NAME', outputs, 'WebhooksTableName'),
-      );
+      const store = webhookStore();
       const stored = await store.getEvent(eventId);
       if (!stored) throw new CliError(`No event ${eventId} (events are kept 30 days)`);
       const { type } = JSON.parse(stored.body) as { type: EventType };
@@ -357,6 +373,48 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const queue = new SqsDeliveryQueue(sqsClient('DELIVERIES_QUEUE_URL'), resourceName('DELIVERIES_QUEUE_URL', outputs, 'DeliveriesQueueUrl'));
       await queue.enqueue(targets.map((endpoint) => ({ event_id: eventId, endpoint_id: endpoint.id })));
       io.out(`Queued ${targets.length} ${targets.length === 1 ? 'delivery' : 'deliveries'} of ${eventId} (${type})${targets.length > 0 ? `: ${targets.map((endpoint) => endpoint.id).join(', ')}` : ''}.`);
+    });
+
+  events
+    .command('replay-failed')
+    .description('publish the events of stream records the events function gave up on (after 6 h of retries), from the items as they are now')
+    .option('--max <n>', 'failure records to take at most', '100')
+    .action(async (options: { max: string }) => {
+      const documents = DynamoDBDocumentClient.from(chargesClient());
+      const report = await replayFailedEvents({
+        sqs: sqsClient('EVENTS_FAILURE_QUEUE_URL'),
+        failureQueueUrl: resourceName('EVENTS_FAILURE_QUEUE_URL', outputs, 'EventsFailureQueueUrl'),
+        streams: new DynamoDBStreamsClient(clientConfig('CHARGES_TABLE_NAME', 'DynamoDbEndpoint')),
+        documents,
+        chargesTableName: chargesTableName(),
+        events: {
+          store: webhookStore(),
+          deliveries: new SqsDeliveryQueue(sqsClient('DELIVERIES_QUEUE_URL'), resourceName('DELIVERIES_QUEUE_URL', outputs, 'DeliveriesQueueUrl')),
+          now: Date.now,
+          eventRetentionMs: EVENT_RETENTION_MS,
+          logger: silentLogger,
+        },
+        max: positiveInt(options.max, '--max'),
+      });
+      io.out(`Replayed ${report.batches} failed ${report.batches === 1 ? 'batch' : 'batches'}: ${report.items} items, ${report.events} events published.`);
+      for (const batch of report.unreadable) {
+        io.err(`The stream no longer holds batch ${batch} (its records are kept 24 hours): left on the queue; check its items with npm run cli -- events resend.`);
+      }
+      if (report.unreadable.length > 0) throw new CliError(`${report.unreadable.length} failed ${report.unreadable.length === 1 ? 'batch' : 'batches'} could not be read`);
+    });
+
+  program
+    .command('processor-webhook')
+    .description('how to register oncepay with the processor for its events (Stripe: a webhook endpoint), and where its signing secret goes')
+    .action(() => {
+      const url = resourceName('PROCESSOR_WEBHOOK_URL', outputs, 'ProcessorWebhookUrl');
+      const secretName = resourceName('PROCESSOR_WEBHOOK_SECRET_ID', outputs, 'ProcessorWebhookSecretName');
+      io.out('Register this endpoint in Stripe (Dashboard → Developers → Webhooks → Add endpoint), in the account whose key the stage uses:');
+      io.out(`  URL:    ${url}`);
+      io.out(`  Events: ${PROCESSOR_EVENT_TYPES.join(', ')}`);
+      io.out('Then put the endpoint’s signing secret (whsec_…) where the stage reads it:');
+      io.out(`  aws secretsmanager put-secret-value --secret-id ${secretName} --secret-string 'whsec_…'`);
+      io.out('Until then every event is refused (the ProcessorEventsRefused alarm) and only the reconciler’s catch-up hears Stripe, within a minute.');
     });
 
   const dlq = program.command('dlq').description('inspect and redrive the dead-letter queue');
@@ -444,6 +502,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 const MERCHANT_ID_FORMAT = /^mer_[0-9A-Za-z_]{1,64}$/;
+
+const silentLogger = new Logger({ serviceName: 'oncepay-cli', logLevel: 'SILENT' });
 
 function checkKeyId(keyId: string): void {
   if (!KEY_ID_FORMAT.test(keyId)) throw new CliError(`Not a key id: ${keyId} (expected key_ and 20 hex digits)`);

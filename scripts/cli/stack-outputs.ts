@@ -14,10 +14,13 @@ export interface StackOutputs {
   DeadLetterQueueUrl?: string;
   WebhooksTableName?: string;
   DeliveriesQueueUrl?: string;
+  EventsFailureQueueUrl?: string;
   ApiUrl?: string;
   ReconcilerFunctionName?: string;
   ProcessorApiUrl?: string;
   ProcessorSecretName?: string;
+  ProcessorWebhookUrl?: string;
+  ProcessorWebhookSecretName?: string;
   /** Local only: emulator endpoints and region. */
   Region?: string;
   DynamoDbEndpoint?: string;

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { chargeObjectSchema, eventObjectSchema, eventWithAttemptsSchema, listSchema, problemSchema, refundObjectSchema, webhookEndpointObjectSchema } from '#domain/api-schemas.ts';
+import {
+  chargeObjectSchema,
+  disputeObjectSchema,
+  eventObjectSchema,
+  eventWithAttemptsSchema,
+  listSchema,
+  problemSchema,
+  refundObjectSchema,
+  webhookEndpointObjectSchema,
+} from '#domain/api-schemas.ts';
 import { API_SCOPES, type ApiScope } from '#domain/api-key.ts';
 import { createChargeBodySchema } from '#domain/charge-request.ts';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '#domain/idempotency-key.ts';
@@ -7,6 +16,7 @@ import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '#domain/listing.ts';
 import { createRefundBodySchema } from '#domain/refund-request.ts';
 import { createEndpointBodySchema } from '#domain/webhook-endpoint.ts';
 import { EVENT_TYPES } from '#domain/event.ts';
+import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
 import { MAX_WAIT_SECONDS } from '#handlers/prefer-wait.ts';
 import { PROBLEM_TYPES } from '#shared/problem.ts';
 
@@ -67,7 +77,8 @@ export function openApiDocument() {
       title: 'oncepay',
       version: '1.0.0',
       description:
-        'Charges a card exactly once per Idempotency-Key, and refunds it never beyond what was captured. Errors are RFC 9457 problem+json; problem types:\n' +
+        'Charges a card exactly once per Idempotency-Key, and refunds it never beyond what was captured; hears what Stripe does on its own ' +
+        '(refunds failing late, disputes) and tells the merchant. Errors are RFC 9457 problem+json; problem types:\n' +
         problemTypes,
     },
     servers: [{ url: 'http://127.0.0.1:3000', description: 'npm start' }],
@@ -155,8 +166,9 @@ export function openApiDocument() {
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Refund' } } },
             },
             '400': problem(
-              'Invalid body or Idempotency-Key; an amount above what is left of the charge (errors names amount); or charge-not-refundable ' +
-                '(the charge is not succeeded, or fully refunded). Not remembered: retry the key once the charge allows it.',
+              'Invalid body or Idempotency-Key; an amount above what is left of the charge (errors names amount); charge-not-refundable ' +
+                '(the charge is not succeeded, or fully refunded); or charge-disputed (the charge was charged back: dispute names the chargeback). ' +
+                'Not remembered: retry the key once the charge allows it.',
             ),
             '401': UNAUTHORIZED,
             '403': forbidden('refunds:write'),
@@ -246,6 +258,66 @@ export function openApiDocument() {
           },
         },
       },
+      '/v1/disputes': {
+        get: {
+          operationId: 'listDisputes',
+          summary: 'List the disputes opened on your charges, newest first, or one charge’s',
+          description: 'Restricted keys need the scope disputes:read. A charge has one dispute at most.',
+          parameters: [
+            ...cursorParameters('du'),
+            { name: 'charge', in: 'query', description: 'Only this charge’s dispute.', schema: { type: 'string', pattern: '^ch_' } },
+            { name: 'created[gte]', in: 'query', schema: { type: 'integer', minimum: 0 } },
+            { name: 'created[lte]', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          ],
+          responses: {
+            '200': listResponse('A page of disputes', 'DisputeList'),
+            '400': problem('Invalid or unknown parameter, or a cursor that is not one of your disputes; errors names it.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('disputes:read'),
+            '404': problem('No such charge for this merchant (with charge=).'),
+          },
+        },
+      },
+      '/v1/disputes/{id}': {
+        get: {
+          operationId: 'getDispute',
+          summary: 'Retrieve a dispute',
+          description: 'Restricted keys need the scope disputes:read.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'The dispute', content: { 'application/json': { schema: { $ref: '#/components/schemas/Dispute' } } } },
+            '401': UNAUTHORIZED,
+            '403': forbidden('disputes:read'),
+            '404': problem('No such dispute for this merchant.'),
+          },
+        },
+      },
+      '/webhooks/stripe': {
+        post: {
+          operationId: 'receiveProcessorEvent',
+          summary: 'Stripe’s events in (for Stripe, not for merchants)',
+          description:
+            'Register this URL as a webhook endpoint in the Stripe account the stage uses, for exactly these types: ' +
+            `${PROCESSOR_EVENT_TYPES.join(', ')}. No API key: the Stripe-Signature header is the authentication, verified against the ` +
+            'endpoint’s signing secret with a 5-minute tolerance. A verified event is recorded once and looked into by id (its payload decides nothing); ' +
+            'other types are answered 200 and ignored.',
+          security: [],
+          parameters: [{ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' }, description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">' }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'A Stripe event, as Stripe sends it.' } } } },
+          responses: {
+            '200': {
+              description: 'Received (recorded and queued), or ignored (a type oncepay does not listen to)',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', properties: { received: { const: true }, ignored: { const: true } }, required: ['received'], additionalProperties: false },
+                },
+              },
+            },
+            '400': problem('signature-invalid: missing, forged, re-serialised, or older than 5 minutes. Nothing changed.'),
+            '500': problem('Could not record or queue it: Stripe sends it again.'),
+          },
+        },
+      },
       '/v1/events': {
         get: {
           operationId: 'listEvents',
@@ -316,6 +388,8 @@ export function openApiDocument() {
         Event: jsonSchema(eventObjectSchema, 'output'),
         EventWithAttempts: jsonSchema(eventWithAttemptsSchema, 'output'),
         EventList: jsonSchema(listSchema(eventWithAttemptsSchema, '/v1/events'), 'output'),
+        Dispute: jsonSchema(disputeObjectSchema, 'output'),
+        DisputeList: jsonSchema(listSchema(disputeObjectSchema, '/v1/disputes'), 'output'),
         Problem: jsonSchema(problemSchema, 'output'),
       },
     },

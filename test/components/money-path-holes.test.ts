@@ -16,6 +16,7 @@ import type { JsonValue } from '#domain/fingerprint.ts';
 import { processCharge } from '#domain/process-charge.ts';
 import { processRefund } from '#domain/process-refund.ts';
 import { reconcile } from '#domain/reconcile.ts';
+import { settleRefundReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { startChargesTable, type ChargesTable } from '../support/charges-table.ts';
 import { FakeProcessor } from '../support/fake-processor.ts';
 
@@ -163,6 +164,28 @@ describe('a refund refusal oncepay cannot read', () => {
     await reconcilePass();
     expect(enqueued).not.toContain(refundId);
     expect(processor.refundsFor(refundId)).toEqual([]);
+
+    // A person settles it: the processor has no refund, so it cannot have succeeded; failed gives the amount back.
+    const settle = (as: 'succeeded' | 'failed') => settleRefundReview({ refunds, processor, now: () => clock.now }, { refundId, as, operator: 'test' });
+    await expect(settle('succeeded')).rejects.toThrow(SettlementRefusedError);
+    expect(await settle('failed')).toEqual({ kind: 'failed', processorRefundId: null, reason: 'refund_unknown_refusal' });
+    expect((await refunds.get(refundId))?.refund).toMatchObject({ status: 'failed', failureReason: 'refund_unknown_refusal' });
+    expect((await charges.get(chargeId))?.charge.amountRefunded).toBe(0);
+    await expect(settle('failed')).rejects.toThrow(/already failed/);
+  });
+
+  it('settling a refund the processor has is never against the processor’s word', async () => {
+    const chargeId = await succeededCharge();
+    const paymentId = (await charges.get(chargeId))?.processorPaymentId ?? '';
+    processor.refundBehaviours.set(paymentId, 'pending');
+    const refundId = refundIdOf(await refund({ charge: chargeId, amount: 700 }));
+    expect((await workRefund(refundId)).kind).toBe('retry');
+    clock.now += LEASE_MS + 1;
+    const settle = (as: 'succeeded' | 'failed') => settleRefundReview({ refunds, processor, now: () => clock.now }, { refundId, as, operator: 'test' });
+    await expect(settle('failed')).rejects.toThrow(/has not decided/);
+    processor.settleRefund((await refunds.get(refundId))?.processorRefundId ?? '', 'succeeded');
+    await expect(settle('failed')).rejects.toThrow(/says refund .* succeeded/);
+    expect((await settle('succeeded')).kind).toBe('succeeded');
   });
 });
 

@@ -66,14 +66,21 @@ describe('POST /v1/charges then GET until final', () => {
     expect(final.json).toMatchObject({ status: 'failed', failure_code: 'card_declined', failure_message: 'Your card has insufficient funds.' });
   });
 
-  itWithSandboxTokens('retries a processor 500 with the same confirm key until it succeeds, capturing once', async () => {
+  itWithSandboxTokens('after a processor 500 (which the processor keeps for the key a day), retrieves and confirms under a new key, capturing once', async () => {
     const created = await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_error500BeforeCaptureOnce' });
     const id = String(created.json['id']);
     const final = await acme.awaitFinal(id, 15_000);
     expect(final.json['status']).toBe('succeeded');
     const captures = await ledgerFor(id);
     expect(captures).toHaveLength(1);
-    expect(captures[0]?.idempotency_key).toBe(`oncepay_${id}_confirm`);
+    expect(captures[0]?.idempotency_key).toMatch(new RegExp(`^oncepay_${id}_confirm_\\d+$`));
+  });
+
+  itWithSandboxTokens('after a create answered 500 (kept for its key), creates under the next key and captures once', async () => {
+    const created = await acme.createCharge({ ...visa, payment_method: 'pm_sandbox_error500OnCreateOnce' });
+    const id = String(created.json['id']);
+    expect((await acme.awaitFinal(id, 15_000)).json['status']).toBe('succeeded');
+    await expectCaptures(id, 1);
   });
 
   itWithSandboxTokens('resolves a processor timeout after capture to succeeded with exactly one capture', async () => {

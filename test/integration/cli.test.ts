@@ -2,8 +2,10 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
-import { apiClient } from '../support/api-client.ts';
+import { apiClient, targetSqsClient } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
 
 const run = promisify(execFile);
@@ -95,8 +97,8 @@ describe('the CLI', () => {
     [['keys', 'roll', 'key_00000000000000000000', '--expire-in', '1h'], 'error: No such key: key_00000000000000000000'],
     [['keys', 'roll', 'key_00000000000000000000', '--expire-in', '8d'], 'error: --expire-in must be now or a duration such as 30m, 24h or 7d, at most 7 days: 8d'],
     [['keys', 'create', '--merchant', 'mer_nobody'], 'error: No such merchant: mer_nobody'],
-    [['keys', 'create', '--merchant', 'mer_acme', '--restricted'], 'error: a restricted key needs --scope, one or more of: charges:read, charges:write, refunds:read, refunds:write, webhooks:read, webhooks:write'],
-    [['keys', 'create', '--merchant', 'mer_acme', '--restricted', '--scope', 'charges:delete'], 'error: unknown scope charges:delete: choose from charges:read, charges:write, refunds:read, refunds:write, webhooks:read, webhooks:write'],
+    [['keys', 'create', '--merchant', 'mer_acme', '--restricted'], 'error: a restricted key needs --scope, one or more of: charges:read, charges:write, refunds:read, refunds:write, disputes:read, webhooks:read, webhooks:write'],
+    [['keys', 'create', '--merchant', 'mer_acme', '--restricted', '--scope', 'charges:delete'], 'error: unknown scope charges:delete: choose from charges:read, charges:write, refunds:read, refunds:write, disputes:read, webhooks:read, webhooks:write'],
     [['keys', 'create', '--merchant', 'mer_acme', '--scope', 'charges:read'], 'error: --scope is for restricted keys: add --restricted'],
     [['keys', 'list', '--merchant', 'mer_nobody'], 'error: No such merchant: mer_nobody'],
   ])('fails with one clear line and a non-zero code: %j', async (args, message) => {
@@ -296,5 +298,87 @@ describe('events resend', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('events replay-failed', () => {
+  it('publishes the events of a batch the events function gave up on, from the items as they are now: the same event id again', async () => {
+    const merchant = await newMerchant('Kramerica');
+    const client = apiClient(merchant.secret_key);
+    const bodies: string[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = await client.createWebhookEndpoint({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, enabled_events: ['charge.succeeded'] });
+      const chargeId = String((await client.createCharge(visa)).json['id']);
+      await eventually(async () => bodies.length, (count) => count === 1, { timeoutMs: 15_000, what: 'the first delivery' });
+      // What Lambda's on-failure destination gets: where the batch was in the stream, never what it held.
+      const record = await streamRecordOf(`CHARGE#${chargeId}`);
+      const failure = { version: '1.0', DDBStreamBatchInfo: { shardId: record.shardId, startSequenceNumber: record.sequenceNumber, endSequenceNumber: record.sequenceNumber, batchSize: 1, streamArn: record.streamArn } };
+      const sqs = targetSqsClient();
+      await sqs.send(new SendMessageCommand({ QueueUrl: inject('outputs')['EventsFailureQueueUrl'], MessageBody: JSON.stringify(failure) }));
+
+      const replayed = await cli('events', 'replay-failed');
+      expect(replayed).toMatchObject({ code: 0, stdout: 'Replayed 1 failed batch: 1 items, 1 events published.\n' });
+      await eventually(async () => bodies.length, (count) => count === 2, { timeoutMs: 15_000, what: 'the replayed delivery' });
+      expect(bodies[1]).toBe(bodies[0]);
+      expect((await cli('events', 'replay-failed')).stdout).toBe('Replayed 0 failed batches: 0 items, 0 events published.\n');
+      await client.deleteWebhookEndpoint(String(endpoint.json['id']));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+/** The charges table's stream record of `pk`'s first change in DynamoDB Local, as a failure record names it. */
+async function streamRecordOf(pk: string): Promise<{ streamArn: string; shardId: string; sequenceNumber: string }> {
+  const streams = new DynamoDBStreamsClient({ region: inject('region'), endpoint: inject('endpoints').dynamodb, credentials: inject('credentials') });
+  const { Streams = [] } = await streams.send(new ListStreamsCommand({ TableName: inject('outputs')['ChargesTableName'] }));
+  const streamArn = String(Streams[0]?.StreamArn);
+  const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+  for (const shard of StreamDescription?.Shards ?? []) {
+    let { ShardIterator: iterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    for (let empty = 0; iterator && empty < 3; ) {
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      const found = (page.Records ?? []).find((candidate) => candidate.dynamodb?.Keys?.['pk']?.S === pk);
+      if (found) return { streamArn, shardId: String(shard.ShardId), sequenceNumber: String(found.dynamodb?.SequenceNumber) };
+      empty = (page.Records ?? []).length === 0 ? empty + 1 : 0;
+      iterator = page.NextShardIterator;
+    }
+  }
+  throw new Error(`No stream record of ${pk}`);
+}
+
+describe('review and the processor webhook', () => {
+  it('review list prints a header row (or says nothing waits), and review settle takes refunds too: one-line refusals', async () => {
+    const listed = await cli('review', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^(ID\tKIND\tSTATUS\tAMOUNT\tPROCESSOR ID\tFLAGGED\tREASON|Nothing waits for review\.)$/);
+    const unknown = await cli('review', 'settle', 're_0000000000000000000000', '--as', 'failed');
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'error: refused: No refund re_0000000000000000000000.']);
+    expect((await cli('review', 'settle', 'du_0000000000000000000000', '--as', 'failed')).stderr.trim()).toBe('error: Not a charge or refund id: du_0000000000000000000000');
+  });
+
+  it('processor-webhook says which URL and event types to register at Stripe, and where the signing secret goes', async () => {
+    const answer = await cli('processor-webhook');
+    expect(answer.code).toBe(0);
+    expect(answer.stdout).toContain(`URL:    ${inject('outputs')['ProcessorWebhookUrl']}`);
+    expect(answer.stdout).toContain('charge.dispute.closed');
+    expect(answer.stdout).toContain(`--secret-id ${inject('outputs')['ProcessorWebhookSecretName']}`);
+  });
+
+  it('a restricted key needs disputes:read to read disputes', async () => {
+    const merchant = await newMerchant('Sirius');
+    const chargesOnly = apiClient((await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'charges:read')).secret_key);
+    expect((await chargesOnly.list('disputes')).json).toMatchObject({ type: 'https://oncepay.dev/problems/forbidden', missing_scope: 'disputes:read' });
+    const disputesReader = apiClient((await createKey('--merchant', merchant.merchant_id, '--restricted', '--scope', 'disputes:read')).secret_key);
+    expect((await disputesReader.list('disputes')).json).toEqual({ object: 'list', data: [], has_more: false, url: '/v1/disputes' });
   });
 });

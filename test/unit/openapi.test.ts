@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chargeObjectSchema, eventObjectSchema, refundObjectSchema, webhookEndpointObjectSchema } from '#domain/api-schemas.ts';
-import { chargeEvent } from '#domain/event.ts';
+import { chargeObjectSchema, disputeObjectSchema, eventObjectSchema, refundObjectSchema, webhookEndpointObjectSchema } from '#domain/api-schemas.ts';
+import { toDisputeObject, type Dispute } from '#domain/dispute.ts';
+import { chargeEvent, disputeEvents } from '#domain/event.ts';
 import { toEndpointObject } from '#domain/webhook-endpoint.ts';
 import { pendingCharge, toChargeObject } from '#domain/charge.ts';
 import { toRefundObject } from '#domain/refund.ts';
@@ -31,6 +32,26 @@ describe('openapi.json', () => {
       dispute: null,
     });
     expect(chargeObjectSchema.safeParse(object).success).toBe(true);
+    expect(chargeObjectSchema.safeParse({ ...object, disputed: true, dispute: 'du_0123456789ABCDEFGHIJkl' }).success).toBe(true);
+  });
+
+  it('describes the dispute object, and the dispute events, the functions actually produce', () => {
+    const dispute: Dispute = {
+      id: 'du_0123456789ABCDEFGHIJkl',
+      processorDisputeId: 'du_stripe',
+      merchantId: 'mer_a',
+      chargeId: 'ch_0123456789ABCDEFGHIJkl',
+      amount: 500,
+      currency: 'usd',
+      reason: 'fraudulent',
+      status: 'won',
+      isChargeRefundable: false,
+      evidenceDueBy: null,
+      createdAt: 1_700_000_000_000,
+      updatedAt: 1_700_000_001_000,
+    };
+    expect(disputeObjectSchema.safeParse(toDisputeObject(dispute)).success).toBe(true);
+    for (const event of disputeEvents(undefined, dispute)) expect(eventObjectSchema.safeParse(event).success, event.type).toBe(true);
   });
 
   it('describes the refund object the handlers actually return, in every status', () => {
