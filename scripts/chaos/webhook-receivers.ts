@@ -16,6 +16,8 @@ export interface Received {
   eventId: string;
   type: string;
   objectId: string;
+  /** The object's status in the event (a dispute's closing status, a refund's). */
+  status: string;
   verified: boolean;
 }
 
@@ -58,7 +60,7 @@ export class ChaosReceiver {
   }
 
   private async answer(body: string, signature: string | undefined, response: import('node:http').ServerResponse): Promise<void> {
-    let event: { id?: string; type?: string; data?: { object?: { id?: string } } };
+    let event: { id?: string; type?: string; data?: { object?: { id?: string; status?: string } } };
     try {
       event = JSON.parse(body) as typeof event;
     } catch {
@@ -83,6 +85,7 @@ export class ChaosReceiver {
       eventId,
       type: String(event.type),
       objectId: String(event.data?.object?.id),
+      status: String(event.data?.object?.status),
       verified: verifySignature(signature, body, this.secret),
     });
     if (fault === 'loses-answer-once' && attempt === 1) {

@@ -74,23 +74,26 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
   };
   const timers = new Timers();
   const ledger = new Ledger();
-  const webhooks = new WebhookSender(timers, () => config);
+  const webhooks = new WebhookSender(timers, () => config, (object) => chargeOf(object));
   if (webhook) webhooks.setTarget(webhook);
   const events = new EventLog((event) => webhooks.send(event));
-  // The stores refer to each other (a dispute fails pending refunds; a chargeback refuses refunds).
-  let refunds: RefundStore | undefined;
-  let disputes: DisputeStore | undefined;
-  const refundsOf = () => refunds as RefundStore;
-  const disputesOf = () => disputes as DisputeStore;
+  // The stores refer to each other (a dispute fails pending refunds; a chargeback refuses refunds), through closures.
   const store = new PaymentIntentStore({
     timers,
     ledger,
     events,
     processingMs: () => config.processingMs,
-    onDisputedCapture: (intent, behaviour) => disputesOf().scheduleFor(intent, behaviour),
+    onDisputedCapture: (intent, behaviour) => disputes.scheduleFor(intent, behaviour),
   });
-  refunds = new RefundStore({ intents: store, ledger, timers, events, disputes: disputesOf, timing: () => config });
-  disputes = new DisputeStore({ ledger, timers, events, refunds: refundsOf, timing: () => config });
+  const refunds: RefundStore = new RefundStore({ intents: store, ledger, timers, events, disputes: () => disputes, timing: () => config });
+  const disputes: DisputeStore = new DisputeStore({ ledger, timers, events, refunds: () => refunds, timing: () => config });
+  /** An object's oncepay charge: on its own metadata (intents, refunds), or its payment's (disputes). */
+  const chargeOf = (object: Record<string, unknown>): string | null => {
+    const own = (object['metadata'] as Record<string, string> | undefined)?.['oncepay_charge_id'];
+    if (own) return own;
+    const paymentIntent = object['payment_intent'];
+    return typeof paymentIntent === 'string' ? (store.refundable(paymentIntent)?.intent.metadata['oncepay_charge_id'] ?? null) : null;
+  };
   const api = new StripeApi({ store, refunds, disputes, events, timers, config, keys: new IdempotencyKeys(() => config.idempotencyKeyTtlMs) });
   let target: WebhookTarget | null = webhook ?? null;
   const setWebhookTarget = (next: WebhookTarget | null) => {
@@ -102,7 +105,7 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     const route = `${request.method} ${url.pathname}`;
     if (route === 'GET /_sandbox/health') return sendJson(response, 200, { ok: true });
     if (route === 'GET /_sandbox/ledger') {
-      return sendJson(response, 200, { data: ledger.all(), processing: store.processingCount() + refundsOf().pendingCount() + disputesOf().pendingCount() });
+      return sendJson(response, 200, { data: ledger.all(), processing: store.processingCount() + refunds.pendingCount() + disputes.pendingCount() });
     }
     if (route === 'GET /_sandbox/config') return sendJson(response, 200, config);
     if (route === 'POST /_sandbox/config') return sendJson(response, 200, configure(parseJson(await readBody(request))));
@@ -124,10 +127,10 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     const disputeMove = /^POST \/_sandbox\/disputes\/([^/]+)\/(close|review)$/.exec(route);
     if (disputeMove) {
       const id = disputeMove[1] ?? '';
-      const current = disputesOf().retrieve(id);
+      const current = disputes.retrieve(id);
       const to: DisputeStatus =
         disputeMove[2] === 'review' ? (current.status.startsWith('warning_') ? 'warning_under_review' : 'under_review') : closingStatus(parseJson(await readBody(request)));
-      return sendJson(response, 200, disputesOf().move(id, to));
+      return sendJson(response, 200, disputes.move(id, to));
     }
     throw unrecognized(request.method ?? 'GET', url.pathname);
   };
@@ -194,7 +197,7 @@ function parseFaultRules(input: unknown): WebhookFaultRule[] {
   if (!Array.isArray(rules)) throw new InvalidConfigError('The body must be {"rules": [...]}.');
   return rules.map((rule: Record<string, unknown>) => {
     if (!FAULT_ACTIONS.includes(rule['action'] as WebhookFaultRule['action'])) throw new InvalidConfigError(`"action" must be one of ${FAULT_ACTIONS.join(', ')}.`);
-    for (const name of ['type', 'object'] as const) if (rule[name] !== undefined && typeof rule[name] !== 'string') throw new InvalidConfigError(`"${name}" must be a string.`);
+    for (const name of ['type', 'object', 'charge'] as const) if (rule[name] !== undefined && typeof rule[name] !== 'string') throw new InvalidConfigError(`"${name}" must be a string.`);
     for (const name of ['delayMs', 'times'] as const) {
       if (rule[name] !== undefined && (!Number.isInteger(rule[name]) || (rule[name] as number) < 0)) throw new InvalidConfigError(`"${name}" must be a whole number.`);
     }

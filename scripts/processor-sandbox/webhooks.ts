@@ -17,6 +17,8 @@ export interface WebhookTarget {
 export interface WebhookFaultRule {
   type?: string;
   object?: string;
+  /** Events about anything of this oncepay charge (its payment, refunds, dispute), by the `oncepay_charge_id` metadata oncepay writes. */
+  charge?: string;
   action: 'lose' | 'duplicate' | 'delay';
   delayMs?: number;
   /** How many deliveries it applies to; 1 unless given. */
@@ -64,6 +66,8 @@ export class WebhookSender {
   constructor(
     private readonly timers: Timers,
     private readonly settings: () => WebhookSettings,
+    /** The oncepay charge an event's object belongs to, for rules that name one. */
+    private readonly chargeOf: (object: Record<string, unknown>) => string | null,
   ) {}
 
   setTarget(target: WebhookTarget | null): void {
@@ -96,7 +100,11 @@ export class WebhookSender {
     event.pending_webhooks = 1;
     const object = String(event.data.object['id'] ?? '');
     const rule = this.rules.find(
-      (candidate) => candidate.fired < (candidate.times ?? 1) && (candidate.type ?? event.type) === event.type && (candidate.object ?? object) === object,
+      (candidate) =>
+        candidate.fired < (candidate.times ?? 1) &&
+        (candidate.type ?? event.type) === event.type &&
+        (candidate.object ?? object) === object &&
+        (candidate.charge === undefined || candidate.charge === this.chargeOf(event.data.object)),
     );
     if (rule) rule.fired += 1;
     const base = { event: event.id, type: event.type, object };
@@ -119,19 +127,7 @@ export class WebhookSender {
     if (!target) return;
     const body = JSON.stringify(event, null, 2);
     const timestamp = Math.floor(Date.now() / 1000);
-    let status: number | null = null;
-    try {
-      const response = await fetch(target.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': stripeSignatureHeader(body, target.secret, timestamp), 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
-        body,
-        signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
-      });
-      status = response.status;
-      await response.body?.cancel();
-    } catch {
-      status = null;
-    }
+    const status = await this.post(target, body, timestamp);
     this.log.push({ ...base, attempt, status, ...(fault ? { fault } : {}) });
     if (status !== null && status >= 200 && status < 300) {
       event.pending_webhooks = 0;
@@ -140,5 +136,21 @@ export class WebhookSender {
     const { webhookRetryMs, webhookAttempts } = this.settings();
     if (attempt >= webhookAttempts) return;
     this.timers.after(webhookRetryMs * 2 ** (attempt - 1), () => void this.attempt(event, base, attempt + 1));
+  }
+
+  /** The endpoint's status, or `null` when it did not answer (refused, timed out). */
+  private async post(target: WebhookTarget, body: string, timestamp: number): Promise<number | null> {
+    try {
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': stripeSignatureHeader(body, target.secret, timestamp), 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+        body,
+        signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+      });
+      await response.body?.cancel();
+      return response.status;
+    } catch {
+      return null;
+    }
   }
 }
