@@ -1,10 +1,13 @@
 /**
  * The chaos harness: drives an embedded oncepay through its HTTP API with many clients that
  * retry like real ones, injects every fault of DESIGN.md §4 from a seed (through the fault
- * proxy, the runner and the sandbox's fault tokens — never from inside `functions/`), lets the
- * reconciler converge once the faults stop, and checks invariants I1–I9: the charges', and the
- * refunds' (refunded ≤ captured at every sampled moment, each refund request moves money at most
- * once, captured − refunded per merchant equals the processor's ledger).
+ * proxy, the runner, the sandbox's fault tokens and webhook fault rules, and forged or stale
+ * deliveries to `POST /webhooks/stripe` — never from inside `functions/`), lets the reconciler
+ * converge once the faults stop, and checks invariants I1–I12: the charges', the refunds'
+ * (refunded ≤ captured at every sampled moment, each refund request moves money at most once,
+ * captured − refunded − withdrawn by disputes per merchant equals the processor's ledger), the
+ * merchant's events', and what Stripe did on its own (refunds failing late, disputes) reflected
+ * and told, while forged or replayed Stripe events change nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,13 +16,16 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
 import { chargeIdFor } from '#domain/charge.ts';
-import { eventIdFor, type EventType } from '#domain/event.ts';
+import { disputeWithdrawsFunds, type DisputeStatus } from '#domain/dispute.ts';
+import { eventIdFor } from '#domain/event.ts';
 import { refundIdFor } from '#domain/refund.ts';
 import { refundWorkMessageBody, workMessageBody } from '#domain/work-message.ts';
 import { stageConfig } from '#infra/stage-config.ts';
 import type { FaultRule } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack, type LocalStack } from '../local/local-stack.ts';
-import type { LedgerEntry } from '../processor-sandbox/sandbox.ts';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { merchantShare, stripeSignatureHeader, type LedgerEntry } from '../processor-sandbox/sandbox.ts';
 import { mulberry32, type Random } from './random.ts';
 import { ChaosReceiver, type ReceiverFault } from './webhook-receivers.ts';
 import { invokeReconciler } from '../cli/invoke-reconciler.ts';
@@ -40,7 +46,8 @@ export const FAULT_KINDS = [
   'visibility-expiry', // a message delivered again while it is still being processed
   // the processor sandbox's fault tokens (Stripe's own test tokens where Stripe has one)
   'processor-timeout-after-capture',
-  'processor-500-before-capture',
+  'processor-500-before-capture', // the confirm answers 500, which Stripe keeps for its key a day
+  'processor-500-on-create', // the create answers 500, kept for its key: the next key creates
   'processor-processing', // the payment stays `processing`, then succeeds
   'processor-processing-then-fails', // … then fails
   'processor-authentication-required', // Stripe's pm_card_authenticationRequired: 3-D Secure wanted
@@ -66,6 +73,18 @@ export const FAULT_KINDS = [
   'refund-crash-before-outcome', // refunded at the processor, then the worker died before recording it
   'refund-lost-client-response', // the client never sees the refund's 202 and retries the same key
   'refund-duplicate-delivery', // the refund's work message delivered twice more
+  'refund-fails-late', // Stripe's pm_card_refundFail: the refunds succeed, then fail a moment later
+  // disputes Stripe opens on the payment once it succeeded (sandbox tokens that also close them)
+  'dispute-won', // a chargeback, reviewed, then won: the amount comes back
+  'dispute-lost', // a chargeback, reviewed, then lost
+  'dispute-inquiry', // an inquiry, reviewed, then closed: nothing withdrawn
+  // Stripe's own webhooks for everything of a charge (sandbox fault rules), and attackers' deliveries
+  'stripe-webhook-lost', // every Stripe event of the charge is lost: only the reconciler's catch-up hears them
+  'stripe-webhook-duplicated', // every one is delivered twice
+  'stripe-webhook-reordered', // each event type delayed differently, so they arrive in reverse
+  'stripe-webhook-delayed', // every one arrives after a reconciler pass
+  'stripe-webhook-forged', // a delivery naming the charge's objects, signed with another secret
+  'stripe-webhook-replayed', // one of the charge's real events sent again, signed 10 minutes ago
   // webhooks (a charge's event meets one of these on its way to the merchant's receiver)
   'webhook-receiver-fails', // the receiver answers 500 to the first two attempts
   'webhook-receiver-timeout', // the receiver does not answer the first attempt within 10 s
@@ -85,6 +104,10 @@ const WORLD_FAULTS: ReadonlySet<FaultKind> = new Set(['search-lag', 'short-proce
 const PROCESSOR_FAULT_TOKENS: Partial<Record<FaultKind, { token: string; expected: 'succeeded' | 'declined' }>> = {
   'processor-timeout-after-capture': { token: 'pm_sandbox_timeoutAfterCaptureOnce', expected: 'succeeded' },
   'processor-500-before-capture': { token: 'pm_sandbox_error500BeforeCaptureOnce', expected: 'succeeded' },
+  'processor-500-on-create': { token: 'pm_sandbox_error500OnCreateOnce', expected: 'succeeded' },
+  'dispute-won': { token: 'pm_sandbox_disputeThenWon', expected: 'succeeded' },
+  'dispute-lost': { token: 'pm_sandbox_disputeThenLost', expected: 'succeeded' },
+  'dispute-inquiry': { token: 'pm_sandbox_inquiryThenClosed', expected: 'succeeded' },
   'processor-processing': { token: 'pm_sandbox_processingThenSucceeds', expected: 'succeeded' },
   'processor-processing-then-fails': { token: 'pm_sandbox_processingThenFails', expected: 'declined' },
   'processor-authentication-required': { token: 'pm_card_authenticationRequired', expected: 'declined' },
@@ -99,7 +122,47 @@ const REFUND_FAULT_TOKENS: Partial<Record<FaultKind, string>> = {
   'refund-processor-500': 'pm_sandbox_refundError500Once',
   'refund-pending-then-succeeds': 'pm_card_pendingRefund',
   'refund-pending-then-fails': 'pm_sandbox_refundPendingThenFails',
+  'refund-fails-late': 'pm_card_refundFail',
 };
+
+/** The charges whose payment Stripe later disputes. */
+const DISPUTE_FAULTS: ReadonlySet<FaultKind> = new Set(['dispute-won', 'dispute-lost', 'dispute-inquiry']);
+
+/** Faults on Stripe's webhooks about a charge: a dimension of their own, beside the charge's and its refunds'. */
+const isStripeWebhookFault = (kind: FaultKind) => kind.startsWith('stripe-webhook-');
+
+/** The sandbox's webhook fault rules for a charge's Stripe events. */
+function stripeWebhookRules(fault: FaultKind | null, chargeId: string): Array<Record<string, unknown>> {
+  const everything = { charge: chargeId, times: 1000 };
+  switch (fault) {
+    case 'stripe-webhook-lost':
+      return [{ ...everything, action: 'lose' }];
+    case 'stripe-webhook-duplicated':
+      return [{ ...everything, action: 'duplicate' }];
+    case 'stripe-webhook-delayed':
+      return [{ ...everything, action: 'delay', delayMs: STRIPE_WEBHOOK_DELAY_MS }];
+    case 'stripe-webhook-reordered':
+      // Earlier types held longer than later ones: each object's events arrive newest first.
+      return REORDERED_TYPES.map((type, index) => ({ charge: chargeId, type, times: 1, action: 'delay', delayMs: (REORDERED_TYPES.length - index) * 1_000 }));
+    default:
+      return [];
+  }
+}
+
+/** Past a reconciler pass under faults (every 2 s), and its catch-up. */
+const STRIPE_WEBHOOK_DELAY_MS = 6_000;
+/** The types of a charge's Stripe events, in the order Stripe makes them. */
+const REORDERED_TYPES = [
+  'payment_intent.succeeded',
+  'charge.dispute.created',
+  'charge.dispute.funds_withdrawn',
+  'refund.updated',
+  'charge.refund.updated',
+  'charge.dispute.updated',
+  'refund.failed',
+  'charge.dispute.closed',
+  'charge.dispute.funds_reinstated',
+];
 
 const isRefundFault = (kind: FaultKind) => kind.startsWith('refund-');
 
@@ -129,7 +192,7 @@ export interface ChaosOptions {
 }
 
 export interface Violation {
-  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10';
+  invariant: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10' | 'I11' | 'I12';
   chargeId: string | null;
   detail: string;
   /** The faults injected for this charge, in order. */
@@ -150,6 +213,10 @@ export interface ChaosReport {
   refundsMoved: number;
   /** Distinct events the merchants' receivers got, and deliveries in all (at least once: duplicates included). */
   webhooks: { events: number; deliveries: number };
+  /** What Stripe did on its own: disputes it opened, refunds it failed after they succeeded. */
+  stripeChanges: { disputes: number; refundsFailedLate: number };
+  /** Deliveries to POST /webhooks/stripe that attackers sent (forged or replayed), and how many were refused. */
+  stripeAttacks: { sent: number; refused: number };
   succeeded: number;
   failed: number;
   reconciliationPasses: number;
@@ -170,6 +237,8 @@ interface PlannedCharge {
   refunds: PlannedRefund[];
   /** The fault on this charge's refunds' path, if any. */
   refundFault: FaultKind | null;
+  /** What happens to Stripe's webhooks about this charge (or what an attacker sends about it), if anything. */
+  webhookFault: FaultKind | null;
 }
 
 interface PlannedRefund {
@@ -192,8 +261,9 @@ const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy'];
 /** The whole schedule, from the seed alone: same seed, same charges, same faults. */
 export function planCharges(options: ChaosOptions, merchantIds: string[], random: Random): PlannedCharge[] {
   const faultRate = options.faultRate ?? 0.35;
-  const chargeFaults = options.faults.filter((kind) => !WORLD_FAULTS.has(kind) && !isRefundFault(kind));
+  const chargeFaults = options.faults.filter((kind) => !WORLD_FAULTS.has(kind) && !isRefundFault(kind) && !isStripeWebhookFault(kind));
   const refundFaults = options.faults.filter(isRefundFault);
+  const webhookFaults = options.faults.filter(isStripeWebhookFault);
   const refundRate = options.refundRate ?? 0.4;
   return Array.from({ length: options.charges }, (_, index) => {
     const merchant = Math.floor(random() * options.merchants);
@@ -225,6 +295,7 @@ export function planCharges(options: ChaosOptions, merchantIds: string[], random
         : null;
     const refundToken = refundFault ? REFUND_FAULT_TOKENS[refundFault] : undefined;
     const paymentMethod = processorFault?.token ?? refundToken ?? (declined ? 'pm_card_chargeDeclined' : 'pm_card_visa');
+    const webhookFault = webhookFaults.length > 0 && random() < faultRate ? (webhookFaults[Math.floor(random() * webhookFaults.length)] ?? null) : null;
     return {
       index,
       merchant,
@@ -232,6 +303,7 @@ export function planCharges(options: ChaosOptions, merchantIds: string[], random
       chargeId: chargeIdFor(merchantId, key, 0),
       refunds,
       refundFault,
+      webhookFault,
       body: {
         amount,
         currency: CURRENCIES[Math.floor(random() * CURRENCIES.length)] ?? 'usd',
@@ -349,17 +421,18 @@ async function drive(
     const runs = new Map(
       plans.map((plan) => [
         plan.chargeId,
-        { plan, history: [plan.fault, plan.refundFault].filter((fault) => fault !== null), firstAccepted: null, refundsAccepted: new Map() } as ChargeRun,
+        { plan, history: [plan.fault, plan.refundFault, plan.webhookFault].filter((fault) => fault !== null), firstAccepted: null, refundsAccepted: new Map() } as ChargeRun,
       ]),
     );
     const faultsPlanned: Record<string, number> = {};
     for (const plan of plans) {
-      for (const fault of [plan.fault, plan.refundFault]) if (fault) faultsPlanned[fault] = (faultsPlanned[fault] ?? 0) + 1;
+      for (const fault of [plan.fault, plan.refundFault, plan.webhookFault]) if (fault) faultsPlanned[fault] = (faultsPlanned[fault] ?? 0) + 1;
     }
 
     // Stripe's documented behaviour on its bad days, for the whole run: they are how the
     // processor is, not faults that stop.
-    const sandboxSettings: Record<string, number> = {};
+    // Stripe's "later" (days) shortened, so that what it does on its own happens inside the run.
+    const sandboxSettings: Record<string, number> = { disputeAfterMs: 1_000, refundFailAfterMs: 1_500, disputeCloseMs: 3_000, webhookRetryMs: 500 };
     if (options.faults.includes('search-lag')) sandboxSettings['searchLagMs'] = 60_000;
     if (options.faults.includes('short-processor-key-window')) sandboxSettings['idempotencyKeyTtlMs'] = 500;
     await fetch(`${stack.sandbox.url}/_sandbox/config`, { method: 'POST', body: JSON.stringify(sandboxSettings) });
@@ -412,6 +485,8 @@ async function drive(
     const charge = async (run: ChargeRun) => {
       const { plan } = run;
       const [ruleId] = await addRules(proxyRules(plan));
+      const webhookRules = stripeWebhookRules(plan.webhookFault, plan.chargeId);
+      if (webhookRules.length > 0) await fetch(`${stack.sandbox.url}/_sandbox/webhook_faults`, { method: 'POST', body: JSON.stringify({ rules: webhookRules }) });
       const eventId = eventIdFor(plan.chargeId, plan.expected === 'succeeded' ? 'charge.succeeded' : 'charge.failed');
       const receiverFault = plan.fault ? RECEIVER_FAULTS[plan.fault] : undefined;
       if (receiverFault) receivers.get(merchants[plan.merchant]?.id ?? '')?.misbehaveFor(eventId, receiverFault);
@@ -560,6 +635,37 @@ async function drive(
       }),
     );
 
+    // Attackers, while the faults go on: a delivery about a charge's real payment saying it failed,
+    // signed with another secret; and one saying it succeeded, signed with the real secret 10
+    // minutes ago (a replay). Each must be refused and change nothing (I12).
+    const attacks: Array<{ run: ChargeRun; eventId: string; status: number }> = [];
+    const attackRuns = [...runs.values()].filter((run) => run.firstAccepted !== null && (run.plan.webhookFault === 'stripe-webhook-forged' || run.plan.webhookFault === 'stripe-webhook-replayed'));
+    if (attackRuns.length > 0) {
+      const signingSecret = await processorWebhookSecret(stack);
+      const { data: movements } = (await (await fetch(`${stack.sandbox.url}/_sandbox/ledger`)).json()) as { data: LedgerEntry[] };
+      for (const run of attackRuns) {
+        const forged = run.plan.webhookFault === 'stripe-webhook-forged';
+        const paymentIntent = movements.find((entry) => entry.kind === 'capture' && entry.charge_id === run.plan.chargeId)?.payment_intent ?? `pi_chaos${run.plan.index}`;
+        const eventId = `evt_attack${options.seed}x${run.plan.index}`;
+        const nowSeconds = Math.floor(Date.now() / 1000);
+        const body = JSON.stringify({
+          id: eventId,
+          object: 'event',
+          api_version: '2023-08-16',
+          created: nowSeconds,
+          data: { object: { id: paymentIntent, object: 'payment_intent', status: forged ? 'requires_payment_method' : 'succeeded' } },
+          livemode: false,
+          pending_webhooks: 1,
+          request: { id: null, idempotency_key: null },
+          type: forged ? 'payment_intent.payment_failed' : 'payment_intent.succeeded',
+        });
+        const signature = forged ? stripeSignatureHeader(body, 'whsec_an_attackers_guess', nowSeconds) : stripeSignatureHeader(body, signingSecret, nowSeconds - 600);
+        const answer = await fetch(`${stack.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body }).catch(() => null);
+        attacks.push({ run, eventId, status: answer?.status ?? 0 });
+        run.history.push(`${forged ? 'forged' : 'replayed'} Stripe event ${eventId} answered ${answer?.status ?? 'nothing'}`);
+      }
+    }
+
     // Faults aimed at the worker fire only when it reaches that charge, which may be after the
     // last request: wait for them (bounded) before the faults stop.
     type FiredRule = FaultRule & { id: string; fired: number; remaining: number };
@@ -632,6 +738,50 @@ async function drive(
       if (read.processing === 0 || Date.now() > waitUntil) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    // I11: what Stripe did on its own (a dispute, a refund failing late) reaches oncepay and its
+    // merchant within convergence: by webhook, or by the reconciler's catch-up over the Events API.
+    progress('waiting for what Stripe did on its own to be reflected and told…');
+    const stripeTruth = await stripeChangesOf(stack.sandbox, accepted, ledger);
+    const receivedOf = (merchantId: string) => receivers.get(merchantId)?.received ?? [];
+    const unreflected = async (): Promise<Array<{ run: ChargeRun; detail: string }>> => {
+      const missing: Array<{ run: ChargeRun; detail: string }> = [];
+      for (const { run, dispute } of stripeTruth.disputes) {
+        const merchantId = merchants[run.plan.merchant]?.id ?? '';
+        const charge = await getObject(run, `/v1/charges/${run.plan.chargeId}`);
+        const ours = typeof charge['dispute'] === 'string' ? await getObject(run, `/v1/disputes/${String(charge['dispute'])}`) : null;
+        if (ours?.['status'] !== dispute.status) {
+          missing.push({ run, detail: `Stripe's dispute ${dispute.id} is ${dispute.status}; oncepay's is ${String(ours?.['status'] ?? 'missing')}` });
+          continue;
+        }
+        const told = receivedOf(merchantId).filter((got) => got.objectId === ours['id']);
+        if (!told.some((got) => got.type === 'charge.dispute.created')) missing.push({ run, detail: `charge.dispute.created of ${String(ours['id'])} never reached the merchant` });
+        if (!told.some((got) => got.type === 'charge.dispute.closed' && got.status === dispute.status)) {
+          missing.push({ run, detail: `charge.dispute.closed (${dispute.status}) of ${String(ours['id'])} never reached the merchant` });
+        }
+      }
+      for (const { run, refundId } of stripeTruth.refundsFailedLate) {
+        const merchantId = merchants[run.plan.merchant]?.id ?? '';
+        const ours = await getObject(run, `/v1/refunds/${refundId}`);
+        refundFinals.set(refundId, ours);
+        if (ours['status'] !== 'failed') missing.push({ run, detail: `refund ${refundId} failed at Stripe after it succeeded; oncepay says ${String(ours['status'])}` });
+        else if (!receivedOf(merchantId).some((got) => got.objectId === refundId && got.type === 'refund.failed')) missing.push({ run, detail: `refund.failed of ${refundId} never reached the merchant` });
+      }
+      return missing;
+    };
+    let stillMissing = await unreflected();
+    for (const until = Date.now() + 90_000; stillMissing.length > 0 && Date.now() < until; stillMissing = await unreflected()) {
+      await invokeReconciler(lambda, String(outputs['ReconcilerFunctionName']));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    for (const { run, detail } of stillMissing) flag('I11', run, detail);
+
+    // I12: every forged or replayed delivery was refused, and left no trace of its event.
+    for (const attack of attacks) {
+      if (attack.status !== 400) flag('I12', attack.run, `an attacker's delivery ${attack.eventId} was answered ${attack.status}, not 400`);
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: outputs['WebhooksTableName'], Key: { pk: { S: `PROCESSOR_EVENT#${attack.eventId}` } }, ConsistentRead: true }));
+      if (Item) flag('I12', attack.run, `an attacker's event ${attack.eventId} was recorded`);
+    }
+
     const refundRows = ledger.filter((entry) => entry.kind === 'refund');
     const captureRows = ledger.filter((entry) => entry.kind === 'capture');
     const capturesByCharge = new Map<string, LedgerEntry[]>();
@@ -696,7 +846,16 @@ async function drive(
       }
     }
 
-    // I5: captured sums per merchant equal the processor's ledger.
+    // I5: captured − refunded − withdrawn by disputes, per merchant, equals the processor's ledger.
+    const withdrawnByMerchant = new Map<string, number>();
+    for (const { run } of stripeTruth.disputes) {
+      const charge = await getObject(run, `/v1/charges/${run.plan.chargeId}`);
+      const ours = typeof charge['dispute'] === 'string' ? await getObject(run, `/v1/disputes/${String(charge['dispute'])}`) : null;
+      if (ours && disputeWithdrawsFunds(ours['status'] as DisputeStatus)) {
+        const merchantId = merchants[run.plan.merchant]?.id ?? '';
+        withdrawnByMerchant.set(merchantId, (withdrawnByMerchant.get(merchantId) ?? 0) + Number(ours['amount']));
+      }
+    }
     for (const merchant of merchants) {
       const fromCharges = accepted
         .filter((run) => merchants[run.plan.merchant]?.id === merchant.id && finals.get(run.plan.chargeId)?.['status'] === 'succeeded')
@@ -704,23 +863,29 @@ async function drive(
       const refundedInOncepay = [...refundFinals.values()]
         .filter((refund) => refund['status'] === 'succeeded' && accepted.some((run) => run.plan.chargeId === refund['charge'] && merchants[run.plan.merchant]?.id === merchant.id))
         .reduce((sum, refund) => sum + Number(refund['amount']), 0);
-      const ofMerchant = (rows: LedgerEntry[]) => rows.filter((entry) => entry.merchant_id === merchant.id).reduce((sum, entry) => sum + entry.amount, 0);
-      const net = fromCharges - refundedInOncepay;
-      const netInLedger = ofMerchant(captureRows) - ofMerchant(refundRows);
+      const withdrawn = withdrawnByMerchant.get(merchant.id) ?? 0;
+      const net = fromCharges - refundedInOncepay - withdrawn;
+      const netInLedger = ledger.filter((entry) => entry.merchant_id === merchant.id).reduce((sum, entry) => sum + merchantShare(entry), 0);
       if (net !== netInLedger) {
-        flag('I5', null, `merchant ${merchant.id}: captured − refunded ${fromCharges} − ${refundedInOncepay} = ${net}, the processor's ledger says ${netInLedger}`);
+        flag('I5', null, `merchant ${merchant.id}: captured − refunded − withdrawn ${fromCharges} − ${refundedInOncepay} − ${withdrawn} = ${net}, the processor's ledger says ${netInLedger}`);
       }
     }
 
-    // I8 and I9 from the processor's ledger and the final objects.
+    // I8 and I9 from the processor's ledger and the final objects. A refund that failed after it
+    // succeeded moved money twice, out and back: one refund row and one failure row.
     const refundRowsById = new Map<string, LedgerEntry[]>();
-    for (const row of refundRows) {
-      const id = row.kind === 'refund' ? (row.refund_id ?? '') : '';
-      refundRowsById.set(id, [...(refundRowsById.get(id) ?? []), row]);
+    const failureRowsById = new Map<string, LedgerEntry[]>();
+    for (const row of ledger) {
+      if (row.kind !== 'refund' && row.kind !== 'refund_failure') continue;
+      const byId = row.kind === 'refund' ? refundRowsById : failureRowsById;
+      const id = row.refund_id ?? '';
+      byId.set(id, [...(byId.get(id) ?? []), row]);
     }
+    const failureRows = ledger.filter((entry) => entry.kind === 'refund_failure');
     for (const run of accepted) {
       const captured = (capturesByCharge.get(run.plan.chargeId) ?? []).reduce((sum, entry) => sum + entry.amount, 0);
-      const refundedAtProcessor = refundRows.filter((row) => row.charge_id === run.plan.chargeId).reduce((sum, row) => sum + row.amount, 0);
+      const ofCharge = (rows: LedgerEntry[]) => rows.filter((row) => row.charge_id === run.plan.chargeId).reduce((sum, row) => sum + row.amount, 0);
+      const refundedAtProcessor = ofCharge(refundRows) - ofCharge(failureRows);
       if (refundedAtProcessor > captured) flag('I8', run, `the processor refunded ${refundedAtProcessor} of ${captured} captured`);
       const final = finals.get(run.plan.chargeId);
       if (!final) continue;
@@ -731,17 +896,18 @@ async function drive(
       if (refundedInOncepay > Number(final['amount'])) flag('I8', run, `refunds of ${refundedInOncepay} succeeded on a charge of ${final['amount']}`);
       for (const refundId of run.refundsAccepted.keys()) {
         const rows = refundRowsById.get(refundId) ?? [];
+        const cameBack = (failureRowsById.get(refundId) ?? []).length;
         const refund = refundFinals.get(refundId);
         if (rows.length > 1) flag('I9', run, `refund ${refundId} moved money ${rows.length} times`);
         if (!refund) {
           flag('I3', run, `refund ${refundId} not final after the reconciler had time to converge`);
           continue;
         }
-        if (refund['status'] === 'succeeded' && (rows.length !== 1 || rows[0]?.amount !== refund['amount'])) {
-          flag('I9', run, `refund ${refundId} succeeded in oncepay with ${rows.length} processor refunds`);
+        if (refund['status'] === 'succeeded' && (rows.length !== 1 || cameBack !== 0 || rows[0]?.amount !== refund['amount'])) {
+          flag('I9', run, `refund ${refundId} succeeded in oncepay with ${rows.length} processor refunds, ${cameBack} of them failed since`);
         }
-        if (refund['status'] !== 'succeeded' && rows.length > 0) flag('I9', run, `refund ${refundId} is ${refund['status']} but the processor refunded it`);
-        const expectedStatus = run.plan.refundFault === 'refund-pending-then-fails' ? 'failed' : null;
+        if (refund['status'] !== 'succeeded' && rows.length !== cameBack) flag('I9', run, `refund ${refundId} is ${refund['status']} but the processor refunded it (${rows.length}) and it came back ${cameBack} times`);
+        const expectedStatus = run.plan.refundFault === 'refund-pending-then-fails' || run.plan.refundFault === 'refund-fails-late' ? 'failed' : null;
         if (expectedStatus && refund['status'] !== expectedStatus) flag('I9', run, `refund ${refundId} ended ${refund['status']}, expected ${expectedStatus}`);
       }
     }
@@ -760,37 +926,62 @@ async function drive(
       }
     }
 
-    // I10: every final state change has exactly one event id, delivered at least once to its
-    // merchant's (healthy) endpoint, never to another merchant; no event for a change that did not happen.
+    // I10: every state change has exactly one event id, delivered at least once to its merchant's
+    // (healthy) endpoint, never to another merchant; no event for a change that did not happen.
+    // A change is an object and the state it reached: a charge's or refund's outcome, a dispute's
+    // opening, each status it moved to, and its closing.
     progress('waiting for every event to reach its merchant’s receiver…');
+    const changeOf = (got: { objectId: string; type: string; status: string }) => (got.type === 'charge.dispute.updated' ? `${got.objectId} ${got.type} ${got.status}` : `${got.objectId} ${got.type}`);
     const merchantOfObject = new Map<string, string>();
-    const expectedEvents = new Map<string, { merchantId: string; type: EventType; run: ChargeRun }>();
+    const runOfObject = new Map<string, ChargeRun>();
+    /** Changes that must be told; and the further ones that may have been (a late-failing refund's success, a dispute's updates). */
+    const required = new Map<string, { merchantId: string; objectId: string; type: string }>();
+    const allowed = new Set<string>();
     for (const run of accepted) {
       const merchantId = merchants[run.plan.merchant]?.id ?? '';
       merchantOfObject.set(run.plan.chargeId, merchantId);
+      runOfObject.set(run.plan.chargeId, run);
       const final = finals.get(run.plan.chargeId);
-      if (final) expectedEvents.set(run.plan.chargeId, { merchantId, type: final['status'] === 'succeeded' ? 'charge.succeeded' : 'charge.failed', run });
+      if (final) {
+        const type = final['status'] === 'succeeded' ? 'charge.succeeded' : 'charge.failed';
+        required.set(`${run.plan.chargeId} ${type}`, { merchantId, objectId: run.plan.chargeId, type });
+      }
       for (const refundId of run.refundsAccepted.keys()) {
         merchantOfObject.set(refundId, merchantId);
+        runOfObject.set(refundId, run);
         const refund = refundFinals.get(refundId);
-        if (refund) expectedEvents.set(refundId, { merchantId, type: refund['status'] === 'succeeded' ? 'refund.succeeded' : 'refund.failed', run });
+        if (refund) {
+          const type = refund['status'] === 'succeeded' ? 'refund.succeeded' : 'refund.failed';
+          required.set(`${refundId} ${type}`, { merchantId, objectId: refundId, type });
+          if (run.plan.refundFault === 'refund-fails-late') allowed.add(`${refundId} refund.succeeded`);
+        }
       }
     }
-    const allReceived = () => [...receivers.values()].flatMap((receiver) => receiver.received);
-    const missing = () => [...expectedEvents].filter(([objectId, expected]) => !receivers.get(expected.merchantId)?.received.some((got) => got.objectId === objectId));
-    for (const until = Date.now() + 90_000; missing().length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 500));
-    for (const [objectId, expected] of missing()) flag('I10', expected.run, `${expected.type} of ${objectId} never reached its merchant's endpoint`);
-    const idsByObject = new Map<string, Set<string>>();
-    for (const got of allReceived()) {
-      idsByObject.set(got.objectId, (idsByObject.get(got.objectId) ?? new Set()).add(got.eventId));
-      const owner = merchantOfObject.get(got.objectId);
-      const expected = expectedEvents.get(got.objectId);
-      if (owner !== undefined && owner !== got.receiver) flag('I10', expected?.run ?? null, `${got.type} ${got.eventId} of ${owner}'s ${got.objectId} was delivered to ${got.receiver}`);
-      if (!expected || expected.type !== got.type) flag('I10', expected?.run ?? null, `${got.type} ${got.eventId} for ${got.objectId}, whose change it names did not happen`);
-      if (!got.verified) flag('I10', expected?.run ?? null, `${got.eventId} arrived with a signature that does not verify`);
+    for (const { run } of stripeTruth.disputes) {
+      const merchantId = merchants[run.plan.merchant]?.id ?? '';
+      const disputeId = (await getObject(run, `/v1/charges/${run.plan.chargeId}`))['dispute'];
+      if (typeof disputeId !== 'string') continue;
+      merchantOfObject.set(disputeId, merchantId);
+      runOfObject.set(disputeId, run);
+      for (const type of ['charge.dispute.created', 'charge.dispute.closed']) required.set(`${disputeId} ${type}`, { merchantId, objectId: disputeId, type });
+      for (const status of ['warning_under_review', 'under_review', 'needs_response']) allowed.add(`${disputeId} charge.dispute.updated ${status}`);
     }
-    for (const [objectId, ids] of idsByObject) {
-      if (ids.size > 1) flag('I10', expectedEvents.get(objectId)?.run ?? null, `${ids.size} event ids for one change of ${objectId}`);
+    const allReceived = () => [...receivers.values()].flatMap((receiver) => receiver.received);
+    const missing = () => [...required.entries()].filter(([change, expected]) => !receivers.get(expected.merchantId)?.received.some((got) => changeOf(got) === change));
+    for (const until = Date.now() + 90_000; missing().length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const [, expected] of missing()) flag('I10', runOfObject.get(expected.objectId) ?? null, `${expected.type} of ${expected.objectId} never reached its merchant's endpoint`);
+    const idsByChange = new Map<string, Set<string>>();
+    for (const got of allReceived()) {
+      const change = changeOf(got);
+      idsByChange.set(change, (idsByChange.get(change) ?? new Set()).add(got.eventId));
+      const owner = merchantOfObject.get(got.objectId);
+      const run = runOfObject.get(got.objectId) ?? null;
+      if (owner !== undefined && owner !== got.receiver) flag('I10', run, `${got.type} ${got.eventId} of ${owner}'s ${got.objectId} was delivered to ${got.receiver}`);
+      if (!required.has(change) && !allowed.has(change)) flag('I10', run, `${got.type} ${got.eventId} for ${got.objectId}, whose change it names did not happen`);
+      if (!got.verified) flag('I10', run, `${got.eventId} arrived with a signature that does not verify`);
+    }
+    for (const [change, ids] of idsByChange) {
+      if (ids.size > 1) flag('I10', runOfObject.get(change.split(' ')[0] ?? '') ?? null, `${ids.size} event ids for one change (${change})`);
     }
     const received = allReceived();
 
@@ -807,6 +998,8 @@ async function drive(
       refundsAccepted: acceptedRefunds.length,
       refundsMoved: refundRows.length,
       webhooks: { events: new Set(received.map((got) => got.eventId)).size, deliveries: received.length },
+      stripeChanges: { disputes: stripeTruth.disputes.length, refundsFailedLate: stripeTruth.refundsFailedLate.length },
+      stripeAttacks: { sent: attacks.length, refused: attacks.filter((attack) => attack.status === 400).length },
       succeeded: statuses.filter((status) => status === 'succeeded').length,
       failed: statuses.filter((status) => status === 'failed').length,
       reconciliationPasses: passes,
@@ -822,12 +1015,51 @@ async function drive(
   }
 }
 
+/** The signing secret the local stack gave the endpoint the sandbox sends Stripe's events to (in its Secrets Manager stand-in). */
+async function processorWebhookSecret(stack: LocalStack): Promise<string> {
+  const secrets = new SecretsManagerClient({ region: stack.region, endpoint: stack.endpoints.secretsManager, credentials: LOCAL_CREDENTIALS });
+  try {
+    return String((await secrets.send(new GetSecretValueCommand({ SecretId: stack.outputs['ProcessorWebhookSecretName'] }))).SecretString);
+  } finally {
+    secrets.destroy();
+  }
+}
+
+/**
+ * What Stripe (the sandbox) did on its own to the accepted charges: the dispute each disputed
+ * payment ended with, and the refunds it failed after they succeeded (a refund row, then a
+ * failure row in its ledger). Read once the sandbox has nothing more scheduled.
+ */
+async function stripeChangesOf(sandbox: { url: string; secretKey: string }, accepted: ChargeRun[], ledger: LedgerEntry[]) {
+  const disputes: Array<{ run: ChargeRun; dispute: { id: string; status: string } }> = [];
+  const refundsFailedLate: Array<{ run: ChargeRun; refundId: string }> = [];
+  const byCharge = new Map(accepted.map((run) => [run.plan.chargeId, run]));
+  for (const entry of ledger) {
+    const run = byCharge.get(entry.charge_id ?? '');
+    if (!run) continue;
+    if (entry.kind === 'refund_failure' && entry.refund_id) refundsFailedLate.push({ run, refundId: entry.refund_id });
+  }
+  for (const run of accepted) {
+    if (!run.plan.fault || !DISPUTE_FAULTS.has(run.plan.fault)) continue;
+    const capture = ledger.find((entry) => entry.kind === 'capture' && entry.charge_id === run.plan.chargeId);
+    if (!capture) continue;
+    const page = (await (await fetch(`${sandbox.url}/v1/disputes?payment_intent=${capture.payment_intent}`, { headers: { Authorization: `Bearer ${sandbox.secretKey}` } })).json()) as {
+      data: Array<{ id: string; status: string }>;
+    };
+    const [dispute] = page.data;
+    // A payment refunded in full before the cardholder disputed it has nothing left to dispute.
+    if (dispute) disputes.push({ run, dispute });
+  }
+  return { disputes, refundsFailedLate };
+}
+
 /** The report as text, as `npm run chaos` prints it. */
 export function formatReport(report: ChaosReport): string {
   const lines = [
     `seed ${report.seed}: ${report.chargesAccepted}/${report.chargesRequested} charges accepted, ${report.succeeded} succeeded, ${report.failed} failed, ${report.captures} captures`,
     `refunds: ${report.refundsAccepted}/${report.refundsRequested} accepted (the rest asked for more than was left), ${report.refundsMoved} refunded at the processor`,
     `webhooks: ${report.webhooks.events} events delivered to their merchants' receivers, ${report.webhooks.deliveries} deliveries (at least once)`,
+    `Stripe on its own: ${report.stripeChanges.disputes} disputes, ${report.stripeChanges.refundsFailedLate} refunds failed after succeeding; attackers' deliveries refused ${report.stripeAttacks.refused}/${report.stripeAttacks.sent}`,
     `client retries ${report.clientRetries}; reconciliation passes ${report.reconciliationPasses}; converged in ${(report.convergeMs / 1000).toFixed(1)} s; total ${(report.durationMs / 1000).toFixed(1)} s`,
     `faults planned: ${Object.entries(report.faultsPlanned).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
     `proxy faults fired: ${Object.entries(report.faultsFired).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,

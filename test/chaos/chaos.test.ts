@@ -7,14 +7,16 @@ import { FAULT_KINDS, formatReport, runChaos, type FaultKind } from '../../scrip
 import { buildMutantBundle } from './build-mutant.ts';
 
 describe('chaos: every fault, fixed seeds', () => {
-  it.each([1, 2])('seed %i: 150 charges, their refunds and webhooks with every fault kind, no violation of I1–I10', async (seed) => {
+  it.each([1, 2])('seed %i: 150 charges, their refunds, disputes and webhooks with every fault kind, no violation of I1–I12', async (seed) => {
     const report = await runChaos({ charges: 150, merchants: 3, seed, faults: FAULT_KINDS });
     expect(report.violations, formatReport(report)).toEqual([]);
     expect(report.chargesAccepted).toBe(150);
     expect(report.refundsAccepted).toBeGreaterThan(20);
     expect(report.refundsMoved).toBeGreaterThan(15);
     expect(report.webhooks.events).toBeGreaterThan(150);
-    expect(Object.keys(report.faultsPlanned).length).toBeGreaterThan(18);
+    expect(report.stripeChanges.disputes + report.stripeChanges.refundsFailedLate).toBeGreaterThan(0);
+    expect(report.stripeAttacks.sent).toBeGreaterThan(0);
+    expect(Object.keys(report.faultsPlanned).length).toBeGreaterThan(25);
   });
 });
 
@@ -31,6 +33,7 @@ describe('chaos: the harness catches a broken system', () => {
     faults: FaultKind[];
     expected: string[];
     refundRate?: number;
+    faultRate?: number;
   }> = [
     {
       protection: 'confirming only the payment recorded on the charge',
@@ -84,6 +87,29 @@ describe('chaos: the harness catches a broken system', () => {
       refundRate: 1,
     },
     {
+      protection: 'deciding a processor event from a retrieve, never from its payload',
+      overrides: () => bundles(['functions/domain/processor-events.ts', 'test/chaos/mutants/payload-decides.ts'], 'worker', 'reconciler'),
+      faults: ['dispute-won', 'dispute-lost', 'stripe-webhook-reordered'],
+      expected: ['I11'],
+      refundRate: 0,
+      faultRate: 0.9,
+    },
+    {
+      protection: 'the reconciler’s catch-up over the processor’s events',
+      overrides: () => bundles(['functions/domain/processor-event-catch-up.ts', 'test/chaos/mutants/no-catch-up.ts'], 'reconciler'),
+      faults: ['refund-fails-late', 'stripe-webhook-lost'],
+      expected: ['I11'],
+      refundRate: 1,
+      faultRate: 0.9,
+    },
+    {
+      protection: 'a new processor key after a 500 the processor keeps for the old one',
+      overrides: () => bundles(['functions/domain/charge.ts', 'test/chaos/mutants/same-key-after-500.ts'], 'worker', 'reconciler'),
+      faults: ['processor-500-before-capture', 'processor-500-on-create'],
+      expected: ['I3'],
+      refundRate: 0,
+    },
+    {
       protection: 'an event id derived from the state change',
       overrides: async () => ({
         ServiceEventsFunction: await buildMutantBundle('functions/entrypoints/events.ts', 'functions/domain/event.ts', 'test/chaos/mutants/random-event-id.ts'),
@@ -93,14 +119,14 @@ describe('chaos: the harness catches a broken system', () => {
     },
   ];
 
-  it.each(cases)('switching off $protection is reported as $expected', async ({ overrides, faults, expected, refundRate }) => {
+  it.each(cases)('switching off $protection is reported as $expected', async ({ overrides, faults, expected, refundRate, faultRate }) => {
     const report = await runChaos({
       ...(refundRate === undefined ? {} : { refundRate }),
       charges: 40,
       merchants: 2,
       seed: 7,
       faults,
-      faultRate: 0.5,
+      faultRate: faultRate ?? 0.5,
       convergeTimeoutMs: 30_000,
       bundleOverrides: await overrides(),
     });
