@@ -8,8 +8,8 @@ import { problemResponse } from '#shared/problem.ts';
 import { ProcessorEventRefusedError } from '#adapters/processor/stripe-webhook-verifier.ts';
 
 export interface ProcessorWebhookDeps {
-  /** Checks the signature and reads which object changed; throws {@link ProcessorEventRefusedError}. Built on first use (the secret is a network read). */
-  verifier: () => Promise<{ verify(rawBody: string, signatureHeader: string | undefined): ProcessorEventNotice }>;
+  /** Checks the signature and reads which object changed; throws {@link ProcessorEventRefusedError}. */
+  verify: (rawBody: string, signatureHeader: string | undefined) => Promise<ProcessorEventNotice>;
   receive: (notice: ProcessorEventNotice) => Promise<ReceiveOutcome>;
   logger: Logger;
   /** `ProcessorEventsRefused` (alarmed: a wrong signing secret refuses every event), `…Received`, `…Ignored`. */
@@ -30,10 +30,9 @@ export function processorWebhookHandler(deps: ProcessorWebhookDeps) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     deps.logger.addContext(context);
     try {
-      const verifier = await deps.verifier();
       let notice: ProcessorEventNotice;
       try {
-        notice = verifier.verify(bodyText(event), headerValue(event, 'Stripe-Signature'));
+        notice = await deps.verify(bodyText(event), headerValue(event, 'Stripe-Signature'));
       } catch (error) {
         if (!(error instanceof ProcessorEventRefusedError)) throw error;
         deps.logger.warn('Refused a processor event whose signature does not verify', { eventId: error.eventId, reason: error.message });

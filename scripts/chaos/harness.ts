@@ -10,7 +10,7 @@
  * and told, while forged or replayed Stripe events change nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
@@ -23,7 +23,6 @@ import { refundWorkMessageBody, workMessageBody } from '#domain/work-message.ts'
 import { stageConfig } from '#infra/stage-config.ts';
 import type { FaultRule } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack, type LocalStack } from '../local/local-stack.ts';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { merchantShare, stripeSignatureHeader, type LedgerEntry } from '../processor-sandbox/sandbox.ts';
 import { mulberry32, type Random } from './random.ts';
@@ -189,6 +188,8 @@ export interface ChaosOptions {
   refundRate?: number;
   /** Test-only: function bundles with a protection switched off (see test/chaos). */
   bundleOverrides?: Record<string, string>;
+  /** Every Stripe webhook is lost for the whole run, so oncepay hears Stripe only through the reconciler's catch-up. */
+  stripeWebhooksDown?: boolean;
 }
 
 export interface Violation {
@@ -436,6 +437,10 @@ async function drive(
     if (options.faults.includes('search-lag')) sandboxSettings['searchLagMs'] = 60_000;
     if (options.faults.includes('short-processor-key-window')) sandboxSettings['idempotencyKeyTtlMs'] = 500;
     await fetch(`${stack.sandbox.url}/_sandbox/config`, { method: 'POST', body: JSON.stringify(sandboxSettings) });
+    if (options.stripeWebhooksDown) {
+      const everyDelivery = { action: 'lose', times: Number.MAX_SAFE_INTEGER };
+      await fetch(`${stack.sandbox.url}/_sandbox/webhook_faults`, { method: 'POST', body: JSON.stringify({ rules: [everyDelivery] }) });
+    }
     for (const kind of WORLD_FAULTS) if (options.faults.includes(kind)) faultsPlanned[kind] = 1;
 
     // The reconciler runs while the faults do, as its schedule does in production.

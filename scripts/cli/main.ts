@@ -412,7 +412,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.out('Register this endpoint in Stripe (Dashboard → Developers → Webhooks → Add endpoint), in the account whose key the stage uses:');
       io.out(`  URL:    ${url}`);
       io.out(`  Events: ${PROCESSOR_EVENT_TYPES.join(', ')}`);
-      io.out('Then put the endpoint’s signing secret (whsec_…) where the stage reads it:');
+      io.out('Then put the endpoint’s signing secret (whsec_…) where the stage reads it (the first time create it; after a roll, put the new value):');
+      io.out(`  aws secretsmanager create-secret --name ${secretName} --secret-string 'whsec_…'`);
       io.out(`  aws secretsmanager put-secret-value --secret-id ${secretName} --secret-string 'whsec_…'`);
       io.out('Until then every event is refused (the ProcessorEventsRefused alarm) and only the reconciler’s catch-up hears Stripe, within a minute.');
     });

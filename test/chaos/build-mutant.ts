@@ -7,19 +7,22 @@ import { build, type Plugin } from 'esbuild';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Bundles a function entry point as CDK does, but with one module replaced by a mutant that
- * switches a protection off. A test-only build: nothing in `functions/` knows about it.
+ * Bundles a function entry point as CDK does, but with modules replaced by mutants (each pair:
+ * original, mutant) that switch a protection off. A test-only build: nothing in `functions/`
+ * knows about it.
  */
-export async function buildMutantBundle(entry: string, original: string, mutant: string): Promise<string> {
-  const originalPath = join(root, original);
-  const mutantPath = join(root, mutant);
+export async function buildMutantBundle(entry: string, ...swaps: ReadonlyArray<readonly [original: string, mutant: string]>): Promise<string> {
+  const mutantFor = new Map(swaps.map(([original, mutant]) => [join(root, original), join(root, mutant)]));
+  const mutants = new Set(mutantFor.values());
   const swap: Plugin = {
     name: 'swap-in-mutant',
     setup(context) {
       context.onResolve({ filter: /\.ts$/ }, async (args) => {
-        if (args.pluginData === 'resolving' || args.importer === mutantPath) return undefined;
+        // A mutant imports the module it wraps: that import gets the original.
+        if (args.pluginData === 'resolving' || mutants.has(args.importer)) return undefined;
         const resolved = await context.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
-        return resolved.path === originalPath ? { path: mutantPath } : undefined;
+        const mutant = mutantFor.get(resolved.path);
+        return mutant ? { path: mutant } : undefined;
       });
     },
   };

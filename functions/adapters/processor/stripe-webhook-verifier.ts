@@ -41,6 +41,48 @@ export class StripeWebhookVerifier {
   }
 }
 
+/** How old the copy of the signing secret must be before a refused delivery makes it read again. */
+export const SECRET_REREAD_AFTER_MS = 60_000;
+
+/**
+ * A {@link StripeWebhookVerifier} whose signing secret is read from where the stage keeps it, and
+ * read again when a delivery does not verify and the copy is over a minute old: a secret put after
+ * a roll (or put for the first time after the deploy) is used by warm functions too, and a flood of
+ * forged deliveries reads it at most once a minute.
+ */
+export class SecretStoreWebhookVerifier {
+  private current: Promise<{ secret: string; readAt: number; verifier: StripeWebhookVerifier }> | null = null;
+
+  constructor(
+    private readonly readSecret: () => Promise<string>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async verify(rawBody: string, signatureHeader: string | undefined): Promise<ProcessorEventNotice> {
+    const copy = await this.read(false);
+    try {
+      return copy.verifier.verify(rawBody, signatureHeader);
+    } catch (error) {
+      if (!(error instanceof ProcessorEventRefusedError) || this.now() - copy.readAt < SECRET_REREAD_AFTER_MS) throw error;
+      const fresh = await this.read(true);
+      if (fresh.secret === copy.secret) throw error;
+      return fresh.verifier.verify(rawBody, signatureHeader);
+    }
+  }
+
+  private read(again: boolean) {
+    if (this.current === null || again) {
+      const reading = this.readSecret().then((secret) => ({ secret, readAt: this.now(), verifier: new StripeWebhookVerifier(secret) }));
+      // A failed read is not kept: the next delivery reads again.
+      reading.catch(() => {
+        if (this.current === reading) this.current = null;
+      });
+      this.current = reading;
+    }
+    return this.current;
+  }
+}
+
 /** The `evt_…` id an unverified body claims, for the log line of its refusal (never the body). */
 function claimedEventId(rawBody: string): string | null {
   try {

@@ -19,7 +19,8 @@ export class DynamoDbRefundRepository extends RealRepository {
           const update = item.Update;
           // Still names every attribute and value the update passes (DynamoDB refuses unused ones), and is always true.
           if (update?.UpdateExpression?.includes('if_not_exists(amount_refunded')) {
-            update.ConditionExpression = 'attribute_exists(pk) OR merchant_id = :merchant OR #status = :succeeded OR amount_refunded <= :limit';
+            update.ConditionExpression =
+              'attribute_exists(pk) OR merchant_id = :merchant OR #status = :succeeded OR amount = :chargeAmount OR amount >= :amount OR amount_refunded <= :limit';
           }
         }
         return next(args);
