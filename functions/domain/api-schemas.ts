@@ -101,7 +101,8 @@ export const disputeObjectSchema = z
       .enum(DISPUTE_STATUSES)
       .describe(
         'Inquiries: warning_needs_response, warning_under_review, warning_closed (nothing withdrawn). Chargebacks: needs_response, under_review, ' +
-          'won (the amount comes back) or lost (the amount is gone). An inquiry may escalate into a chargeback.',
+          'won (the amount comes back) or lost (the amount is gone); a lost one may be appealed (appeal_needs_response, appeal_under_review: ' +
+          'still withdrawn), ending won or lost again. prevented: settled by the network before it became a chargeback. An inquiry may escalate into a chargeback.',
       ),
     is_charge_refundable: z.boolean().describe('Whether the charge may still be refunded: true for an inquiry, false once charged back.'),
     evidence_details: z.strictObject({ due_by: z.int().nullable().describe('Unix time (seconds) evidence is due, at Stripe; null when none is allowed.') }),

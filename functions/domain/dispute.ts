@@ -3,8 +3,10 @@ import { derivedId } from './derived-id.ts';
 /**
  * A dispute Stripe opened on a charge: an inquiry (`warning_…`: nothing withdrawn, the charge
  * still refundable) or a chargeback (the amount withdrawn at once, refunds refused), closed as
- * `won` (the amount comes back), `lost`, or, for an inquiry, `warning_closed`. oncepay only
- * mirrors it: every state comes from Stripe's word, read by id.
+ * `won` (the amount comes back), `lost`, or, for an inquiry, `warning_closed`; `prevented` when
+ * the network's prevention settled it before it became one. A lost chargeback may be appealed
+ * (`appeal_needs_response`, `appeal_under_review`), which ends `won` or `lost` again. oncepay
+ * only mirrors it: every state comes from Stripe's word, read by id.
  */
 export const DISPUTE_STATUSES = [
   'warning_needs_response',
@@ -14,22 +16,31 @@ export const DISPUTE_STATUSES = [
   'under_review',
   'won',
   'lost',
+  'appeal_needs_response',
+  'appeal_under_review',
+  'prevented',
 ] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 
-/** Where a dispute may go next, as Stripe moves it (an inquiry may escalate into a chargeback); closed ones stay. */
+/** Where a dispute may go next, as Stripe moves it (an inquiry may escalate into a chargeback, a lost one be appealed). */
 const NEXT: Readonly<Record<DisputeStatus, readonly DisputeStatus[]>> = {
-  warning_needs_response: ['warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost'],
-  warning_under_review: ['warning_closed', 'needs_response', 'under_review', 'won', 'lost'],
-  needs_response: ['under_review', 'won', 'lost'],
+  warning_needs_response: ['warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented'],
+  warning_under_review: ['warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented'],
+  needs_response: ['under_review', 'won', 'lost', 'prevented'],
   under_review: ['won', 'lost'],
+  lost: ['appeal_needs_response', 'appeal_under_review', 'won'],
+  appeal_needs_response: ['appeal_under_review', 'won', 'lost'],
+  appeal_under_review: ['won', 'lost'],
   warning_closed: [],
   won: [],
-  lost: [],
+  prevented: [],
 };
 
+const CLOSED: ReadonlySet<DisputeStatus> = new Set(['warning_closed', 'won', 'lost', 'prevented']);
+
+/** Closed, as far as the merchant is told (`charge.dispute.closed`); only a lost one may still be appealed. */
 export function isDisputeClosed(status: DisputeStatus): boolean {
-  return NEXT[status].length === 0;
+  return CLOSED.has(status);
 }
 
 /** True when Stripe may have moved a dispute from `from` to `to` (in one or more steps). */
@@ -38,11 +49,12 @@ export function disputeCanMove(from: DisputeStatus, to: DisputeStatus): boolean 
 }
 
 /**
- * Whether the dispute has taken the amount from the merchant: a chargeback not won. The money
- * identity the chaos harness checks counts these: captured − refunded − withdrawn = the ledger.
+ * Whether the dispute has taken the amount from the merchant: a chargeback not won (an appeal
+ * included). The money identity the chaos harness checks counts these: captured − refunded −
+ * withdrawn = the ledger.
  */
 export function disputeWithdrawsFunds(status: DisputeStatus): boolean {
-  return status === 'needs_response' || status === 'under_review' || status === 'lost';
+  return status === 'needs_response' || status === 'under_review' || status === 'lost' || status === 'appeal_needs_response' || status === 'appeal_under_review';
 }
 
 export function isDisputeStatus(value: unknown): value is DisputeStatus {

@@ -59,8 +59,9 @@ export function refundEvent(before: Refund | undefined, after: Refund): EventObj
 /**
  * The events of a dispute's change: `charge.dispute.created` when oncepay first records it,
  * `charge.dispute.updated` when it moves while open, `charge.dispute.closed` when it closes (its
- * `status` says won, lost or warning_closed). A dispute first recorded already closed (its earlier
- * events were missed by the time oncepay looked) makes both `created` and `closed`.
+ * `status` says won, lost, warning_closed or prevented; a lost one that is appealed closes again,
+ * under an event of its own). A dispute first recorded already closed (its earlier events were
+ * missed by the time oncepay looked) makes both `created` and `closed`.
  */
 export function disputeEvents(before: Dispute | undefined, after: Dispute): EventObject[] {
   const object = toDisputeObject(after);
@@ -69,5 +70,8 @@ export function disputeEvents(before: Dispute | undefined, after: Dispute): Even
   const closed = isDisputeClosed(after.status);
   if (before === undefined) return closed ? [event('charge.dispute.created'), event('charge.dispute.closed')] : [event('charge.dispute.created')];
   if (before.status === after.status) return [];
-  return [closed ? event('charge.dispute.closed') : event('charge.dispute.updated', after.status)];
+  if (!closed) return [event('charge.dispute.updated', after.status)];
+  // An appeal closes a dispute a second time: that close is an event of its own.
+  const appealed = before.status === 'lost' || before.status === 'appeal_needs_response' || before.status === 'appeal_under_review';
+  return [appealed ? event('charge.dispute.closed', `appeal_${after.status}`) : event('charge.dispute.closed')];
 }

@@ -35,6 +35,9 @@ export async function processRefund(deps: ProcessRefundDeps, input: ProcessRefun
   const current = await deps.refunds.get(input.refundId);
   if (!current) throw new PoisonMessageError(`No refund ${input.refundId}`);
   if (isRefundTerminal(current.refund.status)) return { kind: 'final', status: publicFinal(current) };
+  // Refused in a way oncepay cannot read: a person settles it. Sending it again (a duplicate
+  // delivery of its message) could move money while they decide.
+  if (current.processorRefusal !== null) return { kind: 'review', reason: `the processor refused the refund (${current.processorRefusal}); a person settles it` };
   const readAt = deps.now();
   if (current.lease && current.lease.expiresAt > readAt) return { kind: 'busy', retryAfterMs: current.lease.expiresAt - readAt };
 
@@ -50,6 +53,11 @@ export async function processRefund(deps: ProcessRefundDeps, input: ProcessRefun
       break;
   }
   const { record } = claim;
+  if (record.processorRefusal !== null) {
+    // Flagged between the read above and the claim.
+    await deps.refunds.release(record.refund.id, input.leaseOwner, deps.now());
+    return { kind: 'review', reason: `the processor refused the refund (${record.processorRefusal}); a person settles it` };
+  }
   // The claim counted this attempt: any before it may have sent the create.
   const attemptsBefore = record.attempts - 1;
   const attemptEnds = readAt + input.leaseDurationMs;

@@ -112,7 +112,7 @@ export async function handleProcessorEvent(deps: HandleProcessorEventDeps, notic
       case 'payment':
         return await lookAtPayment(deps, notice.objectId);
       case 'refund':
-        return await lookAtRefund(deps, notice.objectId);
+        return await lookAtRefund(deps, notice.objectId, input.attempt);
       case 'dispute':
         return await lookAtDispute(deps, notice.objectId, input.attempt);
       case null:
@@ -137,13 +137,25 @@ async function lookAtPayment(deps: HandleProcessorEventDeps, paymentId: string):
   return done(`charge ${owner.chargeId}: ${await deps.settleCharge(owner.chargeId)}`);
 }
 
-async function lookAtRefund(deps: HandleProcessorEventDeps, processorRefundId: string): Promise<HandledEvent> {
+async function lookAtRefund(deps: HandleProcessorEventDeps, processorRefundId: string, attempt: number): Promise<HandledEvent> {
   const { refundId, state } = await deps.source.refundOwner(processorRefundId);
   if (refundId === null) return done(`refund ${processorRefundId} is no oncepay refund's`);
-  const record = await deps.refunds.get(refundId);
+  let record = await deps.refunds.get(refundId);
   if (!record) return done(`no refund ${refundId}`);
   if (record.processorRefundId !== null && record.processorRefundId !== processorRefundId) return done(`refund ${refundId} is ${record.processorRefundId}, not ${processorRefundId}`);
-  if (!isRefundTerminal(record.refund.status)) return done(`refund ${refundId}: ${await deps.settleRefund(refundId)}`);
+  if (!isRefundTerminal(record.refund.status)) {
+    const settled = await deps.settleRefund(refundId);
+    // Undecided at the processor: the refund stays open, and its next change makes another event.
+    if (state.kind === 'not_final') return done(`refund ${refundId}: ${settled}`);
+    // Decided, but another attempt still holds ours: it may record what it read before the
+    // processor changed its mind (a success that has since failed), and nothing else would look
+    // at a final refund again. Come back once it has let go.
+    const after = await deps.refunds.get(refundId);
+    if (!after || !isRefundTerminal(after.refund.status)) {
+      return { kind: 'retry', attempt, reason: `refund ${refundId} is still open (${settled}); the processor says ${state.kind}` };
+    }
+    record = after;
+  }
   if (record.refund.status === 'succeeded' && (state.kind === 'failed' || state.kind === 'canceled')) {
     const failed = await deps.refunds.failAfterSuccess(refundId, processorRefundId, state.reason, deps.now());
     return done(failed ? `refund ${refundId} failed after it succeeded (${state.reason}); its amount went back to the charge` : `refund ${refundId} failed already`);

@@ -181,7 +181,7 @@ export interface ChaosOptions {
   /** Share of charges that get a fault. */
   faultRate?: number;
   concurrency?: number;
-  /** How long the reconciler may take to converge once faults stop. */
+  /** How long the reconciler may take to converge once faults stop, and again for what Stripe did on its own to be reflected (default 90 s). */
   convergeTimeoutMs?: number;
   onProgress?: (line: string) => void;
   /** Share of charges the merchant refunds (once succeeded); default 0.4. */
@@ -774,7 +774,7 @@ async function drive(
       return missing;
     };
     let stillMissing = await unreflected();
-    for (const until = Date.now() + 90_000; stillMissing.length > 0 && Date.now() < until; stillMissing = await unreflected()) {
+    for (const until = Date.now() + (options.convergeTimeoutMs ?? 90_000); stillMissing.length > 0 && Date.now() < until; stillMissing = await unreflected()) {
       await invokeReconciler(lambda, String(outputs['ReconcilerFunctionName']));
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }

@@ -163,6 +163,10 @@ describe('a refund refusal oncepay cannot read', () => {
     await reconcilePass();
     await reconcilePass();
     expect(enqueued).not.toContain(refundId);
+    // Nor does a duplicate delivery of its message, even once the processor would now take it.
+    processor.refundBehaviours.set(paymentId, 'succeed');
+    expect(await workRefund(refundId)).toMatchObject({ kind: 'review' });
+    processor.refundBehaviours.set(paymentId, 'refuse');
     expect(processor.refundsFor(refundId)).toEqual([]);
 
     // A person settles it: the processor has no refund, so it cannot have succeeded; failed gives the amount back.

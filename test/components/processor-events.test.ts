@@ -123,6 +123,35 @@ describe('a refund the processor fails after it succeeded', () => {
     expect(event?.id).not.toBe(refundEvent({ ...succeeded, status: 'processing' }, succeeded)?.id);
   });
 
+  it('comes back while a worker still holds the refund: the failure is applied once that worker has recorded the success', async () => {
+    const { chargeId } = await succeededCharge(2500);
+    const outcome = await refund({ charge: chargeId, amount: 2500 });
+    if (outcome.kind !== 'created') throw new Error(`expected a refund, got ${outcome.kind}`);
+    // A worker's create succeeds at the processor; the worker is held before it records that.
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let created: (processorRefundId: string) => void = () => undefined;
+    const processorRefundId = new Promise<string>((resolve) => (created = resolve));
+    const slowProcessor = Object.create(processor) as FakeProcessor;
+    slowProcessor.createRefund = async (request, key) => {
+      const state = await processor.createRefund(request, key);
+      if ('processorRefundId' in state && state.processorRefundId) created(state.processorRefundId);
+      await held;
+      return state;
+    };
+    const worker = processRefund({ ...refundDeps(), processor: slowProcessor }, { refundId: outcome.refundId, ...lease() });
+    const id = await processorRefundId;
+    // Stripe fails it (days later at Stripe; here while the worker is still on it) and says so.
+    processor.failSucceededRefund(id);
+    expect((await handle('refund.failed', id)).kind).toBe('retry');
+    release();
+    expect(await worker).toEqual({ kind: 'final', status: 'succeeded' });
+    // The event comes back after its backoff and finds the refund final.
+    expect(await handle('refund.failed', id)).toMatchObject({ kind: 'done' });
+    expect((await refunds.get(outcome.refundId))?.refund).toMatchObject({ status: 'failed', failureReason: 'expired_or_canceled_card' });
+    expect((await charges.get(chargeId))?.charge.amountRefunded).toBe(0);
+  });
+
   it('leaves a succeeded refund alone while the processor says it succeeded, and never fails one on a foreign processor refund', async () => {
     const { chargeId } = await succeededCharge();
     const { refundId, processorRefundId } = await succeededRefund(chargeId, 500);

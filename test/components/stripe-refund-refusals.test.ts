@@ -61,4 +61,11 @@ describe('a refund create Stripe refuses', () => {
     expect(locked).toBeInstanceOf(ProcessorUnavailableError);
     expect((locked as ProcessorUnavailableError).keySpent).toBe(false);
   });
+
+  it.each([502, 503, 504])('a %i from in front of Stripe: transient, and the key kept (the request may still be running there)', async (status) => {
+    answer = { status, error: { type: 'api_error', message: 'Bad gateway' } };
+    const gateway = await create().catch((error: unknown) => error);
+    expect(gateway).toBeInstanceOf(ProcessorUnavailableError);
+    expect((gateway as ProcessorUnavailableError).keySpent).toBe(false);
+  });
 });

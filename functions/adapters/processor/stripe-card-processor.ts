@@ -353,14 +353,17 @@ function declineOf(error: Stripe.errors.StripeCardError, paymentId: string): Pay
 
 /**
  * Rate limits (429, `lock_timeout` included), 409 (same key in flight), 5xx, timeouts and
- * connection errors leave the outcome unknown: transient. A 5xx answer is also saved by Stripe
- * for the request's key for 24 hours (`keySpent`): asked again with that key, Stripe repeats it.
+ * connection errors leave the outcome unknown: transient. A 500 is Stripe's own answer, which it
+ * saved for the request's key for 24 hours (`keySpent`): asked again with that key, Stripe repeats
+ * it. A 502, 503 or 504 may come from in front of Stripe while the request still runs there, so
+ * the key is kept: a new one could then make a second refund the list does not show yet.
  * Authentication, permissions, a key reused with other parameters, an unknown payment id and
  * other invalid requests are oncepay's configuration, never the charge's.
  */
 function translateError(error: unknown): Error {
   if (!(error instanceof Stripe.errors.StripeError)) return error instanceof Error ? error : new Error(String(error));
   const answered5xx = (error.statusCode ?? 0) >= 500;
+  const savedForTheKey = error.statusCode === 500;
   const transient =
     error instanceof Stripe.errors.StripeConnectionError ||
     error instanceof Stripe.errors.StripeRateLimitError ||
@@ -368,7 +371,7 @@ function translateError(error: unknown): Error {
     error.statusCode === 409 ||
     answered5xx;
   return transient
-    ? new ProcessorUnavailableError(`Stripe: ${error.message}`, { cause: error, keySpent: answered5xx })
+    ? new ProcessorUnavailableError(`Stripe: ${error.message}`, { cause: error, keySpent: savedForTheKey })
     : new ProcessorConfigurationError(`Stripe refused oncepay's request (${describeError(error)}): ${error.message}`, { cause: error });
 }
 
