@@ -160,7 +160,10 @@ async function lookAtRefund(deps: HandleProcessorEventDeps, processorRefundId: s
     const failed = await deps.refunds.failAfterSuccess(refundId, processorRefundId, state.reason, deps.now());
     return done(failed ? `refund ${refundId} failed after it succeeded (${state.reason}); its amount went back to the charge` : `refund ${refundId} failed already`);
   }
-  return done(`refund ${refundId} is ${record.refund.status}, as the processor says`);
+  if (record.refund.status === 'failed' && state.kind === 'succeeded') {
+    return done(`DISAGREEMENT: refund ${refundId} is failed in oncepay, but the processor's ${processorRefundId} succeeded: a person must look`);
+  }
+  return done(`refund ${refundId} is ${record.refund.status}; the processor says ${state.kind}`);
 }
 
 async function lookAtDispute(deps: HandleProcessorEventDeps, processorDisputeId: string, attempt: number): Promise<HandledEvent> {
