@@ -1,5 +1,5 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Dispute, DisputeStatus } from '#domain/dispute.ts';
 import type { DisputeRepository } from '#domain/ports.ts';
 import { chargeKey } from './dynamodb-charge-repository.ts';
@@ -30,7 +30,8 @@ const disputeKey = (disputeId: string) => ({ pk: `${DISPUTE_KEY_PREFIX}${dispute
 /**
  * {@link DisputeRepository} in the charges table: a dispute item (listed per merchant, newest
  * first) and its charge's `dispute_id` and `refunds_blocked_by`, written in one transaction. The
- * dispute is compare-and-set on its status; the charge must exist and be the merchant's. Disputes
+ * dispute is compare-and-set on its status; the charge must exist and be the merchant's. A charge
+ * may have more than one dispute: a chargeback's block is lifted only by that same dispute. Disputes
  * are never purged by TTL: they are the record of money taken back.
  */
 export class DynamoDbDisputeRepository implements DisputeRepository {
@@ -66,41 +67,58 @@ export class DynamoDbDisputeRepository implements DisputeRepository {
       updated_at: dispute.updatedAt,
       ...listKeysFor('disputes', dispute.merchantId, dispute.id, dispute.createdAt, this.listShards),
     };
+    const put: TransactItem['Put'] = {
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: expected === null ? 'attribute_not_exists(pk)' : '#status = :expected',
+      ...(expected === null ? {} : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':expected': expected } }),
+    };
+    const charge = { TableName: this.tableName, Key: chargeKey(dispute.chargeId), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
+    // A chargeback forbids refunds (the reservation's condition reads this) and becomes the
+    // charge's dispute. An inquiry, or a chargeback Stripe says the charge may be refunded
+    // under, lifts only its own block: another dispute's chargeback on the charge stands.
+    const chargeUpdate = dispute.isChargeRefundable
+      ? {
+          ...charge,
+          UpdateExpression: 'SET dispute_id = :dispute REMOVE refunds_blocked_by',
+          ConditionExpression: 'merchant_id = :merchant AND (attribute_not_exists(refunds_blocked_by) OR refunds_blocked_by = :dispute)',
+          ExpressionAttributeValues: { ':dispute': dispute.id, ':merchant': dispute.merchantId },
+        }
+      : {
+          ...charge,
+          UpdateExpression: 'SET dispute_id = :dispute, refunds_blocked_by = :dispute',
+          ConditionExpression: 'merchant_id = :merchant',
+          ExpressionAttributeValues: { ':dispute': dispute.id, ':merchant': dispute.merchantId },
+        };
+    const outcome = await this.write(put, { Update: chargeUpdate });
+    if (outcome !== 'blocked_by_another') return outcome;
+    // The charge stays as another dispute's chargeback left it; this dispute is recorded beside it.
+    const stillTheMerchants = { ...charge, ConditionExpression: 'merchant_id = :merchant', ExpressionAttributeValues: { ':merchant': dispute.merchantId } };
+    const beside = await this.write(put, { ConditionCheck: stillTheMerchants });
+    return beside === 'blocked_by_another' ? 'conflict' : beside;
+  }
+
+  /** Puts the dispute and writes (or checks) its charge in one transaction. */
+  private async write(put: TransactItem['Put'], onCharge: TransactItem): Promise<'recorded' | 'conflict' | 'no_charge' | 'blocked_by_another'> {
     try {
-      await this.documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: item,
-                ConditionExpression: expected === null ? 'attribute_not_exists(pk)' : '#status = :expected',
-                ...(expected === null ? {} : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':expected': expected } }),
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: chargeKey(dispute.chargeId),
-                // A chargeback forbids refunds (the reservation's condition reads this); an inquiry does not.
-                UpdateExpression: dispute.isChargeRefundable ? 'SET dispute_id = :dispute REMOVE refunds_blocked_by' : 'SET dispute_id = :dispute, refunds_blocked_by = :dispute',
-                ConditionExpression: 'merchant_id = :merchant',
-                ExpressionAttributeValues: { ':dispute': dispute.id, ':merchant': dispute.merchantId },
-              },
-            },
-          ],
-        }),
-      );
+      await this.documents.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, onCharge] }));
       return 'recorded';
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const [disputeReason, chargeReason] = error.CancellationReasons ?? [];
-      if (chargeReason?.Code === 'ConditionalCheckFailed') return 'no_charge';
       if (disputeReason?.Code === 'ConditionalCheckFailed' || disputeReason?.Code === 'TransactionConflict' || chargeReason?.Code === 'TransactionConflict') return 'conflict';
+      if (chargeReason?.Code === 'ConditionalCheckFailed') {
+        const merchant = chargeReason.Item?.['merchant_id'];
+        const blockedBy = chargeReason.Item?.['refunds_blocked_by'];
+        const theMerchants = merchant !== undefined && 'S' in merchant && merchant.S === put?.Item?.['merchant_id'];
+        return theMerchants && blockedBy !== undefined ? 'blocked_by_another' : 'no_charge';
+      }
       throw error;
     }
   }
 }
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** A dispute from a dispute item read anywhere (a list page included). */
 export function disputeFromItem(raw: Record<string, unknown>): Dispute {

@@ -201,6 +201,17 @@ describe('disputes', () => {
     expect((await refund({ charge: chargeId, amount: 100 })).kind).toBe('charge_disputed');
   });
 
+  it('a second dispute on the charge: an inquiry seen after a chargeback never lifts the chargeback’s block', async () => {
+    const { chargeId, paymentId } = await succeededCharge(2500);
+    processor.setDispute('du_stripe5', paymentId, 'needs_response');
+    await handle('charge.dispute.created', 'du_stripe5');
+    processor.setDispute('du_stripe6', paymentId, 'warning_closed');
+    expect((await handle('charge.dispute.closed', 'du_stripe6')).kind).toBe('done');
+    expect(await disputes.get(disputeIdFor('du_stripe6'))).toMatchObject({ status: 'warning_closed', chargeId });
+    expect((await charges.get(chargeId))?.charge.dispute).toEqual({ id: disputeIdFor('du_stripe5'), blocksRefunds: true });
+    expect((await refund({ charge: chargeId, amount: 100 })).kind).toBe('charge_disputed');
+  });
+
   it('makes created, one updated per status, and closed events for the merchant; one first seen closed makes created and closed', async () => {
     const { paymentId } = await succeededCharge();
     processor.setDispute('du_stripe4', paymentId, 'needs_response');
