@@ -76,13 +76,20 @@ export class DynamoDbProcessorEventInbox implements ProcessorEventInbox, Process
   async get(): Promise<ProcessorEventCursor | null> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: CURSOR_KEY, ConsistentRead: true }));
     if (!Item) return null;
-    return { from: Number(Item['from']), backfillTo: typeof Item['backfill_to'] === 'number' ? Item['backfill_to'] : null };
+    const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
+    return { from: Number(Item['from']), backfillTo: numberOrNull(Item['backfill_to']), sweepTop: numberOrNull(Item['sweep_top']) };
   }
 
   /** One pass at a time writes it (the reconciler's reserved concurrency is 1). */
   async put(cursor: ProcessorEventCursor): Promise<void> {
     await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...CURSOR_KEY, from: cursor.from, ...(cursor.backfillTo === null ? {} : { backfill_to: cursor.backfillTo }), updated_at: this.now() } }),
+      new PutCommand({ TableName: this.tableName, Item: {
+          ...CURSOR_KEY,
+          from: cursor.from,
+          ...(cursor.backfillTo === null ? {} : { backfill_to: cursor.backfillTo }),
+          ...(cursor.sweepTop === null ? {} : { sweep_top: cursor.sweepTop }),
+          updated_at: this.now(),
+        } }),
     );
   }
 }

@@ -390,6 +390,8 @@ export interface ProcessorEventCursor {
   from: number;
   /** Epoch seconds: set while a backlog is read in windows, the top of the window still to finish. */
   backfillTo: number | null;
+  /** Epoch seconds: set while a backlog is read in windows, where the sweep began: everything from the first window's top up to it is read. */
+  sweepTop: number | null;
 }
 
 /** A message the work queue gave up on. */

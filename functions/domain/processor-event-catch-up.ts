@@ -37,7 +37,7 @@ const PAGE_SIZE = 100;
  */
 export async function catchUpProcessorEvents(deps: CatchUpDeps, deadline: number): Promise<CatchUpReport> {
   const nowSeconds = Math.floor(deps.now() / 1000);
-  const cursor: ProcessorEventCursor = (await deps.cursors.get()) ?? { from: nowSeconds - LISTING_LAG_SECONDS, backfillTo: null };
+  const cursor: ProcessorEventCursor = (await deps.cursors.get()) ?? { from: nowSeconds - LISTING_LAG_SECONDS, backfillTo: null, sweepTop: null };
   let listed = 0;
   let caughtUp = 0;
   let oldestSeen: number | null = null;
@@ -65,11 +65,12 @@ export async function catchUpProcessorEvents(deps: CatchUpDeps, deadline: number
     }
     startingAfter = last.id;
   }
+  const sweepTop = cursor.sweepTop ?? nowSeconds;
   const next: ProcessorEventCursor = completed
-    ? // Everything from the cursor up to the window's top (or now) is received.
-      { from: Math.max(cursor.from, (cursor.backfillTo ?? nowSeconds) - LISTING_LAG_SECONDS), backfillTo: null }
+    ? // Everything from the cursor up to where the sweep began (or now) is received.
+      { from: Math.max(cursor.from, sweepTop - LISTING_LAG_SECONDS), backfillTo: null, sweepTop: null }
     : // The newest part is received; the part below the oldest event seen is next (that second read again).
-      { from: cursor.from, backfillTo: oldestSeen ?? cursor.backfillTo };
+      { from: cursor.from, backfillTo: oldestSeen ?? cursor.backfillTo, sweepTop };
   await deps.cursors.put(next);
   return { listed, caughtUp, cursorLagSeconds: nowSeconds - next.from, completed };
 }

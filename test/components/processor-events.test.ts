@@ -15,7 +15,7 @@ import { createCharge } from '#domain/create-charge.ts';
 import { createRefund, type CreateRefundOutcome } from '#domain/create-refund.ts';
 import { disputeIdFor } from '#domain/dispute.ts';
 import { disputeEvents, refundEvent } from '#domain/event.ts';
-import type { ProcessorEventNotice } from '#domain/ports.ts';
+import type { ProcessorEventCursor, ProcessorEventNotice } from '#domain/ports.ts';
 import { processCharge, type ProcessChargeOutcome } from '#domain/process-charge.ts';
 import { processRefund } from '#domain/process-refund.ts';
 import { catchUpProcessorEvents, LISTING_LAG_SECONDS } from '#domain/processor-event-catch-up.ts';
@@ -272,8 +272,8 @@ describe('receiving an event', () => {
 
 describe('the reconciler’s catch-up over the Events API', () => {
   const cursors = () => {
-    let stored: { from: number; backfillTo: number | null } | null = null;
-    return { get: async () => stored, put: async (cursor: { from: number; backfillTo: number | null }) => void (stored = cursor) };
+    let stored: ProcessorEventCursor | null = null;
+    return { get: async () => stored, put: async (cursor: ProcessorEventCursor) => void (stored = cursor) };
   };
   const catchUp = (store: ReturnType<typeof cursors>, maxPages = 10) =>
     catchUpProcessorEvents({ source: processor, inbox, queue: { enqueueProcessorEvent: async (event) => void queued.push(event) }, cursors: store, now: () => clock.now, maxPages }, Infinity);
@@ -286,7 +286,7 @@ describe('the reconciler’s catch-up over the Events API', () => {
 
   it('receives what no webhook brought, skips what one did, and keeps a cursor a minute behind now', async () => {
     const store = cursors();
-    await store.put({ from: Math.floor(clock.now / 1000) - 3600, backfillTo: null });
+    await store.put({ from: Math.floor(clock.now / 1000) - 3600, backfillTo: null, sweepTop: null });
     const lost = event(30);
     const delivered = event(20);
     processor.events.push(lost, delivered, event(10, 'customer.created'));
@@ -300,19 +300,19 @@ describe('the reconciler’s catch-up over the Events API', () => {
   it('reads a backlog longer than a pass in windows, oldest last, and moves the cursor only past what it read', async () => {
     const store = cursors();
     const start = Math.floor(clock.now / 1000) - 7200;
-    await store.put({ from: start, backfillTo: null });
+    await store.put({ from: start, backfillTo: null, sweepTop: null });
     const backlog = Array.from({ length: 250 }, (_, index) => event(7000 - index * 10));
     processor.events.push(...backlog);
     const first = await catchUp(store, 1);
     expect(first).toMatchObject({ listed: 100, caughtUp: 100, completed: false });
-    expect(await store.get()).toEqual({ from: start, backfillTo: backlog[150]?.created });
+    expect(await store.get()).toEqual({ from: start, backfillTo: backlog[150]?.created, sweepTop: Math.floor(clock.now / 1000) });
     expect(first.cursorLagSeconds).toBeGreaterThan(3600);
     await catchUp(store, 1);
     const third = await catchUp(store, 1);
     expect(third.completed).toBe(true);
     expect(new Set(queued.map((notice) => notice.id))).toEqual(new Set(backlog.map((notice) => notice.id)));
-    // The window finished: the next pass reads from just under its top up to now.
-    expect((await store.get())?.backfillTo).toBeNull();
+    // The sweep finished: the next pass reads from just under where the sweep began (not the last window's top: that is read already).
+    expect(await store.get()).toEqual({ from: Math.floor(clock.now / 1000) - LISTING_LAG_SECONDS, backfillTo: null, sweepTop: null });
     expect((await catchUp(store)).completed).toBe(true);
     expect((await store.get())?.from).toBe(Math.floor(clock.now / 1000) - LISTING_LAG_SECONDS);
   });
