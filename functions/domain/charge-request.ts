@@ -81,17 +81,32 @@ export interface ChargeRequest {
  */
 export function parseChargeRequest(body: JsonValue): ChargeRequest {
   const result = createChargeBodySchema.safeParse(body);
+  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {};
+  const outOfBounds = amountOutOfBounds(fields['amount'], fields['currency']);
   if (!result.success) {
-    throw new ValidationError('The request body is not a valid charge request.', toFieldProblems(result.error, body));
+    const problems = toFieldProblems(result.error, body);
+    const amountSaidOnce = outOfBounds ? [{ field: 'amount', message: outOfBounds }, ...problems.filter((problem) => problem.field !== 'amount')] : problems;
+    throw new ValidationError('The request body is not a valid charge request.', amountSaidOnce);
   }
-  const { amount, currency, payment_method, description, metadata } = result.data;
   // The processor refuses amounts below its per-currency minimum; refuse them before a charge is recorded.
-  if (amount < minimumAmount(currency)) {
-    throw new ValidationError('The request body is not a valid charge request.', [
-      { field: 'amount', message: `must be at least ${minimumAmount(currency)} for ${currency} (the card processor's minimum)` },
-    ]);
-  }
+  if (outOfBounds) throw new ValidationError('The request body is not a valid charge request.', [{ field: 'amount', message: outOfBounds }]);
+  const { amount, currency, payment_method, description, metadata } = result.data;
   return { amount, currency, paymentMethod: payment_method, description: description ?? null, metadata: metadata ?? {} };
+}
+
+/**
+ * The one message for a whole amount off either end (the processor's minimum for the currency,
+ * the largest it takes), so a client learns both bounds at once; `null` when it is within them
+ * or not a whole number (1e20 is one, and too large: not "not an integer").
+ */
+function amountOutOfBounds(amount: JsonValue | undefined, currency: JsonValue | undefined): string | null {
+  if (typeof amount !== 'number' || !Number.isInteger(amount)) return null;
+  const known = typeof currency === 'string' && isSupportedCurrency(currency);
+  const minimum = known ? minimumAmount(currency) : 1;
+  if (amount >= minimum && amount <= MAX_AMOUNT_MINOR_UNITS) return null;
+  return known
+    ? `must be between ${minimum} and ${MAX_AMOUNT_MINOR_UNITS} for ${currency}`
+    : `must be between the card processor's minimum for the currency and ${MAX_AMOUNT_MINOR_UNITS}`;
 }
 
 /** Maps schema issues to field problems: unknown fields by name, missing ones as required. */

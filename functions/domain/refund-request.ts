@@ -43,7 +43,14 @@ export interface RefundRequest {
 export function parseRefundRequest(body: JsonValue): RefundRequest {
   const result = createRefundBodySchema.safeParse(body);
   if (!result.success) {
-    throw new ValidationError('The request body is not a valid refund request.', toFieldProblems(result.error, body));
+    const problems = toFieldProblems(result.error, body);
+    const amount = typeof body === 'object' && body !== null && !Array.isArray(body) ? body['amount'] : undefined;
+    // A whole amount off either end gets one message with both bounds (1e20 is too large, not "not an integer").
+    const offTheEnds = typeof amount === 'number' && Number.isInteger(amount) && problems.some((problem) => problem.field === 'amount');
+    const amountSaidOnce = offTheEnds
+      ? [{ field: 'amount', message: `must be between 1 and ${MAX_AMOUNT_MINOR_UNITS}, and at most what is left of the charge` }, ...problems.filter((problem) => problem.field !== 'amount')]
+      : problems;
+    throw new ValidationError('The request body is not a valid refund request.', amountSaidOnce);
   }
   const { charge, amount, reason, metadata } = result.data;
   return { chargeId: charge, amount: amount ?? null, reason: reason ?? null, metadata: metadata ?? {} };
