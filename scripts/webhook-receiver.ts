@@ -16,21 +16,32 @@ import type { AddressInfo } from 'node:net';
 /** Signatures older (or newer) than this are refused: a captured request cannot be replayed later. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-/** True when `header` signs `rawBody` with `secret` at a time within the tolerance of `nowSeconds`. */
-export function verifySignature(header: string | undefined, rawBody: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+/** Why `header` does not sign `rawBody` with `secret` at a time within the tolerance of `nowSeconds`; `null` when it does. */
+export function signatureProblem(header: string | undefined, rawBody: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): string | null {
+  if (!header) return 'no Oncepay-Signature header';
   const parts = new Map<string, string[]>();
-  for (const part of (header ?? '').split(',')) {
+  for (const part of header.split(',')) {
     const [name, value] = part.split('=', 2);
     if (name && value) parts.set(name.trim(), [...(parts.get(name.trim()) ?? []), value.trim()]);
   }
   const timestamp = Number(parts.get('t')?.[0]);
-  if (!Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
+  if (!Number.isInteger(timestamp)) return 'no t=<unix seconds> in the signature';
+  const age = nowSeconds - timestamp;
+  if (Math.abs(age) > SIGNATURE_TOLERANCE_SECONDS) {
+    return `signed ${age > 0 ? `${age} s ago` : `${-age} s ahead`}: outside the ${SIGNATURE_TOLERANCE_SECONDS} s tolerance (a replay, or a clock off)`;
+  }
   const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex'));
   // Any v1 may match (a rolled secret signs with both during the overlap).
-  return (parts.get('v1') ?? []).some((candidate) => {
+  const matches = (parts.get('v1') ?? []).some((candidate) => {
     const given = Buffer.from(candidate);
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
+  return matches ? null : 'no v1 signature matches this body with this secret (another secret, or a changed body)';
+}
+
+/** True when `header` signs `rawBody` with `secret` at a time within the tolerance of `nowSeconds`. */
+export function verifySignature(header: string | undefined, rawBody: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+  return signatureProblem(header, rawBody, secret, nowSeconds) === null;
 }
 
 export interface ReceivedEvent {
@@ -53,6 +64,10 @@ export async function startWebhookReceiver(options: {
   secret: string | (() => string);
   port?: number;
   onEvent: (event: ReceivedEvent) => Promise<void> | void;
+  /** A delivery refused with 400, and why. */
+  onRefused?: (reason: string) => void;
+  /** A delivery of an event already handled: answered 200, not handled again. */
+  onDuplicate?: (event: ReceivedEvent) => void;
 }): Promise<WebhookReceiver> {
   const secret = () => (typeof options.secret === 'string' ? options.secret : options.secret());
   const seen = new Set<string>();
@@ -61,13 +76,18 @@ export async function startWebhookReceiver(options: {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      if (request.method !== 'POST' || !verifySignature(request.headers['oncepay-signature'] as string | undefined, rawBody, secret())) {
+      const problem = request.method === 'POST' ? signatureProblem(request.headers['oncepay-signature'] as string | undefined, rawBody, secret()) : `${request.method} is not POST`;
+      if (problem !== null) {
         response.writeHead(400).end();
+        options.onRefused?.(problem);
         return;
       }
       response.writeHead(200).end();
       const event = JSON.parse(rawBody) as ReceivedEvent;
-      if (seen.has(event.id)) return;
+      if (seen.has(event.id)) {
+        options.onDuplicate?.(event);
+        return;
+      }
       seen.add(event.id);
       Promise.resolve(options.onEvent(event)).catch((error: unknown) => console.error(`handling ${event.id} failed:`, error));
     });
@@ -90,6 +110,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     secret: values.secret,
     port: Number(values.port),
     onEvent: (event) => console.log(`${event.type} ${event.id} ${String(event.data.object['id'])} ${String(event.data.object['status'])}`),
+    onDuplicate: (event) => console.log(`duplicate ${event.id}: handled already, answered 200 and skipped`),
+    onRefused: (reason) => console.log(`refused (400): ${reason}`),
   });
   console.log(`Receiving signed events on ${receiver.url} (Ctrl-C stops)`);
 }
