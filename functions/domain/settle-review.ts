@@ -61,11 +61,21 @@ export async function settleReview(deps: SettleReviewDeps, input: SettleReviewIn
       state.kind === 'awaiting_confirmation' ||
       state.kind === 'requires_authentication' ||
       (state.kind === 'not_final' && state.status === 'requires_payment_method');
+    const howFar = state.kind === 'not_final' ? state.status : state.kind;
+    const neverDone = state.kind === 'requires_authentication' ? 'was never authenticated' : 'was never confirmed';
+    // Settling never confirms: a payment nobody confirmed will not succeed by being settled.
+    if (input.as === 'succeeded' && cancellable) {
+      return refuse(`Payment ${paymentId} ${neverDone} (${howFar}): no money moved; settle it --as failed (the payment is cancelled first).`);
+    }
     if (input.as === 'failed' && cancellable) {
       const reason = state.kind === 'requires_authentication' ? 'requires_authentication' : 'duplicate';
-      state = await deps.processor
+      const cancelled = await deps.processor
         .cancelPayment(paymentId, cancelKeyFor(paymentId, reason), reason)
         .catch(async (error: unknown) => refuse(`The processor could not cancel ${paymentId}: ${(error as Error).message}`));
+      state =
+        cancelled.kind === 'failed'
+          ? { ...cancelled, message: `Settled as failed by ${input.operator}: payment ${paymentId} ${neverDone}; it was cancelled and no money moved.` }
+          : cancelled;
     }
     if (state.kind !== 'succeeded' && state.kind !== 'failed') {
       return refuse(`The processor has not decided payment ${paymentId} (${state.kind === 'not_final' ? state.status : state.kind}); settle it once it has.`);

@@ -199,8 +199,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.out(['key id', 'prefix', 'mode', 'scopes', 'created', 'expires', 'revoked', 'last used'].join('\t'));
       for (const key of all) {
         const time = (at: number | null) => (at === null ? '-' : new Date(at).toISOString());
+        // Last use is written at most once an hour: showing minutes would claim more than is known.
+        const hour = (at: number | null) => (at === null ? '-' : `${new Date(at).toISOString().slice(0, 13)}h`);
         io.out(
-          [key.keyId, key.displayPrefix, key.mode, (key.scopes ?? ['*']).join(','), time(key.createdAt), time(key.expiresAt), time(key.revokedAt), time(key.lastUsedAt)].join(
+          [key.keyId, key.displayPrefix, key.mode, (key.scopes ?? ['*']).join(','), time(key.createdAt), time(key.expiresAt), time(key.revokedAt), hour(key.lastUsedAt)].join(
             '\t',
           ),
         );

@@ -384,8 +384,10 @@ describe('review settlement: a person closes an open charge, never against the p
     world.processor.failNext('confirm', 'unavailable');
     await work(chargeId);
     const deps = { charges: world.charges, processor: world.processor, now: () => world.clock.now };
-    await expect(settleReview(deps, { chargeId, as: 'succeeded', operator: 'alice' })).rejects.toBeInstanceOf(SettlementRefusedError);
-    await settleReview(deps, { chargeId, as: 'failed', operator: 'alice' });
+    // Settling does not confirm: a payment never confirmed never will be by a settlement, and it says what to do instead.
+    await expect(settleReview(deps, { chargeId, as: 'succeeded', operator: 'alice' })).rejects.toThrow(/was never confirmed .* no money moved; settle it --as failed/);
+    const settled = await settleReview(deps, { chargeId, as: 'failed', operator: 'alice' });
+    expect(settled).toMatchObject({ kind: 'failed', code: 'payment_canceled', message: expect.stringMatching(/^Settled as failed by alice: payment \S+ was never confirmed; it was cancelled and no money moved\.$/) });
     expect(await statusOf(chargeId)).toBe('failed');
     expect(world.processor.paymentsOf(chargeId)[0]?.status).toBe('canceled');
     expect(await work(chargeId)).toEqual({ kind: 'final', status: 'failed' });

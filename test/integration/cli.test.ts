@@ -228,14 +228,14 @@ describe('restricted keys and the mode rule, through the API', () => {
     });
   });
 
-  it('keys list shows when a key was last used', async () => {
+  it('keys list shows when a key was last used, to the hour (it is recorded at most hourly)', async () => {
     const merchant = await newMerchant('Wonka');
     expect((await apiClient(merchant.secret_key).getCharge('ch_0000000000000000000000')).status).toBe(404);
     const listed = await cli('keys', 'list', '--merchant', merchant.merchant_id);
     expect(listed.code).toBe(0);
     const [header, row] = listed.stdout.trim().split('\n');
     expect(header).toBe('key id\tprefix\tmode\tscopes\tcreated\texpires\trevoked\tlast used');
-    expect(row?.split('\t')).toEqual([merchant.key_id, `${merchant.secret_key.slice(0, 12)}…`, 'test', '*', expect.any(String), '-', '-', expect.stringMatching(/^\d{4}-/)]);
+    expect(row?.split('\t')).toEqual([merchant.key_id, `${merchant.secret_key.slice(0, 12)}…`, 'test', '*', expect.any(String), '-', '-', expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}h$/)]);
   });
 });
 

@@ -200,9 +200,13 @@ describeEmbedded('the dead-letter queue', () => {
         (result) => !(result instanceof Error && /being processed right now/.test(result.message)),
         { timeoutMs: 15_000, intervalMs: 500, what: 'the charge to be free to settle' },
       );
-    expect(String(await settle('succeeded'))).toMatch(/refused: The processor has not decided payment pi_\w+ \(awaiting_confirmation\)/);
+    expect(String(await settle('succeeded'))).toMatch(/Payment pi_\w+ was never confirmed \(awaiting_confirmation\): no money moved; settle it --as failed/);
     expect(await settle('failed')).toBe(`Settled ${chargeId} as failed (payment_canceled).\n`);
-    expect((await acme.getCharge(chargeId)).json).toMatchObject({ status: 'failed', failure_code: 'payment_canceled' });
+    expect((await acme.getCharge(chargeId)).json).toMatchObject({
+      status: 'failed',
+      failure_code: 'payment_canceled',
+      failure_message: expect.stringMatching(/^Settled as failed by test: payment pi_\w+ was never confirmed; it was cancelled and no money moved\.$/),
+    });
     expect(await cli('review', 'list')).not.toContain(chargeId);
     expect(await ledgerFor(chargeId)).toHaveLength(0);
   });
