@@ -1,6 +1,8 @@
 // Runs before every npm script that needs Node 22, in plain JavaScript any Node can parse:
 // on an older Node the scripts die at their first import (`No such built-in module:
 // node:sqlite`) before they could say why. Prints one line and exits 1 when the Node is too old.
+// After `npm install` it passes on any machine: the pinned `node` dev dependency puts Node 22 in
+// node_modules/.bin, first on the PATH npm gives its scripts.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL, URL } from 'node:url';
 
@@ -14,8 +16,7 @@ export function nodeVersionProblem(version, minimum = MINIMUM) {
   if (newEnough) return undefined;
   return (
     `error: oncepay needs Node.js ${minimum} or newer, and this is Node ${version}: ` +
-    '`nvm install` (it reads .nvmrc), or `npm install --prefix ~/.cache/oncepay/node22 node@22` ' +
-    'and put ~/.cache/oncepay/node22/node_modules/.bin first on PATH'
+    "run `npm install` first (it puts Node 22 in node_modules/.bin, which npm's scripts use), or `nvm install` (it reads .nvmrc)"
   );
 }
 

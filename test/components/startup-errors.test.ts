@@ -37,8 +37,8 @@ describe('the Node version check', () => {
   it.each(['20.20.2', '18.19.0', '22.11.0', '21.7.3'])('refuses Node %s in one line saying how to get 22', (version) => {
     const problem = nodeVersionProblem(version, '22.12.0');
     expect(problem).toBe(
-      `error: oncepay needs Node.js 22.12.0 or newer, and this is Node ${version}: \`nvm install\` (it reads .nvmrc), or ` +
-        '`npm install --prefix ~/.cache/oncepay/node22 node@22` and put ~/.cache/oncepay/node22/node_modules/.bin first on PATH',
+      `error: oncepay needs Node.js 22.12.0 or newer, and this is Node ${version}: ` +
+        "run `npm install` first (it puts Node 22 in node_modules/.bin, which npm's scripts use), or `nvm install` (it reads .nvmrc)",
     );
   });
 
@@ -58,17 +58,21 @@ const OLD_NODE_DIR = ['/usr/bin', '/usr/local/bin']
 
 describe.skipIf(OLD_NODE_DIR === undefined)(`under an older Node${OLD_NODE_DIR ? ` (${OLD_NODE_DIR}/node)` : ' [skipped: no Node older than 22 on this machine]'}`, () => {
   const env = { ...process.env, PATH: `${OLD_NODE_DIR}:/usr/bin:/bin` };
-  it.each([
-    [['start']],
-    [['run', 'cli', '--', 'merchants', 'list']],
-    [['test']],
-  ])('npm %j exits non-zero with one line naming the version and how to get 22', async (args) => {
-    const result = await npm(args, env);
+
+  it('npm’s scripts run the pinned Node 22 from node_modules/.bin: npm test and npm run cli get past the version check', async () => {
+    // `--help`: vitest prints its usage and runs nothing (`--version` would run the whole suite).
+    const tests = await npm(['test', '--', '--help'], env);
+    expect(tests.code).toBe(0);
+    expect(tests.stdout).toMatch(/vitest\/\d+/);
+    const cli = await npm(['run', 'cli', '--', '--help'], env);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('Usage:');
+  });
+
+  it('before npm install (the old Node itself), the check says in one line how to get 22', async () => {
+    const result = await run(`${OLD_NODE_DIR}/node`, ['scripts/require-node22.mjs'], env);
     expect(result.code).toBe(1);
-    const lines = ourLines(result.stderr);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: oncepay needs Node\.js 22\.12\.0 or newer, and this is Node \d+\.\d+\.\d+: `nvm install`/);
-    expect(result.stderr + result.stdout).not.toContain('node:sqlite');
+    expect(ourLines(result.stderr)).toEqual([expect.stringMatching(/^error: oncepay needs Node\.js 22\.12\.0 or newer, and this is Node \d+\.\d+\.\d+: run `npm install` first/)]);
   });
 });
 
