@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-/** Where `npm start` writes the local stack's outputs, and where the CLI looks by default. */
-export const LOCAL_OUTPUTS_FILE = '.oncepay/outputs.json';
+/**
+ * Where `npm start` writes the local stack's outputs, and where the CLI looks by default
+ * (`ONCEPAY_OUTPUTS_FILE` moves it: tests that run `npm start` keep a developer's own stack's file).
+ */
+export const LOCAL_OUTPUTS_FILE = process.env['ONCEPAY_OUTPUTS_FILE'] ?? '.oncepay/outputs.json';
 
 /**
  * The stack outputs the CLI needs, as `npm start` writes them (flat, with the local

@@ -37,6 +37,8 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 export interface LocalStackOptions {
   /** Port of the API; 0 picks a free one. */
   port: number;
+  /** Port of the processor sandbox; 0 (the default) picks a free one. */
+  sandboxPort?: number;
   stage?: string;
   seedDemoMerchants?: boolean;
   /** Run the template's EventBridge schedules (default true); tests that drive the reconciler turn this off. */
@@ -96,7 +98,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     // The sandbox enforces the account rate limit the stage is configured for, as Stripe would.
-    const sandbox = await startProcessorSandbox({ rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond });
+    const sandbox = await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond });
     stoppers.push(() => sandbox.stop());
     let faultProxy: FaultProxy | undefined;
     if (options.faultInjection) {
