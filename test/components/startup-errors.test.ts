@@ -98,6 +98,15 @@ describe('npm start on a busy PORT', () => {
     expect(result.stdout).not.toContain('synthesizing');
     expect(existsSync(outputsFile)).toBe(hadOutputs);
   });
+
+  it('the sandbox’s busy port gets the same one line, naming SANDBOX_PORT', async () => {
+    const result = await npm(['start'], { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, PORT: '0', SANDBOX_PORT: String(port) });
+    expect(result.code).toBe(1);
+    expect(ourLines(result.stderr)).toEqual([
+      `error: port ${port} on 127.0.0.1 is in use (another npm start?): stop what uses it, or choose another port: SANDBOX_PORT=${port + 1} npm start`,
+    ]);
+    expect(result.stdout).not.toContain('synthesizing');
+  });
 });
 
 describe('npm start without Java', () => {
