@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { FunctionHost } from './function-host.ts';
+import { ThrottledError, type FunctionHost } from './function-host.ts';
 import { listenOnLoopback } from './net.ts';
 import { resourcesOfType, type CfnTemplate, type IntrinsicResolver } from './template.ts';
 
@@ -176,7 +176,14 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     if (!match) return gatewayResponse(options.api, 'MISSING_AUTHENTICATION_TOKEN');
     const { route, pathParameters } = match;
     const event = proxyEvent(options, request, url, route, pathParameters, body, requestId);
-    const result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS);
+    let result: Awaited<ReturnType<FunctionHost['invoke']>> | 'timeout';
+    try {
+      result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS);
+    } catch (error) {
+      // The function is at its reserved concurrency: Lambda throttles, and API Gateway answers 429.
+      if (error instanceof ThrottledError) return gatewayResponse(options.api, 'THROTTLED');
+      throw error;
+    }
     if (result === 'timeout') return gatewayResponse(options.api, 'INTEGRATION_TIMEOUT');
     if (!result.ok) return gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
     return proxyResult(result.result) ?? gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);

@@ -28,6 +28,9 @@ export class ThrottledError extends Error {
   }
 }
 
+/** Lambda's limit for an execution environment's init phase (the cold start), apart from the function's timeout. */
+const INIT_LIMIT_MS = 10_000;
+
 export type InvocationResult =
   | { ok: true; result: unknown; durationMs: number }
   | { ok: false; error: { errorType: string; errorMessage: string }; timedOut: boolean; durationMs: number };
@@ -50,9 +53,12 @@ interface Environment {
 
 /**
  * Runs a function's bundle as Lambda does: each execution environment is a worker thread
- * handling one invocation at a time, reused while warm. An invocation that runs past the
- * function's timeout is abandoned and its environment destroyed, so nothing it was doing
- * (no catch, no finally, no late write) happens afterwards — as on Lambda.
+ * handling one invocation at a time, reused while warm; a cold start has its own 10 s limit and
+ * the function's timeout counts the handler only. An invocation that runs past the function's
+ * timeout is abandoned and its environment destroyed, so nothing it was doing (no catch, no
+ * finally, no late write) happens afterwards — as on Lambda. Past the reserved concurrency an
+ * invocation is throttled, as on Lambda; past `maxEnvironments` (this machine's own limit) it
+ * waits for an environment, and the wait counts against no timeout of the function's.
  */
 export class FunctionHost {
   private readonly idle: Environment[] = [];
@@ -75,12 +81,22 @@ export class FunctionHost {
   private async invokeOnce(event: unknown): Promise<InvocationResult> {
     if (this.closed) throw new Error(`${this.fn.logicalId} is shut down`);
     if (this.fn.reservedConcurrency !== null && this.busy >= this.fn.reservedConcurrency) throw new ThrottledError(this.fn);
+    // Waiting for a free environment here is the runner's, not Lambda's (which gives every
+    // invocation its own): it counts against nothing but the caller's own limit (API Gateway's 29 s).
     await this.acquireSlot();
     const started = Date.now();
     let environment: Environment | undefined;
     try {
       environment = this.idle.pop() ?? this.spawn();
-      const deadlineMs = started + this.fn.timeoutMs;
+      // A cold start has Lambda's own limit for the init phase; the function's timeout counts
+      // its handler only. Counting both would make a burst of cold starts sharing this machine's
+      // CPUs time out where Lambda, a CPU each, would not.
+      const init = await this.initialized(environment);
+      if (init !== 'ready') {
+        await this.destroy(environment);
+        return { ok: false, error: init.error, timedOut: init.timedOut, durationMs: Date.now() - started };
+      }
+      const deadlineMs = Date.now() + this.fn.timeoutMs;
       const outcome = await this.run(environment, event, deadlineMs);
       const durationMs = Date.now() - started;
       if (outcome.type === 'result') {
@@ -119,37 +135,51 @@ export class FunctionHost {
     const timedOut = new Promise<ReturnType<typeof timeout>>((resolve) => {
       timer = setTimeout(() => resolve(timeout()), Math.max(0, deadlineMs - Date.now()));
     });
-    const finished = (async () => {
-      await environment.ready; // the cold start counts against the timeout, as on Lambda
-      return new Promise<
-        { type: 'result'; result: unknown } | { type: 'error' | 'crash'; error: { errorType: string; errorMessage: string } }
-      >((resolve) => {
-        const onMessage = (message: { type: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
-          cleanup();
-          if (message.type === 'result') resolve({ type: 'result', result: message.result });
-          else resolve({ type: 'error', error: message.error ?? { errorType: 'Error', errorMessage: 'unknown' } });
-        };
-        const onError = (error: Error) => {
-          cleanup();
-          resolve({ type: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: error.message } });
-        };
-        const onExit = (code: number) => onError(new Error(`The runtime exited with code ${code}`));
-        const cleanup = () => {
-          environment.worker.off('message', onMessage);
-          environment.worker.off('error', onError);
-          environment.worker.off('exit', onExit);
-        };
-        environment.worker.on('message', onMessage);
-        environment.worker.on('error', onError);
-        environment.worker.on('exit', onExit);
-        environment.worker.postMessage({ event, context: this.context(deadlineMs) });
-      });
-    })().catch((error: Error) => ({
-      type: 'crash' as const,
-      error: { errorType: 'Runtime.InitError', errorMessage: error.message },
-    }));
+    const finished = new Promise<{ type: 'result'; result: unknown } | { type: 'error' | 'crash'; error: { errorType: string; errorMessage: string } }>((resolve) => {
+      const onMessage = (message: { type: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+        cleanup();
+        if (message.type === 'result') resolve({ type: 'result', result: message.result });
+        else resolve({ type: 'error', error: message.error ?? { errorType: 'Error', errorMessage: 'unknown' } });
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        resolve({ type: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: error.message } });
+      };
+      const onExit = (code: number) => onError(new Error(`The runtime exited with code ${code}`));
+      const cleanup = () => {
+        environment.worker.off('message', onMessage);
+        environment.worker.off('error', onError);
+        environment.worker.off('exit', onExit);
+      };
+      environment.worker.on('message', onMessage);
+      environment.worker.on('error', onError);
+      environment.worker.on('exit', onExit);
+      environment.worker.postMessage({ event, context: this.context(deadlineMs) });
+    });
     try {
       return await Promise.race([finished, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits for the environment's init phase, within Lambda's 10 s limit for it. */
+  private async initialized(environment: Environment): Promise<'ready' | { error: { errorType: string; errorMessage: string }; timedOut: boolean }> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<{ error: { errorType: string; errorMessage: string }; timedOut: boolean }>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ error: { errorType: 'Runtime.InitError', errorMessage: `The init phase did not finish within ${INIT_LIMIT_MS / 1000} s` }, timedOut: true }),
+        INIT_LIMIT_MS,
+      );
+    });
+    try {
+      return await Promise.race([
+        environment.ready.then(
+          () => 'ready' as const,
+          (error: Error) => ({ error: { errorType: 'Runtime.InitError', errorMessage: error.message }, timedOut: false }),
+        ),
+        limit,
+      ]);
     } finally {
       clearTimeout(timer);
     }

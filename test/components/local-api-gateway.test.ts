@@ -48,3 +48,67 @@ describe('local API Gateway', () => {
     expect(await host.invoke({})).toMatchObject({ ok: true, result: { body: JSON.stringify({ invocations: 2 }) } });
   });
 });
+
+describe('what counts against a function’s timeout, and its reserved concurrency', () => {
+  const slow = (overrides: Partial<ConstructorParameters<typeof FunctionHost>[0]>, init: number) =>
+    new FunctionHost(
+      {
+        logicalId: 'SlowInit',
+        functionName: 'slow-init',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:slow-init',
+        bundlePath: fileURLToPath(new URL('../fixtures/functions/slow-init-handler.mjs', import.meta.url)),
+        exportName: 'handler',
+        timeoutMs: 1000,
+        memoryMb: 128,
+        environment: { INIT_MS: String(init) },
+        reservedConcurrency: null,
+        ...overrides,
+      },
+      { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined },
+    );
+
+  it('a cold start longer than the timeout is not the handler’s time (Lambda limits init on its own)', async () => {
+    const host = slow({}, 1_500);
+    try {
+      expect(await host.invoke({})).toMatchObject({ ok: true });
+      // The handler's own time still counts.
+      expect(await host.invoke({ holdMs: 1_500 })).toMatchObject({ ok: false, timedOut: true });
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('waiting for a free environment counts against no timeout: queued invocations all finish', async () => {
+    const host = slow({ timeoutMs: 1_000 }, 0);
+    try {
+      // One environment; three invocations of 600 ms each: the last waits 1.2 s, more than the timeout.
+      const results = await Promise.all([0, 1, 2].map(() => host.invoke({ holdMs: 600 })));
+      expect(results.map((result) => result.ok)).toEqual([true, true, true]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('past its reserved concurrency a function is throttled, and API Gateway answers 429', async () => {
+    const host = slow({ reservedConcurrency: 1 }, 0);
+    const api: RestApiDefinition = {
+      apiId: 'test',
+      stageName: 'v1',
+      routes: [{ httpMethod: 'POST', resourcePath: '/hold', resourceId: 'hold', segments: ['hold'], host }],
+      gatewayResponses: new Map([['THROTTLED', { headers: { 'Content-Type': 'application/problem+json' }, body: '{"type":"https://oncepay.dev/problems/rate-limited"}' }]]),
+      throttle: null,
+    };
+    const gateway = await startApiGateway({ api, port: 0, region: 'us-east-1', accountId: '000000000000', onRequest: () => undefined });
+    try {
+      const busy = host.invoke({ holdMs: 800 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const throttled = await fetch(`${gateway.url}/hold`, { method: 'POST', body: '{}' });
+      expect(throttled.status).toBe(429);
+      expect(await throttled.json()).toEqual({ type: 'https://oncepay.dev/problems/rate-limited' });
+      expect(await busy).toMatchObject({ ok: true });
+    } finally {
+      await gateway.close();
+      await host.close();
+    }
+  });
+});
