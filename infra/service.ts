@@ -51,7 +51,7 @@ function allowIndexQueries(fn: lambda.IFunction, table: dynamodb.ITable, indexes
 }
 
 /** RFC 9457 bodies for the errors API Gateway answers itself (routing, WAF, throttling, limits). */
-const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; title: string; status?: number; detail: string }> = [
+const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; title: string; status: number; detail: string }> = [
   {
     // API Gateway answers an unknown route with 403 "Missing Authentication Token"; say 404.
     type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
@@ -82,11 +82,32 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
     status: 413,
     detail: 'The request is too large.',
   },
-  { type: apigateway.ResponseType.DEFAULT_4XX, slug: 'bad-request', title: 'Bad request', detail: 'The request could not be accepted.' },
   {
+    // The function did not answer within API Gateway's 29 s (or could not be reached).
+    type: apigateway.ResponseType.INTEGRATION_TIMEOUT,
+    slug: 'gateway-timeout',
+    title: 'Gateway timeout',
+    status: 504,
+    detail: 'The request took too long. Retry with the same Idempotency-Key.',
+  },
+  {
+    type: apigateway.ResponseType.INTEGRATION_FAILURE,
+    slug: 'gateway-timeout',
+    title: 'Gateway timeout',
+    status: 504,
+    detail: 'The request could not be completed. Retry with the same Idempotency-Key.',
+  },
+  { type: apigateway.ResponseType.ACCESS_DENIED, slug: 'forbidden', title: 'Forbidden', status: 403, detail: 'The request is not allowed.' },
+  { type: apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE, slug: 'unsupported-media-type', title: 'Unsupported media type', status: 415, detail: 'Send application/json.' },
+  { type: apigateway.ResponseType.QUOTA_EXCEEDED, slug: 'rate-limited', title: 'Too many requests', status: 429, detail: 'Slow down and retry with the same Idempotency-Key.' },
+  // The fallbacks get one status each, so that every problem body says its status (a template cannot read it).
+  { type: apigateway.ResponseType.DEFAULT_4XX, slug: 'bad-request', title: 'Bad request', status: 400, detail: 'The request could not be accepted.' },
+  {
+    // API Gateway's answer when the function failed or answered nothing it can use.
     type: apigateway.ResponseType.DEFAULT_5XX,
     slug: 'internal-error',
     title: 'Internal error',
+    status: 502,
     detail: 'Something went wrong. Retry with the same Idempotency-Key.',
   },
 ];
@@ -94,10 +115,17 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
 /** One reconciliation pass at a time (`npm run localstack:deploy` applies it too: LocalStack's CloudFormation drops it). */
 export const RECONCILER_RESERVED_CONCURRENCY = 1;
 
-/** API Gateway's own status for the responses above whose status we change. */
+/** API Gateway's own status for the responses above (the fallbacks have none: they cover several). */
 const DEFAULT_STATUS = new Map([
   [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 403],
   [apigateway.ResponseType.WAF_FILTERED, 403],
+  [apigateway.ResponseType.THROTTLED, 429],
+  [apigateway.ResponseType.REQUEST_TOO_LARGE, 413],
+  [apigateway.ResponseType.INTEGRATION_TIMEOUT, 504],
+  [apigateway.ResponseType.INTEGRATION_FAILURE, 504],
+  [apigateway.ResponseType.ACCESS_DENIED, 403],
+  [apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE, 415],
+  [apigateway.ResponseType.QUOTA_EXCEEDED, 429],
 ]);
 
 /** The functions, their event source and the REST API in front of them. */
@@ -413,13 +441,13 @@ export class ChargeService extends Construct {
     for (const problem of GATEWAY_PROBLEMS) {
       this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
         type: problem.type,
-        ...(problem.status && problem.status !== DEFAULT_STATUS.get(problem.type) ? { statusCode: String(problem.status) } : {}),
+        ...(problem.status !== DEFAULT_STATUS.get(problem.type) ? { statusCode: String(problem.status) } : {}),
         responseHeaders: { 'Content-Type': "'application/problem+json'" },
         templates: {
           'application/json': JSON.stringify({
             type: `https://oncepay.dev/problems/${problem.slug}`,
             title: problem.title,
-            ...(problem.status ? { status: problem.status } : {}),
+            status: problem.status,
             detail: problem.detail,
           }),
         },

@@ -1,5 +1,5 @@
 /**
- * An example webhook receiver, the way the README's merchant guide says to write one:
+ * An example webhook receiver, the way the merchant guide (docs/api.md) says to write one:
  * verify the `Oncepay-Signature` (HMAC-SHA256 of "<t>.<raw body>", 5-minute tolerance, a
  * constant-time comparison), answer 2xx at once, and only then do the work — once per event id,
  * because deliveries are at least once.

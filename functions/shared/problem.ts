@@ -3,7 +3,7 @@ import type { FieldProblem } from '#domain/errors.ts';
 
 /**
  * RFC 9457 problem types. The URIs are identifiers, stable across releases; each is
- * documented in the README's "Errors" section.
+ * documented in docs/api.md, "Errors".
  */
 export const PROBLEM_TYPES = {
   validation: { type: 'https://oncepay.dev/problems/validation-error', title: 'Invalid request', status: 400 },
@@ -25,6 +25,8 @@ export const PROBLEM_TYPES = {
     status: 415,
   },
   internal: { type: 'https://oncepay.dev/problems/internal-error', title: 'Internal error', status: 500 },
+  /** API Gateway's own: the function did not answer within its 29 s (see infra/service.ts). */
+  gatewayTimeout: { type: 'https://oncepay.dev/problems/gateway-timeout', title: 'Gateway timeout', status: 504 },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_TYPES;

@@ -56,6 +56,13 @@ const preferWait = {
   schema: { type: 'string', example: 'wait=10' },
 };
 
+/** The response headers of a read that honoured `Prefer: wait`. */
+const preferenceHeaders = {
+  'Preference-Applied': { schema: { type: 'string', example: 'wait=10' }, description: 'Present when Prefer: wait=N was honoured: the N applied.' },
+  Vary: { schema: { type: 'string', enum: ['Prefer'] }, description: 'Present with Preference-Applied: the answer depends on the Prefer header.' },
+};
+
+
 const listResponse = (description: string, schema: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
@@ -71,11 +78,12 @@ export function openApiDocument() {
   const problemTypes = Object.values(PROBLEM_TYPES)
     .map(({ type, status, title }) => `- \`${type}\` (${status}): ${title}`)
     .join('\n');
-  return {
+  const document = {
     openapi: '3.1.0',
     info: {
       title: 'oncepay',
       version: '1.0.0',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Charges a card exactly once per Idempotency-Key, and refunds it never beyond what was captured; hears what Stripe does on its own ' +
         '(refunds failing late, disputes) and tells the merchant. Errors are RFC 9457 problem+json; problem types:\n' +
@@ -140,7 +148,7 @@ export function openApiDocument() {
           description: 'Restricted keys need the scope charges:read.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, preferWait],
           responses: {
-            '200': { description: 'The charge', content: { 'application/json': { schema: { $ref: '#/components/schemas/Charge' } } } },
+            '200': { description: 'The charge', headers: preferenceHeaders, content: { 'application/json': { schema: { $ref: '#/components/schemas/Charge' } } } },
             '401': UNAUTHORIZED,
             '403': forbidden('charges:read'),
             '404': problem('No such charge for this merchant.'),
@@ -204,7 +212,7 @@ export function openApiDocument() {
           description: 'Restricted keys need the scope refunds:read.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, preferWait],
           responses: {
-            '200': { description: 'The refund', content: { 'application/json': { schema: { $ref: '#/components/schemas/Refund' } } } },
+            '200': { description: 'The refund', headers: preferenceHeaders, content: { 'application/json': { schema: { $ref: '#/components/schemas/Refund' } } } },
             '401': UNAUTHORIZED,
             '403': forbidden('refunds:read'),
             '404': problem('No such refund for this merchant.'),
@@ -355,6 +363,7 @@ export function openApiDocument() {
     webhooks: {
       event: {
         post: {
+          operationId: 'deliverEvent',
           summary: 'An event, POSTed to each subscribed endpoint, at least once',
           description:
             'Verify Oncepay-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> under the endpoint secret; refuse t more than 5 minutes off), ' +
@@ -394,6 +403,21 @@ export function openApiDocument() {
       },
     },
   };
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations)) declareGatewayAnswers(operation.responses);
+  }
+  return document;
+}
+
+/**
+ * What API Gateway itself may answer on any route, before or instead of the function: its
+ * throttling (429), a function that failed or answered nothing usable (502), and one that did not
+ * answer within the 29 s integration limit (504). All are problem+json with `status`.
+ */
+function declareGatewayAnswers(responses: Record<string, unknown>): void {
+  responses['429'] ??= problem('Throttled by API Gateway (the stage’s or this method’s rate); not remembered: retry after a pause.');
+  responses['502'] ??= problem('The function failed (API Gateway’s answer): retry with the same Idempotency-Key.');
+  responses['504'] ??= problem('The function did not answer within API Gateway’s 29 s: retry with the same Idempotency-Key.');
 }
 
 export function openApiJson(): string {

@@ -1,5 +1,5 @@
 /**
- * The Stripe adapter against the processor sandbox: one test per row of the README's table
+ * The Stripe adapter against the processor sandbox: one test per row of docs/money-path.md's table
  * "The processor's answers" — each PaymentIntent status and each Stripe error class, and what
  * oncepay makes of it. Statuses the sandbox never produces for oncepay's calls
  * (`requires_capture`: oncepay captures automatically) are checked on Stripe's own fixture.

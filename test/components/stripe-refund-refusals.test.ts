@@ -1,5 +1,5 @@
 /**
- * How the Stripe adapter reads each refusal of a refund create, one row of the README's refund
+ * How the Stripe adapter reads each refusal of a refund create, one row of docs/money-path.md's refund
  * table per case, through the official SDK against a stub that answers exactly that error (the
  * sandbox produces only some of them). Final refusals fail the refund (its amount goes back);
  * oncepay's own mistakes are configuration (alarmed, retried); anything else goes to a person.

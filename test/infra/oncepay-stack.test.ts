@@ -122,6 +122,14 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
       ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
     });
     service.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'MISSING_AUTHENTICATION_TOKEN', StatusCode: '404' });
+    // Every answer the gateway makes itself is problem+json that says its status, the fallbacks included.
+    const gatewayResponses = Object.values(service.findResources('AWS::ApiGateway::GatewayResponse')).map((resource) => resource['Properties'] as Record<string, unknown>);
+    expect(gatewayResponses.map((properties) => properties['ResponseType'])).toEqual(expect.arrayContaining(['DEFAULT_4XX', 'DEFAULT_5XX', 'INTEGRATION_TIMEOUT', 'THROTTLED']));
+    for (const properties of gatewayResponses) {
+      const body = JSON.parse((properties['ResponseTemplates'] as Record<string, string>)['application/json'] ?? '{}') as { status?: number };
+      expect(typeof body.status, String(properties['ResponseType'])).toBe('number');
+    }
+    service.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'DEFAULT_5XX', StatusCode: '502' });
   });
 
   it('encrypts the tables, keeps PITR, deletion protection and RETAIN outside disposable stages, and sets no physical names', () => {

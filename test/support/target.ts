@@ -14,7 +14,7 @@ export const itWithSandboxTokens = (name: string, body: () => Promise<void>, tim
 
 /**
  * What LocalStack's free image (4.14.0) does not do that a test checks, with where its source
- * says so (paths in localstack/localstack at v4.14.0; see the README's LocalStack table).
+ * says so (paths in localstack/localstack at v4.14.0; see the LocalStack table in docs/localstack.md).
  */
 export const LOCALSTACK_LACKS = {
   gatewayResponseBodies:

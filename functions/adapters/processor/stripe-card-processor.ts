@@ -40,7 +40,7 @@ export const REFUND_ID_METADATA_KEY = 'oncepay_refund_id';
  * `amount_too_large` and `charge_already_refunded` mean refunds oncepay did not make (the
  * Dashboard); `charge_disputed` and `refund_disputed_payment` a chargeback; `charge_not_refundable`
  * a payment too old or of a kind Stripe no longer refunds; `amount_too_small` below the minimum.
- * The README's refund table lists them. Any other refusal of the refund is a {@link RefundRefusal}:
+ * The refund refusal table in docs/money-path.md lists them. Any other refusal of the refund is a {@link RefundRefusal}:
  * a person decides.
  */
 export const FINAL_REFUND_REFUSALS: ReadonlySet<string> = new Set([
@@ -82,7 +82,7 @@ const CHARGE_PARAMETERS = new Set(['amount', 'currency', 'payment_method']);
  * would say "cards only" outright, but the SDK's API version no longer takes it on create.)
  *
  * The SDK's own retries are off: the queue retries, with backoff and the same keys, so every
- * attempt is visible and bounded by the worker's timeout. See the README's processor table
+ * attempt is visible and bounded by the worker's timeout. See the processor table in docs/money-path.md
  * for how each Stripe answer maps.
  */
 export class StripeCardProcessor implements CardProcessor, RefundProcessor, ProcessorEventSource {
@@ -290,7 +290,7 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
   }
 }
 
-/** Maps a PaymentIntent's status to what it means for the charge (README: "The processor's answers"). */
+/** Maps a PaymentIntent's status to what it means for the charge (docs/money-path.md: "The processor's answers"). */
 export function stateOf(intent: Stripe.PaymentIntent): PaymentState {
   const paymentId = intent.id;
   const lastError = intent.last_payment_error;
