@@ -351,6 +351,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       io.out(`${charge.id}\t${charge.status}\t${charge.amount} ${charge.currency}\trefunded ${charge.amountRefunded}\tleft ${summary.left}`);
       if (found.length === 0) io.out('No refunds.');
+      else io.out(['refund id', 'status', 'amount', 'reason', 'created', 'failure reason'].join('\t'));
       for (const refund of found) {
         io.out(`${refund.id}\t${refund.status}\t${refund.amount} ${refund.currency}\t${refund.reason ?? '-'}\t${new Date(refund.created * 1000).toISOString()}\t${refund.failure_reason ?? '-'}`);
       }

@@ -240,7 +240,7 @@ describe('restricted keys and the mode rule, through the API', () => {
 });
 
 describe('refunds list', () => {
-  it('shows a charge’s refunds and what is left, as text and as JSON; a bad charge id is a one-line error', async () => {
+  it('shows a charge’s refunds (under a header row) and what is left, as text and as JSON; a bad charge id is a one-line error', async () => {
     const merchant = await newMerchant('Soylent');
     const client = apiClient(merchant.secret_key);
     const charge = String((await client.createCharge(visa)).json['id']);
@@ -250,8 +250,9 @@ describe('refunds list', () => {
 
     const text = await cli('refunds', 'list', '--charge', charge);
     expect(text.code).toBe(0);
-    const [summary, row] = text.stdout.trim().split('\n');
+    const [summary, header, row] = text.stdout.trim().split('\n');
     expect(summary).toBe(`${charge}\tsucceeded\t100 usd\trefunded 30\tleft 70`);
+    expect(header).toBe('refund id\tstatus\tamount\treason\tcreated\tfailure reason');
     expect(row?.split('\t').slice(0, 4)).toEqual([refund, 'succeeded', '30 usd', 'duplicate']);
 
     const json = await cli('refunds', 'list', '--charge', charge, '--json');
