@@ -115,19 +115,6 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
 /** One reconciliation pass at a time (`npm run localstack:deploy` applies it too: LocalStack's CloudFormation drops it). */
 export const RECONCILER_RESERVED_CONCURRENCY = 1;
 
-/** API Gateway's own status for the responses above (the fallbacks have none: they cover several). */
-const DEFAULT_STATUS = new Map([
-  [apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, 403],
-  [apigateway.ResponseType.WAF_FILTERED, 403],
-  [apigateway.ResponseType.THROTTLED, 429],
-  [apigateway.ResponseType.REQUEST_TOO_LARGE, 413],
-  [apigateway.ResponseType.INTEGRATION_TIMEOUT, 504],
-  [apigateway.ResponseType.INTEGRATION_FAILURE, 504],
-  [apigateway.ResponseType.ACCESS_DENIED, 403],
-  [apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE, 415],
-  [apigateway.ResponseType.QUOTA_EXCEEDED, 429],
-]);
-
 /** The functions, their event source and the REST API in front of them. */
 export class ChargeService extends Construct {
   readonly api: apigateway.RestApi;
@@ -441,7 +428,7 @@ export class ChargeService extends Construct {
     for (const problem of GATEWAY_PROBLEMS) {
       this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
         type: problem.type,
-        ...(problem.status !== DEFAULT_STATUS.get(problem.type) ? { statusCode: String(problem.status) } : {}),
+        statusCode: String(problem.status),
         responseHeaders: { 'Content-Type': "'application/problem+json'" },
         templates: {
           'application/json': JSON.stringify({

@@ -90,16 +90,16 @@ export class DynamoDbDisputeRepository implements DisputeRepository {
           ConditionExpression: 'merchant_id = :merchant',
           ExpressionAttributeValues: { ':dispute': dispute.id, ':merchant': dispute.merchantId },
         };
-    const outcome = await this.write(put, { Update: chargeUpdate });
+    const outcome = await this.write(put, { Update: chargeUpdate }, dispute.merchantId);
     if (outcome !== 'blocked_by_another') return outcome;
     // The charge stays as another dispute's chargeback left it; this dispute is recorded beside it.
     const stillTheMerchants = { ...charge, ConditionExpression: 'merchant_id = :merchant', ExpressionAttributeValues: { ':merchant': dispute.merchantId } };
-    const beside = await this.write(put, { ConditionCheck: stillTheMerchants });
+    const beside = await this.write(put, { ConditionCheck: stillTheMerchants }, dispute.merchantId);
     return beside === 'blocked_by_another' ? 'conflict' : beside;
   }
 
   /** Puts the dispute and writes (or checks) its charge in one transaction. */
-  private async write(put: TransactItem['Put'], onCharge: TransactItem): Promise<'recorded' | 'conflict' | 'no_charge' | 'blocked_by_another'> {
+  private async write(put: TransactItem['Put'], onCharge: TransactItem, merchantId: string): Promise<'recorded' | 'conflict' | 'no_charge' | 'blocked_by_another'> {
     try {
       await this.documents.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, onCharge] }));
       return 'recorded';
@@ -110,7 +110,7 @@ export class DynamoDbDisputeRepository implements DisputeRepository {
       if (chargeReason?.Code === 'ConditionalCheckFailed') {
         const merchant = chargeReason.Item?.['merchant_id'];
         const blockedBy = chargeReason.Item?.['refunds_blocked_by'];
-        const theMerchants = merchant !== undefined && 'S' in merchant && merchant.S === put?.Item?.['merchant_id'];
+        const theMerchants = merchant !== undefined && 'S' in merchant && merchant.S === merchantId;
         return theMerchants && blockedBy !== undefined ? 'blocked_by_another' : 'no_charge';
       }
       throw error;

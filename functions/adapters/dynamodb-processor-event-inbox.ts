@@ -83,13 +83,16 @@ export class DynamoDbProcessorEventInbox implements ProcessorEventInbox, Process
   /** One pass at a time writes it (the reconciler's reserved concurrency is 1). */
   async put(cursor: ProcessorEventCursor): Promise<void> {
     await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: {
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
           ...CURSOR_KEY,
           from: cursor.from,
           ...(cursor.backfillTo === null ? {} : { backfill_to: cursor.backfillTo }),
           ...(cursor.sweepTop === null ? {} : { sweep_top: cursor.sweepTop }),
           updated_at: this.now(),
-        } }),
+        },
+      }),
     );
   }
 }

@@ -85,8 +85,7 @@ export function parseChargeRequest(body: JsonValue): ChargeRequest {
   const outOfBounds = amountOutOfBounds(fields['amount'], fields['currency']);
   if (!result.success) {
     const problems = toFieldProblems(result.error, body);
-    const amountSaidOnce = outOfBounds ? [{ field: 'amount', message: outOfBounds }, ...problems.filter((problem) => problem.field !== 'amount')] : problems;
-    throw new ValidationError('The request body is not a valid charge request.', amountSaidOnce);
+    throw new ValidationError('The request body is not a valid charge request.', outOfBounds ? withAmountSaidOnce(problems, outOfBounds) : problems);
   }
   // The processor refuses amounts below its per-currency minimum; refuse them before a charge is recorded.
   if (outOfBounds) throw new ValidationError('The request body is not a valid charge request.', [{ field: 'amount', message: outOfBounds }]);
@@ -107,6 +106,11 @@ function amountOutOfBounds(amount: JsonValue | undefined, currency: JsonValue | 
   return known
     ? `must be between ${minimum} and ${MAX_AMOUNT_MINOR_UNITS} for ${currency}`
     : `must be between the card processor's minimum for the currency and ${MAX_AMOUNT_MINOR_UNITS}`;
+}
+
+/** The problems with every one about `amount` replaced by the one message that gives its bounds. */
+export function withAmountSaidOnce(problems: FieldProblem[], message: string): FieldProblem[] {
+  return [{ field: 'amount', message }, ...problems.filter((problem) => problem.field !== 'amount')];
 }
 
 /** Maps schema issues to field problems: unknown fields by name, missing ones as required. */

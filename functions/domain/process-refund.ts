@@ -37,7 +37,7 @@ export async function processRefund(deps: ProcessRefundDeps, input: ProcessRefun
   if (isRefundTerminal(current.refund.status)) return { kind: 'final', status: publicFinal(current) };
   // Refused in a way oncepay cannot read: a person settles it. Sending it again (a duplicate
   // delivery of its message) could move money while they decide.
-  if (current.processorRefusal !== null) return { kind: 'review', reason: `the processor refused the refund (${current.processorRefusal}); a person settles it` };
+  if (current.processorRefusal !== null) return awaitingPerson(current.processorRefusal);
   const readAt = deps.now();
   if (current.lease && current.lease.expiresAt > readAt) return { kind: 'busy', retryAfterMs: current.lease.expiresAt - readAt };
 
@@ -56,7 +56,7 @@ export async function processRefund(deps: ProcessRefundDeps, input: ProcessRefun
   if (record.processorRefusal !== null) {
     // Flagged between the read above and the claim.
     await deps.refunds.release(record.refund.id, input.leaseOwner, deps.now());
-    return { kind: 'review', reason: `the processor refused the refund (${record.processorRefusal}); a person settles it` };
+    return awaitingPerson(record.processorRefusal);
   }
   // The claim counted this attempt: any before it may have sent the create.
   const attemptsBefore = record.attempts - 1;
@@ -130,6 +130,11 @@ async function completeUnderLease(deps: ProcessRefundDeps, input: ProcessRefundI
   const completed = await deps.refunds.complete(input.refundId, input.leaseOwner, outcome, deps.now());
   if (completed.kind === 'lease_lost') return { kind: 'busy', retryAfterMs: 0 };
   return { kind: 'final', status: outcome.kind === 'succeeded' ? 'succeeded' : 'failed' };
+}
+
+/** A refund flagged for the processor's refusal waits for a person (`review settle`), never for another send. */
+function awaitingPerson(refusal: string): ProcessChargeOutcome {
+  return { kind: 'review', reason: `the processor refused the refund (${refusal}); a person settles it` };
 }
 
 function publicFinal(record: RefundRecord): 'succeeded' | 'failed' {

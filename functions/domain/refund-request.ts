@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { metadataSchema, toFieldProblems } from './charge-request.ts';
+import { metadataSchema, toFieldProblems, withAmountSaidOnce } from './charge-request.ts';
 import { ValidationError } from './errors.ts';
 import type { JsonValue } from './fingerprint.ts';
 import { MAX_AMOUNT_MINOR_UNITS } from './money.ts';
@@ -47,10 +47,8 @@ export function parseRefundRequest(body: JsonValue): RefundRequest {
     const amount = typeof body === 'object' && body !== null && !Array.isArray(body) ? body['amount'] : undefined;
     // A whole amount off either end gets one message with both bounds (1e20 is too large, not "not an integer").
     const offTheEnds = typeof amount === 'number' && Number.isInteger(amount) && problems.some((problem) => problem.field === 'amount');
-    const amountSaidOnce = offTheEnds
-      ? [{ field: 'amount', message: `must be between 1 and ${MAX_AMOUNT_MINOR_UNITS}, and at most what is left of the charge` }, ...problems.filter((problem) => problem.field !== 'amount')]
-      : problems;
-    throw new ValidationError('The request body is not a valid refund request.', amountSaidOnce);
+    const bounds = `must be between 1 and ${MAX_AMOUNT_MINOR_UNITS}, and at most what is left of the charge`;
+    throw new ValidationError('The request body is not a valid refund request.', offTheEnds ? withAmountSaidOnce(problems, bounds) : problems);
   }
   const { charge, amount, reason, metadata } = result.data;
   return { chargeId: charge, amount: amount ?? null, reason: reason ?? null, metadata: metadata ?? {} };

@@ -748,12 +748,15 @@ async function drive(
     progress('waiting for what Stripe did on its own to be reflected and told…');
     const stripeTruth = await stripeChangesOf(stack.sandbox, accepted, ledger);
     const receivedOf = (merchantId: string) => receivers.get(merchantId)?.received ?? [];
+    /** oncepay's dispute of each disputed charge, as the last look found it (I5 and I10 read it too). */
+    const ourDisputes = new Map<string, Record<string, unknown> | null>();
     const unreflected = async (): Promise<Array<{ run: ChargeRun; detail: string }>> => {
       const missing: Array<{ run: ChargeRun; detail: string }> = [];
       for (const { run, dispute } of stripeTruth.disputes) {
         const merchantId = merchants[run.plan.merchant]?.id ?? '';
         const charge = await getObject(run, `/v1/charges/${run.plan.chargeId}`);
         const ours = typeof charge['dispute'] === 'string' ? await getObject(run, `/v1/disputes/${String(charge['dispute'])}`) : null;
+        ourDisputes.set(run.plan.chargeId, ours);
         if (ours?.['status'] !== dispute.status) {
           missing.push({ run, detail: `Stripe's dispute ${dispute.id} is ${dispute.status}; oncepay's is ${String(ours?.['status'] ?? 'missing')}` });
           continue;
@@ -854,8 +857,7 @@ async function drive(
     // I5: captured − refunded − withdrawn by disputes, per merchant, equals the processor's ledger.
     const withdrawnByMerchant = new Map<string, number>();
     for (const { run } of stripeTruth.disputes) {
-      const charge = await getObject(run, `/v1/charges/${run.plan.chargeId}`);
-      const ours = typeof charge['dispute'] === 'string' ? await getObject(run, `/v1/disputes/${String(charge['dispute'])}`) : null;
+      const ours = ourDisputes.get(run.plan.chargeId);
       if (ours && disputeWithdrawsFunds(ours['status'] as DisputeStatus)) {
         const merchantId = merchants[run.plan.merchant]?.id ?? '';
         withdrawnByMerchant.set(merchantId, (withdrawnByMerchant.get(merchantId) ?? 0) + Number(ours['amount']));
@@ -964,7 +966,7 @@ async function drive(
     }
     for (const { run } of stripeTruth.disputes) {
       const merchantId = merchants[run.plan.merchant]?.id ?? '';
-      const disputeId = (await getObject(run, `/v1/charges/${run.plan.chargeId}`))['dispute'];
+      const disputeId = ourDisputes.get(run.plan.chargeId)?.['id'];
       if (typeof disputeId !== 'string') continue;
       merchantOfObject.set(disputeId, merchantId);
       runOfObject.set(disputeId, run);

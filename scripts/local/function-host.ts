@@ -31,9 +31,15 @@ export class ThrottledError extends Error {
 /** Lambda's limit for an execution environment's init phase (the cold start), apart from the function's timeout. */
 const INIT_LIMIT_MS = 10_000;
 
+/** How Lambda reports a failed invocation. */
+interface RuntimeError {
+  errorType: string;
+  errorMessage: string;
+}
+
 export type InvocationResult =
   | { ok: true; result: unknown; durationMs: number }
-  | { ok: false; error: { errorType: string; errorMessage: string }; timedOut: boolean; durationMs: number };
+  | { ok: false; error: RuntimeError; timedOut: boolean; durationMs: number };
 
 export interface FunctionHostOptions {
   /** AWS plumbing every environment gets: region, credentials, emulator endpoints. */
@@ -125,9 +131,9 @@ export class FunctionHost {
     deadlineMs: number,
   ): Promise<
     | { type: 'result'; result: unknown }
-    | { type: 'error' | 'timeout' | 'crash'; error: { errorType: string; errorMessage: string } }
+    | { type: 'error' | 'timeout' | 'crash'; error: RuntimeError }
   > {
-    const timeout = (): { type: 'timeout'; error: { errorType: string; errorMessage: string } } => ({
+    const timeout = (): { type: 'timeout'; error: RuntimeError } => ({
       type: 'timeout',
       error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds` },
     });
@@ -135,8 +141,8 @@ export class FunctionHost {
     const timedOut = new Promise<ReturnType<typeof timeout>>((resolve) => {
       timer = setTimeout(() => resolve(timeout()), Math.max(0, deadlineMs - Date.now()));
     });
-    const finished = new Promise<{ type: 'result'; result: unknown } | { type: 'error' | 'crash'; error: { errorType: string; errorMessage: string } }>((resolve) => {
-      const onMessage = (message: { type: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+    const finished = new Promise<{ type: 'result'; result: unknown } | { type: 'error' | 'crash'; error: RuntimeError }>((resolve) => {
+      const onMessage = (message: { type: string; result?: unknown; error?: RuntimeError }) => {
         cleanup();
         if (message.type === 'result') resolve({ type: 'result', result: message.result });
         else resolve({ type: 'error', error: message.error ?? { errorType: 'Error', errorMessage: 'unknown' } });
@@ -164,9 +170,9 @@ export class FunctionHost {
   }
 
   /** Waits for the environment's init phase, within Lambda's 10 s limit for it. */
-  private async initialized(environment: Environment): Promise<'ready' | { error: { errorType: string; errorMessage: string }; timedOut: boolean }> {
+  private async initialized(environment: Environment): Promise<'ready' | { error: RuntimeError; timedOut: boolean }> {
     let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<{ error: { errorType: string; errorMessage: string }; timedOut: boolean }>((resolve) => {
+    const limit = new Promise<{ error: RuntimeError; timedOut: boolean }>((resolve) => {
       timer = setTimeout(
         () => resolve({ error: { errorType: 'Runtime.InitError', errorMessage: `The init phase did not finish within ${INIT_LIMIT_MS / 1000} s` }, timedOut: true }),
         INIT_LIMIT_MS,

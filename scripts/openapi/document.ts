@@ -62,7 +62,6 @@ const preferenceHeaders = {
   Vary: { schema: { type: 'string', enum: ['Prefer'] }, description: 'Present with Preference-Applied: the answer depends on the Prefer header.' },
 };
 
-
 const listResponse = (description: string, schema: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
