@@ -12,6 +12,26 @@ import type { StageConfig } from './stage-config.ts';
  */
 export const API_SECURITY_POLICY = apigateway.SecurityPolicy.TLS13_1_2_PFS_PQ_2025_09;
 
+/**
+ * AWS's managed rule groups in front of the API. `countOnly` rules are counted, not enforced:
+ * Stripe's signed events exceed CommonRuleSet's 8 KB body limit (API Gateway's 10 MB and the
+ * functions' own limits still apply).
+ */
+export const MANAGED_RULE_GROUPS = [
+  { name: 'AWSManagedRulesCommonRuleSet', countOnly: ['SizeRestrictions_BODY'] },
+  { name: 'AWSManagedRulesKnownBadInputsRuleSet', countOnly: [] },
+  { name: 'AWSManagedRulesAmazonIpReputationList', countOnly: [] },
+] as const satisfies ReadonlyArray<{ name: string; countOnly: readonly string[] }>;
+
+const RATE_LIMITED_BODY = 'RateLimited';
+/** The rate limit's answer, the same problem API Gateway's own throttling gives. */
+const RATE_LIMITED_PROBLEM = {
+  type: 'https://oncepay.dev/problems/rate-limited',
+  title: 'Too many requests',
+  status: 429,
+  detail: 'Too many requests from this address. Slow down and retry with the same Idempotency-Key.',
+};
+
 export interface ApiEdgeProps {
   config: StageConfig;
   api: apigateway.RestApi;
@@ -20,7 +40,8 @@ export interface ApiEdgeProps {
 /**
  * What stands between clients and the REST API: the TLS policy, an optional custom domain
  * (whose certificate comes from the stage config; the `execute-api` endpoint is then off) and
- * an optional WAF web ACL whose rate-based rule blocks one client IP flooding the API.
+ * an optional WAF web ACL: a rate-based rule that blocks one client IP flooding the API, and
+ * AWS's managed rule groups (common exploits, known bad inputs, IP reputation).
  */
 export class ApiEdge extends Construct {
   constructor(scope: Construct, id: string, props: ApiEdgeProps) {
@@ -47,18 +68,45 @@ export class ApiEdge extends Construct {
 
     if (config.api.waf) {
       const metricName = `oncepay-${config.stage}-waf`;
+      const visibility = (name: string) => ({ cloudWatchMetricsEnabled: true, metricName: `${metricName}-${name}`, sampledRequestsEnabled: true });
       const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
         scope: 'REGIONAL',
         defaultAction: { allow: {} },
         visibilityConfig: { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true },
+        // A WAF custom response takes precedence over API Gateway's WAF_FILTERED response: the rate
+        // limit answers 429 (retry later), the managed rules' blocks answer WAF_FILTERED's 403.
+        customResponseBodies: {
+          [RATE_LIMITED_BODY]: { contentType: 'APPLICATION_JSON', content: JSON.stringify(RATE_LIMITED_PROBLEM) },
+        },
         rules: [
           {
             name: 'RateLimitPerClientIp',
             priority: 0,
-            action: { block: {} },
+            action: {
+              block: {
+                customResponse: {
+                  responseCode: 429,
+                  customResponseBodyKey: RATE_LIMITED_BODY,
+                  responseHeaders: [{ name: 'Content-Type', value: 'application/problem+json' }],
+                },
+              },
+            },
             statement: { rateBasedStatement: { limit: config.api.waf.rateLimitPer5Minutes, aggregateKeyType: 'IP' } },
-            visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${metricName}-rate`, sampledRequestsEnabled: true },
+            visibilityConfig: visibility('rate'),
           },
+          ...MANAGED_RULE_GROUPS.map((group, index) => ({
+            name: group.name,
+            priority: index + 1,
+            overrideAction: { none: {} },
+            statement: {
+              managedRuleGroupStatement: {
+                vendorName: 'AWS',
+                name: group.name,
+                ...(group.countOnly.length > 0 ? { ruleActionOverrides: group.countOnly.map((name) => ({ name, actionToUse: { count: {} } })) } : {}),
+              },
+            },
+            visibilityConfig: visibility(group.name),
+          })),
         ],
       });
       new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {

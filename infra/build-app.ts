@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { applyNagSuppressions } from './nag-suppressions.ts';
 import { OncePayServiceStack, OncePayStatefulStack } from './stacks.ts';
-import { stageConfig, StageConfigError, stageNames, type StageOverrides } from './stage-config.ts';
+import { requireAlarmSubscriber, stageConfig, StageConfigError, stageNames, type StageOverrides } from './stage-config.ts';
 
 export interface BuildAppOptions {
   /** The stage to build; by default the `stage` context value (`--context stage=…`, cdk.json). */
@@ -15,7 +15,7 @@ export interface BuildAppOptions {
   context?: Record<string, string>;
 }
 
-/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`. */
+/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`. */
 function overridesFromContext(context: (key: string) => unknown): StageOverrides {
   const text = (key: string): string | undefined => {
     const value = context(key);
@@ -43,6 +43,11 @@ function overridesFromContext(context: (key: string) => unknown): StageOverrides
     if (waf !== 'off' && !Number.isSafeInteger(limit)) throw new StageConfigError('--context wafRateLimit must be a whole number of requests per 5 minutes, or off');
     overrides.wafRateLimitPer5Minutes = waf === 'off' ? 'off' : limit;
   }
+  const trafficShift = text('trafficShift');
+  if (trafficShift !== undefined) {
+    if (trafficShift !== 'none') throw new StageConfigError('--context trafficShift can only be none (the stage config sets the others)');
+    overrides.trafficShift = trafficShift;
+  }
   return overrides;
 }
 
@@ -69,6 +74,7 @@ export function buildApp(options: BuildAppOptions): { app: App; stateful: OncePa
   if (typeof stage !== 'string') throw new Error(`Set the stage with --context stage=<${stageNames().join('|')}>`);
   const overrides = overridesFromContext((key) => app.node.tryGetContext(key));
   const config = stageConfig(stage, { ...overrides, ...(options.processorApiUrl ? { processorApiUrl: options.processorApiUrl } : {}) });
+  requireAlarmSubscriber(config);
   const ids = stackIdsFor(stage);
   const stateful = new OncePayStatefulStack(app, ids.stateful, { config, description: `oncepay ${stage}: tables and queues` });
   const service = new OncePayServiceStack(app, ids.service, {

@@ -7,6 +7,9 @@ const LAMBDA_BASIC_EXECUTION =
 const API_GATEWAY_LOGS_ROLE =
   'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]';
 
+const CODEDEPLOY_LAMBDA_ROLE =
+  'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]';
+
 /** Every function of the service stack (infra/service.ts). */
 const FUNCTIONS = [
   'CreateChargeFunction',
@@ -68,9 +71,19 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     });
   }
   for (const name of ['WorkerFunction', 'DeliverFunction']) {
-    Validations.of(find(service, name)).acknowledge({
+    // The event source is on the `live` alias.
+    Validations.of(find(service, `${name}Live`)).acknowledge({
       id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
       reason: 'SQS event sources do not support on-failure destinations; failures reach the queue’s DLQ through its redrive policy.',
+    });
+  }
+  const safeDeploys = service.node.tryFindChild('SafeDeploys');
+  for (const name of safeDeploys ? FUNCTIONS : []) {
+    const role = safeDeploys?.node.tryFindChild(`${name}Deployment`)?.node.tryFindChild('ServiceRole');
+    if (!role) throw new Error(`cdk-nag suppression target ${service.stackName}/SafeDeploys/${name}Deployment/ServiceRole not found`);
+    Validations.of(role).acknowledge({
+      id: CODEDEPLOY_LAMBDA_ROLE,
+      reason: 'CodeDeploy’s own least-privilege policy for Lambda deployments (move an alias, read the alarms); AWS maintains it.',
     });
   }
   Validations.of(find(service, 'ReconcilerFunction/EventInvokeConfig')).acknowledge({

@@ -2,8 +2,11 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -14,10 +17,17 @@ import { longestRetrySchedule, type StageConfig } from './stage-config.ts';
 export interface OperationsProps {
   config: StageConfig;
   api: apigateway.RestApi;
+  /** The API methods that never wait (`Prefer: wait` reads left out), alarmed on latency one by one. */
+  promptMethods: Array<{ method: string; resource: string }>;
   worker: lambda.IFunction;
+  /** The function reading the charges table's stream (its iterator age), and the webhook deliverer. */
+  eventsFunction: lambda.IFunction;
+  deliverFunction: lambda.IFunction;
   functions: lambda.IFunction[];
+  tables: dynamodb.ITable[];
   workQueue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
+  deliveriesQueue: sqs.IQueue;
   deliveriesDeadLetterQueue: sqs.IQueue;
   eventsFailureQueue: sqs.IQueue;
 }
@@ -27,8 +37,22 @@ export const API_P99_LATENCY_ALARM_MS = 3_000;
 /** The share of API requests answered 5xx that pages someone (two 5-minute periods out of three). */
 export const API_5XX_RATE_ALARM = 0.01;
 
+/** The events function this far behind the charges table's stream means merchants hear late (ms). */
+export const STREAM_ITERATOR_AGE_ALARM_MS = 300_000;
+/**
+ * A delivery not yet tried three times, this old, means deliveries are not keeping up. SQS's
+ * oldest-message age leaves out messages received three times or more, so deliveries waiting out
+ * their backoff to a merchant endpoint that is down do not count, once past their third attempt.
+ */
+export const DELIVERIES_AGE_ALARM_SECONDS = 900;
+/** Heartbeat: the alarm fires when this many of the last {@link HEARTBEAT_WINDOW} periods had no completed pass. */
+export const HEARTBEAT_MISSED_PERIODS = 3;
+export const HEARTBEAT_WINDOW = 5;
+
 /** Stripe keeps events 30 days; the catch-up's cursor past an hour behind pages someone. */
 export const PROCESSOR_EVENTS_LAG_ALARM_SECONDS = 3_600;
+/** Stripe's 429s in a 5-minute period that count towards the alarm (the pacer keeps them rare). */
+export const PROCESSOR_RATE_LIMITED_ALARM = 5;
 /** Refused deliveries in a 5-minute period that count towards the alarm. */
 export const PROCESSOR_EVENTS_REFUSED_ALARM = 5;
 
@@ -49,6 +73,8 @@ export class Operations extends Construct {
   /** Alarm notifications SNS could not deliver to a subscriber; only when the stage has subscribers. */
   readonly undeliveredAlarms: sqs.Queue | undefined;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The share of API requests answered 5xx: it also rolls a deployment back. */
+  readonly api5xxAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -86,17 +112,31 @@ export class Operations extends Construct {
         },
       }),
     );
-    if (config.alarms.emails.length + config.alarms.httpsUrls.length > 0) {
-      // A notification SNS could not deliver (an endpoint down past SNS's retries) is kept for a person to read.
+    if (config.alarms.emails.length + config.alarms.httpsUrls.length > 0 || config.alarms.slack) {
+      // A notification SNS could not deliver (an endpoint down past SNS's retries) is kept for a
+      // person to read, and kept with the stage: it is the record of pages nobody received.
       this.undeliveredAlarms = new sqs.Queue(this, 'UndeliveredAlarms', {
         retentionPeriod: Duration.days(14),
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
+        removalPolicy: config.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       });
       const deadLetterQueue = this.undeliveredAlarms;
       for (const email of config.alarms.emails) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue }));
       for (const url of config.alarms.httpsUrls) {
         this.alarmTopic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS, deadLetterQueue }));
+      }
+      if (config.alarms.slack) {
+        // AWS Chatbot posts each alarm to the channel; its role may only read CloudWatch.
+        new chatbot.SlackChannelConfiguration(this, 'AlarmsSlackChannel', {
+          slackChannelConfigurationName: `oncepay-${config.stage}-alarms`,
+          slackWorkspaceId: config.alarms.slack.workspaceId,
+          slackChannelId: config.alarms.slack.channelId,
+          notificationTopics: [this.alarmTopic],
+          guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')],
+          loggingLevel: chatbot.LoggingLevel.ERROR,
+          logRetention: config.logRetentionDays as RetentionDays,
+        });
       }
     }
     const alarm = (
@@ -121,7 +161,7 @@ export class Operations extends Construct {
       return created;
     };
     const minute = Duration.minutes(1);
-    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks' | 'processor-events', metricName: string, statistic = 'Sum') =>
+    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks' | 'processor-events' | 'processor', metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -182,9 +222,10 @@ export class Operations extends Construct {
         period: heartbeatPeriod,
       }),
       1,
-      'No reconciliation pass completed in two periods: the reconciler is failing, timing out or not scheduled.',
+      `No reconciliation pass completed in ${HEARTBEAT_MISSED_PERIODS} of the last ${HEARTBEAT_WINDOW} periods: the reconciler is failing, timing out or not scheduled.`,
       {
-        evaluationPeriods: 2,
+        evaluationPeriods: HEARTBEAT_WINDOW,
+        datapointsToAlarm: HEARTBEAT_MISSED_PERIODS,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
@@ -232,20 +273,84 @@ export class Operations extends Construct {
       'A webhook delivery outlived its queue’s receives without being delivered or given up on; see the delivery function’s logs.',
     );
     const fiveMinutes = Duration.minutes(5);
-    alarm(
+    this.api5xxAlarm = alarm(
       'Api5xxRate',
       props.api.metricServerError({ period: fiveMinutes, statistic: 'Average' }),
       API_5XX_RATE_ALARM,
       `More than ${API_5XX_RATE_ALARM * 100}% of API requests were answered 5xx in two of three 5-minute periods.`,
       { evaluationPeriods: 3, datapointsToAlarm: 2 },
     );
+    // Per method, and only methods that answer at once: a `Prefer: wait` read is slow by request.
+    const methodLatency = (method: { method: string; resource: string }, period: Duration) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName: 'Latency',
+        dimensionsMap: { ApiName: props.api.restApiName, Method: method.method, Resource: method.resource, Stage: props.api.deploymentStage.stageName },
+        statistic: 'p99',
+        period,
+      });
+    for (const method of props.promptMethods) {
+      alarm(
+        `ApiLatencyP99${method.method}${method.resource.replace(/[^A-Za-z0-9]/g, '')}`,
+        methodLatency(method, fiveMinutes),
+        API_P99_LATENCY_ALARM_MS,
+        `${method.method} ${method.resource}: p99 latency above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
+        { evaluationPeriods: 3 },
+      );
+    }
     alarm(
-      'ApiLatencyP99',
-      props.api.metricLatency({ period: fiveMinutes, statistic: 'p99' }),
-      API_P99_LATENCY_ALARM_MS,
-      `The API's p99 latency stayed above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
+      'EventsStreamIteratorAge',
+      props.eventsFunction.metric('IteratorAge', { period: minute, statistic: 'Maximum' }),
+      STREAM_ITERATOR_AGE_ALARM_MS,
+      'The events function is more than 5 minutes behind the charges table’s stream: merchants hear of charges late ' +
+        '(failing batches are retried for 6 hours before they go to the events failure queue). See its logs.',
       { evaluationPeriods: 3 },
     );
+    alarm(
+      'DeliveriesQueueOldestMessageAge',
+      props.deliveriesQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
+      DELIVERIES_AGE_ALARM_SECONDS,
+      'Webhook deliveries wait more than 15 minutes for their first attempts: the deliver function is failing, throttled or capped.',
+      { evaluationPeriods: 3 },
+    );
+    for (const [name, fn] of [
+      ['EventsFunctionErrors', props.eventsFunction],
+      ['DeliverFunctionErrors', props.deliverFunction],
+    ] as const) {
+      alarm(name, fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 1, `The ${fn === props.eventsFunction ? 'events' : 'deliver'} function failed whole invocations (crashes, timeouts); see its logs.`);
+    }
+    alarm(
+      'DynamoDbThrottles',
+      new cloudwatch.MathExpression({
+        expression: props.tables.flatMap((_, index) => [`r${index}`, `w${index}`]).join(' + '),
+        usingMetrics: Object.fromEntries(
+          props.tables.flatMap((table, index) => [
+            [`r${index}`, table.metric('ReadThrottleEvents', { period: fiveMinutes, statistic: 'Sum' })],
+            [`w${index}`, table.metric('WriteThrottleEvents', { period: fiveMinutes, statistic: 'Sum' })],
+          ]),
+        ),
+        period: fiveMinutes,
+        label: 'DynamoDB throttle events',
+      }),
+      1,
+      'DynamoDB throttled reads or writes (a hot partition, or on-demand scaling behind a burst): requests were retried or failed.',
+    );
+    alarm(
+      'ProcessorRateLimited',
+      customMetric('processor', 'ProcessorRateLimited'),
+      PROCESSOR_RATE_LIMITED_ALARM,
+      `Stripe answered 429 (rate limited) ${PROCESSOR_RATE_LIMITED_ALARM} times in 5 minutes, in two of three periods: ` +
+        'the account’s request rate (processor.requestsPerSecond) is too low for the traffic; ask Stripe for more and raise it.',
+      { evaluationPeriods: 3, datapointsToAlarm: 2 },
+    );
+    if (this.undeliveredAlarms) {
+      alarm(
+        'AlarmNotificationsUndelivered',
+        this.undeliveredAlarms.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+        1,
+        'An alarm notification could not be delivered to a subscriber: a page did not reach its person. Read the UndeliveredAlarms queue.',
+      );
+    }
     // A math alarm reads at most 10 metrics: the functions are watched ten at a time.
     for (let start = 0; start < props.functions.length; start += MAX_METRICS_PER_MATH_ALARM) {
       const group = props.functions.slice(start, start + MAX_METRICS_PER_MATH_ALARM);

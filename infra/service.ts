@@ -61,12 +61,12 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
     detail: 'There is no such route. See openapi.json for the API.',
   },
   {
-    // The WAF web ACL's only rule is the per-IP rate limit, so a WAF block is a 429.
+    // A managed WAF rule blocked the request (the rate limit answers 429 itself: see ApiEdge).
     type: apigateway.ResponseType.WAF_FILTERED,
-    slug: 'rate-limited',
-    title: 'Too many requests',
-    status: 429,
-    detail: 'Too many requests from this address. Slow down and retry with the same Idempotency-Key.',
+    slug: 'forbidden',
+    title: 'Forbidden',
+    status: 403,
+    detail: 'The request was blocked by the firewall.',
   },
   {
     type: apigateway.ResponseType.THROTTLED,
@@ -112,6 +112,36 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
   },
 ];
 
+/**
+ * One JSON line per request: who and what, the answer, and where time and failures came from —
+ * the integration (the function) and the WAF — so a 5xx or a slow answer can be placed from the
+ * log alone. Nothing about the caller beyond the source IP (keys are never logged).
+ */
+const ACCESS_LOG_FIELDS = {
+  requestId: apigateway.AccessLogField.contextRequestId(),
+  extendedRequestId: apigateway.AccessLogField.contextExtendedRequestId(),
+  ip: apigateway.AccessLogField.contextIdentitySourceIp(),
+  requestTime: apigateway.AccessLogField.contextRequestTime(),
+  httpMethod: apigateway.AccessLogField.contextHttpMethod(),
+  resourcePath: apigateway.AccessLogField.contextResourcePath(),
+  protocol: apigateway.AccessLogField.contextProtocol(),
+  status: apigateway.AccessLogField.contextStatus(),
+  responseLength: apigateway.AccessLogField.contextResponseLength(),
+  responseLatency: apigateway.AccessLogField.contextResponseLatency(),
+  integrationStatus: apigateway.AccessLogField.contextIntegrationStatus(),
+  integrationLatency: apigateway.AccessLogField.contextIntegrationLatency(),
+  integrationError: apigateway.AccessLogField.contextIntegrationErrorMessage(),
+  errorType: apigateway.AccessLogField.contextErrorResponseType(),
+  errorMessage: apigateway.AccessLogField.contextErrorMessage(),
+  wafStatus: apigateway.AccessLogField.contextWafStatus(),
+  wafResponseCode: apigateway.AccessLogField.contextWafResponseCode(),
+  wafLatency: apigateway.AccessLogField.contextWafLatency(),
+  wafError: apigateway.AccessLogField.contextWafError(),
+};
+
+/** The alias every caller of a function uses; CodeDeploy moves it between published versions. */
+export const LIVE_ALIAS = 'live';
+
 /** One reconciliation pass at a time (`npm run localstack:deploy` applies it too: LocalStack's CloudFormation drops it). */
 export const RECONCILER_RESERVED_CONCURRENCY = 1;
 
@@ -120,17 +150,28 @@ export class ChargeService extends Construct {
   readonly api: apigateway.RestApi;
   /** Where the signing secret of the endpoint registered at the processor goes (`npm run cli -- processor-webhook`). */
   readonly processorWebhookSecretName: string;
-  readonly reconciler: lambda.IFunction;
-  readonly worker: lambda.IFunction;
-  /** Every function, for per-function alarms. */
+  readonly reconciler: lambda.Alias;
+  readonly worker: lambda.Alias;
+  /** Every function, for per-function alarms (their metrics cover every version). */
   readonly functions: lambda.IFunction[] = [];
+  /** Every function's `live` alias, which CodeDeploy shifts (see `SafeDeploys`). */
+  readonly liveAliases: lambda.Alias[] = [];
+  /** The function reading the charges table's stream, and the one delivering webhooks. */
+  readonly eventsFunction: lambda.IFunction;
+  readonly deliverFunction: lambda.IFunction;
+  /** The REST methods that answer at once (no `Prefer: wait`), with detailed metrics for per-method latency alarms. */
+  readonly promptMethods: Array<{ method: string; resource: string }> = [];
 
   constructor(scope: Construct, id: string, config: StageConfig, storage: ChargeStorageRefs) {
     super(scope, id);
     // Kept stages keep their logs (audit history) when the stack goes; disposable ones do not.
     const logRemovalPolicy = config.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const processorSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ProcessorSecret', config.processor.secretName);
-    const fn = (name: string, handlerFile: string, props: NodejsFunctionProps) => {
+    /**
+     * A function and its `live` alias: the API, the event sources and the schedule call the
+     * alias, which CodeDeploy shifts from one published version to the next (and back).
+     */
+    const fn = (name: string, handlerFile: string, props: NodejsFunctionProps): lambda.Alias => {
       const created = new NodejsFunction(this, name, {
         entry: handlerEntry(handlerFile),
         handler: 'handler',
@@ -155,7 +196,9 @@ export class ChargeService extends Construct {
         ...props,
       });
       this.functions.push(created);
-      return created;
+      const live = new lambda.Alias(this, `${name}Live`, { aliasName: LIVE_ALIAS, version: created.currentVersion });
+      this.liveAliases.push(live);
+      return live;
     };
 
     const chargesEnvironment = {
@@ -170,6 +213,7 @@ export class ChargeService extends Construct {
     // LocalStack's free image, which has none, runs the same code as AWS.
     const authenticationEnvironment = { MERCHANTS_TABLE_NAME: storage.merchants.tableName, API_KEY_MODE: config.keyMode };
     const createCharge = fn('CreateChargeFunction', 'create-charge', {
+      reservedConcurrentExecutions: config.concurrency.moneyPathApi,
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: {
         ...chargesEnvironment,
@@ -187,12 +231,14 @@ export class ChargeService extends Construct {
     // Reads may wait for the outcome (`Prefer: wait=N`, N ≤ 20): room for the wait and the answer.
     const readTimeout = Duration.seconds(Math.max(config.api.functionTimeoutSeconds, MAX_WAIT_SECONDS + 5));
     const getCharge = fn('GetChargeFunction', 'get-charge', {
+      reservedConcurrentExecutions: config.concurrency.reads,
       timeout: readTimeout,
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
     allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
 
     const createRefund = fn('CreateRefundFunction', 'create-refund', {
+      reservedConcurrentExecutions: config.concurrency.moneyPathApi,
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: {
         ...chargesEnvironment,
@@ -208,6 +254,7 @@ export class ChargeService extends Construct {
     storage.workQueue.grantSendMessages(createRefund);
 
     const getRefund = fn('GetRefundFunction', 'get-refund', {
+      reservedConcurrentExecutions: config.concurrency.reads,
       timeout: readTimeout,
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
@@ -215,6 +262,7 @@ export class ChargeService extends Construct {
 
     const listFunction = (name: string, handlerFile: string) => {
       const created = fn(name, handlerFile, {
+        reservedConcurrentExecutions: config.concurrency.reads,
         timeout: Duration.seconds(config.api.functionTimeoutSeconds),
         environment: { ...chargesEnvironment, ...authenticationEnvironment },
       });
@@ -233,6 +281,8 @@ export class ChargeService extends Construct {
       PROCESSOR_REQUESTS_PER_SECOND: String(processorRequestsPerSecondPerContainer(config)),
     };
     const worker = fn('WorkerFunction', 'worker', {
+      // At least the event source's maximum: more pollers than reserved concurrency would be throttled.
+      reservedConcurrentExecutions: config.worker.maxConcurrency,
       timeout: Duration.seconds(config.worker.timeoutSeconds),
       environment: {
         ...chargesEnvironment,
@@ -326,6 +376,7 @@ export class ChargeService extends Construct {
     );
 
     const deliver = fn('DeliverFunction', 'deliver', {
+      reservedConcurrentExecutions: config.concurrency.deliveries,
       timeout: Duration.seconds(WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS),
       environment: {
         ...webhooksEnvironment,
@@ -336,12 +387,17 @@ export class ChargeService extends Construct {
         ...metricsEnvironment,
       },
     });
+    this.eventsFunction = eventsFunction.version.lambda;
+    this.deliverFunction = deliver.version.lambda;
     // UpdateItem: an endpoint disabled after 3 days of failures, and each attempt recorded on its event.
     allowItemActions(deliver, storage.webhooks, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     storage.deliveriesQueue.grantConsumeMessages(deliver);
-    deliver.addEventSource(new SqsEventSource(storage.deliveriesQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    deliver.addEventSource(
+      new SqsEventSource(storage.deliveriesQueue, { batchSize: 10, maxConcurrency: config.concurrency.deliveries, reportBatchItemFailures: true }),
+    );
 
     const webhookEndpoints = fn('WebhookEndpointsFunction', 'webhook-endpoints', {
+      reservedConcurrentExecutions: config.concurrency.reads,
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: { ...webhooksEnvironment, ...authenticationEnvironment },
     });
@@ -350,6 +406,7 @@ export class ChargeService extends Construct {
     allowKeyLookups(webhookEndpoints, storage.merchants);
 
     const eventsApi = fn('EventsApiFunction', 'events-api', {
+      reservedConcurrentExecutions: config.concurrency.reads,
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: { ...webhooksEnvironment, ...authenticationEnvironment },
     });
@@ -358,6 +415,7 @@ export class ChargeService extends Construct {
     allowKeyLookups(eventsApi, storage.merchants);
 
     const disputesApi = fn('DisputesApiFunction', 'disputes-api', {
+      reservedConcurrentExecutions: config.concurrency.reads,
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: { ...chargesEnvironment, ...authenticationEnvironment },
     });
@@ -368,6 +426,7 @@ export class ChargeService extends Construct {
     // Stripe's events in: no merchant key, the signature is the authentication; the work goes through the work queue.
     const processorWebhookSecret = secretsmanager.Secret.fromSecretNameV2(this, 'ProcessorWebhookSecret', config.processor.webhookSecretName);
     const processorWebhook = fn('ProcessorWebhookFunction', 'processor-webhook', {
+      reservedConcurrentExecutions: config.concurrency.moneyPathApi,
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: {
         WEBHOOKS_TABLE_NAME: storage.webhooks.tableName,
@@ -391,7 +450,14 @@ export class ChargeService extends Construct {
       throttlingRateLimit: Math.max(1, Math.floor(config.api.throttleRatePerSecond * share)),
       throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurst * share)),
     });
+    // Methods that never wait get per-method metrics: their latency alarms leave `Prefer: wait` reads out.
+    const prompt = (resource: string, method: string, share: number) => {
+      this.promptMethods.push({ resource, method });
+      return { ...perMethod(share), metricsEnabled: true };
+    };
     this.api = new apigateway.RestApi(this, 'ChargesApi', {
+      // Its metrics' ApiName: one per stage, so two stages in one account never share an alarm.
+      restApiName: `oncepay-${config.stage}`,
       description: 'oncepay charges and refunds API',
       cloudWatchRole: true,
       // REGIONAL: an EDGE endpoint's CloudFront distribution still accepts TLS 1.0.
@@ -403,11 +469,11 @@ export class ChargeService extends Construct {
         throttlingRateLimit: config.api.throttleRatePerSecond,
         throttlingBurstLimit: config.api.throttleBurst,
         methodOptions: {
-          '/v1/charges/POST': perMethod(0.5),
-          '/v1/charges/GET': perMethod(0.25),
+          '/v1/charges/POST': prompt('/v1/charges', 'POST', 0.5),
+          '/v1/charges/GET': prompt('/v1/charges', 'GET', 0.25),
           '/v1/charges/{id}/GET': perMethod(1),
-          '/v1/refunds/POST': perMethod(0.25),
-          '/v1/refunds/GET': perMethod(0.25),
+          '/v1/refunds/POST': prompt('/v1/refunds', 'POST', 0.25),
+          '/v1/refunds/GET': prompt('/v1/refunds', 'GET', 0.25),
           '/v1/refunds/{id}/GET': perMethod(0.5),
           '/v1/webhook_endpoints/POST': perMethod(0.05),
           '/v1/webhook_endpoints/GET': perMethod(0.05),
@@ -417,12 +483,12 @@ export class ChargeService extends Construct {
           '/v1/disputes/GET': perMethod(0.1),
           '/v1/disputes/{id}/GET': perMethod(0.1),
           // Stripe sends about one event per charge, in bursts after an outage.
-          '/webhooks/stripe/POST': perMethod(0.5),
+          '/webhooks/stripe/POST': prompt('/webhooks/stripe', 'POST', 0.5),
         },
         tracingEnabled: true,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
     for (const problem of GATEWAY_PROBLEMS) {

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Operations } from './operations.ts';
+import { SafeDeploys } from './safe-deploys.ts';
 import { ChargeService } from './service.ts';
 import type { StageConfig } from './stage-config.ts';
 import { ChargeStorage, type ChargeStorageRefs } from './storage.ts';
@@ -41,14 +42,28 @@ export class OncePayServiceStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       config: props.config,
       api: this.service.api,
-      worker: this.service.worker,
+      promptMethods: this.service.promptMethods,
+      worker: this.service.worker.version.lambda,
+      eventsFunction: this.service.eventsFunction,
+      deliverFunction: this.service.deliverFunction,
       functions: this.service.functions,
+      tables: [props.storage.charges, props.storage.merchants, props.storage.webhooks],
       workQueue: props.storage.workQueue,
       deadLetterQueue: props.storage.deadLetterQueue,
+      deliveriesQueue: props.storage.deliveriesQueue,
       deliveriesDeadLetterQueue: props.storage.deliveriesDeadLetterQueue,
       eventsFailureQueue: props.storage.eventsFailureQueue,
     });
+    if (props.config.deployment.trafficShift !== 'none') {
+      new SafeDeploys(this, 'SafeDeploys', {
+      config: props.config,
+      liveAliases: this.service.liveAliases,
+      api: this.service.api,
+      rollbackAlarms: [this.operations.api5xxAlarm],
+      });
+    }
     new CfnOutput(this, 'ApiUrl', { value: this.service.api.url });
+    // The `live` alias (a qualified name): a manual pass runs the code the schedule runs.
     new CfnOutput(this, 'ReconcilerFunctionName', { value: this.service.reconciler.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
     // For `npm run cli -- review settle`, which asks the processor before closing a charge.

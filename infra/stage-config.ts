@@ -21,18 +21,48 @@ export interface StageConfig {
     /** A WAF web ACL in front of the API whose rate-based rule blocks a client IP above this many requests per 5 minutes. */
     waf?: { rateLimitPer5Minutes: number };
   };
-  /** Who hears the alarms: each address or URL is subscribed to the stage's alarm topic. */
-  alarms: { emails: string[]; httpsUrls: string[] };
   /**
-   * The charge rate the tables are sized for: the open-charges index is spread over enough
-   * shards that none of its partitions takes more than a DynamoDB partition's 1,000 writes/s.
+   * Who hears the alarms: each address or URL is subscribed to the stage's alarm topic, and a
+   * Slack channel through AWS Chatbot (the workspace authorised once in the Chatbot console).
+   * A kept stage must page someone: its synth fails without a subscriber.
    */
+  alarms: { emails: string[]; httpsUrls: string[]; slack?: { workspaceId: string; channelId: string } };
+  /**
+   * Lambda concurrency, so that waiting reads can never starve the money path. Reserved
+   * concurrency is both a floor and a ceiling per function; the total stays under the account's
+   * limit minus the 100 Lambda keeps unreserved.
+   */
+  concurrency: {
+    /** The account's concurrent-executions quota in the region (AWS's default: 1,000; Service Quotas raises it). */
+    accountLimit: number;
+    /** Reserved for each function that takes or moves money: create-charge, create-refund, the Stripe-events handler. */
+    moneyPathApi: number;
+    /** The cap of each read function (get, list, events, disputes, webhook endpoints). */
+    reads: number;
+    /**
+     * How many `Prefer: wait` reads of one kind (charge or refund) may wait at once; past it a
+     * read is answered at once, without `Preference-Applied`, so waits never fill the read cap.
+     */
+    waitingReads: number;
+    /** The cap of the webhook delivery function (slow merchant endpoints hold it up to 10 s each). */
+    deliveries: number;
+  };
+  /**
+   * How a new version of the functions takes traffic: CodeDeploy shifts the `live` aliases, and
+   * rolls them back on an alarm. `none` (disposable stages only, for LocalStack's free image,
+   * which has no CodeDeploy): the aliases move at once and nothing rolls back.
+   */
+  deployment: { trafficShift: 'canary-10-percent-5-minutes' | 'all-at-once' | 'none' };
   /**
    * Webhooks: deliveries are retried with exponential backoff from `retryBaseSeconds` up to
    * `retryMaxSeconds` between attempts, for `giveUpAfterHours` (Stripe: 3 days), then the
    * endpoint is disabled. `allowLoopbackHttp` admits `http://127.0.0.1:<port>` receivers (local only).
    */
   webhooks: { allowLoopbackHttp: boolean; retryBaseSeconds: number; retryMaxSeconds: number; giveUpAfterHours: number };
+  /**
+   * The charge rate the tables are sized for: the open-charges index is spread over enough
+   * shards that none of its partitions takes more than a DynamoDB partition's 1,000 writes/s.
+   */
   capacity: {
     peakChargesPerSecond: number;
     openChargeShards: number;
@@ -108,6 +138,10 @@ const STAGES: Record<string, StageConfig> = {
     disposable: true,
     api: { functionTimeoutSeconds: 5, throttleRatePerSecond: 1000, throttleBurst: 2000 },
     alarms: { emails: [], httpsUrls: [] },
+    // The local runner honours reserved concurrency (room for the burst tests' 200 concurrent
+    // requests); there is no account locally, so its limit only bounds the sum.
+    concurrency: { accountLimit: 2_000, moneyPathApi: 220, reads: 50, waitingReads: 20, deliveries: 10 },
+    deployment: { trafficShift: 'all-at-once' },
     capacity: { peakChargesPerSecond: 1_000, openChargeShards: 4, listShards: 4 },
     // The first retry within 10 s, so developers and tests see one.
     webhooks: { allowLoopbackHttp: true, retryBaseSeconds: 2, retryMaxSeconds: 3600, giveUpAfterHours: 72 },
@@ -134,6 +168,8 @@ const STAGES: Record<string, StageConfig> = {
     disposable: true,
     api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 50, throttleBurst: 100 },
     alarms: { emails: [], httpsUrls: [] },
+    concurrency: { accountLimit: 1_000, moneyPathApi: 20, reads: 10, waitingReads: 5, deliveries: 5 },
+    deployment: { trafficShift: 'all-at-once' },
     capacity: { peakChargesPerSecond: 100, openChargeShards: 4, listShards: 4 },
     webhooks: { allowLoopbackHttp: false, retryBaseSeconds: 30, retryMaxSeconds: 3600, giveUpAfterHours: 72 },
     worker: { timeoutSeconds: 30, batchSize: 5, maxBatchingWindowSeconds: 1, maxConcurrency: 2, recordsInParallel: true },
@@ -156,8 +192,12 @@ const STAGES: Record<string, StageConfig> = {
     stage: 'prod',
     disposable: false,
     api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 500, throttleBurst: 1000, waf: { rateLimitPer5Minutes: 60_000 } },
-    // Subscribe people with `--context alarmEmails=a@example.com,b@example.com` (or edit here).
+    // Who is paged: put the on-call address here (synth refuses a prod that pages no one); a
+    // deploy may add more with `--context alarmEmails=a@example.com,b@example.com`.
     alarms: { emails: [], httpsUrls: [] },
+    // ~10 ms of create-charge per charge at 500 charges/s is ~5 concurrent; the reserve is the burst's headroom.
+    concurrency: { accountLimit: 1_000, moneyPathApi: 100, reads: 50, waitingReads: 20, deliveries: 20 },
+    deployment: { trafficShift: 'canary-10-percent-5-minutes' },
     capacity: { peakChargesPerSecond: 10_000, openChargeShards: 32, listShards: 16 },
     webhooks: { allowLoopbackHttp: false, retryBaseSeconds: 30, retryMaxSeconds: 3600, giveUpAfterHours: 72 },
     // 9 workers + the reconciler share Stripe's 100 requests/s: 10/s per container, one per record of a batch.
@@ -236,6 +276,23 @@ export function recordsInFlightPerWorker(config: StageConfig): number {
   return config.worker.recordsInParallel ? config.worker.batchSize : 1;
 }
 
+/** Lambda keeps this much of an account's concurrency unreserved: reservations must leave it. */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
+/** Functions with the money path's reserve: create-charge, create-refund, the Stripe-events handler. */
+export const MONEY_PATH_API_FUNCTIONS = 3;
+/** Capped read functions: get and list charges and refunds, events, disputes, webhook endpoints. */
+export const READ_FUNCTIONS = 7;
+
+/**
+ * The concurrency the stage reserves in its account: the money path's API functions, the
+ * worker (its SQS maximum), one reconciler, the capped reads and deliveries. The events
+ * function (a DynamoDB stream: one per shard) is left unreserved.
+ */
+export function reservedConcurrency(config: StageConfig): number {
+  const { moneyPathApi, reads, deliveries } = config.concurrency;
+  return MONEY_PATH_API_FUNCTIONS * moneyPathApi + config.worker.maxConcurrency + 1 + READ_FUNCTIONS * reads + deliveries;
+}
+
 /** Every time an alarm or queue may legitimately see a message wait: the whole retry schedule. */
 export function longestRetrySchedule(config: StageConfig): number {
   let seconds = 0;
@@ -257,6 +314,8 @@ export interface StageOverrides {
   customDomain?: { domainName: string; certificateArn: string };
   /** `--context wafRateLimit=<requests per 5 minutes per IP>`, or `off`. */
   wafRateLimitPer5Minutes?: number | 'off';
+  /** `--context trafficShift=none`: no CodeDeploy (`npm run localstack:deploy`). */
+  trafficShift?: StageConfig['deployment']['trafficShift'];
 }
 
 /**
@@ -278,13 +337,27 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
     ...base,
     api: { ...baseApi, ...(customDomain ? { customDomain } : {}), ...(waf ? { waf } : {}) },
     alarms: {
+      ...base.alarms,
       emails: [...base.alarms.emails, ...(overrides.alarmEmails ?? [])],
       httpsUrls: [...base.alarms.httpsUrls, ...(overrides.alarmHttpsUrls ?? [])],
     },
     processor: { ...base.processor, ...(overrides.processorApiUrl ? { apiUrl: overrides.processorApiUrl } : {}) },
+    deployment: { ...base.deployment, ...(overrides.trafficShift ? { trafficShift: overrides.trafficShift } : {}) },
   };
   validateStageConfig(config);
   return config;
+}
+
+/**
+ * Throws {@link StageConfigError} when a kept stage would page no one. Checked at synth (not in
+ * {@link stageConfig}), so the config can be read without subscribers.
+ */
+export function requireAlarmSubscriber(config: StageConfig): void {
+  const { emails, httpsUrls, slack } = config.alarms;
+  if (config.disposable || emails.length + httpsUrls.length > 0 || slack) return;
+  throw new StageConfigError(
+    `Stage ${config.stage} pages no one: add an address to alarms.emails (or alarms.httpsUrls, alarms.slack) in infra/stage-config.ts, or deploy with --context alarmEmails=oncall@example.com`,
+  );
 }
 
 export function stageNames(): string[] {
@@ -343,12 +416,29 @@ export function validateStageConfig(config: StageConfig): void {
   if (webhookDeliveryAttempts(config) > WEBHOOK_MAX_RECEIVES) {
     fail(`webhook retries over ${config.webhooks.giveUpAfterHours} h take ${webhookDeliveryAttempts(config)} attempts, more than the deliveries queue's ${WEBHOOK_MAX_RECEIVES} receives: raise retryMaxSeconds`);
   }
+  if (!config.disposable && config.deployment.trafficShift === 'none') fail('a kept stage deploys through CodeDeploy: trafficShift none is for disposable stages');
+  const { concurrency } = config;
+  if (concurrency.deliveries < 2) fail('concurrency.deliveries must be at least 2 (an SQS event source minimum)');
+  if (concurrency.moneyPathApi < 1 || concurrency.reads < 1) fail('concurrency.moneyPathApi and concurrency.reads are at least 1');
+  if (concurrency.waitingReads < 0 || concurrency.waitingReads >= concurrency.reads) {
+    fail(`concurrency.waitingReads must be below concurrency.reads (${concurrency.reads}): waiting reads must leave room for plain ones`);
+  }
+  if (reservedConcurrency(config) > concurrency.accountLimit - LAMBDA_UNRESERVED_MINIMUM) {
+    fail(
+      `the functions reserve ${reservedConcurrency(config)} concurrent executions, more than the account's ${concurrency.accountLimit} ` +
+        `less the ${LAMBDA_UNRESERVED_MINIMUM} Lambda keeps unreserved: lower the concurrency settings or raise accountLimit (after Service Quotas has)`,
+    );
+  }
   if (config.capacity.listShards > 100) fail('a list reads every shard per page: keep listShards at 100 or fewer');
   if (!config.disposable && config.logRetentionDays < 365) fail('a kept stage keeps its logs at least 365 days (PCI DSS: a year of audit history)');
   if (!config.disposable && config.keyMode !== 'live') fail('a kept stage moves real money: keyMode must be live');
   if (config.api.waf && config.api.waf.rateLimitPer5Minutes < 10) fail('the WAF rate limit is at least 10 requests per 5 minutes (AWS WAF minimum)');
   for (const email of config.alarms.emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`"${email}" is not an email address`);
   for (const url of config.alarms.httpsUrls) if (!/^https:\/\//.test(url)) fail(`alarm endpoint "${url}" must be an https:// URL`);
+  const { slack } = config.alarms;
+  if (slack && !(/^T[A-Z0-9]{6,}$/.test(slack.workspaceId) && /^[CG][A-Z0-9]{6,}$/.test(slack.channelId))) {
+    fail('alarms.slack needs the Slack workspace id (T…) and channel id (C… or G…) that AWS Chatbot shows');
+  }
   if (config.api.customDomain && !/^arn:aws[a-z-]*:acm:/.test(config.api.customDomain.certificateArn)) {
     fail('the custom domain needs an ACM certificate ARN');
   }

@@ -8,7 +8,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stageConfig } from '../infra/stage-config.ts';
 import { readStackOutputs } from './cli/stack-outputs.ts';
-import { applyWhatLocalStackDrops } from './localstack-fixups.ts';
+import { applyWhatLocalStackDrops, LOCALSTACK_CONTEXT } from './localstack-fixups.ts';
 import { SANDBOX_SECRET_KEY } from './processor-sandbox/sandbox.ts';
 
 const endpoint = process.env['AWS_ENDPOINT_URL'] ?? 'http://localhost:4566';
@@ -35,7 +35,8 @@ try {
   }
   await secrets.send(new PutSecretValueCommand({ SecretId: secretName, SecretString: SANDBOX_SECRET_KEY }));
 }
-run('cdklocal', ['bootstrap', '--context', 'stage=dev']);
+const context = Object.entries(LOCALSTACK_CONTEXT).flatMap(([key, value]) => ['--context', `${key}=${value}`]);
+run('cdklocal', ['bootstrap', ...context]);
 run('cdklocal', [
   'deploy',
   '--all',
@@ -43,8 +44,7 @@ run('cdklocal', [
   'never',
   '--outputs-file',
   'localstack-outputs.json',
-  '--context',
-  'stage=dev',
+  ...context,
   '--context',
   `processorApiUrl=${sandboxUrl}`,
 ]);

@@ -2,8 +2,15 @@ import { PutFunctionConcurrencyCommand, type LambdaClient } from '@aws-sdk/clien
 import { RECONCILER_RESERVED_CONCURRENCY } from '../infra/service.ts';
 
 /**
+ * The CDK context `npm run localstack:deploy` deploys with: the dev stage, without CodeDeploy,
+ * which LocalStack's free image does not have (the `live` aliases then move at once).
+ */
+export const LOCALSTACK_CONTEXT = { stage: 'dev', trafficShift: 'none' } as const;
+
+/**
  * Applies, through the service APIs, the settings LocalStack 4.14's CloudFormation drops but
- * its runtime enforces: the reconciler's reserved concurrency (one pass at a time). Its Lambda
+ * its runtime enforces: the reconciler's reserved concurrency (one pass at a time). The other
+ * functions' reservations only protect the money path's share of an account, which LocalStack has not. Its Lambda
  * function provider has no `ReservedConcurrentExecutions`
  * (localstack-core/localstack/services/lambda_/resource_providers/aws_lambda_function.py), while
  * its invocation counter throttles over a reservation set by `PutFunctionConcurrency`

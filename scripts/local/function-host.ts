@@ -7,6 +7,11 @@ export interface LocalFunction {
   logicalId: string;
   functionName: string;
   functionArn: string;
+  /**
+   * Its aliases' names. Locally an alias is the function itself: there is one version (the
+   * code just built), so no traffic is shifted between versions.
+   */
+  aliases: string[];
   /** Absolute path of the bundled module (e.g. `…/asset.<hash>/index.mjs`). */
   bundlePath: string;
   exportName: string;
@@ -86,7 +91,8 @@ export class FunctionHost {
 
   private async invokeOnce(event: unknown): Promise<InvocationResult> {
     if (this.closed) throw new Error(`${this.fn.logicalId} is shut down`);
-    if (this.fn.reservedConcurrency !== null && this.busy >= this.fn.reservedConcurrency) throw new ThrottledError(this.fn);
+    // Invocations waiting for one of this machine's environments count too: on Lambda each would be running.
+    if (this.fn.reservedConcurrency !== null && this.busy + this.waiting.length >= this.fn.reservedConcurrency) throw new ThrottledError(this.fn);
     // Waiting for a free environment here is the runner's, not Lambda's (which gives every
     // invocation its own): it counts against nothing but the caller's own limit (API Gateway's 29 s).
     await this.acquireSlot();

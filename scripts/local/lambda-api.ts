@@ -15,8 +15,10 @@ export interface RunningLambdaApi {
 export async function startLambdaApi(hosts: FunctionHost[]): Promise<RunningLambdaApi> {
   const byNameOrArn = new Map<string, FunctionHost>();
   for (const host of hosts) {
-    byNameOrArn.set(host.fn.functionName, host);
-    byNameOrArn.set(host.fn.functionArn, host);
+    for (const qualifier of ['', ...host.fn.aliases.map((alias) => `:${alias}`)]) {
+      byNameOrArn.set(host.fn.functionName + qualifier, host);
+      byNameOrArn.set(host.fn.functionArn + qualifier, host);
+    }
   }
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];

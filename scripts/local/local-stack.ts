@@ -21,7 +21,7 @@ import { createQueues, createTables, physicalName, type LocalResourceNaming } fr
 import { startSecretsManagerEmulator } from './secrets-manager-emulator.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
 import { startSqsEventSource, type RunningEventSource } from './sqs-event-source.ts';
-import { IntrinsicResolver, resourcesOfType, synthesize, UnsupportedTemplateError, type CfnTemplate } from './template.ts';
+import { IntrinsicResolver, resourcesOfType, synthesize, UnsupportedTemplateError, type CfnResource, type CfnTemplate } from './template.ts';
 
 /** The demo merchants `npm start` seeds, with fixed test keys documented in the README. */
 export const DEMO_MERCHANTS = [
@@ -170,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (const [logicalId, host] of stackHosts) hosts.set(`${stack.stackName}/${logicalId}`, host);
       registerExports(stack.template, stack.resolver, exports);
     }
-    const hostsByArn = new Map([...hosts.values()].map((host) => [host.fn.functionArn, host]));
+    const hostsByArn = hostsByQualifiedArn(hosts.values());
 
     const apiStack = stacks.find((stack) => resourcesOfType(stack.template, 'AWS::ApiGateway::RestApi').length > 0);
     if (!apiStack) throw new Error('No stack declares a REST API');
@@ -259,6 +259,18 @@ function createFunctionHosts(
       attributes: { Arn: `arn:aws:lambda:${naming.region}:${naming.accountId}:function:${functionName}` },
     });
   }
+  // A published version is the function as built; an alias points at one (`Ref` = its ARN).
+  const aliases = new Map<string, string[]>();
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Version')) {
+    const functionArn = resolver.resolveString({ 'Fn::GetAtt': [functionOf(logicalId, resource), 'Arn'] });
+    resolver.register(logicalId, { ref: `${functionArn}:${LOCAL_VERSION}`, attributes: { Version: LOCAL_VERSION } });
+  }
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Alias')) {
+    const target = functionOf(logicalId, resource);
+    const name = String(resource.Properties?.['Name']);
+    resolver.register(logicalId, { ref: `${resolver.resolveString({ 'Fn::GetAtt': [target, 'Arn'] })}:${name}`, attributes: {} });
+    aliases.set(target, [...(aliases.get(target) ?? []), name]);
+  }
   const hosts = new Map<string, FunctionHost>();
   for (const [logicalId, resource] of functions) {
     const properties = resource.Properties ?? {};
@@ -274,6 +286,7 @@ function createFunctionHosts(
       logicalId,
       functionName: resolver.resolveString({ Ref: logicalId }),
       functionArn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+      aliases: aliases.get(logicalId) ?? [],
       bundlePath,
       exportName: exportName ?? 'handler',
       timeoutMs: Number(properties['Timeout'] ?? 3) * 1000,
@@ -296,6 +309,26 @@ function createFunctionHosts(
     );
   }
   return hosts;
+}
+
+/** The one version every function has locally. */
+const LOCAL_VERSION = '1';
+
+/** The function a version or alias belongs to: CDK declares it as `{ Ref: <function> }`. */
+function functionOf(logicalId: string, resource: CfnResource): string {
+  const functionName = resource.Properties?.['FunctionName'] as { Ref?: unknown } | undefined;
+  if (typeof functionName?.Ref !== 'string') throw new UnsupportedTemplateError(`${logicalId}: FunctionName must be a Ref to a function of the stack`);
+  return functionName.Ref;
+}
+
+/** Each function by its ARN and by its aliases' ARNs, as integrations, event sources and schedules name it. */
+function hostsByQualifiedArn(hosts: Iterable<FunctionHost>): Map<string, FunctionHost> {
+  const byArn = new Map<string, FunctionHost>();
+  for (const host of hosts) {
+    byArn.set(host.fn.functionArn, host);
+    for (const alias of host.fn.aliases) byArn.set(`${host.fn.functionArn}:${alias}`, host);
+  }
+  return byArn;
 }
 
 /** `Ref` values for the API's own resources: the API id and its resources by logical id. */
@@ -351,11 +384,13 @@ function startEventSources(
   sqs: SQSClient,
   streams: DynamoDBStreamsClient,
 ): RunningEventSource[] {
-  const byName = new Map([...hostsByArn.values()].map((host) => [host.fn.functionName, host]));
+  const byName = new Map([...hostsByArn.values()].flatMap((host) => [host.fn.functionName, ...host.fn.aliases.map((alias) => `${host.fn.functionName}:${alias}`)].map((name) => [name, host])));
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, resource]) => {
     const properties = resource.Properties ?? {};
     const queueArn = resolver.resolveString(properties['EventSourceArn']);
-    const host = byName.get(resolver.resolveString(properties['FunctionName']));
+    // FunctionName is a name, an ARN, or either qualified by an alias.
+    const functionName = resolver.resolveString(properties['FunctionName']);
+    const host = hostsByArn.get(functionName) ?? byName.get(functionName);
     if (!host) throw new Error(`${logicalId}: no local function`);
     if (queueArn.includes(':table/') && queueArn.includes('/stream/')) {
       return startStreamSource(logicalId, properties, queueArn, host, resolver, queueUrlsByArn, sqs, streams);

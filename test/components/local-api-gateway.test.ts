@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiGateway, type RestApiDefinition, type RunningApiGateway } from '../../scripts/local/api-gateway.ts';
-import { FunctionHost } from '../../scripts/local/function-host.ts';
+import { FunctionHost, ThrottledError } from '../../scripts/local/function-host.ts';
 
 describe('local API Gateway', () => {
   let host: FunctionHost;
@@ -13,6 +13,7 @@ describe('local API Gateway', () => {
         logicalId: 'Counting',
         functionName: 'counting',
         functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:counting',
+        aliases: [],
         bundlePath: fileURLToPath(new URL('../fixtures/functions/counting-proxy-handler.mjs', import.meta.url)),
         exportName: 'handler',
         timeoutMs: 3000,
@@ -56,6 +57,7 @@ describe('what counts against a function’s timeout, and its reserved concurren
         logicalId: 'SlowInit',
         functionName: 'slow-init',
         functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:slow-init',
+        aliases: [],
         bundlePath: fileURLToPath(new URL('../fixtures/functions/slow-init-handler.mjs', import.meta.url)),
         exportName: 'handler',
         timeoutMs: 1000,
@@ -84,6 +86,18 @@ describe('what counts against a function’s timeout, and its reserved concurren
       // One environment; three invocations of 600 ms each: the last waits 1.2 s, more than the timeout.
       const results = await Promise.all([0, 1, 2].map(() => host.invoke({ holdMs: 600 })));
       expect(results.map((result) => result.ok)).toEqual([true, true, true]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('an invocation waiting for one of this machine’s environments counts against the reserved concurrency (on Lambda it would be running)', async () => {
+    const host = slow({ reservedConcurrency: 2 }, 0);
+    try {
+      // One environment here: the second invocation waits for it, and the third is one past the reserve.
+      const results = await Promise.allSettled([0, 1, 2].map(() => host.invoke({ holdMs: 300 })));
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(ThrottledError);
     } finally {
       await host.close();
     }

@@ -17,6 +17,7 @@ function scriptedFunction(timeoutMs: number): LocalFunction {
     logicalId: 'Scripted',
     functionName: 'scripted',
     functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:scripted',
+    aliases: [],
     bundlePath,
     exportName: 'handler',
     timeoutMs,
