@@ -161,7 +161,7 @@ export class Operations extends Construct {
       return created;
     };
     const minute = Duration.minutes(1);
-    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks' | 'processor-events' | 'processor', metricName: string, statistic = 'Sum') =>
+    const customMetric = (service: 'reconciler' | 'worker' | 'webhooks' | 'processor-events' | 'events', metricName: string, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -337,7 +337,12 @@ export class Operations extends Construct {
     );
     alarm(
       'ProcessorRateLimited',
-      customMetric('processor', 'ProcessorRateLimited'),
+      new cloudwatch.MathExpression({
+        expression: 'worker + reconciler',
+        usingMetrics: { worker: customMetric('worker', 'ProcessorRateLimited'), reconciler: customMetric('reconciler', 'ProcessorRateLimited') },
+        period: fiveMinutes,
+        label: 'Stripe 429s',
+      }),
       PROCESSOR_RATE_LIMITED_ALARM,
       `Stripe answered 429 (rate limited) ${PROCESSOR_RATE_LIMITED_ALARM} times in 5 minutes, in two of three periods: ` +
         'the account’s request rate (processor.requestsPerSecond) is too low for the traffic; ask Stripe for more and raise it.',
@@ -367,26 +372,53 @@ export class Operations extends Construct {
       );
     }
 
+    const eventCount = (metricName: string) => customMetric('events', metricName);
+    const apiMethodMetric = (metricName: string, method: string, resource: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiName: props.api.restApiName, Method: method, Resource: resource, Stage: props.api.deploymentStage.stageName },
+        statistic,
+        period: minute,
+        label: `${method} ${resource}`,
+      });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `oncepay-${config.stage}`,
       defaultInterval: Duration.hours(3),
     });
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'API',
-        left: [props.api.metricCount({ period: minute }), props.api.metricClientError({ period: minute }), props.api.metricServerError({ period: minute })],
-        right: [props.api.metricLatency({ period: minute, statistic: 'p99' })],
+        title: 'Charges: requests and outcomes',
+        left: [apiMethodMetric('Count', 'POST', '/v1/charges', 'Sum'), apiMethodMetric('Count', 'POST', '/v1/refunds', 'Sum')],
+        right: ['ChargeSucceeded', 'ChargeFailed', 'RefundSucceeded', 'RefundFailed', 'ChargeDisputeCreated'].map(eventCount),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Queues',
+        title: 'API: p99 latency of the methods that answer at once, and errors',
+        left: props.promptMethods.map((method) => apiMethodMetric('Latency', method.method, method.resource, 'p99')),
+        right: [props.api.metricClientError({ period: minute }), props.api.metricServerError({ period: minute })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Queue ages (s) and the stream (ms)',
         left: [
-          props.workQueue.metricApproximateNumberOfMessagesVisible({ period: minute }),
-          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute }),
+          props.workQueue.metricApproximateAgeOfOldestMessage({ period: minute, label: 'work queue' }),
+          props.deliveriesQueue.metricApproximateAgeOfOldestMessage({ period: minute, label: 'deliveries' }),
+          props.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: minute, label: 'work DLQ' }),
         ],
-        right: [props.workQueue.metricApproximateAgeOfOldestMessage({ period: minute })],
+        right: [props.eventsFunction.metric('IteratorAge', { period: minute, statistic: 'Maximum', label: 'events stream iterator age' })],
       }),
       new cloudwatch.GraphWidget({
-        title: 'Reconciler',
-        left: ['StuckChargesFound', 'ChargesFixed', 'ChargesReEnqueued', 'ChargesFlaggedForReview', 'ChargesInReview'].map(reconcilerMetric),
+        title: 'Charges in review, and the reconciler',
+        left: [customMetric('reconciler', 'ChargesInReview', 'Maximum')],
+        right: ['StuckChargesFound', 'ChargesFixed', 'ChargesReEnqueued', 'ChargesFlaggedForReview'].map(reconcilerMetric),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Webhook backlog',
+        left: [
+          props.deliveriesQueue.metricApproximateNumberOfMessagesVisible({ period: minute, label: 'ready to deliver' }),
+          props.deliveriesQueue.metricApproximateNumberOfMessagesNotVisible({ period: minute, label: 'in flight or waiting a retry' }),
+          props.deliveriesDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, label: 'dead-lettered' }),
+        ],
+        right: [customMetric('webhooks', 'WebhookEndpointsDisabled')],
       }),
       new cloudwatch.GraphWidget({
         title: 'Processor events',

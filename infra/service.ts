@@ -355,7 +355,7 @@ export class ChargeService extends Construct {
     };
     const eventsFunction = fn('EventsFunction', 'events', {
       timeout: Duration.seconds(30),
-      environment: { ...webhooksEnvironment, DELIVERIES_QUEUE_URL: storage.deliveriesQueue.queueUrl },
+      environment: { ...webhooksEnvironment, DELIVERIES_QUEUE_URL: storage.deliveriesQueue.queueUrl, ...metricsEnvironment },
     });
     // GetItem + BatchGetItem: the merchant's endpoints, read strongly consistently (never through an index).
     allowItemActions(eventsFunction, storage.webhooks, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem']);

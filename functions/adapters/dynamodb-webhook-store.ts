@@ -186,7 +186,8 @@ export class DynamoDbWebhookStore {
   }
 
   /** Stores the event once: a state change seen again (a stream retry) finds it stored and changes nothing. */
-  async putEvent(event: EventObject, merchantId: string, purgeAt: number): Promise<void> {
+  /** Stores an event once; `false` when it was already stored (a state change handled again). */
+  async putEvent(event: EventObject, merchantId: string, purgeAt: number): Promise<boolean> {
     try {
       await this.documents.send(
         new PutCommand({
@@ -204,8 +205,10 @@ export class DynamoDbWebhookStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
     }
   }
 

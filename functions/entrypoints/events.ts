@@ -7,6 +7,7 @@ import { EVENT_RETENTION_MS } from '#domain/event.ts';
 import { eventsHandler } from '#handlers/events.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
+import { metricsFromEnvironment } from './environment.ts';
 
 export const handler = eventsHandler({
   store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),
@@ -14,4 +15,5 @@ export const handler = eventsHandler({
   now: Date.now,
   eventRetentionMs: EVENT_RETENTION_MS,
   logger: createLogger('events'),
+  metrics: metricsFromEnvironment('events'),
 });

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -12,6 +13,8 @@ import { subscribes } from '#domain/webhook-endpoint.ts';
 
 export interface EventsHandlerDeps {
   store: Pick<DynamoDbWebhookStore, 'putEvent' | 'listEndpoints'>;
+  /** One count per event the first time it is stored (`charge.succeeded` → `ChargeSucceeded`): the dashboard's outcomes. */
+  metrics: Pick<Metrics, 'addMetric' | 'hasStoredMetrics' | 'publishStoredMetrics'>;
   deliveries: Pick<SqsDeliveryQueue, 'enqueue'>;
   now: () => number;
   /** How long an event is kept (Stripe: 30 days). */
@@ -34,22 +37,26 @@ type Image = Record<string, AttributeValue>;
 export function eventsHandler(deps: EventsHandlerDeps) {
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
     deps.logger.addContext(context);
-    for (const record of event.Records) {
-      try {
-        await handle(deps, record);
-      } catch (error) {
-        deps.logger.error('Could not publish the event of a state change; the stream retries from it', {
-          sequenceNumber: record.dynamodb?.SequenceNumber,
-          error: error as Error,
-        });
-        return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+    try {
+      for (const record of event.Records) {
+        try {
+          await handle(deps, record);
+        } catch (error) {
+          deps.logger.error('Could not publish the event of a state change; the stream retries from it', {
+            sequenceNumber: record.dynamodb?.SequenceNumber,
+            error: error as Error,
+          });
+          return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+        }
       }
+      return { batchItemFailures: [] };
+    } finally {
+      if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
     }
-    return { batchItemFailures: [] };
   };
 }
 
-async function handle(deps: EventsHandlerDeps, record: DynamoDBRecord): Promise<void> {
+async function handle(deps: EventPublishingDeps, record: DynamoDBRecord): Promise<void> {
   const change = record.dynamodb;
   if (!change?.NewImage) return;
   const after = unmarshall(change.NewImage as Image);
@@ -63,21 +70,32 @@ async function handle(deps: EventsHandlerDeps, record: DynamoDBRecord): Promise<
  * uses it for stream records the events function gave up on; ids are derived from the change,
  * so an event published before is the same event again. Returns how many events it published.
  */
-export async function publishCurrentState(deps: EventsHandlerDeps, item: Record<string, unknown>): Promise<number> {
+export async function publishCurrentState(deps: EventPublishingDeps, item: Record<string, unknown>): Promise<number> {
   const events = eventsOf(String(item['pk']), undefined, item);
   await publish(deps, events, String(item['merchant_id']));
   return events.length;
 }
 
-async function publish(deps: EventsHandlerDeps, events: EventObject[], merchantId: string): Promise<void> {
+async function publish(deps: EventPublishingDeps, events: EventObject[], merchantId: string): Promise<void> {
   if (events.length === 0) return;
   const endpoints = await deps.store.listEndpoints(merchantId);
   for (const event of events) {
-    await deps.store.putEvent(event, merchantId, deps.now() + deps.eventRetentionMs);
+    if (await deps.store.putEvent(event, merchantId, deps.now() + deps.eventRetentionMs)) deps.metrics?.addMetric(eventMetricName(event.type), MetricUnit.Count, 1);
     const subscribed = endpoints.filter((endpoint) => subscribes(endpoint, event.type));
     await deps.deliveries.enqueue(subscribed.map((endpoint) => ({ event_id: event.id, endpoint_id: endpoint.id })));
     deps.logger.info('Published an event', { eventId: event.id, type: event.type, deliveries: subscribed.length });
   }
+}
+
+/** What publishing needs; outside Lambda (the CLI's replay) nothing is counted. */
+export type EventPublishingDeps = Omit<EventsHandlerDeps, 'metrics'> & Partial<Pick<EventsHandlerDeps, 'metrics'>>;
+
+/** `charge.dispute.created` → `ChargeDisputeCreated`. */
+export function eventMetricName(type: string): string {
+  return type
+    .split(/[._]/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
 }
 
 function eventsOf(pk: string, before: Record<string, unknown> | undefined, after: Record<string, unknown>): EventObject[] {

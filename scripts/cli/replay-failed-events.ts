@@ -2,7 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, type DynamoDBStreamsClient 
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { publishCurrentState, type EventsHandlerDeps } from '#handlers/events.ts';
+import { publishCurrentState, type EventPublishingDeps } from '#handlers/events.ts';
 
 /** What Lambda puts on a stream source's on-failure destination: where the batch it gave up on is, never what it held. */
 interface StreamBatchFailure {
@@ -15,7 +15,7 @@ export interface ReplayDeps {
   streams: DynamoDBStreamsClient;
   documents: DynamoDBDocumentClient;
   chargesTableName: string;
-  events: EventsHandlerDeps;
+  events: EventPublishingDeps;
   /** Failure records to take at most. */
   max: number;
 }
