@@ -13,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
+import { WAIT_SLOT_KEY_PREFIX } from '../functions/adapters/dynamodb-wait-slots.ts';
 import { MAX_WAIT_SECONDS } from '../functions/handlers/prefer-wait.ts';
 import { ApiEdge } from './api-edge.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
@@ -41,6 +42,20 @@ function allowKeyLookups(fn: lambda.IFunction, merchants: dynamodb.ITable): void
       actions: ['dynamodb:UpdateItem'],
       resources: [merchants.tableArn],
       conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'last_used_at'] } },
+    }),
+  );
+}
+
+/** The `Prefer: wait` budget's slots in the merchants table: their lease attributes, and no other item. */
+function allowWaitSlots(fn: lambda.IFunction, merchants: dynamodb.ITable): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [merchants.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${WAIT_SLOT_KEY_PREFIX}*`] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'held_until', 'holder'] },
+      },
     }),
   );
 }
@@ -230,10 +245,11 @@ export class ChargeService extends Construct {
 
     // Reads may wait for the outcome (`Prefer: wait=N`, N ≤ 20): room for the wait and the answer.
     const readTimeout = Duration.seconds(Math.max(config.api.functionTimeoutSeconds, MAX_WAIT_SECONDS + 5));
+    const waitEnvironment = { WAITING_READS: String(config.concurrency.waitingReads) };
     const getCharge = fn('GetChargeFunction', 'get-charge', {
       reservedConcurrentExecutions: config.concurrency.reads,
       timeout: readTimeout,
-      environment: { ...chargesEnvironment, ...authenticationEnvironment },
+      environment: { ...chargesEnvironment, ...authenticationEnvironment, ...waitEnvironment },
     });
     allowItemActions(getCharge, storage.charges, ['dynamodb:GetItem']);
 
@@ -256,8 +272,9 @@ export class ChargeService extends Construct {
     const getRefund = fn('GetRefundFunction', 'get-refund', {
       reservedConcurrentExecutions: config.concurrency.reads,
       timeout: readTimeout,
-      environment: { ...chargesEnvironment, ...authenticationEnvironment },
+      environment: { ...chargesEnvironment, ...authenticationEnvironment, ...waitEnvironment },
     });
+    for (const waitingRead of [getCharge, getRefund]) allowWaitSlots(waitingRead, storage.merchants);
     allowItemActions(getRefund, storage.charges, ['dynamodb:GetItem']);
 
     const listFunction = (name: string, handlerFile: string) => {

@@ -420,8 +420,8 @@ export function validateStageConfig(config: StageConfig): void {
   const { concurrency } = config;
   if (concurrency.deliveries < 2) fail('concurrency.deliveries must be at least 2 (an SQS event source minimum)');
   if (concurrency.moneyPathApi < 1 || concurrency.reads < 1) fail('concurrency.moneyPathApi and concurrency.reads are at least 1');
-  if (concurrency.waitingReads < 0 || concurrency.waitingReads >= concurrency.reads) {
-    fail(`concurrency.waitingReads must be below concurrency.reads (${concurrency.reads}): waiting reads must leave room for plain ones`);
+  if (concurrency.waitingReads < 1 || concurrency.waitingReads >= concurrency.reads) {
+    fail(`concurrency.waitingReads must be at least 1 and below concurrency.reads (${concurrency.reads}): waiting reads must leave room for plain ones`);
   }
   if (reservedConcurrency(config) > concurrency.accountLimit - LAMBDA_UNRESERVED_MINIMUM) {
     fail(

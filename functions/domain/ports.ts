@@ -429,3 +429,16 @@ export interface CardProcessor {
    */
   cancelPayment(paymentId: string, idempotencyKey: string, reason: CancelReason): Promise<PaymentState>;
 }
+
+/**
+ * A budget of `Prefer: wait` reads waiting at once, shared by every container of a read
+ * function: past it a read answers at once, so waiting reads never fill the read functions' cap.
+ */
+export interface WaitSlots {
+  /** A slot held for at most `holdMs` (a crashed holder's slot frees itself then), or `null` when none is free. */
+  take(holdMs: number): Promise<WaitSlot | null>;
+}
+
+export interface WaitSlot {
+  release(): Promise<void>;
+}

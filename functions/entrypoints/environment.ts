@@ -8,6 +8,7 @@ import { DynamoDbDisputeRepository } from '#adapters/dynamodb-dispute-repository
 import { DynamoDbLists } from '#adapters/dynamodb-lists.ts';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.ts';
+import { DynamoDbWaitSlots } from '#adapters/dynamodb-wait-slots.ts';
 import { ConfigurationError } from '#domain/errors.ts';
 import { requestAuthenticator, type RequestAuthenticator } from '#handlers/authenticate.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
@@ -60,4 +61,9 @@ export function requestAuthenticatorFromEnvironment(logger: Logger): RequestAuth
     now: Date.now,
     logger,
   });
+}
+
+/** The `Prefer: wait` budget of one kind of read (`WAITING_READS` slots in the merchants table). */
+export function waitSlotsFromEnvironment(kind: 'charges' | 'refunds'): DynamoDbWaitSlots {
+  return new DynamoDbWaitSlots(dynamodb(), requiredEnv('MERCHANTS_TABLE_NAME'), kind, requiredPositiveIntEnv('WAITING_READS'));
 }

@@ -1,7 +1,7 @@
 /** Lambda entry point of `GET /v1/refunds/{id}`. */
 import { getRefundHandler } from '#handlers/get-refund.ts';
 import { createLogger } from '#shared/logger.ts';
-import { refundRepositoryFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+import { refundRepositoryFromEnvironment, requestAuthenticatorFromEnvironment, waitSlotsFromEnvironment } from './environment.ts';
 
 const logger = createLogger('refunds-api');
 
@@ -9,4 +9,5 @@ export const handler = getRefundHandler({
   authenticate: requestAuthenticatorFromEnvironment(logger),
   refunds: refundRepositoryFromEnvironment(),
   logger,
+  waitSlots: waitSlotsFromEnvironment('refunds'),
 });

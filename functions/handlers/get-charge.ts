@@ -1,15 +1,17 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isTerminal, toChargeObject } from '#domain/charge.ts';
-import type { ChargeRepository } from '#domain/ports.ts';
+import type { ChargeRepository, WaitSlots } from '#domain/ports.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { RequestAuthenticator } from './authenticate.ts';
-import { preferredWaitSeconds, readUntilFinal } from './prefer-wait.ts';
+import { preferredWaitSeconds, waitWithinBudget } from './prefer-wait.ts';
 
 export interface GetChargeHandlerDeps {
   authenticate: RequestAuthenticator;
   charges: Pick<ChargeRepository, 'get'>;
   logger: Logger;
+  /** The stage's budget of reads waiting at once (`Prefer: wait`). */
+  waitSlots: WaitSlots;
 }
 
 const CHARGE_ID = /^ch_[0-9A-Za-z]{22}$/;
@@ -17,7 +19,8 @@ const CHARGE_ID = /^ch_[0-9A-Za-z]{22}$/;
 /**
  * `GET /v1/charges/{id}`. Another merchant's charge is answered exactly like a missing one,
  * so ids cannot be probed across tenants. With `Prefer: wait=N` (N ≤ 20) the answer comes as
- * soon as the charge is final, or after N seconds (`Preference-Applied: wait=N`).
+ * soon as the charge is final, or after N seconds (`Preference-Applied: wait=N`); when the
+ * stage's budget of waiting reads is used up, at once and without `Preference-Applied`.
  */
 export function getChargeHandler(deps: GetChargeHandlerDeps) {
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
@@ -33,10 +36,11 @@ export function getChargeHandler(deps: GetChargeHandlerDeps) {
       const read = () => deps.charges.get(chargeId);
       const first = await read();
       if (!first || first.charge.merchantId !== merchantId) return notFound;
-      const record = wait === null ? first : ((await readUntilFinal<typeof first | undefined>(first, read, (found) => !found || isTerminal(found.charge.status), wait, context)) ?? first);
+      const waited = wait === null ? null : await waitWithinBudget<typeof first | undefined>(first, read, (found) => !found || isTerminal(found.charge.status), wait, context, deps.waitSlots);
+      const record = waited?.value ?? first;
       return {
         statusCode: 200,
-        headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { 'Preference-Applied': `wait=${wait}`, Vary: 'Prefer' }) },
+        headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { Vary: 'Prefer' }), ...(waited?.applied ? { 'Preference-Applied': `wait=${wait}` } : {}) },
         body: JSON.stringify(toChargeObject(record.charge)),
       };
     } catch (error) {

@@ -1,15 +1,17 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { RefundRepository } from '#domain/ports.ts';
+import type { RefundRepository, WaitSlots } from '#domain/ports.ts';
 import { isRefundTerminal, toRefundObject } from '#domain/refund.ts';
 import { problemResponse } from '#shared/problem.ts';
 import type { RequestAuthenticator } from './authenticate.ts';
-import { preferredWaitSeconds, readUntilFinal } from './prefer-wait.ts';
+import { preferredWaitSeconds, waitWithinBudget } from './prefer-wait.ts';
 
 export interface GetRefundHandlerDeps {
   authenticate: RequestAuthenticator;
   refunds: Pick<RefundRepository, 'get'>;
   logger: Logger;
+  /** The stage's budget of reads waiting at once (`Prefer: wait`). */
+  waitSlots: WaitSlots;
 }
 
 const REFUND_ID = /^re_[0-9A-Za-z]{22}$/;
@@ -28,10 +30,11 @@ export function getRefundHandler(deps: GetRefundHandlerDeps) {
       const read = () => deps.refunds.get(refundId);
       const first = await read();
       if (!first || first.refund.merchantId !== authentication.caller.merchantId) return notFound;
-      const record = wait === null ? first : ((await readUntilFinal<typeof first | undefined>(first, read, (found) => !found || isRefundTerminal(found.refund.status), wait, context)) ?? first);
+      const waited = wait === null ? null : await waitWithinBudget<typeof first | undefined>(first, read, (found) => !found || isRefundTerminal(found.refund.status), wait, context, deps.waitSlots);
+      const record = waited?.value ?? first;
       return {
         statusCode: 200,
-        headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { 'Preference-Applied': `wait=${wait}`, Vary: 'Prefer' }) },
+        headers: { 'Content-Type': 'application/json', ...(wait === null ? {} : { Vary: 'Prefer' }), ...(waited?.applied ? { 'Preference-Applied': `wait=${wait}` } : {}) },
         body: JSON.stringify(toRefundObject(record.refund)),
       };
     } catch (error) {

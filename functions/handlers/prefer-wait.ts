@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { WaitSlots } from '#domain/ports.ts';
 import { headerValue } from '#shared/http.ts';
 
 /** The longest `Prefer: wait=N` honoured, in seconds. */
@@ -42,4 +43,29 @@ export async function readUntilFinal<T>(
     value = await read();
   }
   return value;
+}
+
+/**
+ * `Prefer: wait` within the stage's budget of waiting reads: an object already final is answered
+ * at once (the preference holds trivially); otherwise the read waits only if it gets a slot.
+ * Without one it answers the current state at once and `applied` is false, so the answer carries
+ * no `Preference-Applied` (RFC 7240: a preference the server did not honour is not echoed).
+ */
+export async function waitWithinBudget<T>(
+  first: T,
+  read: () => Promise<T>,
+  isFinal: (value: T) => boolean,
+  seconds: number,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  slots: WaitSlots,
+): Promise<{ value: T; applied: boolean }> {
+  if (isFinal(first)) return { value: first, applied: true };
+  const slot = await slots.take(Math.min(seconds * 1000, context.getRemainingTimeInMillis()));
+  if (!slot) return { value: first, applied: false };
+  try {
+    return { value: await readUntilFinal(first, read, isFinal, seconds, context), applied: true };
+  } finally {
+    // A slot not freed lapses at the end of its lease; the answer is not lost for it.
+    await slot.release().catch(() => undefined);
+  }
 }

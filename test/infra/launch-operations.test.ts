@@ -79,7 +79,7 @@ describe('concurrency isolation', () => {
     expect(() => validateStageConfig({ ...config, concurrency: { ...config.concurrency, accountLimit: reservedConcurrency(config) + 99 } })).toThrow(
       /reserve \d+ concurrent executions, more than the account's \d+ less the 100/,
     );
-    expect(() => validateStageConfig({ ...config, concurrency: { ...config.concurrency, waitingReads: config.concurrency.reads } })).toThrow(/waitingReads must be below/);
+    expect(() => validateStageConfig({ ...config, concurrency: { ...config.concurrency, waitingReads: config.concurrency.reads } })).toThrow(/waitingReads must be at least 1 and below/);
   });
 });
 

@@ -234,11 +234,17 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     for (const fn of ['ListChargesFunction', 'ListRefundsFunction']) {
       expect(actionsOf(fn)).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem'], ['dynamodb:Query']]);
     }
+    const waitingReads = ['GetChargeFunction', 'GetRefundFunction'];
     for (const fn of API_FUNCTIONS) {
       // Key lookups, and a last-used stamp that cannot touch anything else (not revoked_at).
-      expect(actionsOf(fn, 'merchants')).toEqual([['dynamodb:GetItem'], ['dynamodb:UpdateItem']]);
-      const stamp = dynamoStatements.find((entry) => entry.logicalId.startsWith(`Service${fn}`) && entry.table === 'merchants' && entry.condition);
-      expect(stamp?.condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'last_used_at'] } });
+      const stamp = { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'last_used_at'] } };
+      // The reads that may wait also lease the `Prefer: wait` budget's slots, and no other item.
+      const slots = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WAITSLOT#*'] }, 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'held_until', 'holder'] } };
+      const merchantStatements = dynamoStatements.filter((entry) => entry.logicalId.startsWith(`Service${fn}`) && entry.table === 'merchants');
+      const sorted = (statements: unknown[][]) => statements.map((statement) => JSON.stringify(statement)).sort();
+      expect(sorted(merchantStatements.map((entry) => [entry.actions, entry.condition]))).toEqual(
+        sorted([[['dynamodb:GetItem'], undefined], [['dynamodb:UpdateItem'], stamp], ...(waitingReads.includes(fn) ? [[['dynamodb:UpdateItem'], slots]] : [])]),
+      );
     }
     for (const fn of ['WorkerFunction', 'ReconcilerFunction']) expect(actionsOf(fn, 'merchants')).toEqual([]);
     // PutItem: a dispute the processor opened, written with its charge.

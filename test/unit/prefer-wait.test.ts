@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { preferredWaitSeconds, readUntilFinal } from '#handlers/prefer-wait.ts';
+import type { WaitSlots } from '#domain/ports.ts';
+import { preferredWaitSeconds, readUntilFinal, waitWithinBudget } from '#handlers/prefer-wait.ts';
 
 const withPrefer = (value?: string) => ({ headers: value === undefined ? {} : { prefer: value } }) as unknown as APIGatewayProxyEvent;
 
@@ -38,5 +39,48 @@ describe('Prefer: wait (RFC 7240)', () => {
     } finally {
       Date.now = realNow;
     }
+  });
+});
+
+describe('the budget of waiting reads', () => {
+  const context = { getRemainingTimeInMillis: () => 30_000 };
+  const budget = (free: number) => {
+    const state = { free, taken: 0, released: 0 };
+    const slots: WaitSlots = {
+      take: async () => {
+        if (state.free === 0) return null;
+        state.free -= 1;
+        state.taken += 1;
+        return { release: async () => void ((state.released += 1), (state.free += 1)) };
+      },
+    };
+    return { slots, state };
+  };
+
+  it('waits with a slot, and frees it when it answers', async () => {
+    const { slots, state } = budget(1);
+    let reads = 1;
+    const answer = await waitWithinBudget(1, async () => ++reads, (n) => n >= 3, 5, context, slots);
+    expect(answer).toEqual({ value: 3, applied: true });
+    expect(state).toEqual({ free: 1, taken: 1, released: 1 });
+  });
+
+  it('past the budget answers the current state at once, and says the wait was not applied', async () => {
+    const { slots } = budget(0);
+    let reads = 0;
+    const answer = await waitWithinBudget(0, async () => ++reads, (n) => n >= 3, 5, context, slots);
+    expect(answer).toEqual({ value: 0, applied: false });
+    expect(reads).toBe(0);
+  });
+
+  it('takes no slot for an object already final', async () => {
+    const { slots, state } = budget(0);
+    expect(await waitWithinBudget(3, async () => 4, (n) => n >= 3, 5, context, slots)).toEqual({ value: 3, applied: true });
+    expect(state.taken).toBe(0);
+  });
+
+  it('a slot that cannot be freed does not cost the answer (its lease lapses)', async () => {
+    const slots: WaitSlots = { take: async () => ({ release: () => Promise.reject(new Error('DynamoDB is down')) }) };
+    expect(await waitWithinBudget(2, async () => 3, (n) => n >= 3, 5, context, slots)).toEqual({ value: 3, applied: true });
   });
 });
