@@ -94,6 +94,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const secrets = new SecretsManagerClient(clientConfig('PROCESSOR_SECRET_ID', 'SecretsManagerEndpoint'));
     return new StripeCardProcessor({ secretKey: await readSecretString(secrets, secretName), apiUrl, timeoutMs: 10_000 });
   };
+  /**
+   * A new key's mode: `--mode`, else the stage's (`ApiKeyMode` output), so a key made against
+   * prod is live. A mode the stage does not accept is made if asked for, with a warning: such a
+   * key is refused by the API (401), which is what one wants only to test that refusal.
+   */
+  const keyMode = (option: string | undefined): KeyMode => {
+    const stageMode = outputs().ApiKeyMode;
+    if (stageMode !== undefined && stageMode !== 'test' && stageMode !== 'live') throw new CliError(`The stack outputs' ApiKeyMode is "${stageMode}", not test or live`);
+    if (option === undefined) {
+      if (stageMode === undefined) throw new CliError('The stack outputs do not say the stage’s key mode (ApiKeyMode): pass --mode test or --mode live');
+      return stageMode;
+    }
+    const mode = keyModeOption(option);
+    if (stageMode !== undefined && mode !== stageMode) io.err(`warning: this stage accepts ${stageMode} keys only; the API will refuse this ${mode} key (401)`);
+    return mode;
+  };
   const sqsClient = (envName: string) =>
     new SQSClient({ ...clientConfig(envName, 'SqsEndpoint'), useQueueUrlAsEndpoint: false });
 
@@ -102,12 +118,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('create')
     .description('create a merchant and its first secret key (shown once)')
     .requiredOption('--name <name>', 'display name')
-    .option('--mode <mode>', 'key mode: test or live', 'test')
+    .option('--mode <mode>', "key mode: test or live (default: the stage's, from the stack outputs)")
     .option('--json', 'print JSON')
-    .action(async (options: { name: string; mode: string; json?: boolean }) => {
+    .action(async (options: { name: string; mode?: string; json?: boolean }) => {
       const name = options.name.trim();
       if (name.length === 0 || name.length > 100) throw new CliError('--name must be 1 to 100 characters');
-      const mode = keyModeOption(options.mode);
+      const mode = keyMode(options.mode);
       const now = Date.now();
       const merchantId = newMerchantId();
       const secretKey = generateApiKey('secret', mode);
@@ -142,13 +158,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('create')
     .description('create a secret key, or a restricted key with scopes, for a merchant (shown once)')
     .requiredOption('--merchant <merchant-id>', 'the merchant (mer_…)')
-    .option('--mode <mode>', 'test or live', 'test')
+    .option('--mode <mode>', "test or live (default: the stage's, from the stack outputs)")
     .option('--restricted', 'a restricted key (rk_…) limited to --scope')
     .option('--scope <scopes>', `comma-separated scopes of a restricted key: ${API_SCOPES.join(', ')}`)
     .option('--json', 'print JSON')
-    .action(async (options: { merchant: string; mode: string; restricted?: boolean; scope?: string; json?: boolean }) => {
+    .action(async (options: { merchant: string; mode?: string; restricted?: boolean; scope?: string; json?: boolean }) => {
       if (!MERCHANT_ID_FORMAT.test(options.merchant)) throw new CliError(`Not a merchant id: ${options.merchant}`);
-      const mode = keyModeOption(options.mode);
+      const mode = keyMode(options.mode);
       if (options.scope !== undefined && !options.restricted) throw new CliError('--scope is for restricted keys: add --restricted');
       const scopes = options.restricted ? scopesOption(options.scope) : null;
       const apiKey = generateApiKey(scopes ? 'restricted' : 'secret', mode);

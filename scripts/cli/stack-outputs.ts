@@ -24,6 +24,8 @@ export interface StackOutputs {
   ProcessorSecretName?: string;
   ProcessorWebhookUrl?: string;
   ProcessorWebhookSecretName?: string;
+  /** The mode of the API keys the stage accepts (`test` or `live`): the default of `keys create`. */
+  ApiKeyMode?: string;
   /** Local only: emulator endpoints and region. */
   Region?: string;
   DynamoDbEndpoint?: string;

@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -215,9 +218,28 @@ describe('restricted keys and the mode rule, through the API', () => {
     expect((await reader.listWebhookEndpoints()).json).toMatchObject({ object: 'list', data: [] });
   });
 
-  it('a test-mode stage refuses a live key with a 401 naming the mode it takes', async () => {
+  it('makes keys of the stage’s mode unless told otherwise: live against a live stage’s outputs', async () => {
+    const merchant = await newMerchant('Initech');
+    expect((await createKey('--merchant', merchant.merchant_id)).secret_key).toMatch(/^sk_test_/);
+    const outputs = JSON.parse(readFileSync(inject('outputsFile'), 'utf8')) as Record<string, string>;
+    const directory = mkdtempSync(join(tmpdir(), 'oncepay-outputs-'));
+    const liveOutputs = join(directory, 'live.json');
+    writeFileSync(liveOutputs, JSON.stringify({ ...outputs, ApiKeyMode: 'live' }));
+    const live = await cliWithOutputs(liveOutputs, 'keys', 'create', '--merchant', merchant.merchant_id, '--json');
+    expect(live.code).toBe(0);
+    expect((JSON.parse(live.stdout) as { secret_key: string }).secret_key).toMatch(/^sk_live_/);
+    const { ApiKeyMode: _mode, ...silent } = outputs;
+    const unknown = join(directory, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify(silent));
+    const refused = await cliWithOutputs(unknown, 'keys', 'create', '--merchant', merchant.merchant_id);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('pass --mode test or --mode live') });
+  });
+
+  it('a test-mode stage refuses a live key with a 401 naming the mode it takes (the CLI warns when making it)', async () => {
     const merchant = await newMerchant('Tyrell');
-    const live = await createKey('--merchant', merchant.merchant_id, '--mode', 'live');
+    const made = await cli('keys', 'create', '--merchant', merchant.merchant_id, '--mode', 'live', '--json');
+    expect(made.stderr).toContain('warning: this stage accepts test keys only; the API will refuse this live key (401)');
+    const live = JSON.parse(made.stdout) as { secret_key: string };
     expect(live.secret_key).toMatch(/^sk_live_/);
     const refused = await apiClient(live.secret_key).createCharge(visa);
     expect(refused.status).toBe(401);
