@@ -228,9 +228,8 @@ describe('restricted keys and the mode rule, through the API', () => {
     const live = await cliWithOutputs(liveOutputs, 'keys', 'create', '--merchant', merchant.merchant_id, '--json');
     expect(live.code).toBe(0);
     expect((JSON.parse(live.stdout) as { secret_key: string }).secret_key).toMatch(/^sk_live_/);
-    const { ApiKeyMode: _mode, ...silent } = outputs;
     const unknown = join(directory, 'unknown.json');
-    writeFileSync(unknown, JSON.stringify(silent));
+    writeFileSync(unknown, JSON.stringify({ ...outputs, ApiKeyMode: undefined }));
     const refused = await cliWithOutputs(unknown, 'keys', 'create', '--merchant', merchant.merchant_id);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('pass --mode test or --mode live') });
   });
