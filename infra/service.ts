@@ -16,6 +16,7 @@ import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapter
 import { WAIT_SLOT_KEY_PREFIX } from '../functions/adapters/dynamodb-wait-slots.ts';
 import { MAX_WAIT_SECONDS } from '../functions/handlers/prefer-wait.ts';
 import { ApiEdge } from './api-edge.ts';
+import { CREATE_CHARGE_THROTTLE_SHARE } from './limits.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
 import { processorRequestsPerSecondPerContainer, type StageConfig } from './stage-config.ts';
 import { WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS, type ChargeStorageRefs } from './storage.ts';
@@ -486,7 +487,7 @@ export class ChargeService extends Construct {
         throttlingRateLimit: config.api.throttleRatePerSecond,
         throttlingBurstLimit: config.api.throttleBurst,
         methodOptions: {
-          '/v1/charges/POST': prompt('/v1/charges', 'POST', 0.5),
+          '/v1/charges/POST': prompt('/v1/charges', 'POST', CREATE_CHARGE_THROTTLE_SHARE),
           '/v1/charges/GET': prompt('/v1/charges', 'GET', 0.25),
           '/v1/charges/{id}/GET': perMethod(1),
           '/v1/refunds/POST': prompt('/v1/refunds', 'POST', 0.25),
