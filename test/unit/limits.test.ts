@@ -1,4 +1,5 @@
 /** What a stage sustains (`npm run limits`, the README's table), bound by bound, from its config. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chargeRateBounds } from '#infra/limits.ts';
 import { stageConfig } from '#infra/stage-config.ts';
@@ -24,5 +25,14 @@ describe('the charge rate a stage sustains', () => {
     expect(byBound(raised)['Stripe’s request rate']).toBe(1_000);
     expect(byBound(raised)['the worker']).toBeGreaterThanOrEqual(900);
     expect(byBound({ ...config, api: { ...config.api, throttleRatePerSecond: 2_000 } })['the API throttle']).toBe(1_000);
+  });
+});
+
+describe('the README', () => {
+  it('shows prod’s bounds as npm run limits prints them', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const bound of chargeRateBounds(stageConfig('prod'))) {
+      expect(readme).toContain(`| ${bound.bound} | ${bound.setting} | ${bound.chargesPerSecond} | ${bound.toRaise} |`);
+    }
   });
 });
