@@ -140,7 +140,7 @@ const STAGES: Record<string, StageConfig> = {
     alarms: { emails: [], httpsUrls: [] },
     // The local runner honours reserved concurrency (room for the burst tests' 200 concurrent
     // requests); there is no account locally, so its limit only bounds the sum.
-    concurrency: { accountLimit: 2_000, moneyPathApi: 220, reads: 50, waitingReads: 20, deliveries: 10 },
+    concurrency: { accountLimit: 2_000, moneyPathApi: 220, reads: 100, waitingReads: 20, deliveries: 10 },
     deployment: { trafficShift: 'all-at-once' },
     capacity: { peakChargesPerSecond: 1_000, openChargeShards: 4, listShards: 4 },
     // The first retry within 10 s, so developers and tests see one.

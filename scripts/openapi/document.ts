@@ -52,13 +52,13 @@ const preferWait = {
   name: 'Prefer',
   in: 'header',
   required: false,
-  description: `RFC 7240 wait=N: answer as soon as the object is final, or after N seconds (at most ${MAX_WAIT_SECONDS}); the answer then carries Preference-Applied: wait=N.`,
+  description: `RFC 7240 wait=N: answer as soon as the object is final, or after N seconds (at most ${MAX_WAIT_SECONDS}); the answer then carries Preference-Applied: wait=N. When the stage's budget of waiting reads is used up, the answer comes at once, with the current state and without Preference-Applied.`,
   schema: { type: 'string', example: 'wait=10' },
 };
 
 /** The response headers of a read that honoured `Prefer: wait`. */
 const preferenceHeaders = {
-  'Preference-Applied': { schema: { type: 'string', example: 'wait=10' }, description: 'Present when Prefer: wait=N was honoured: the N applied.' },
+  'Preference-Applied': { schema: { type: 'string', example: 'wait=10' }, description: 'Present when Prefer: wait=N was honoured: the N applied. Absent when the budget of waiting reads was used up.' },
   Vary: { schema: { type: 'string', enum: ['Prefer'] }, description: 'Present with Preference-Applied: the answer depends on the Prefer header.' },
 };
 
