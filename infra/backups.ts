@@ -48,7 +48,7 @@ export class TableBackups extends Construct {
         ruleName,
         scheduleExpression: schedule,
         ...lifecycle,
-        copyActions: copyTo ? [{ destinationBackupVault: copyTo, ...lifecycle }] : [],
+        ...(copyTo ? { copyActions: [{ destinationBackupVault: copyTo, ...lifecycle }] } : {}),
       });
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupPlanName: `${Stack.of(this).stackName}-tables`,

@@ -8,10 +8,10 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { newStoredApiKey } from '#domain/api-key.ts';
 import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
-import { stageConfig } from '#infra/stage-config.ts';
+import { stageConfig, type RestoredTables } from '#infra/stage-config.ts';
 import { startProcessorSandbox, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
 import { readRestApi, startApiGateway } from './api-gateway.ts';
-import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startDynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { FunctionHost, type LocalFunction } from './function-host.ts';
@@ -57,6 +57,15 @@ export interface LocalStackOptions {
    * (e.g. `ServiceWorkerFunction`). The chaos tests use it to switch a protection off.
    */
   bundleOverrides?: Record<string, string>;
+  /**
+   * Serve from these existing tables of `dynamodbLocal` instead of creating the template's
+   * (the restore drill: `--context restoredTables`); demo merchants are then not seeded unless asked.
+   */
+  restoredTables?: RestoredTables;
+  /** Use this running DynamoDB Local, left running at `stop()` (its tables outlive the stack). */
+  dynamodbLocal?: Pick<RunningDynamoDbLocal, 'endpoint' | 'pid'>;
+  /** Use this running processor sandbox, left running at `stop()` (the processor outlives the stack). */
+  sandbox?: ProcessorSandbox;
   /** One line per HTTP request, invocation and lifecycle event. */
   log?: (line: string) => void;
   /** Each line a function writes (Powertools JSON logs). */
@@ -98,19 +107,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     // The sandbox enforces the account rate limit the stage is configured for, as Stripe would.
-    const sandbox = await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond });
-    stoppers.push(() => sandbox.stop());
+    const sandbox = options.sandbox ?? (await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond }));
+    if (!options.sandbox) stoppers.push(() => sandbox.stop());
     let faultProxy: FaultProxy | undefined;
     if (options.faultInjection) {
       faultProxy = await startFaultProxy({ measureCapacity: options.measureCapacity ?? false });
       faultProxy.setUpstream('processor', sandbox.url);
       stoppers.push(() => faultProxy?.stop() ?? Promise.resolve());
     }
-    const dynamodbStarting = startDynamoDbLocal();
+    // A DynamoDB Local given is its owner's to stop.
+    const dynamodbStarting = options.dynamodbLocal ? Promise.resolve({ ...options.dynamodbLocal, stop: async () => undefined }) : startDynamoDbLocal();
     dynamodbStarting.catch(() => undefined);
     const outdir = mkdtempSync(join(tmpdir(), 'oncepay-cdk-'));
     stoppers.push(async () => rmSync(outdir, { recursive: true, force: true }));
-    const synthesized = synthesize({ stage, outdir, processorApiUrl: faultProxy?.endpoints.processor ?? sandbox.url });
+    const synthesized = synthesize({
+      stage,
+      outdir,
+      processorApiUrl: faultProxy?.endpoints.processor ?? sandbox.url,
+      context: options.restoredTables ? { restoredTables: JSON.stringify(options.restoredTables) } : {},
+    });
     const dynamodbLocal = await dynamodbStarting;
     stoppers.push(() => dynamodbLocal.stop());
     const sqsEmulator = await startSqsEmulator(LOCAL_REGION);
@@ -203,7 +218,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const outputs = Object.assign({}, ...stacks.map((stack) => resolveOutputs(stack.template, stack.resolver, gateway.url))) as Record<string, string>;
-    if (options.seedDemoMerchants ?? true) {
+    if (options.seedDemoMerchants ?? !options.restoredTables) {
       await seedDemoMerchants(new DynamoDbMerchantStore(dynamodb, outputs['MerchantsTableName'] ?? ''));
     }
 

@@ -25,7 +25,7 @@ export interface SynthesizedStack {
  * returns its stacks' templates in deployment order. The local runner knows nothing about
  * oncepay beyond what these templates say.
  */
-export function synthesize(options: { stage: string; outdir: string; processorApiUrl: string }): SynthesizedStack[] {
+export function synthesize(options: { stage: string; outdir: string; processorApiUrl: string; context?: Record<string, string> }): SynthesizedStack[] {
   const { app } = buildApp(options);
   const assembly = app.synth();
   const pending = [...assembly.stacks];
