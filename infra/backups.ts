@@ -19,7 +19,7 @@ export const BACKUP_ROLE_MANAGED_POLICIES = ['service-role/AWSBackupServiceRoleP
 export class TableBackups extends Construct {
   readonly vault: backup.BackupVault;
   readonly plan: backup.BackupPlan;
-  /** Runs the backups, and the restores of the runbook (`start-restore-job --iam-role-arn`). */
+  /** Runs the backups, and the restores of the runbook (`start-restore-job --iam-role-arn`): the stateful stack's only role. */
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: { config: BackupConfig; tables: dynamodb.ITable[] }) {
@@ -32,6 +32,8 @@ export class TableBackups extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.vault = new backup.BackupVault(this, 'Vault', {
+      // A name the runbook can give: `<stack>-tables`, e.g. OncePay-prod-Stateful-tables.
+      backupVaultName: `${Stack.of(this).stackName}-tables`,
       encryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
       lockConfiguration: {

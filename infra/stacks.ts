@@ -29,9 +29,6 @@ export class OncePayStatefulStack extends Stack {
     if (props.config.backup) {
       const { charges, merchants, webhooks } = this.storage;
       this.backups = new TableBackups(this, 'Backups', { config: props.config.backup, tables: [charges, merchants, webhooks] });
-      // For the restore drill (docs/runbook.md): where the recovery points are, and the role that restores them.
-      new CfnOutput(this, 'BackupVaultName', { value: this.backups.vault.backupVaultName });
-      new CfnOutput(this, 'BackupRoleArn', { value: this.backups.role.roleArn });
     }
   }
 }
