@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
@@ -106,6 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
+    if (options.restoredTables) await checkRestoredTables(options.restoredTables, options.dynamodbLocal?.endpoint);
     // The sandbox enforces the account rate limit the stage is configured for, as Stripe would.
     const sandbox = options.sandbox ?? (await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond }));
     if (!options.sandbox) stoppers.push(() => sandbox.stop());
@@ -417,6 +418,29 @@ function registerExports(template: CfnTemplate, resolver: IntrinsicResolver, exp
   for (const output of Object.values(template.Outputs ?? {})) {
     if (!output.Export) continue;
     exports.set(resolver.resolveString(output.Export.Name), resolver.resolveString(output.Value));
+  }
+}
+
+/**
+ * Restored tables must exist in the DynamoDB Local given, the charges one with the stream named
+ * (on AWS a deploy would fail on the stream; locally the stack would start and then fail requests).
+ */
+async function checkRestoredTables(tables: RestoredTables, endpoint: string | undefined): Promise<void> {
+  if (!endpoint) throw new Error('restoredTables name tables of a running DynamoDB Local: pass it as dynamodbLocal');
+  const dynamodb = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint });
+  try {
+    for (const name of [tables.charges, tables.merchants, tables.webhooks]) {
+      const found = await dynamodb.send(new DescribeTableCommand({ TableName: name })).catch((error: unknown) => {
+        if ((error as Error).name === 'ResourceNotFoundException') return null;
+        throw error;
+      });
+      if (!found) throw new Error(`restoredTables: DynamoDB Local has no table ${name}`);
+      if (name === tables.charges && found.Table?.LatestStreamArn !== tables.chargesStreamArn) {
+        throw new Error(`restoredTables: ${tables.chargesStreamArn} is not the stream of ${name} (turn it on: docs/runbook.md)`);
+      }
+    }
+  } finally {
+    dynamodb.destroy();
   }
 }
 

@@ -135,4 +135,16 @@ describe('the restore drill', () => {
     const refunds = (events.json['data'] as Array<{ data: { object: { id: string } } }>).map((event) => event.data.object.id);
     expect(refunds).toContain(refund.json['id']);
   });
+
+  it('refuses to start on restored tables that are not there, or a stream that is not the charges copy’s', async () => {
+    const { charges } = restored;
+    await expect(startLocalStack({ port: 0, restoredTables: restored })).rejects.toThrow('restoredTables name tables of a running DynamoDB Local: pass it as dynamodbLocal');
+    await expect(startLocalStack({ port: 0, dynamodbLocal: dynamodbLocal!, sandbox: sandbox!, restoredTables: { ...restored, webhooks: 'no-such-table' } })).rejects.toThrow(
+      'restoredTables: DynamoDB Local has no table no-such-table',
+    );
+    const otherStream = restored.chargesStreamArn.replace(/\/stream\/.*$/, '/stream/2020-01-01T00:00:00.000');
+    await expect(startLocalStack({ port: 0, dynamodbLocal: dynamodbLocal!, sandbox: sandbox!, restoredTables: { ...restored, chargesStreamArn: otherStream } })).rejects.toThrow(
+      `restoredTables: ${otherStream} is not the stream of ${charges}`,
+    );
+  });
 });
