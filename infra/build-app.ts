@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { applyNagSuppressions } from './nag-suppressions.ts';
 import { OncePayServiceStack, OncePayStatefulStack } from './stacks.ts';
-import { requireAlarmSubscriber, stageConfig, StageConfigError, stageNames, type StageOverrides } from './stage-config.ts';
+import { requireAlarmSubscriber, stageConfig, StageConfigError, stageNames, type RestoredTables, type StageOverrides } from './stage-config.ts';
 
 export interface BuildAppOptions {
   /** The stage to build; by default the `stage` context value (`--context stage=…`, cdk.json). */
@@ -15,7 +15,27 @@ export interface BuildAppOptions {
   context?: Record<string, string>;
 }
 
-/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`. */
+const RESTORED_TABLES_SHAPE = '{"charges":"…","chargesStreamArn":"arn:aws:dynamodb:…/stream/…","merchants":"…","webhooks":"…"}';
+
+/** `--context restoredTables=<JSON>` (a string from the CLI, an object from cdk.json). */
+function restoredTablesFromContext(value: unknown): RestoredTables {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new StageConfigError(`--context restoredTables must be JSON: ${RESTORED_TABLES_SHAPE}`);
+    }
+  }
+  const fields = ['charges', 'chargesStreamArn', 'merchants', 'webhooks'] as const;
+  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  if (Object.keys(record).length !== fields.length || !fields.every((field) => typeof record[field] === 'string')) {
+    throw new StageConfigError(`--context restoredTables must be exactly ${RESTORED_TABLES_SHAPE}`);
+  }
+  return record as unknown as RestoredTables;
+}
+
+/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`, `backupCopyToVaultArn`, `restoredTables`. */
 function overridesFromContext(context: (key: string) => unknown): StageOverrides {
   const text = (key: string): string | undefined => {
     const value = context(key);
@@ -48,6 +68,10 @@ function overridesFromContext(context: (key: string) => unknown): StageOverrides
     if (trafficShift !== 'none') throw new StageConfigError('--context trafficShift can only be none (the stage config sets the others)');
     overrides.trafficShift = trafficShift;
   }
+  const backupCopyToVaultArn = text('backupCopyToVaultArn');
+  if (backupCopyToVaultArn) overrides.backupCopyToVaultArn = backupCopyToVaultArn;
+  const restoredTables = context('restoredTables');
+  if (restoredTables !== undefined) overrides.restoredTables = restoredTablesFromContext(restoredTables);
   return overrides;
 }
 

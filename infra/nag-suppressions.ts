@@ -1,5 +1,6 @@
 import { Validations, type Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { BACKUP_ROLE_MANAGED_POLICIES } from './backups.ts';
 import type { StageConfig } from './stage-config.ts';
 
 const LAMBDA_BASIC_EXECUTION =
@@ -138,11 +139,26 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
       Validations.of(undeliveredAlarms).acknowledge({ id, reason: 'This queue is the alarm subscriptions’ dead-letter queue.' });
     }
   }
-  if (config.disposable) {
+  if (config.disposable && !config.restoredTables) {
     for (const table of ['ChargesTable', 'MerchantsTable', 'WebhooksTable']) {
       Validations.of(find(stateful, table)).acknowledge({
         id: 'AwsSolutions::AwsSolutions-DDB3',
         reason: `Stage ${config.stage} is disposable: no point-in-time recovery (it is on in every retained stage).`,
+      });
+    }
+  }
+  if (config.restoredTables?.chargesStreamArn.includes(':dynamodb:ddblocal:')) {
+    Validations.of(find(service, 'EventsFunction')).acknowledge({
+      id: 'CloudFormation-Validate::F3031',
+      reason: 'DynamoDB Local names its streams’ region "ddblocal": the restore drill’s template, read only by the local runner.',
+    });
+  }
+  const backupRole = stateful.node.tryFindChild('Backups')?.node.tryFindChild('Role');
+  if (backupRole) {
+    for (const name of BACKUP_ROLE_MANAGED_POLICIES) {
+      Validations.of(backupRole).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`,
+        reason: 'AWS Backup’s own service-role policy, kept current by AWS for each resource type; the plan’s selection limits it to the three tables.',
       });
     }
   }

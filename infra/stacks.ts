@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { TableBackups } from './backups.ts';
 import { Operations } from './operations.ts';
 import { SafeDeploys } from './safe-deploys.ts';
 import { ChargeService } from './service.ts';
@@ -10,9 +11,11 @@ export interface OncePayStackProps extends StackProps {
   config: StageConfig;
 }
 
-/** Tables and queues: deployed rarely, retained and protected outside disposable stages. */
+/** Tables and queues (and their backups): deployed rarely, retained and protected outside disposable stages. */
 export class OncePayStatefulStack extends Stack {
   readonly storage: ChargeStorage;
+  /** Set where the stage has a backup plan. */
+  readonly backups: TableBackups | undefined;
 
   constructor(scope: Construct, id: string, props: OncePayStackProps) {
     super(scope, id, props);
@@ -24,6 +27,10 @@ export class OncePayStatefulStack extends Stack {
     new CfnOutput(this, 'WebhooksTableName', { value: this.storage.webhooks.tableName });
     new CfnOutput(this, 'DeliveriesQueueUrl', { value: this.storage.deliveriesQueue.queueUrl });
     new CfnOutput(this, 'EventsFailureQueueUrl', { value: this.storage.eventsFailureQueue.queueUrl });
+    if (props.config.backup) {
+      const { charges, merchants, webhooks } = this.storage;
+      this.backups = new TableBackups(this, 'Backups', { config: props.config.backup, tables: [charges, merchants, webhooks] });
+    }
   }
 }
 

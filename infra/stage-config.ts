@@ -130,6 +130,43 @@ export interface StageConfig {
   chargeRecordRetentionDays: number;
   /** CloudWatch Logs retention; at least 365 days in a kept stage (PCI DSS asks for a year of audit history). */
   logRetentionDays: number;
+  /** AWS Backup of the three tables (`null`: none; every kept stage has one). See {@link BackupConfig}. */
+  backup: BackupConfig | null;
+  /**
+   * Serve from these existing tables (restored from a backup or PITR) instead of the stack's own:
+   * the stateful stack then creates no tables. Also `--context restoredTables='{…}'` (JSON, same shape).
+   */
+  restoredTables?: RestoredTables;
+}
+
+/**
+ * A daily backup kept `dailyRetentionDays`, and a monthly one moved to cold storage after
+ * `monthlyColdStorageAfterDays` and kept `monthlyRetentionDays`, in a KMS-encrypted, locked vault.
+ */
+export interface BackupConfig {
+  dailyRetentionDays: number;
+  monthlyRetentionDays: number;
+  monthlyColdStorageAfterDays: number;
+  /**
+   * AWS Backup Vault Lock: every recovery point is kept between min and max retention days.
+   * `governance`: users with the IAM permission may still remove the lock or delete points;
+   * `compliance`: after `changeableForDays` (≥ 3) nobody can, not even the account's root.
+   */
+  vaultLock: { mode: 'governance'; minRetentionDays: number; maxRetentionDays: number } | { mode: 'compliance'; minRetentionDays: number; maxRetentionDays: number; changeableForDays: number };
+  /** Each recovery point is also copied to this vault of another region (`arn:aws:backup:<region>:<account>:backup-vault:<name>`). */
+  copyToVaultArn?: string;
+}
+
+/**
+ * Existing tables to serve from. A restore does not bring back streams, TTL, PITR or deletion
+ * protection: turn them on first (docs/runbook.md); the charges table's stream is the events'
+ * outbox, so its ARN is given (`aws dynamodb describe-table … LatestStreamArn`).
+ */
+export interface RestoredTables {
+  charges: string;
+  chargesStreamArn: string;
+  merchants: string;
+  webhooks: string;
 }
 
 const STAGES: Record<string, StageConfig> = {
@@ -162,6 +199,7 @@ const STAGES: Record<string, StageConfig> = {
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 30,
     logRetentionDays: 1,
+    backup: null,
   },
   dev: {
     stage: 'dev',
@@ -187,6 +225,7 @@ const STAGES: Record<string, StageConfig> = {
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 90,
     logRetentionDays: 14,
+    backup: null,
   },
   prod: {
     stage: 'prod',
@@ -218,6 +257,14 @@ const STAGES: Record<string, StageConfig> = {
     // Seven years: the usual bookkeeping retention for payment records.
     chargeRecordRetentionDays: 2557,
     logRetentionDays: 365,
+    // Monthly points are kept as long as the records; compliance: after 3 days nobody can shorten or remove them.
+    // Set `copyToVaultArn` to a vault of another region (docs/runbook.md) for a copy of every point there.
+    backup: {
+      dailyRetentionDays: 35,
+      monthlyRetentionDays: 2557,
+      monthlyColdStorageAfterDays: 30,
+      vaultLock: { mode: 'compliance', minRetentionDays: 35, maxRetentionDays: 2557, changeableForDays: 3 },
+    },
   },
 };
 
@@ -316,6 +363,10 @@ export interface StageOverrides {
   wafRateLimitPer5Minutes?: number | 'off';
   /** `--context trafficShift=none`: no CodeDeploy (`npm run localstack:deploy`). */
   trafficShift?: StageConfig['deployment']['trafficShift'];
+  /** `--context restoredTables='{"charges":…,"chargesStreamArn":…,"merchants":…,"webhooks":…}'` */
+  restoredTables?: RestoredTables;
+  /** `--context backupCopyToVaultArn=arn:aws:backup:<other region>:<account>:backup-vault:<name>` (a stage with a backup plan). */
+  backupCopyToVaultArn?: string;
 }
 
 /**
@@ -333,6 +384,8 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
         ? { rateLimitPer5Minutes: overrides.wafRateLimitPer5Minutes }
         : baseWaf;
   const customDomain = overrides.customDomain ?? base.api.customDomain;
+  if (overrides.backupCopyToVaultArn && !base.backup) throw new StageConfigError(`Stage ${stage} has no backup plan whose points could be copied`);
+  const backup = base.backup && overrides.backupCopyToVaultArn ? { ...base.backup, copyToVaultArn: overrides.backupCopyToVaultArn } : base.backup;
   const config: StageConfig = {
     ...base,
     api: { ...baseApi, ...(customDomain ? { customDomain } : {}), ...(waf ? { waf } : {}) },
@@ -343,6 +396,8 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
     },
     processor: { ...base.processor, ...(overrides.processorApiUrl ? { apiUrl: overrides.processorApiUrl } : {}) },
     deployment: { ...base.deployment, ...(overrides.trafficShift ? { trafficShift: overrides.trafficShift } : {}) },
+    backup,
+    ...(overrides.restoredTables ? { restoredTables: overrides.restoredTables } : {}),
   };
   validateStageConfig(config);
   return config;
@@ -449,4 +504,34 @@ export function validateStageConfig(config: StageConfig): void {
   if (!/^https?:\/\//.test(config.processor.apiUrl)) fail('processor apiUrl must be an http(s) URL');
   // A kept stage moves real money: only Stripe itself, over TLS (never a sandbox that "succeeds" without capturing).
   if (!config.disposable && config.processor.apiUrl !== STRIPE_API_URL) fail(`processor apiUrl must be ${STRIPE_API_URL} in a stage that is not disposable`);
+  if (!config.disposable && !config.backup) fail('a kept stage must have a backup plan (PITR alone keeps 35 days of records kept for years)');
+  if (config.backup) validateBackup(config.backup, config.chargeRecordRetentionDays, fail);
+  if (config.restoredTables) validateRestoredTables(config.restoredTables, fail);
+}
+
+/** AWS Backup's rules, checked before a deploy rather than by a failing backup job. */
+function validateBackup(backup: BackupConfig, recordRetentionDays: number, fail: (message: string) => never): void {
+  const { dailyRetentionDays: daily, monthlyRetentionDays: monthly, monthlyColdStorageAfterDays: cold, vaultLock: lock } = backup;
+  if (daily < 1 || daily > monthly) fail('backup dailyRetentionDays must be at least 1 and at most monthlyRetentionDays');
+  if (monthly < recordRetentionDays) fail('backup monthlyRetentionDays must be at least chargeRecordRetentionDays: a backup must cover the records it keeps');
+  if (cold < 1 || monthly - cold < 90) fail('backup monthly points must stay in cold storage at least 90 days (AWS Backup): monthlyRetentionDays ≥ monthlyColdStorageAfterDays + 90');
+  if (lock.minRetentionDays < 1 || lock.minRetentionDays > daily) fail('the vault lock minRetentionDays must be 1 to dailyRetentionDays, or the vault refuses the daily backups');
+  if (lock.maxRetentionDays < monthly || lock.maxRetentionDays > 36_500) fail('the vault lock maxRetentionDays must be monthlyRetentionDays to 36500, or the vault refuses the monthly backups');
+  if (lock.mode === 'compliance' && lock.changeableForDays < 3) fail('a compliance vault lock is changeable for at least 3 days (AWS Backup\'s 72-hour cooling-off)');
+  if (backup.copyToVaultArn !== undefined && !BACKUP_VAULT_ARN.test(backup.copyToVaultArn)) {
+    fail('backup copyToVaultArn must be a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>) of another region');
+  }
+}
+
+/** A backup vault's ARN; its region is the first group. */
+export const BACKUP_VAULT_ARN = /^arn:aws[a-z-]*:backup:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:backup-vault:[A-Za-z0-9_-]{2,50}$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function validateRestoredTables(tables: RestoredTables, fail: (message: string) => never): void {
+  for (const name of ['charges', 'merchants', 'webhooks'] as const) {
+    if (!TABLE_NAME.test(tables[name])) fail(`restoredTables.${name} must be a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)`);
+  }
+  if (new Set([tables.charges, tables.merchants, tables.webhooks]).size !== 3) fail('restoredTables must name three different tables');
+  const stream = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/([^/]+)\/stream\/.+$/.exec(tables.chargesStreamArn);
+  if (stream?.[1] !== tables.charges) fail('restoredTables.chargesStreamArn must be the stream ARN of the restored charges table (describe-table: LatestStreamArn)');
 }

@@ -29,9 +29,10 @@ export interface ChargeStorageRefs {
 }
 
 export class ChargeStorage extends Construct implements ChargeStorageRefs {
-  readonly charges: dynamodb.Table;
-  readonly merchants: dynamodb.Table;
-  readonly webhooks: dynamodb.Table;
+  /** The stack's own tables, or the restored ones the config names (`restoredTables`). */
+  readonly charges: dynamodb.ITable;
+  readonly merchants: dynamodb.ITable;
+  readonly webhooks: dynamodb.ITable;
   readonly workQueue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly deliveriesQueue: sqs.Queue;
@@ -41,54 +42,18 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
   constructor(scope: Construct, id: string, config: StageConfig) {
     super(scope, id);
     const removalPolicy = config.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    const tableProps = {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: !config.disposable },
-      deletionProtection: !config.disposable,
-      removalPolicy,
-    };
-    // The stream is the outbox: every state change, old and new image, read by the events function.
-    this.charges = new dynamodb.Table(this, 'ChargesTable', {
-      ...tableProps,
-      timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE,
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-    });
-    // Keys only: updates to open charges then cost the index nothing until they close.
-    this.charges.addGlobalSecondaryIndex({
-      indexName: OPEN_CHARGES_INDEX.name,
-      partitionKey: { name: OPEN_CHARGES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: OPEN_CHARGES_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
-    // Open charges flagged for a person (`npm run cli -- review list`, the ChargesInReview metric).
-    this.charges.addGlobalSecondaryIndex({
-      indexName: REVIEW_INDEX.name,
-      partitionKey: { name: REVIEW_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: REVIEW_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
-    // A merchant's charges and refunds, newest first (GET /v1/charges, GET /v1/refunds): keys only,
-    // written once per item; its partitions are sharded per merchant (capacity.listShards).
-    // A charge's refunds (GET /v1/refunds?charge=…): keys only, one partition per charge.
-    for (const index of [MERCHANT_LISTS_INDEX, CHARGE_REFUNDS_INDEX]) {
-      this.charges.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-      });
-    }
-    this.merchants = new dynamodb.Table(this, 'MerchantsTable', tableProps);
-    // Endpoints (with their signing secrets: encrypted at rest) and events, listed per merchant.
-    this.webhooks = new dynamodb.Table(this, 'WebhooksTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
-    this.webhooks.addGlobalSecondaryIndex({
-      indexName: MERCHANT_LISTS_INDEX.name,
-      partitionKey: { name: MERCHANT_LISTS_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: MERCHANT_LISTS_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
+    const restored = config.restoredTables;
+    // Imported tables are not resources of the stack: a kept stack switched to them orphans its own (RETAIN).
+    const tables = restored
+      ? {
+          charges: dynamodb.Table.fromTableAttributes(this, 'RestoredChargesTable', { tableName: restored.charges, tableStreamArn: restored.chargesStreamArn }),
+          merchants: dynamodb.Table.fromTableName(this, 'RestoredMerchantsTable', restored.merchants),
+          webhooks: dynamodb.Table.fromTableName(this, 'RestoredWebhooksTable', restored.webhooks),
+        }
+      : createTables(this, config, removalPolicy);
+    this.charges = tables.charges;
+    this.merchants = tables.merchants;
+    this.webhooks = tables.webhooks;
 
     this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
       retentionPeriod: Duration.days(14),
@@ -116,6 +81,59 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
     });
     this.eventsFailureQueue = new sqs.Queue(this, 'EventsFailureQueue', { ...queueProps, retentionPeriod: Duration.days(14) });
   }
+}
+
+/** The stack's own tables, with the logical ids they always had. */
+function createTables(scope: Construct, config: StageConfig, removalPolicy: RemovalPolicy): Record<'charges' | 'merchants' | 'webhooks', dynamodb.Table> {
+  const tableProps = {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: !config.disposable },
+    deletionProtection: !config.disposable,
+    removalPolicy,
+  };
+  // The stream is the outbox: every state change, old and new image, read by the events function.
+  const charges = new dynamodb.Table(scope, 'ChargesTable', {
+    ...tableProps,
+    timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE,
+    stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+  });
+  // Keys only: updates to open charges then cost the index nothing until they close.
+  charges.addGlobalSecondaryIndex({
+    indexName: OPEN_CHARGES_INDEX.name,
+    partitionKey: { name: OPEN_CHARGES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: OPEN_CHARGES_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+    projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+  });
+  // Open charges flagged for a person (`npm run cli -- review list`, the ChargesInReview metric).
+  charges.addGlobalSecondaryIndex({
+    indexName: REVIEW_INDEX.name,
+    partitionKey: { name: REVIEW_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: REVIEW_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+    projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+  });
+  // A merchant's charges and refunds, newest first (GET /v1/charges, GET /v1/refunds): keys only,
+  // written once per item; its partitions are sharded per merchant (capacity.listShards).
+  // A charge's refunds (GET /v1/refunds?charge=…): keys only, one partition per charge.
+  for (const index of [MERCHANT_LISTS_INDEX, CHARGE_REFUNDS_INDEX]) {
+    charges.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+  }
+  const merchants = new dynamodb.Table(scope, 'MerchantsTable', tableProps);
+  // Endpoints (with their signing secrets: encrypted at rest) and events, listed per merchant.
+  const webhooks = new dynamodb.Table(scope, 'WebhooksTable', { ...tableProps, timeToLiveAttribute: CHARGE_TTL_ATTRIBUTE });
+  webhooks.addGlobalSecondaryIndex({
+    indexName: MERCHANT_LISTS_INDEX.name,
+    partitionKey: { name: MERCHANT_LISTS_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: MERCHANT_LISTS_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+    projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+  });
+  return { charges, merchants, webhooks };
 }
 
 /** The delivery function's timeout: one 10 s attempt per record (records run in parallel), and its writes. */

@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { newStoredApiKey } from '#domain/api-key.ts';
 import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
-import { stageConfig } from '#infra/stage-config.ts';
+import { stageConfig, type RestoredTables } from '#infra/stage-config.ts';
 import { startProcessorSandbox, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
 import { readRestApi, startApiGateway } from './api-gateway.ts';
-import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startDynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { FunctionHost, type LocalFunction } from './function-host.ts';
@@ -57,6 +57,15 @@ export interface LocalStackOptions {
    * (e.g. `ServiceWorkerFunction`). The chaos tests use it to switch a protection off.
    */
   bundleOverrides?: Record<string, string>;
+  /**
+   * Serve from these existing tables of `dynamodbLocal` instead of creating the template's
+   * (the restore drill: `--context restoredTables`); demo merchants are then not seeded unless asked.
+   */
+  restoredTables?: RestoredTables;
+  /** Use this running DynamoDB Local, left running at `stop()` (its tables outlive the stack). */
+  dynamodbLocal?: Pick<RunningDynamoDbLocal, 'endpoint' | 'pid'>;
+  /** Use this running processor sandbox, left running at `stop()` (the processor outlives the stack). */
+  sandbox?: ProcessorSandbox;
   /** One line per HTTP request, invocation and lifecycle event. */
   log?: (line: string) => void;
   /** Each line a function writes (Powertools JSON logs). */
@@ -97,20 +106,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
+    if (options.restoredTables) await checkRestoredTables(options.restoredTables, options.dynamodbLocal?.endpoint);
     // The sandbox enforces the account rate limit the stage is configured for, as Stripe would.
-    const sandbox = await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond });
-    stoppers.push(() => sandbox.stop());
+    const sandbox = options.sandbox ?? (await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond }));
+    if (!options.sandbox) stoppers.push(() => sandbox.stop());
     let faultProxy: FaultProxy | undefined;
     if (options.faultInjection) {
       faultProxy = await startFaultProxy({ measureCapacity: options.measureCapacity ?? false });
       faultProxy.setUpstream('processor', sandbox.url);
       stoppers.push(() => faultProxy?.stop() ?? Promise.resolve());
     }
-    const dynamodbStarting = startDynamoDbLocal();
+    // A DynamoDB Local given is its owner's to stop.
+    const dynamodbStarting = options.dynamodbLocal ? Promise.resolve({ ...options.dynamodbLocal, stop: async () => undefined }) : startDynamoDbLocal();
     dynamodbStarting.catch(() => undefined);
     const outdir = mkdtempSync(join(tmpdir(), 'oncepay-cdk-'));
     stoppers.push(async () => rmSync(outdir, { recursive: true, force: true }));
-    const synthesized = synthesize({ stage, outdir, processorApiUrl: faultProxy?.endpoints.processor ?? sandbox.url });
+    const synthesized = synthesize({
+      stage,
+      outdir,
+      processorApiUrl: faultProxy?.endpoints.processor ?? sandbox.url,
+      context: options.restoredTables ? { restoredTables: JSON.stringify(options.restoredTables) } : {},
+    });
     const dynamodbLocal = await dynamodbStarting;
     stoppers.push(() => dynamodbLocal.stop());
     const sqsEmulator = await startSqsEmulator(LOCAL_REGION);
@@ -203,7 +219,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const outputs = Object.assign({}, ...stacks.map((stack) => resolveOutputs(stack.template, stack.resolver, gateway.url))) as Record<string, string>;
-    if (options.seedDemoMerchants ?? true) {
+    if (options.seedDemoMerchants ?? !options.restoredTables) {
       await seedDemoMerchants(new DynamoDbMerchantStore(dynamodb, outputs['MerchantsTableName'] ?? ''));
     }
 
@@ -437,6 +453,29 @@ function registerExports(template: CfnTemplate, resolver: IntrinsicResolver, exp
   for (const output of Object.values(template.Outputs ?? {})) {
     if (!output.Export) continue;
     exports.set(resolver.resolveString(output.Export.Name), resolver.resolveString(output.Value));
+  }
+}
+
+/**
+ * Restored tables must exist in the DynamoDB Local given, the charges one with the stream named
+ * (on AWS a deploy would fail on the stream; locally the stack would start and then fail requests).
+ */
+async function checkRestoredTables(tables: RestoredTables, endpoint: string | undefined): Promise<void> {
+  if (!endpoint) throw new Error('restoredTables name tables of a running DynamoDB Local: pass it as dynamodbLocal');
+  const dynamodb = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint });
+  try {
+    for (const name of [tables.charges, tables.merchants, tables.webhooks]) {
+      const found = await dynamodb.send(new DescribeTableCommand({ TableName: name })).catch((error: unknown) => {
+        if ((error as Error).name === 'ResourceNotFoundException') return null;
+        throw error;
+      });
+      if (!found) throw new Error(`restoredTables: DynamoDB Local has no table ${name}`);
+      if (name === tables.charges && found.Table?.LatestStreamArn !== tables.chargesStreamArn) {
+        throw new Error(`restoredTables: ${tables.chargesStreamArn} is not the stream of ${name} (turn it on: docs/runbook.md)`);
+      }
+    }
+  } finally {
+    dynamodb.destroy();
   }
 }
 
