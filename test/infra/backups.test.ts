@@ -11,7 +11,9 @@ import { buildApp } from '#infra/build-app.ts';
 import { stageConfig, StageConfigError, validateStageConfig, type StageConfig } from '#infra/stage-config.ts';
 
 const synthesized = (stage: string, context: Record<string, string> = {}) => {
-  const { app, stateful, service } = buildApp({ stage, outdir: mkdtempSync(join(tmpdir(), 'oncepay-backups-')), context });
+  // A kept stage pages someone or does not synthesize.
+  const paged = stage === 'prod' ? { alarmEmails: 'oncall@example.com' } : {};
+  const { app, stateful, service } = buildApp({ stage, outdir: mkdtempSync(join(tmpdir(), 'oncepay-backups-')), context: { ...paged, ...context } });
   app.synth(); // cdk-nag: an unacknowledged finding throws here.
   return { stateful: Template.fromStack(stateful), service: Template.fromStack(service) };
 };
@@ -194,7 +196,8 @@ describe('backup and restored-table settings', () => {
   });
 
   it('reads --context restoredTables as JSON with exactly the four names', () => {
-    const build = (value: string) => () => buildApp({ stage: 'prod', outdir: mkdtempSync(join(tmpdir(), 'oncepay-backups-')), context: { restoredTables: value } });
+    const build = (value: string) => () =>
+      buildApp({ stage: 'prod', outdir: mkdtempSync(join(tmpdir(), 'oncepay-backups-')), context: { alarmEmails: 'oncall@example.com', restoredTables: value } });
     expect(build('charges=x')).toThrow(/--context restoredTables must be JSON/);
     expect(build(JSON.stringify({ charges: RESTORED.charges }))).toThrow(/--context restoredTables must be exactly/);
     expect(build(JSON.stringify({ ...RESTORED, extra: 'x' }))).toThrow(/--context restoredTables must be exactly/);
