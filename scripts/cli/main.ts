@@ -21,6 +21,7 @@ import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.t
 import { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue.ts';
 import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
+import { isProcessorMode } from '#adapters/processor/stripe-key.ts';
 import { readSecretString } from '#adapters/secrets.ts';
 import {
   API_SCOPES,
@@ -91,8 +92,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cardProcessor = async () => {
     const apiUrl = resourceName('PROCESSOR_API_URL', outputs, 'ProcessorApiUrl');
     const secretName = resourceName('PROCESSOR_SECRET_ID', outputs, 'ProcessorSecretName');
+    const mode = resourceName('PROCESSOR_MODE', outputs, 'ProcessorMode');
+    if (!isProcessorMode(mode)) throw new CliError(`The processor mode must be test or live, got "${mode}"`);
     const secrets = new SecretsManagerClient(clientConfig('PROCESSOR_SECRET_ID', 'SecretsManagerEndpoint'));
-    return new StripeCardProcessor({ secretKey: await readSecretString(secrets, secretName), apiUrl, timeoutMs: 10_000 });
+    return new StripeCardProcessor({ secretKey: await readSecretString(secrets, secretName), keyOrigin: `secret ${secretName}`, mode, apiUrl, timeoutMs: 10_000 });
   };
   const sqsClient = (envName: string) =>
     new SQSClient({ ...clientConfig(envName, 'SqsEndpoint'), useQueueUrlAsEndpoint: false });

@@ -22,6 +22,7 @@ export interface StackOutputs {
   ReconcilerFunctionName?: string;
   ProcessorApiUrl?: string;
   ProcessorSecretName?: string;
+  ProcessorMode?: string;
   ProcessorWebhookUrl?: string;
   ProcessorWebhookSecretName?: string;
   /** Local only: emulator endpoints and region. */
