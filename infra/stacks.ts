@@ -54,6 +54,7 @@ export class OncePayServiceStack extends Stack {
     // For `npm run cli -- review settle`, which asks the processor before closing a charge.
     new CfnOutput(this, 'ProcessorApiUrl', { value: props.config.processor.apiUrl });
     new CfnOutput(this, 'ProcessorSecretName', { value: props.config.processor.secretName });
+    new CfnOutput(this, 'ProcessorMode', { value: props.config.keyMode });
     // Register this URL at the processor for its events, and put that endpoint's signing secret here (`npm run cli -- processor-webhook`).
     new CfnOutput(this, 'ProcessorWebhookUrl', { value: `${this.service.api.url}webhooks/stripe` });
     new CfnOutput(this, 'ProcessorWebhookSecretName', { value: this.service.processorWebhookSecretName });
