@@ -205,6 +205,17 @@ export class Operations extends Construct {
       'The card processor refused oncepay itself (key, permission, idempotency misuse). Charges stay open until it is fixed.',
     );
     alarm(
+      'ProcessorLivemodeMismatch',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(w, 0) + FILL(r, 0)',
+        usingMetrics: { w: customMetric('worker', 'ProcessorLivemodeMismatch'), r: reconcilerMetric('ProcessorLivemodeMismatch') },
+        period: Duration.minutes(5),
+        label: 'ProcessorLivemodeMismatch',
+      }),
+      1,
+      'The card processor answered from the other mode than the stage’s (wrong Stripe key or API URL). Those charges stay open, flagged: `npm run cli -- review list`.',
+    );
+    alarm(
       'ReconcilerErrors',
       reconcilerMetric('ReconcilerErrors'),
       1,

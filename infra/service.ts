@@ -295,6 +295,8 @@ export class ChargeService extends Construct {
     const processorEnvironment = {
       PROCESSOR_API_URL: config.processor.apiUrl,
       PROCESSOR_SECRET_ID: config.processor.secretName,
+      PROCESSOR_SECRET_MAX_AGE_SECONDS: String(config.processor.secretMaxAgeMinutes * 60),
+      PROCESSOR_MODE: config.keyMode,
       PROCESSOR_TIMEOUT_MS: String(config.processor.timeoutMs),
       PROCESSOR_REQUESTS_PER_SECOND: String(processorRequestsPerSecondPerContainer(config)),
     };

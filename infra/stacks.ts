@@ -76,8 +76,9 @@ export class OncePayServiceStack extends Stack {
     // For `npm run cli -- review settle`, which asks the processor before closing a charge.
     new CfnOutput(this, 'ProcessorApiUrl', { value: props.config.processor.apiUrl });
     new CfnOutput(this, 'ProcessorSecretName', { value: props.config.processor.secretName });
-    // `npm run cli -- keys create` makes keys of this mode unless told otherwise: a key made for prod is live.
-    new CfnOutput(this, 'ApiKeyMode', { value: props.config.keyMode });
+    // The mode of the keys this stage takes, merchants' and Stripe's alike: `npm run cli -- keys create`
+    // makes keys of it unless told otherwise (a key made for prod is live), and the CLI's processor checks Stripe's answers against it.
+    new CfnOutput(this, 'KeyMode', { value: props.config.keyMode });
     // Register this URL at the processor for its events, and put that endpoint's signing secret here (`npm run cli -- processor-webhook`).
     new CfnOutput(this, 'ProcessorWebhookUrl', { value: `${this.service.api.url}webhooks/stripe` });
     new CfnOutput(this, 'ProcessorWebhookSecretName', { value: this.service.processorWebhookSecretName });

@@ -118,8 +118,14 @@ export interface StageConfig {
      * 100/s in live mode). Each worker container paces itself to its share of it.
      */
     requestsPerSecond: number;
+    /** How long a function keeps the secret key before reading it again: a rotated key is in use within this, no cold start needed (≥ 1). */
+    secretMaxAgeMinutes: number;
   };
-  /** Which secret keys a stage accepts: `test` keys with the test processor, `live` keys with the live one. */
+  /**
+   * Which secret keys a stage accepts: `test` keys with the test processor, `live` keys with the
+   * live one. Also the processor's mode (`PROCESSOR_MODE`): the Stripe key's prefix and every
+   * answer's `livemode` must match it.
+   */
   keyMode: 'test' | 'live';
   /** How long a key keeps referring to its charge; expiry is checked in code. */
   idempotencyRetentionHours: number;
@@ -194,6 +200,7 @@ const STAGES: Record<string, StageConfig> = {
       webhookSecretName: 'oncepay/local/processor-webhook-secret',
       timeoutMs: 500,
       requestsPerSecond: 200,
+      secretMaxAgeMinutes: 5,
     },
     keyMode: 'test',
     idempotencyRetentionHours: 24,
@@ -220,6 +227,7 @@ const STAGES: Record<string, StageConfig> = {
       webhookSecretName: 'oncepay/dev/stripe-webhook-secret',
       timeoutMs: 6_000,
       requestsPerSecond: 25,
+      secretMaxAgeMinutes: 5,
     },
     keyMode: 'test',
     idempotencyRetentionHours: 24,
@@ -251,6 +259,7 @@ const STAGES: Record<string, StageConfig> = {
       webhookSecretName: 'oncepay/prod/stripe-webhook-secret',
       timeoutMs: 6_000,
       requestsPerSecond: 100,
+      secretMaxAgeMinutes: 5,
     },
     keyMode: 'live',
     idempotencyRetentionHours: 72,
@@ -502,6 +511,7 @@ export function validateStageConfig(config: StageConfig): void {
     fail('charge records must be kept at least as long as idempotency keys');
   }
   if (!/^https?:\/\//.test(config.processor.apiUrl)) fail('processor apiUrl must be an http(s) URL');
+  if (!Number.isInteger(config.processor.secretMaxAgeMinutes) || config.processor.secretMaxAgeMinutes < 1) fail('processor secretMaxAgeMinutes must be a whole number ≥ 1');
   // A kept stage moves real money: only Stripe itself, over TLS (never a sandbox that "succeeds" without capturing).
   if (!config.disposable && config.processor.apiUrl !== STRIPE_API_URL) fail(`processor apiUrl must be ${STRIPE_API_URL} in a stage that is not disposable`);
   if (!config.disposable && !config.backup) fail('a kept stage must have a backup plan (PITR alone keeps 35 days of records kept for years)');

@@ -51,5 +51,13 @@ export class ProcessorUnavailableError extends OncePayError {
  */
 export class ProcessorConfigurationError extends OncePayError {}
 
+/**
+ * The processor answered from the other mode than the stage's (`livemode` true on a test stage,
+ * false on a live one): the account or endpoint is not the stage's, so the answer says nothing
+ * about this stage's money. A configuration error for that call, and the charge is also flagged
+ * for a person: in live mode money may have moved where oncepay does not look.
+ */
+export class ProcessorModeMismatchError extends ProcessorConfigurationError {}
+
 /** A work message that can never be processed: unparseable, or naming no known charge. */
 export class PoisonMessageError extends OncePayError {}

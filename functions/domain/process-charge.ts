@@ -1,5 +1,5 @@
 import { cancelKeyFor, confirmKeyFor, isTerminal, paymentRequestFor, prepareKeyFor, type ChargeStatus } from './charge.ts';
-import { PoisonMessageError, ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
+import { PoisonMessageError, ProcessorConfigurationError, ProcessorModeMismatchError, ProcessorUnavailableError } from './errors.ts';
 import type { CardProcessor, ChargeRepository, PaymentState, PreparedPayment, ProcessorOutcome } from './ports.ts';
 
 export interface ProcessChargeDeps {
@@ -33,7 +33,8 @@ export type ProcessChargeOutcome =
   | { kind: 'retry'; attempt: number; reason: string }
   /**
    * The processor refused oncepay's request for a reason that is not the charge's (a revoked
-   * key, a missing permission): nothing is final, a person must act; look again after a backoff.
+   * key, a missing permission, a key of the other mode), or answered from the other mode (the
+   * charge is then also flagged for review): nothing is final, a person must act; look again after a backoff.
    */
   | { kind: 'misconfigured'; attempt: number; reason: string }
   /** Flagged for a person, who settles it (`npm run cli -- review settle`); the message is done. */
@@ -75,7 +76,9 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
       // The processor keeps its 500 for that key: the next attempt creates under the next one.
       if (error instanceof ProcessorUnavailableError && error.keySpent) await deps.charges.spendPrepareKey(current.charge.id, current.prepareKeyAttempt);
       // No lease is held yet: nothing to hand back.
-      return notSettled(error, current.attempts + 1);
+      const outcome = notSettled(error, current.attempts + 1);
+      await flagIfOtherMode(deps, current.charge.id, error);
+      return outcome;
     }
   }
 
@@ -133,6 +136,7 @@ export async function processCharge(deps: ProcessChargeDeps, input: ProcessCharg
   } catch (error) {
     const outcome = notSettled(error, record.attempts);
     await deps.charges.release(record.charge.id, input.leaseOwner, deps.now());
+    await flagIfOtherMode(deps, record.charge.id, error);
     return outcome;
   }
 }
@@ -152,6 +156,15 @@ function notSettled(error: unknown, attempt: number): ProcessChargeOutcome {
   if (error instanceof ProcessorUnavailableError) return { kind: 'retry', attempt, reason: error.message };
   if (error instanceof ProcessorConfigurationError) return { kind: 'misconfigured', attempt, reason: error.message };
   throw error;
+}
+
+/**
+ * An answer from the other mode than the stage's is about another account's money: the charge
+ * stays open (retried like any configuration error) and is flagged for a person at once, who
+ * finds out where its payment went. Flagging twice keeps the first reason.
+ */
+async function flagIfOtherMode(deps: ProcessChargeDeps, chargeId: string, error: unknown): Promise<void> {
+  if (error instanceof ProcessorModeMismatchError) await deps.charges.flagForReview(chargeId, { reason: error.message, since: deps.now() });
 }
 
 /**

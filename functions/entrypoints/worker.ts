@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { workerHandler } from '#handlers/worker.ts';
 import { requiredBooleanEnv, requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
-import { once, processorFromEnvironment } from './processor.ts';
+import { processorFromEnvironment } from './processor.ts';
 import { chargeRepositoryFromEnvironment, disputeRepositoryFromEnvironment, metricsFromEnvironment, refundRepositoryFromEnvironment } from './environment.ts';
 
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
@@ -11,18 +11,17 @@ const queueUrl = requiredEnv('WORK_QUEUE_URL');
 const charges = chargeRepositoryFromEnvironment();
 const refunds = refundRepositoryFromEnvironment();
 const disputes = disputeRepositoryFromEnvironment();
-const processor = processorFromEnvironment();
+const metrics = metricsFromEnvironment('worker');
+const stripe = processorFromEnvironment(metrics);
+const processorTimeoutMs = requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS');
+const useCaseDeps = {
+  charges: { charges, processor: stripe, now: Date.now, processorTimeoutMs },
+  refunds: { refunds, processor: stripe, now: Date.now, processorTimeoutMs },
+  processorEvents: { source: stripe, disputes },
+};
 
 export const handler = workerHandler({
-  useCaseDeps: once(async () => {
-    const stripe = await processor();
-    const processorTimeoutMs = requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS');
-    return {
-      charges: { charges, processor: stripe, now: Date.now, processorTimeoutMs },
-      refunds: { refunds, processor: stripe, now: Date.now, processorTimeoutMs },
-      processorEvents: { source: stripe, disputes },
-    };
-  }),
+  useCaseDeps,
   setVisibility: async (receiptHandle, seconds) => {
     await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
   },
@@ -32,5 +31,5 @@ export const handler = workerHandler({
     maxDelaySeconds: requiredPositiveIntEnv('RETRY_MAX_DELAY_SECONDS'),
   },
   logger: createLogger('charge-worker'),
-  metrics: metricsFromEnvironment('worker'),
+  metrics,
 });

@@ -5,9 +5,9 @@ import { catchUpProcessorEvents, type CatchUpDeps, type CatchUpReport } from '#d
 import { reconcile, type ReconcileAction, type ReconcileDeps, type ReconcileReport } from '#domain/reconcile.ts';
 
 export interface ReconcilerDeps {
-  useCaseDeps: () => Promise<ReconcileDeps>;
+  useCaseDeps: ReconcileDeps;
   /** The catch-up over the processor's Events API that runs first in every pass. */
-  catchUpDeps: () => Promise<CatchUpDeps>;
+  catchUpDeps: CatchUpDeps;
   logger: Logger;
   metrics: Metrics;
   /**
@@ -42,12 +42,10 @@ export interface ReconcilerReport extends ReconcileReport {
 export function reconcilerHandler(deps: ReconcilerDeps) {
   return async (_event: unknown, context: Context): Promise<ReconcilerReport> => {
     deps.logger.addContext(context);
-    // Measured before the (cold-start) dependencies are built, so their time counts too.
     const invocationEnds = Date.now() + context.getRemainingTimeInMillis();
-    const useCaseDeps = await deps.useCaseDeps();
     let processorEvents: CatchUpReport | null = null;
     try {
-      processorEvents = await catchUpProcessorEvents(await deps.catchUpDeps(), invocationEnds - deps.itemBudgetMs);
+      processorEvents = await catchUpProcessorEvents(deps.catchUpDeps, invocationEnds - deps.itemBudgetMs);
       deps.metrics.addMetric('ProcessorEventsCaughtUp', MetricUnit.Count, processorEvents.caughtUp);
       deps.metrics.addMetric('ProcessorEventsCursorLagSeconds', MetricUnit.Seconds, processorEvents.cursorLagSeconds);
     } catch (error) {
@@ -56,7 +54,7 @@ export function reconcilerHandler(deps: ReconcilerDeps) {
       deps.logger.error('Catching up with the processor’s events failed; the next pass reads them again', { error: error as Error });
     }
     let unpublished = 0;
-    const report = await reconcile(useCaseDeps, {
+    const report = await reconcile(deps.useCaseDeps, {
       leaseOwner: `reconciler/${context.awsRequestId}`,
       // Keep a margin to write the outcome before the invocation ends.
       leaseDurationMs: Math.max(1000, invocationEnds - Date.now() - 1000),

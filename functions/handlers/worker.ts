@@ -14,8 +14,7 @@ import { parseWorkMessage } from '#domain/work-message.ts';
 class RedeliverLaterError extends OncePayError {}
 
 export interface WorkerDeps {
-  /** Built on first use: reading the processor key from Secrets Manager is a network call. */
-  useCaseDeps: () => Promise<{ charges: ProcessChargeDeps; refunds: ProcessRefundDeps; processorEvents: { source: ProcessorEventSource; disputes: DisputeRepository } }>;
+  useCaseDeps: { charges: ProcessChargeDeps; refunds: ProcessRefundDeps; processorEvents: { source: ProcessorEventSource; disputes: DisputeRepository } };
   /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   retry: RetryPolicy;
@@ -38,7 +37,7 @@ export function workerHandler(deps: WorkerDeps) {
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.logger.addContext(context);
-    const useCaseDeps = await deps.useCaseDeps();
+    const { useCaseDeps } = deps;
 
     const lookInto = async (notice: ProcessorEventNotice, record: SQSRecord, attempt: { leaseOwner: string; leaseDurationMs: number }): Promise<HandledEvent> => {
       const describe = (outcome: ProcessChargeOutcome) => (outcome.kind === 'final' ? outcome.status : outcome.kind);

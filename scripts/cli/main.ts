@@ -21,6 +21,7 @@ import { DynamoDbRefundRepository } from '#adapters/dynamodb-refund-repository.t
 import { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
 import { SqsDeliveryQueue } from '#adapters/sqs-delivery-queue.ts';
 import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
+import { isProcessorMode } from '#adapters/processor/stripe-key.ts';
 import { readSecretString } from '#adapters/secrets.ts';
 import {
   API_SCOPES,
@@ -91,19 +92,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cardProcessor = async () => {
     const apiUrl = resourceName('PROCESSOR_API_URL', outputs, 'ProcessorApiUrl');
     const secretName = resourceName('PROCESSOR_SECRET_ID', outputs, 'ProcessorSecretName');
+    const mode = resourceName('PROCESSOR_MODE', outputs, 'KeyMode');
+    if (!isProcessorMode(mode)) throw new CliError(`The processor mode must be test or live, got "${mode}"`);
     const secrets = new SecretsManagerClient(clientConfig('PROCESSOR_SECRET_ID', 'SecretsManagerEndpoint'));
-    return new StripeCardProcessor({ secretKey: await readSecretString(secrets, secretName), apiUrl, timeoutMs: 10_000 });
+    return new StripeCardProcessor({ secretKey: await readSecretString(secrets, secretName), keyOrigin: `secret ${secretName}`, mode, apiUrl, timeoutMs: 10_000 });
   };
   /**
-   * A new key's mode: `--mode`, else the stage's (`ApiKeyMode` output), so a key made against
+   * A new key's mode: `--mode`, else the stage's (`KeyMode` output), so a key made against
    * prod is live. A mode the stage does not accept is made if asked for, with a warning: such a
    * key is refused by the API (401), which is what one wants only to test that refusal.
    */
   const keyMode = (option: string | undefined): KeyMode => {
-    const stageMode = outputs().ApiKeyMode;
-    if (stageMode !== undefined && stageMode !== 'test' && stageMode !== 'live') throw new CliError(`The stack outputs' ApiKeyMode is "${stageMode}", not test or live`);
+    const stageMode = outputs().KeyMode;
+    if (stageMode !== undefined && stageMode !== 'test' && stageMode !== 'live') throw new CliError(`The stack outputs' KeyMode is "${stageMode}", not test or live`);
     if (option === undefined) {
-      if (stageMode === undefined) throw new CliError('The stack outputs do not say the stage’s key mode (ApiKeyMode): pass --mode test or --mode live');
+      if (stageMode === undefined) throw new CliError('The stack outputs do not say the stage’s key mode (KeyMode): pass --mode test or --mode live');
       return stageMode;
     }
     const mode = keyModeOption(option);

@@ -24,8 +24,8 @@ export interface StackOutputs {
   ProcessorSecretName?: string;
   ProcessorWebhookUrl?: string;
   ProcessorWebhookSecretName?: string;
-  /** The mode of the API keys the stage accepts (`test` or `live`): the default of `keys create`. */
-  ApiKeyMode?: string;
+  /** The mode of the keys the stage takes (`test` or `live`), merchants' and Stripe's: the default of `keys create`. */
+  KeyMode?: string;
   /** Local only: emulator endpoints and region. */
   Region?: string;
   DynamoDbEndpoint?: string;

@@ -22,6 +22,8 @@ export interface StripeApiDeps {
   timers: Timers;
   /** Live: read at each request, so that a change applies at once. */
   config: Readonly<SandboxConfig>;
+  /** Keys expired as rolling a key in Stripe's Dashboard expires the old one: refused with 401 `api_key_expired`. */
+  expiredKeys: ReadonlySet<string>;
 }
 
 /** A Stripe API request, decoded. */
@@ -31,6 +33,8 @@ interface ApiRequest {
   params: FormObject;
   query: URLSearchParams;
   idempotencyKey: string | null;
+  /** The key's mode: what it creates is in that mode (`livemode`). */
+  livemode: boolean;
 }
 
 /**
@@ -70,7 +74,7 @@ export class StripeApi {
     const refund = ({ refund, holdResponse }: RefundResult) => ({ body: refund, holdResponse });
     const nothingToParse = () => undefined;
     this.endpoints = [
-      route({ method: 'POST', path: /^\/v1\/payment_intents$/, parse: (request) => parseCreate(request.params), run: (params, request) => intent(store.create(params, request.idempotencyKey)) }),
+      route({ method: 'POST', path: /^\/v1\/payment_intents$/, parse: (request) => parseCreate(request.params), run: (params, request) => intent(store.create(params, request.idempotencyKey, request.livemode)) }),
       route({ method: 'GET', path: /^\/v1\/payment_intents\/search$/, parse: (request) => parseSearch(request.query), run: (params) => ({ body: search(store, params, config.searchLagMs) }) }),
       route({ method: 'GET', path: /^\/v1\/payment_intents\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: store.retrieve(request.id) }) }),
       route({
@@ -100,7 +104,7 @@ export class StripeApi {
 
   async handle(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
     const requestId = stripeId('req');
-    checkAuthorization(headerOf(request, 'authorization'));
+    const livemode = checkAuthorization(headerOf(request, 'authorization'), this.deps.expiredKeys);
     this.admitOrRefuse();
     const method = request.method ?? 'GET';
     const { endpoint, id } = this.route(method, url.pathname);
@@ -109,6 +113,7 @@ export class StripeApi {
       params: decodeStripeForm(await readBody(request)),
       query: url.searchParams,
       idempotencyKey: headerOf(request, 'idempotency-key') ?? null,
+      livemode,
     };
     if (method === 'POST' && apiRequest.idempotencyKey !== null) {
       const keyed = { key: apiRequest.idempotencyKey, endpoint: `${method} ${url.pathname}`, paramsHash: paramsHash(apiRequest.params) };
@@ -207,17 +212,27 @@ function answer(response: ServerResponse, executed: Executed, requestId: string)
   send(response, executed.status, executed.body, requestId);
 }
 
-/** Stripe's answer to a request without a usable test-mode secret key. */
-function checkAuthorization(authorization: string | undefined): void {
+/**
+ * Stripe's answer to a request without a secret (`sk_`) or restricted (`rk_`) key; the key's
+ * mode otherwise (`true`: live). The sandbox takes keys of both modes, as an account does, and
+ * what a live key creates says `livemode: true`; no money moves either way.
+ */
+function checkAuthorization(authorization: string | undefined, expiredKeys: ReadonlySet<string>): boolean {
   if (authorization === undefined) {
     throw new StripeApiError(401, {
       type: 'invalid_request_error',
       message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
     });
   }
-  if (!/^Bearer sk_test_\w+$/.test(authorization)) {
-    throw new StripeApiError(401, { type: 'invalid_request_error', message: 'Invalid API Key provided: the processor sandbox only accepts sk_test_ keys.' });
+  const key = /^Bearer (?:sk|rk)_(test|live)_\w+$/.exec(authorization);
+  if (!key) {
+    throw new StripeApiError(401, { type: 'invalid_request_error', message: 'Invalid API Key provided: the processor sandbox accepts sk_test_, rk_test_, sk_live_ and rk_live_ keys.' });
   }
+  const given = authorization.slice('Bearer '.length);
+  if (expiredKeys.has(given)) {
+    throw new StripeApiError(401, { type: 'invalid_request_error', code: 'api_key_expired', message: `Expired API Key provided: ${given.slice(0, 8)}${'*'.repeat(given.length - 12)}${given.slice(-4)}` });
+  }
+  return key[1] === 'live';
 }
 
 export function unrecognized(method: string, path: string): StripeApiError {

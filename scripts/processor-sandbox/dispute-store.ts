@@ -133,7 +133,7 @@ export class DisputeStore {
     const amount = intent.amount_received - this.options.refunds().succeededAmount(intent.id);
     if (charge === null || amount <= 0) return;
     const now = Date.now();
-    const dispute = newDispute({ amount, charge, currency: intent.currency, paymentIntent: intent.id, reason: behaviour.reason, inquiry: behaviour.inquiry }, now);
+    const dispute = newDispute({ amount, charge, currency: intent.currency, paymentIntent: intent.id, reason: behaviour.reason, inquiry: behaviour.inquiry, livemode: intent.livemode }, now);
     const record = { index: this.records.length, dispute, intent };
     this.records.push(record);
     if (!behaviour.inquiry) this.withdraw(record, now);

@@ -55,7 +55,7 @@ export interface Dispute {
   evidence: Record<(typeof EVIDENCE_FIELDS)[number], null>;
   evidence_details: { due_by: number | null; has_evidence: boolean; past_due: boolean; submission_count: number };
   is_charge_refundable: boolean;
-  livemode: false;
+  livemode: boolean;
   metadata: Record<string, string>;
   payment_intent: string;
   payment_method_details: { card: { brand: string; network_reason_code: string | null }; type: 'card' };
@@ -71,6 +71,8 @@ export interface NewDispute {
   reason: string;
   /** An inquiry starts `warning_needs_response`; a chargeback `needs_response`, its funds withdrawn. */
   inquiry: boolean;
+  /** The disputed payment's mode. */
+  livemode: boolean;
 }
 
 /** Visa's reason codes for the reasons the sandbox's cards give. */
@@ -92,7 +94,7 @@ export function newDispute(fields: NewDispute, createdMs: number): Dispute {
     evidence_details: { due_by: created + EVIDENCE_WINDOW_SECONDS, has_evidence: false, past_due: false, submission_count: 0 },
     // An inquiry moved no money and the payment may still be refunded; a chargeback already took it back.
     is_charge_refundable: fields.inquiry,
-    livemode: false,
+    livemode: fields.livemode,
     metadata: {},
     payment_intent: fields.paymentIntent,
     payment_method_details: { card: { brand: 'visa', network_reason_code: NETWORK_REASON_CODES[fields.reason] ?? null }, type: 'card' },

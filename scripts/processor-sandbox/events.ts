@@ -13,7 +13,8 @@ export interface StripeEvent {
   api_version: string;
   created: number;
   data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
-  livemode: false;
+  /** The changed object's mode (a refund's: its payment's). */
+  livemode: boolean;
   /** Deliveries to the endpoint not yet answered 2xx (0 or 1: the sandbox has one endpoint). */
   pending_webhooks: number;
   /** The API request that caused it; `id` is null for changes Stripe made on its own (a dispute, a refund failing). */
@@ -66,8 +67,11 @@ export class EventLog {
     }
   }
 
-  /** Records the change of `object` (copied: later changes do not alter it) and tells the webhook sender. */
-  emit(type: string, object: object, previousAttributes?: Record<string, unknown>): StripeEvent {
+  /**
+   * Records the change of `object` (copied: later changes do not alter it) and tells the webhook
+   * sender. The event is in the object's mode; a refund, which has no `livemode`, passes its payment's.
+   */
+  emit(type: string, object: object, previousAttributes?: Record<string, unknown>, livemode = (object as { livemode?: boolean }).livemode ?? false): StripeEvent {
     const createdMs = Date.now();
     const event: StripeEvent = {
       id: stripeId('evt'),
@@ -75,7 +79,7 @@ export class EventLog {
       api_version: API_VERSION,
       created: unixTime(createdMs),
       data: { object: structuredClone(object) as Record<string, unknown>, ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
-      livemode: false,
+      livemode,
       pending_webhooks: 0,
       request: { id: this.causing?.id ?? null, idempotency_key: this.causing?.idempotencyKey ?? null },
       type,

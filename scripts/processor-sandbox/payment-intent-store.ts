@@ -76,13 +76,13 @@ export class PaymentIntentStore {
    * retry of its key, so its `once` faults fire once per key; a create without a key makes a
    * new intent each time, whose first confirm it is.
    */
-  create(params: CreateParams, key: string | null): IntentResult {
+  create(params: CreateParams, key: string | null, livemode: boolean): IntentResult {
     const paymentMethod = params.paymentMethod === null ? null : this.paymentMethodFor(params.paymentMethod);
     // Once per charge (or key); a create naming neither meets it every time.
     const subject = params.metadata['oncepay_charge_id'] ?? key;
     if (paymentMethod?.behaviour.error500OnCreateOnce && (subject === null || this.fireOnce(`create-500:${subject}`))) throw REFUSALS.api_error();
     const createdMs = Date.now();
-    const record: IntentRecord = { intent: newPaymentIntent({ ...params, paymentMethod: paymentMethod?.id ?? null }, createdMs), createdMs, paymentMethod };
+    const record: IntentRecord = { intent: newPaymentIntent({ ...params, paymentMethod: paymentMethod?.id ?? null, livemode }, createdMs), createdMs, paymentMethod };
     if (params.confirm) {
       this.refuseIfFaulty(key === null ? null : `create:${key}`, paymentMethod);
       const method = confirmable(record.intent, paymentMethod, params);

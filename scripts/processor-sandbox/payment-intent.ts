@@ -57,7 +57,7 @@ export interface PaymentIntent {
   invoice: null;
   last_payment_error: ApiError | null;
   latest_charge: string | null;
-  livemode: false;
+  livemode: boolean;
   metadata: Record<string, string>;
   next_action: { type: 'use_stripe_sdk'; use_stripe_sdk: Record<string, string> } | null;
   on_behalf_of: null;
@@ -92,6 +92,8 @@ export interface NewPaymentIntent {
   automaticPaymentMethods: AutomaticPaymentMethods | null;
   paymentMethodTypes: string[];
   paymentMethod: string | null;
+  /** The mode of the key that creates it. */
+  livemode: boolean;
 }
 
 /** Seconds since the epoch, Stripe's `unix-time`. */
@@ -122,7 +124,7 @@ export function newPaymentIntent(fields: NewPaymentIntent, createdMs: number): P
     invoice: null,
     last_payment_error: null,
     latest_charge: null,
-    livemode: false,
+    livemode: fields.livemode,
     metadata: fields.metadata,
     next_action: null,
     on_behalf_of: null,

@@ -89,7 +89,7 @@ export class RefundStore {
     const refund = newRefund({ amount, charge, currency: intent.currency, metadata, paymentIntent: intent.id, reason, status }, Date.now());
     const record: RefundRecord = { index: this.records.length, refund, intent, key };
     this.records.push(record);
-    this.options.events.emit('refund.created', refund);
+    this.options.events.emit('refund.created', refund, undefined, intent.livemode);
     const { timers, timing } = this.options;
     if (pendingThen === undefined) this.moveMoney(record);
     else timers.after(timing().processingMs, () => this.settle(record, pendingThen));
@@ -176,9 +176,10 @@ export class RefundStore {
     const previous = record.refund.status;
     record.refund = next;
     const { events } = this.options;
-    events.emit('refund.updated', next, { status: previous });
-    events.emit('charge.refund.updated', next, { status: previous });
-    if (next.status === 'failed') events.emit('refund.failed', next);
+    const { livemode } = record.intent;
+    events.emit('refund.updated', next, { status: previous }, livemode);
+    events.emit('charge.refund.updated', next, { status: previous }, livemode);
+    if (next.status === 'failed') events.emit('refund.failed', next, undefined, livemode);
   }
 
   private moveMoney({ refund, intent, key }: RefundRecord): void {

@@ -24,8 +24,10 @@ export { stripeSignatureHeader } from './webhooks.ts';
 
 export interface ProcessorSandbox {
   url: string;
-  /** The secret key the sandbox accepts (any `sk_test_…` works; this one is the documented default). */
+  /** A secret key the sandbox accepts: any `sk_` or `rk_` key, `_test_` or `_live_` (`livemode: true`), works; this is the documented default. */
   secretKey: string;
+  /** Expires a key, as rolling it in Stripe's Dashboard does: requests with it are refused, 401 `api_key_expired`. */
+  expireKey(key: string): void;
   /** Every movement of money (captures, refunds and their late failures, chargebacks), in that order. */
   ledger(): LedgerEntry[];
   /** Changes the timing while the sandbox runs and answers the whole configuration; throws {@link InvalidConfigError}. */
@@ -94,7 +96,8 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     const paymentIntent = object['payment_intent'];
     return typeof paymentIntent === 'string' ? (store.refundable(paymentIntent)?.intent.metadata['oncepay_charge_id'] ?? null) : null;
   };
-  const api = new StripeApi({ store, refunds, disputes, events, timers, config, keys: new IdempotencyKeys(() => config.idempotencyKeyTtlMs) });
+  const expiredKeys = new Set<string>();
+  const api = new StripeApi({ store, refunds, disputes, events, timers, config, expiredKeys, keys: new IdempotencyKeys(() => config.idempotencyKeyTtlMs) });
   let target: WebhookTarget | null = webhook ?? null;
   const setWebhookTarget = (next: WebhookTarget | null) => {
     target = next;
@@ -145,6 +148,7 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     secretKey: SANDBOX_SECRET_KEY,
+    expireKey: (key) => void expiredKeys.add(key),
     ledger: () => ledger.all(),
     configure,
     setWebhookTarget,

@@ -43,7 +43,7 @@ describe('the processor’s rate limit', () => {
   /** Two worker containers (and an idle reconciler) sharing a 20 requests/s account, each sending 15 requests at once. */
   async function burstFromTwoContainers(paced: boolean): Promise<{ refused: number }> {
     sandbox = await startProcessorSandbox({ rateLimitPerSecond: 0 });
-    const setup = new StripeCardProcessor({ secretKey: sandbox.secretKey, apiUrl: sandbox.url, timeoutMs: 5_000 });
+    const setup = new StripeCardProcessor({ secretKey: sandbox.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: sandbox.url, timeoutMs: 5_000 });
     const created = await setup.preparePayment(
       { chargeId: `ch_${randomUUID().replace(/-/g, '')}`, merchantId: 'mer_rate', amount: 500, currency: 'usd', paymentMethod: 'pm_card_visa', description: null },
       randomUUID(),
@@ -54,6 +54,8 @@ describe('the processor’s rate limit', () => {
       () =>
         new StripeCardProcessor({
           secretKey: sandbox.secretKey,
+          keyOrigin: 'the test',
+          mode: 'test',
           apiUrl: sandbox.url,
           timeoutMs: 5_000,
           ...(paced ? { pacer: new RequestPacer(20 / 3) } : {}),

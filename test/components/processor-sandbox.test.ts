@@ -122,13 +122,46 @@ describe('Stripe’s schemas, the yardstick', () => {
 describe('authentication and routing', () => {
   it.each([
     ['no Authorization header', null],
-    ['a live key', 'Bearer sk_live_123'],
+    ['a key with no mode', 'Bearer sk_123'],
     ['a publishable key', 'Bearer pk_test_123'],
   ])('answers 401 in Stripe’s shape to %s', async (_, authorization) => {
     const answer = await call('POST', '/v1/payment_intents', PAYMENT, { authorization });
     expect(answer.status).toBe(401);
     expect(answer.body.error.type).toBe('invalid_request_error');
     expect(sandbox.ledger()).toEqual([]);
+  });
+
+  it.each([
+    ['sk_test_a1', false],
+    ['rk_test_a1', false],
+    ['sk_live_a1', true],
+    ['rk_live_a1', true],
+  ] as const)('takes %s: what it creates, its events and disputes say livemode %s, as Stripe’s do', async (key, livemode) => {
+    const authorization = `Bearer ${key}`;
+    const { disputeAfterMs } = sandbox.configure({});
+    sandbox.configure({ disputeAfterMs: 50 });
+    try {
+      const created = await call('POST', '/v1/payment_intents', { ...PAYMENT, payment_method: 'pm_card_createDispute' }, { authorization });
+      expect(created.body).toMatchObject({ object: 'payment_intent', livemode });
+      const confirmed = await call('POST', `/v1/payment_intents/${created.body.id}/confirm`, {}, { authorization });
+      expect(confirmed.body).toMatchObject({ status: 'succeeded', livemode });
+      const list = async (path: string) =>
+        ((await (await fetch(`${sandbox.url}${path}`, { headers: { Authorization: authorization } })).json()) as { data: Array<{ livemode: boolean; data?: { object: { id: string } } }> }).data;
+      const events = await list('/v1/events?type=payment_intent.succeeded&limit=100');
+      expect(events.find((event) => event.data?.object.id === created.body.id)).toMatchObject({ livemode });
+      const disputes = await eventually(() => list(`/v1/disputes?payment_intent=${created.body.id}`), (data) => data.length > 0, { what: 'the dispute' });
+      expect(disputes).toEqual([expect.objectContaining({ livemode })]);
+    } finally {
+      sandbox.configure({ disputeAfterMs });
+    }
+  });
+
+  it('answers 401 api_key_expired to a key expired as rolling it in the Dashboard does, never showing the key', async () => {
+    sandbox.expireKey('sk_live_rolled0123456789');
+    const answer = await call('POST', '/v1/payment_intents', PAYMENT, { authorization: 'Bearer sk_live_rolled0123456789' });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', code: 'api_key_expired' });
+    expect(answer.body.error.message).not.toContain('rolled0123456789');
   });
 
   it.each([
@@ -505,7 +538,8 @@ describe('fault tokens', () => {
     await expect(stripe.paymentIntents.create({ amount: 4300, currency: 'usd' }, { idempotencyKey: key })).rejects.toBeInstanceOf(
       Stripe.errors.StripeIdempotencyError,
     );
-    await expect(new Stripe('sk_live_nope', options).paymentIntents.retrieve(id)).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    sandbox.expireKey('sk_test_expired_key');
+    await expect(new Stripe('sk_test_expired_key', options).paymentIntents.retrieve(id)).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
   });
 });
 

@@ -20,7 +20,7 @@ let processor: StripeCardProcessor;
 beforeAll(async () => {
   // The account's rate limit has its own suite (processor-rate-limit.test.ts).
   sandbox = await startProcessorSandbox({ processingMs: 300, rateLimitPerSecond: 0 });
-  processor = new StripeCardProcessor({ secretKey: sandbox.secretKey, apiUrl: sandbox.url, timeoutMs: 500 });
+  processor = new StripeCardProcessor({ secretKey: sandbox.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: sandbox.url, timeoutMs: 500 });
 });
 afterAll(() => sandbox.stop());
 
@@ -139,10 +139,12 @@ describe('Stripe errors', () => {
     await expect(processor.retrievePayment('pi_doesnotexist')).rejects.toBeInstanceOf(ProcessorConfigurationError);
   });
 
-  it('401 authentication_error (a wrong or revoked key) → configuration error', async () => {
-    const wrongKey = new StripeCardProcessor({ secretKey: 'sk_live_wrong', apiUrl: sandbox.url, timeoutMs: 500 });
+  it('401 api_key_expired (the old key after a rotation) → configuration error', async () => {
+    const oldKey = `sk_test_${randomUUID().replace(/-/g, '')}`;
+    sandbox.expireKey(oldKey);
+    const expired = new StripeCardProcessor({ secretKey: oldKey, keyOrigin: 'the test', mode: 'test', apiUrl: sandbox.url, timeoutMs: 500 });
     const payment = request('pm_card_visa');
-    await expect(wrongKey.preparePayment(payment, `prepare_${payment.chargeId}`)).rejects.toBeInstanceOf(ProcessorConfigurationError);
+    await expect(expired.preparePayment(payment, `prepare_${payment.chargeId}`)).rejects.toThrow(/401 invalid_request_error\/api_key_expired/);
   });
 
   it('403 permission_error → configuration error; the next lookup answers', async () => {
@@ -187,7 +189,7 @@ describe('Stripe errors', () => {
   it('409 (the same key in flight) → transient', async () => {
     const slow = await startProcessorSandbox({ latencyMs: 200 });
     try {
-      const slowProcessor = new StripeCardProcessor({ secretKey: slow.secretKey, apiUrl: slow.url, timeoutMs: 2000 });
+      const slowProcessor = new StripeCardProcessor({ secretKey: slow.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: slow.url, timeoutMs: 2000 });
       const payment = request('pm_card_visa');
       const outcomes = await Promise.allSettled([
         slowProcessor.preparePayment(payment, `prepare_${payment.chargeId}`),
@@ -208,7 +210,7 @@ describe('Stripe errors', () => {
     const gone = await startProcessorSandbox();
     const url = gone.url;
     await gone.stop();
-    const unreachable = new StripeCardProcessor({ secretKey: sandbox.secretKey, apiUrl: url, timeoutMs: 500 });
+    const unreachable = new StripeCardProcessor({ secretKey: sandbox.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: url, timeoutMs: 500 });
     await expect(unreachable.retrievePayment('pi_x')).rejects.toBeInstanceOf(ProcessorUnavailableError);
   });
 });

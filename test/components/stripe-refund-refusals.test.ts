@@ -20,7 +20,7 @@ beforeAll(async () => {
     request.on('end', () => response.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: answer.error })));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  processor = new StripeCardProcessor({ secretKey: 'sk_test_stub', apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 2_000 });
+  processor = new StripeCardProcessor({ secretKey: 'sk_test_stub', keyOrigin: 'the test', mode: 'test', apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 2_000 });
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

@@ -298,6 +298,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
         'ProcessorConfigurationErrors',
         'ProcessorEventsCatchUpLagging',
         'ProcessorEventsRefused',
+        'ProcessorLivemodeMismatch',
         'ProcessorRateLimited',
         'ReconcilerErrors',
         'ReconcilerHeartbeatMissing',

@@ -224,12 +224,12 @@ describe('restricted keys and the mode rule, through the API', () => {
     const outputs = JSON.parse(readFileSync(inject('outputsFile'), 'utf8')) as Record<string, string>;
     const directory = mkdtempSync(join(tmpdir(), 'oncepay-outputs-'));
     const liveOutputs = join(directory, 'live.json');
-    writeFileSync(liveOutputs, JSON.stringify({ ...outputs, ApiKeyMode: 'live' }));
+    writeFileSync(liveOutputs, JSON.stringify({ ...outputs, KeyMode: 'live' }));
     const live = await cliWithOutputs(liveOutputs, 'keys', 'create', '--merchant', merchant.merchant_id, '--json');
     expect(live.code).toBe(0);
     expect((JSON.parse(live.stdout) as { secret_key: string }).secret_key).toMatch(/^sk_live_/);
     const unknown = join(directory, 'unknown.json');
-    writeFileSync(unknown, JSON.stringify({ ...outputs, ApiKeyMode: undefined }));
+    writeFileSync(unknown, JSON.stringify({ ...outputs, KeyMode: undefined }));
     const refused = await cliWithOutputs(unknown, 'keys', 'create', '--merchant', merchant.merchant_id);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('pass --mode test or --mode live') });
   });

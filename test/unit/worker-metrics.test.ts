@@ -12,7 +12,7 @@ describe('the worker’s metrics', () => {
     const quiet = { warn: (...args: unknown[]) => warnings.push(args), debug: () => {}, info: () => {}, error: () => {} };
     const metrics = new Metrics({ namespace: 'test', serviceName: 'worker', logger: quiet });
     const handler = workerHandler({
-      useCaseDeps: () => Promise.resolve({ charges: {} as ProcessChargeDeps, refunds: {} as ProcessRefundDeps, processorEvents: {} as never }),
+      useCaseDeps: { charges: {} as ProcessChargeDeps, refunds: {} as ProcessRefundDeps, processorEvents: {} as never },
       setVisibility: () => Promise.resolve(),
       retry: { baseDelaySeconds: 1, maxDelaySeconds: 10 },
       logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),

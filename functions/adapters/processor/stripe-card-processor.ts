@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
+import { ProcessorConfigurationError, ProcessorModeMismatchError, ProcessorUnavailableError } from '#domain/errors.ts';
 import type {
   CancelReason,
   CardProcessor,
@@ -17,9 +17,20 @@ import type {
 } from '#domain/ports.ts';
 import { isDisputeStatus } from '#domain/dispute.ts';
 import type { RequestPacer } from './request-pacer.ts';
+import { acceptedKeys, stripeKeyProblem, type ProcessorMode } from './stripe-key.ts';
 
 export interface StripeProcessorOptions {
-  secretKey: string;
+  /**
+   * The key, or how to read it, asked before every request: the functions read it from
+   * Secrets Manager with a max age, so a rotated key is used without a cold start.
+   */
+  secretKey: string | (() => Promise<string>);
+  /** Where the key is kept, for the message refusing a wrong one (`secret oncepay/prod/stripe-secret-key`). */
+  keyOrigin: string;
+  /** The stage's mode: the key's prefix and every answer's `livemode` must match it. */
+  mode: ProcessorMode;
+  /** Told of each answer from the other mode (the functions count `ProcessorLivemodeMismatch`); the call also throws. */
+  onModeMismatch?: (detail: string) => void;
   /** Base URL of the API, `https://api.stripe.com` in production, the sandbox locally. */
   apiUrl: string;
   /** Per-request timeout, waiting for the request's turn included; the worker's timeout leaves room for several. */
@@ -86,27 +97,29 @@ const CHARGE_PARAMETERS = new Set(['amount', 'currency', 'payment_method']);
  * for how each Stripe answer maps.
  */
 export class StripeCardProcessor implements CardProcessor, RefundProcessor, ProcessorEventSource {
-  private readonly stripe: Stripe;
+  private readonly stripeConfig: Stripe.StripeConfig;
+  /** The client for the key last read, rebuilt when the key changes (a rotation). */
+  private current: { key: string; stripe: Stripe } | null = null;
   private readonly timeoutMs: number;
   private readonly pacer: RequestPacer | undefined;
 
-  constructor(options: StripeProcessorOptions) {
+  constructor(private readonly options: StripeProcessorOptions) {
     this.timeoutMs = options.timeoutMs;
     this.pacer = options.pacer;
     const url = new URL(options.apiUrl);
-    this.stripe = new Stripe(options.secretKey, {
+    this.stripeConfig = {
       host: url.hostname,
       port: url.port || (url.protocol === 'https:' ? 443 : 80),
       protocol: url.protocol === 'https:' ? 'https' : 'http',
       timeout: options.timeoutMs,
       maxNetworkRetries: 0,
       telemetry: false,
-    });
+    };
   }
 
   async preparePayment(request: PaymentRequest, idempotencyKey: string): Promise<PreparedPayment> {
     try {
-      const intent = await this.send((timeout) => this.stripe.paymentIntents.create(
+      const intent = await this.send((stripe, timeout) => stripe.paymentIntents.create(
         {
           amount: request.amount,
           currency: request.currency,
@@ -117,7 +130,7 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
         },
         { idempotencyKey, timeout },
       ));
-      return { kind: 'prepared', paymentId: intent.id };
+      return { kind: 'prepared', paymentId: this.inMode(intent, 'payment').id };
     } catch (error) {
       // Creating moves no money: a refusal of the charge's own parameters is final for the charge.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && CHARGE_PARAMETERS.has(error.param ?? '')) {
@@ -128,12 +141,12 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
   }
 
   async confirmPayment(paymentId: string, idempotencyKey: string): Promise<PaymentState> {
-    return this.answerOrCurrentState(paymentId, (timeout) => this.stripe.paymentIntents.confirm(paymentId, {}, { idempotencyKey, timeout }));
+    return this.answerOrCurrentState(paymentId, (stripe, timeout) => stripe.paymentIntents.confirm(paymentId, {}, { idempotencyKey, timeout }));
   }
 
   async retrievePayment(paymentId: string): Promise<PaymentState> {
     try {
-      return stateOf(await this.send((timeout) => this.stripe.paymentIntents.retrieve(paymentId, {}, { timeout })));
+      return stateOf(this.inMode(await this.send((stripe, timeout) => stripe.paymentIntents.retrieve(paymentId, {}, { timeout })), 'payment'));
     } catch (error) {
       throw translateError(error);
     }
@@ -141,15 +154,15 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
 
   async cancelPayment(paymentId: string, idempotencyKey: string, reason: CancelReason): Promise<PaymentState> {
     const cancellation_reason = reason === 'requires_authentication' ? 'abandoned' : 'duplicate';
-    return this.answerOrCurrentState(paymentId, (timeout) =>
-      this.stripe.paymentIntents.cancel(paymentId, { cancellation_reason }, { idempotencyKey, timeout }),
+    return this.answerOrCurrentState(paymentId, (stripe, timeout) =>
+      stripe.paymentIntents.cancel(paymentId, { cancellation_reason }, { idempotencyKey, timeout }),
     );
   }
 
   async createRefund(request: ProcessorRefundRequest, idempotencyKey: string): Promise<ProcessorRefundState | RefundRefusal> {
     try {
-      const refund = await this.send((timeout) =>
-        this.stripe.refunds.create(
+      const refund = await this.send((stripe, timeout) =>
+        stripe.refunds.create(
           {
             payment_intent: request.paymentId,
             amount: request.amount,
@@ -173,7 +186,7 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
 
   async retrieveRefund(processorRefundId: string): Promise<ProcessorRefundState> {
     try {
-      return refundStateOf(await this.send((timeout) => this.stripe.refunds.retrieve(processorRefundId, {}, { timeout })));
+      return refundStateOf(await this.send((stripe, timeout) => stripe.refunds.retrieve(processorRefundId, {}, { timeout })));
     } catch (error) {
       throw translateError(error);
     }
@@ -184,8 +197,8 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
     try {
       let startingAfter: string | undefined;
       for (;;) {
-        const page = await this.send((timeout) =>
-          this.stripe.refunds.list(
+        const page = await this.send((stripe, timeout) =>
+          stripe.refunds.list(
             { payment_intent: paymentId, limit: REFUND_LIST_PAGE, ...(startingAfter ? { starting_after: startingAfter } : {}) },
             { timeout },
           ),
@@ -202,19 +215,19 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
   }
 
   async paymentOwner(paymentId: string): Promise<{ chargeId: string; merchantId: string } | null> {
-    const intent = await this.read((timeout) => this.stripe.paymentIntents.retrieve(paymentId, {}, { timeout }));
+    const intent = this.inMode(await this.read((stripe, timeout) => stripe.paymentIntents.retrieve(paymentId, {}, { timeout })), 'payment');
     const chargeId = intent.metadata?.[CHARGE_ID_METADATA_KEY];
     const merchantId = intent.metadata?.[MERCHANT_ID_METADATA_KEY];
     return chargeId && merchantId ? { chargeId, merchantId } : null;
   }
 
   async refundOwner(processorRefundId: string): Promise<{ refundId: string | null; state: ProcessorRefundState }> {
-    const refund = await this.read((timeout) => this.stripe.refunds.retrieve(processorRefundId, {}, { timeout }));
+    const refund = await this.read((stripe, timeout) => stripe.refunds.retrieve(processorRefundId, {}, { timeout }));
     return { refundId: refund.metadata?.[REFUND_ID_METADATA_KEY] ?? null, state: refundStateOf(refund) };
   }
 
   async retrieveDispute(processorDisputeId: string): Promise<ProcessorDispute> {
-    const dispute = await this.read((timeout) => this.stripe.disputes.retrieve(processorDisputeId, {}, { timeout }));
+    const dispute = this.inMode(await this.read((stripe, timeout) => stripe.disputes.retrieve(processorDisputeId, {}, { timeout })), 'dispute');
     if (!isDisputeStatus(dispute.status)) {
       throw new ProcessorConfigurationError(`Stripe answered dispute ${dispute.id} with status ${dispute.status}, which this code does not know`);
     }
@@ -235,8 +248,8 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
 
   /** One page of Stripe's Events API: newest first, the given types, created in the range. */
   async listEvents(query: ProcessorEventQuery): Promise<ProcessorEventPage> {
-    const page = await this.read((timeout) =>
-      this.stripe.events.list(
+    const page = await this.read((stripe, timeout) =>
+      stripe.events.list(
         {
           types: [...query.types],
           created: { gte: query.createdFrom, ...(query.createdTo === null ? {} : { lte: query.createdTo }) },
@@ -246,6 +259,7 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
         { timeout },
       ),
     );
+    for (const event of page.data) this.inMode(event, 'event');
     return {
       events: page.data.map((event) => ({ id: event.id, type: event.type, objectId: String((event.data.object as { id?: unknown }).id ?? ''), created: event.created })),
       hasMore: page.has_more,
@@ -253,7 +267,7 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
   }
 
   /** A read, its Stripe errors translated. */
-  private async read<T>(request: (timeoutMs: number) => Promise<T>): Promise<T> {
+  private async read<T>(request: (stripe: Stripe, timeoutMs: number) => Promise<T>): Promise<T> {
     try {
       return await this.send(request);
     } catch (error) {
@@ -266,11 +280,14 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
    * the payment moved on (confirmed earlier, by a request whose key Stripe has since forgotten),
    * so its current state is the answer.
    */
-  private async answerOrCurrentState(paymentId: string, call: (timeoutMs: number) => Promise<Stripe.PaymentIntent>): Promise<PaymentState> {
+  private async answerOrCurrentState(paymentId: string, call: (stripe: Stripe, timeoutMs: number) => Promise<Stripe.PaymentIntent>): Promise<PaymentState> {
     try {
-      return stateOf(await this.send(call));
+      return stateOf(this.inMode(await this.send(call), 'payment'));
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeCardError) return declineOf(error, paymentId);
+      if (error instanceof Stripe.errors.StripeCardError) {
+        if (error.payment_intent) this.inMode(error.payment_intent, 'payment');
+        return declineOf(error, paymentId);
+      }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') {
         return this.retrievePayment(paymentId);
       }
@@ -283,10 +300,39 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
    * and sending together never take longer than `timeoutMs`. A turn further off than half the
    * timeout is not taken (nothing is sent) and reads as a busy processor: retry later.
    */
-  private async send<T>(request: (timeoutMs: number) => Promise<T>): Promise<T> {
+  private async send<T>(request: (stripe: Stripe, timeoutMs: number) => Promise<T>): Promise<T> {
+    const stripe = await this.client();
     const waitedMs = this.pacer ? await this.pacer.turn(this.timeoutMs / 2) : 0;
     if (waitedMs === null) throw new ProcessorUnavailableError('this container is at its share of the processor’s request rate');
-    return request(this.timeoutMs - waitedMs);
+    return request(stripe, this.timeoutMs - waitedMs);
+  }
+
+  /**
+   * The client for the current key. A key of the other mode, or no Stripe secret key at all, is
+   * refused before any request: a configuration error, as Stripe refusing the key would be.
+   * Only an accepted key is kept, so a refused one is checked again on every call.
+   */
+  private async client(): Promise<Stripe> {
+    const key = typeof this.options.secretKey === 'string' ? this.options.secretKey : await this.options.secretKey();
+    if (this.current?.key === key) return this.current.stripe;
+    const problem = stripeKeyProblem(key, this.options.mode);
+    if (problem !== null) {
+      throw new ProcessorConfigurationError(`The Stripe key in ${this.options.keyOrigin} ${problem}; put ${acceptedKeys(this.options.mode)} there`);
+    }
+    this.current = { key, stripe: new Stripe(key, this.stripeConfig) };
+    return this.current.stripe;
+  }
+
+  /**
+   * Every answer that says its mode must say the stage's: one from the other mode is about
+   * another account's money (a wrong key or endpoint), so it is never used. Stripe's Refund
+   * objects carry no `livemode`; a refund is only ever made on a payment checked here.
+   */
+  private inMode<T extends { id: string; livemode: boolean }>(answer: T, what: string): T {
+    if (answer.livemode === (this.options.mode === 'live')) return answer;
+    const detail = `Stripe answered ${what} ${answer.id} with livemode ${answer.livemode}, but this stage is ${this.options.mode}: the key or the API URL is not this stage's`;
+    this.options.onModeMismatch?.(detail);
+    throw new ProcessorModeMismatchError(detail);
   }
 }
 
