@@ -12,7 +12,7 @@ import { stageConfig, StageConfigError, validateStageConfig, type StageConfig } 
 
 const synthesized = (stage: string, context: Record<string, string> = {}) => {
   // A kept stage pages someone or does not synthesize.
-  const paged = stage === 'prod' ? { alarmEmails: 'oncall@example.com' } : {};
+  const paged: Record<string, string> = stage === 'prod' ? { alarmEmails: 'oncall@example.com' } : {};
   const { app, stateful, service } = buildApp({ stage, outdir: mkdtempSync(join(tmpdir(), 'oncepay-backups-')), context: { ...paged, ...context } });
   app.synth(); // cdk-nag: an unacknowledged finding throws here.
   return { stateful: Template.fromStack(stateful), service: Template.fromStack(service) };
