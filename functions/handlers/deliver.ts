@@ -6,7 +6,7 @@ import type { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
 import { parseDelivery } from '#adapters/sqs-delivery-queue.ts';
 import type { WebhookSender } from '#adapters/webhook-sender.ts';
 import { OncePayError } from '#domain/errors.ts';
-import { deliveryBackoffSeconds, signatureHeader } from '#domain/webhook-endpoint.ts';
+import { bindingOf, deliveryBackoffSeconds, liveSealedSecrets, signatureHeader, type SecretSealer } from '#domain/webhook-endpoint.ts';
 
 /** The record goes back to the queue; its visibility says when the next attempt is due. */
 class DeliverLaterError extends OncePayError {}
@@ -14,6 +14,8 @@ class DeliverLaterError extends OncePayError {}
 export interface DeliverHandlerDeps {
   store: Pick<DynamoDbWebhookStore, 'getEndpoint' | 'getEvent' | 'disableIfFailing' | 'recordSuccess' | 'recordAttempt'>;
   sender: Pick<WebhookSender, 'send'>;
+  /** Opens the endpoint's sealed secrets to sign (KMS Decrypt, bound to the endpoint). */
+  sealer: Pick<SecretSealer, 'unseal'>;
   /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   now: () => number;
@@ -54,7 +56,9 @@ export function deliverHandler(deps: DeliverHandlerDeps) {
         deps.logger.error('No such event for this endpoint’s merchant; delivery dropped', { ...delivery });
         return;
       }
-      const signature = signatureHeader(endpoint.secret, Math.floor(deps.now() / 1000), stored.body);
+      // One v1 per live secret: a rolled secret signs beside the new one until its overlap ends.
+      const secrets = await Promise.all(liveSealedSecrets(endpoint, deps.now()).map((sealed) => deps.sealer.unseal(sealed, bindingOf(endpoint))));
+      const signature = signatureHeader(secrets, Math.floor(deps.now() / 1000), stored.body);
       const result = await deps.sender.send(endpoint.url, stored.body, { 'Oncepay-Signature': signature });
       const attempt = Number(record.attributes.ApproximateReceiveCount);
       deps.logger.info('Delivery attempt', { ...delivery, attempt, status: result.status, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });

@@ -76,7 +76,7 @@ const endpointOf = (merchantId: string, createdAt = Date.now()): WebhookEndpoint
   enabledEvents: ['*'],
   status: 'enabled',
   createdAt,
-  secret: newEndpointSecret(),
+  sealedSecret: `sealed:${newEndpointSecret()}`,
 });
 
 describe('a merchant’s webhook endpoints', () => {
