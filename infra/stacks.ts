@@ -23,6 +23,8 @@ export class OncePayStatefulStack extends Stack {
     new CfnOutput(this, 'WebhooksTableName', { value: this.storage.webhooks.tableName });
     new CfnOutput(this, 'DeliveriesQueueUrl', { value: this.storage.deliveriesQueue.queueUrl });
     new CfnOutput(this, 'EventsFailureQueueUrl', { value: this.storage.eventsFailureQueue.queueUrl });
+    // For `npm run cli -- webhooks seal-secrets`, which seals secrets stored before they were sealed.
+    new CfnOutput(this, 'WebhookSecretsKeyArn', { value: this.storage.webhookSecretsKey.keyArn });
   }
 }
 

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventObject } from '#domain/event.ts';
 import type { JsonValue } from '#domain/fingerprint.ts';
 import type { ListPage, ListQuery } from '#domain/listing.ts';
@@ -241,6 +241,47 @@ export class DynamoDbWebhookStore {
     }
   }
 
+  /**
+   * Endpoints registered before secrets were sealed still hold theirs in the clear (`secret`):
+   * seals each one in place (`npm run cli -- webhooks seal-secrets`) and drops the clear copy.
+   * A conditional write per endpoint, so running it again, or alongside deliveries, is safe.
+   */
+  async sealClearSecrets(seal: (secret: string, binding: { merchantId: string; endpointId: string }) => Promise<string>): Promise<number> {
+    let sealed = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :endpoint) AND attribute_exists(secret)',
+          ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const binding = { merchantId: String(item['merchant_id']), endpointId: String(item['endpoint_id']) };
+        try {
+          await this.documents.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: endpointKey(binding.endpointId),
+              UpdateExpression: 'SET sealed_secret = :sealed REMOVE secret',
+              ConditionExpression: 'secret = :clear',
+              ExpressionAttributeValues: { ':sealed': await seal(String(item['secret']), binding), ':clear': item['secret'] },
+            }),
+          );
+          sealed += 1;
+        } catch (error) {
+          // Sealed, or deleted, meanwhile.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return sealed;
+  }
+
   /** Notes that the endpoint answered 2xx, at most once an hour (a conditional write): what keeps it from being disabled. */
   async recordSuccess(id: string, now: number): Promise<void> {
     try {
@@ -353,7 +394,8 @@ function endpointFromItem(item: Record<string, unknown>): WebhookEndpoint {
     enabledEvents: (item['enabled_events'] as string[] | undefined) ?? [],
     status: item['status'] === 'disabled' ? 'disabled' : 'enabled',
     createdAt: Number(item['created_at']),
-    sealedSecret: String(item['sealed_secret']),
+    // '' for an endpoint whose secret is still in the clear (see sealClearSecrets): it signs nothing until sealed.
+    sealedSecret: typeof item['sealed_secret'] === 'string' ? item['sealed_secret'] : '',
     ...(previous ? { previousSecret: { sealed: String(previous['sealed']), expiresAt: Number(previous['expires_at']) } } : {}),
   };
 }
@@ -365,7 +407,8 @@ function secretRollFrom(item: Record<string, unknown>): SecretRoll {
     request: JSON.parse(String(item['request'])) as JsonValue,
     fingerprint: String(item['fingerprint']),
     endpointId: String(item['endpoint_id']),
-    sealedSecret: String(item['sealed_secret']),
+    // '' for an endpoint whose secret is still in the clear (see sealClearSecrets): it signs nothing until sealed.
+    sealedSecret: typeof item['sealed_secret'] === 'string' ? item['sealed_secret'] : '',
     response: String(item['response']),
     createdAt: Number(item['created_at']),
   };

@@ -25,8 +25,8 @@ export interface KmsClientOptions {
   region: string;
   /** `https://kms.<region>.amazonaws.com`, or an emulator's URL. */
   endpoint: string;
-  /** Read at every call: Lambda's role credentials are in the environment. */
-  credentials: () => AwsCredentials;
+  /** Read at every call: Lambda's role credentials are in the environment; the CLI's come from the SDK's chain. */
+  credentials: () => AwsCredentials | Promise<AwsCredentials>;
   timeoutMs: number;
   now?: () => Date;
 }
@@ -96,7 +96,7 @@ export class KmsClient {
       body,
       region: this.options.region,
       service: 'kms',
-      credentials: this.options.credentials(),
+      credentials: await this.options.credentials(),
       now: this.options.now?.() ?? new Date(),
     });
     delete headers['host'];

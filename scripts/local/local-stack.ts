@@ -235,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             SqsEndpoint: sqsEmulator.endpoint,
             LambdaEndpoint: lambdaApi.endpoint,
             SecretsManagerEndpoint: secretsManager.endpoint,
+            KmsEndpoint: kms.endpoint,
           },
           null,
           2,

@@ -139,6 +139,14 @@ describe('the delivery function', () => {
     expect(w.metricLines).toEqual(['WebhookEndpointsDisabled']);
   });
 
+  it('holds, with backoff, a delivery to an endpoint whose secret was stored before secrets were sealed', async () => {
+    const w = world({ status: 200, durationMs: 1 }, { endpoint: { ...endpoint, sealedSecret: '' } });
+    expect(await w.run(1)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(w.sent).toEqual([]);
+    expect(w.visibility).toHaveLength(1);
+    expect(w.visibility[0]).toBeLessThanOrEqual(2);
+  });
+
   it('sends nothing to a deleted or disabled endpoint, nor another merchant’s event', async () => {
     for (const w of [
       world({ status: 200, durationMs: 1 }, { endpoint: undefined }),
