@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,6 +15,7 @@ import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
 import { WAIT_SLOT_KEY_PREFIX } from '../functions/adapters/dynamodb-wait-slots.ts';
+import { SECRET_CONTEXT_KEYS } from '../functions/adapters/kms-secret-sealer.ts';
 import { MAX_WAIT_SECONDS } from '../functions/handlers/prefer-wait.ts';
 import { ApiEdge } from './api-edge.ts';
 import { CREATE_CHARGE_THROTTLE_SHARE } from './limits.ts';
@@ -64,6 +66,22 @@ function allowWaitSlots(fn: lambda.IFunction, merchants: dynamodb.ITable): void 
 /** Queries on the named GSIs of a table, and nothing else of it. */
 function allowIndexQueries(fn: lambda.IFunction, table: dynamodb.ITable, indexes: string[]): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((index) => `${table.tableArn}/index/${index}`) }));
+}
+
+/**
+ * Use of the webhook secrets key, only under an encryption context that names a merchant and
+ * one of its endpoints (how `KmsSecretSealer` binds each ciphertext to its endpoint).
+ */
+function allowSecretSealing(fn: lambda.IFunction, key: kms.IKey, actions: Array<'kms:Encrypt' | 'kms:Decrypt'>): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions,
+      resources: [key.keyArn],
+      conditions: {
+        StringLike: { [`kms:EncryptionContext:${SECRET_CONTEXT_KEYS.endpoint}`]: 'we_*', [`kms:EncryptionContext:${SECRET_CONTEXT_KEYS.merchant}`]: '?*' },
+      },
+    }),
+  );
 }
 
 /** RFC 9457 bodies for the errors API Gateway answers itself (routing, WAF, throttling, limits). */
@@ -404,11 +422,13 @@ export class ChargeService extends Construct {
         WEBHOOK_RETRY_BASE_SECONDS: String(config.webhooks.retryBaseSeconds),
         WEBHOOK_RETRY_MAX_SECONDS: String(config.webhooks.retryMaxSeconds),
         WEBHOOK_GIVE_UP_AFTER_HOURS: String(config.webhooks.giveUpAfterHours),
+        WEBHOOK_SECRETS_KEY_ARN: storage.webhookSecretsKey.keyArn,
         ...metricsEnvironment,
       },
     });
     this.eventsFunction = eventsFunction.version.lambda;
     this.deliverFunction = deliver.version.lambda;
+    allowSecretSealing(deliver, storage.webhookSecretsKey, ['kms:Decrypt']);
     // UpdateItem: an endpoint disabled after 3 days of failures, and each attempt recorded on its event.
     allowItemActions(deliver, storage.webhooks, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     storage.deliveriesQueue.grantConsumeMessages(deliver);
@@ -419,8 +439,15 @@ export class ChargeService extends Construct {
     const webhookEndpoints = fn('WebhookEndpointsFunction', 'webhook-endpoints', {
       reservedConcurrentExecutions: config.concurrency.reads,
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
-      environment: { ...webhooksEnvironment, ...authenticationEnvironment },
+      environment: {
+        ...webhooksEnvironment,
+        ...authenticationEnvironment,
+        WEBHOOK_SECRETS_KEY_ARN: storage.webhookSecretsKey.keyArn,
+        IDEMPOTENCY_RETENTION_HOURS: String(config.idempotencyRetentionHours),
+      },
     });
+    // Decrypt only to answer a replayed roll (same Idempotency-Key) with the secret that roll made.
+    allowSecretSealing(webhookEndpoints, storage.webhookSecretsKey, ['kms:Encrypt', 'kms:Decrypt']);
     // An endpoint and its merchant's endpoint set are written in one transaction (Put/Delete + Update).
     allowItemActions(webhookEndpoints, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     allowKeyLookups(webhookEndpoints, storage.merchants);
@@ -430,7 +457,14 @@ export class ChargeService extends Construct {
       timeout: Duration.seconds(config.api.functionTimeoutSeconds),
       environment: { ...webhooksEnvironment, ...authenticationEnvironment },
     });
-    allowItemActions(eventsApi, storage.webhooks, ['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+    // Events only (`EVENT#…` items): never an endpoint, its sealed secrets, or a roll's record.
+    eventsApi.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+        resources: [storage.webhooks.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EVENT#*'] } },
+      }),
+    );
     allowIndexQueries(eventsApi, storage.webhooks, [MERCHANT_LISTS_INDEX.name]);
     allowKeyLookups(eventsApi, storage.merchants);
 
@@ -498,6 +532,7 @@ export class ChargeService extends Construct {
           '/v1/webhook_endpoints/POST': perMethod(0.05),
           '/v1/webhook_endpoints/GET': perMethod(0.05),
           '/v1/webhook_endpoints/{id}/DELETE': perMethod(0.05),
+          '/v1/webhook_endpoints/{id}/roll_secret/POST': perMethod(0.05),
           '/v1/events/GET': perMethod(0.1),
           '/v1/events/{id}/GET': perMethod(0.1),
           '/v1/disputes/GET': perMethod(0.1),
@@ -540,7 +575,9 @@ export class ChargeService extends Construct {
     const endpointsIntegration = new apigateway.LambdaIntegration(webhookEndpoints);
     endpoints.addMethod('POST', endpointsIntegration);
     endpoints.addMethod('GET', endpointsIntegration);
-    endpoints.addResource('{id}').addMethod('DELETE', endpointsIntegration);
+    const endpoint = endpoints.addResource('{id}');
+    endpoint.addMethod('DELETE', endpointsIntegration);
+    endpoint.addResource('roll_secret').addMethod('POST', endpointsIntegration);
     const eventsResource = v1.addResource('events');
     const eventsIntegration = new apigateway.LambdaIntegration(eventsApi);
     eventsResource.addMethod('GET', eventsIntegration);

@@ -31,6 +31,8 @@ export class OncePayStatefulStack extends Stack {
       const { charges, merchants, webhooks } = this.storage;
       this.backups = new TableBackups(this, 'Backups', { config: props.config.backup, tables: [charges, merchants, webhooks] });
     }
+    // For `npm run cli -- webhooks seal-secrets`, which seals secrets stored before they were sealed.
+    new CfnOutput(this, 'WebhookSecretsKeyArn', { value: this.storage.webhookSecretsKey.keyArn });
   }
 }
 

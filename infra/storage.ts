@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
@@ -19,6 +20,8 @@ export interface ChargeStorageRefs {
   merchants: dynamodb.ITable;
   /** Webhook endpoints and the events to deliver to them. */
   webhooks: dynamodb.ITable;
+  /** Seals merchants' webhook signing secrets (customer-managed, rotated): kept here so a service redeploy never loses it. */
+  webhookSecretsKey: kms.IKey;
   workQueue: sqs.IQueue;
   deadLetterQueue: sqs.IQueue;
   /** One message per (event, endpoint) to deliver. */
@@ -33,6 +36,7 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
   readonly charges: dynamodb.ITable;
   readonly merchants: dynamodb.ITable;
   readonly webhooks: dynamodb.ITable;
+  readonly webhookSecretsKey: kms.Key;
   readonly workQueue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly deliveriesQueue: sqs.Queue;
@@ -54,6 +58,13 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
     this.charges = tables.charges;
     this.merchants = tables.merchants;
     this.webhooks = tables.webhooks;
+    // Only the WebhookEndpoints (Encrypt, and Decrypt to replay a roll's answer) and Deliver
+    // (Decrypt) functions are granted it, in infra/service.ts; losing it would lose every secret.
+    this.webhookSecretsKey = new kms.Key(this, 'WebhookSecretsKey', {
+      description: 'oncepay: seals merchants’ webhook signing secrets',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
       retentionPeriod: Duration.days(14),

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventObject } from '#domain/event.ts';
+import type { JsonValue } from '#domain/fingerprint.ts';
 import type { ListPage, ListQuery } from '#domain/listing.ts';
 import { MAX_ENDPOINTS_PER_MERCHANT, type WebhookEndpoint } from '#domain/webhook-endpoint.ts';
 import { DEFAULT_LIST_SHARDS, DynamoDbLists, listKeysFor } from './dynamodb-lists.ts';
@@ -13,6 +14,29 @@ const SUCCESS_STAMP_INTERVAL_MS = 3_600_000;
 /** Attempts kept on an event: all of 16 endpoints' retries over 3 days fit, far under DynamoDB's 400 KB an item. */
 export const MAX_RECORDED_ATTEMPTS = 2_000;
 const eventKey = (id: string) => ({ pk: `EVENT#${id}` });
+/** A secret roll's idempotency record: scope is (merchant, key), as for charges. */
+const secretRollKey = (merchantId: string, idempotencyKey: string) => ({ pk: `SECRET_ROLL#${merchantId}#${idempotencyKey}` });
+
+/**
+ * A roll of an endpoint's signing secret as remembered under its `Idempotency-Key`: what was
+ * asked (to tell a replay from a reuse), the new secret sealed, and the answer without it.
+ */
+export interface SecretRoll {
+  merchantId: string;
+  idempotencyKey: string;
+  /** The request as fingerprinted: the endpoint id and the body. */
+  request: JsonValue;
+  fingerprint: string;
+  endpointId: string;
+  /** The secret the roll made, sealed for its endpoint. */
+  sealedSecret: string;
+  /** The `200` answer's endpoint object, as JSON, without the secret. */
+  response: string;
+  createdAt: number;
+}
+
+/** How a roll came out: done, the key already used (its record), or the endpoint gone or changed meanwhile. */
+export type SecretRollOutcome = { rolled: true } | { existing: SecretRoll } | { endpointChanged: true };
 
 /** One delivery attempt, as `GET /v1/events/{id}` shows it. */
 export interface DeliveryAttempt {
@@ -33,8 +57,9 @@ export interface StoredEvent {
 }
 
 /**
- * The webhooks table: merchants' endpoints (with their signing secrets; the table is encrypted
- * at rest and the secret leaves it only to sign, or once, in the answer that creates it) and
+ * The webhooks table: merchants' endpoints (with their signing secrets sealed by KMS, bound to
+ * the endpoint: the table never holds a secret in the clear), the secret rolls remembered under
+ * their `Idempotency-Key`s (`SECRET_ROLL#…`, purged after the retention), and
  * the events their charges, refunds and disputes made, kept 30 days as Stripe keeps them. A
  * merchant's endpoints are named by one item (`MERCHANT_ENDPOINTS#…`, a set of ids) written in
  * the same transaction as each endpoint: reading it is strongly consistent (an endpoint
@@ -71,7 +96,7 @@ export class DynamoDbWebhookStore {
                   enabled_events: endpoint.enabledEvents,
                   status: endpoint.status,
                   created_at: endpoint.createdAt,
-                  secret: endpoint.secret,
+                  sealed_secret: endpoint.sealedSecret,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -142,6 +167,119 @@ export class DynamoDbWebhookStore {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return undefined;
       throw error;
     }
+  }
+
+  /** The roll remembered under the merchant's key, unless there is none or it is older than `retainedSince` (ms). */
+  async getSecretRoll(merchantId: string, idempotencyKey: string, retainedSince: number): Promise<SecretRoll | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: secretRollKey(merchantId, idempotencyKey), ConsistentRead: true }));
+    return Item && Number(Item['created_at']) >= retainedSince ? secretRollFrom(Item) : undefined;
+  }
+
+  /**
+   * Rolls the endpoint's secret and remembers the roll under its key, in one transaction: the
+   * endpoint's current secret must still be `replaces` (a concurrent roll, or a delete, makes
+   * this `endpointChanged`), and the key must be unused or past its retention (else the record
+   * that holds it is answered). `previous` is the replaced secret while it keeps signing;
+   * without it the replaced secret stops at once, and so does any earlier one still overlapping.
+   */
+  async rollSecret(
+    roll: SecretRoll,
+    change: { replaces: string; previous?: { sealed: string; expiresAt: number } },
+    retention: { retainedSince: number; purgeAt: number },
+  ): Promise<SecretRollOutcome> {
+    const { merchantId, idempotencyKey, request, ...rest } = roll;
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: endpointKey(roll.endpointId),
+                UpdateExpression: change.previous ? 'SET sealed_secret = :new, previous_secret = :previous' : 'SET sealed_secret = :new REMOVE previous_secret',
+                ConditionExpression: 'merchant_id = :merchant AND sealed_secret = :replaces',
+                ExpressionAttributeValues: {
+                  ':new': roll.sealedSecret,
+                  ':merchant': merchantId,
+                  ':replaces': change.replaces,
+                  ...(change.previous ? { ':previous': { sealed: change.previous.sealed, expires_at: change.previous.expiresAt } } : {}),
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...secretRollKey(merchantId, idempotencyKey),
+                  merchant_id: merchantId,
+                  idempotency_key: idempotencyKey,
+                  request: JSON.stringify(request),
+                  fingerprint: rest.fingerprint,
+                  endpoint_id: rest.endpointId,
+                  sealed_secret: rest.sealedSecret,
+                  response: rest.response,
+                  created_at: rest.createdAt,
+                  purge_at: Math.floor(retention.purgeAt / 1000),
+                },
+                ConditionExpression: 'attribute_not_exists(pk) OR created_at < :retainedSince',
+                ExpressionAttributeValues: { ':retainedSince': retention.retainedSince },
+              },
+            },
+          ],
+        }),
+      );
+      return { rolled: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [endpointReason, keyReason] = error.CancellationReasons ?? [];
+      if (keyReason?.Code === 'ConditionalCheckFailed') {
+        const existing = await this.getSecretRoll(merchantId, idempotencyKey, retention.retainedSince);
+        if (existing) return { existing };
+      }
+      if (endpointReason?.Code === 'ConditionalCheckFailed') return { endpointChanged: true };
+      throw error;
+    }
+  }
+
+  /**
+   * Endpoints registered before secrets were sealed still hold theirs in the clear (`secret`):
+   * seals each one in place (`npm run cli -- webhooks seal-secrets`) and drops the clear copy.
+   * A conditional write per endpoint, so running it again, or alongside deliveries, is safe.
+   */
+  async sealClearSecrets(seal: (secret: string, binding: { merchantId: string; endpointId: string }) => Promise<string>): Promise<number> {
+    let sealed = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :endpoint) AND attribute_exists(secret)',
+          ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const binding = { merchantId: String(item['merchant_id']), endpointId: String(item['endpoint_id']) };
+        try {
+          await this.documents.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: endpointKey(binding.endpointId),
+              UpdateExpression: 'SET sealed_secret = :sealed REMOVE secret',
+              ConditionExpression: 'secret = :clear',
+              ExpressionAttributeValues: { ':sealed': await seal(String(item['secret']), binding), ':clear': item['secret'] },
+            }),
+          );
+          sealed += 1;
+        } catch (error) {
+          // Sealed, or deleted, meanwhile.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return sealed;
   }
 
   /** Notes that the endpoint answered 2xx, at most once an hour (a conditional write): what keeps it from being disabled. */
@@ -251,6 +389,7 @@ function storedEventFrom(item: Record<string, unknown>): StoredEvent {
 }
 
 function endpointFromItem(item: Record<string, unknown>): WebhookEndpoint {
+  const previous = item['previous_secret'] as Record<string, unknown> | undefined;
   return {
     id: String(item['endpoint_id']),
     merchantId: String(item['merchant_id']),
@@ -258,6 +397,22 @@ function endpointFromItem(item: Record<string, unknown>): WebhookEndpoint {
     enabledEvents: (item['enabled_events'] as string[] | undefined) ?? [],
     status: item['status'] === 'disabled' ? 'disabled' : 'enabled',
     createdAt: Number(item['created_at']),
-    secret: String(item['secret']),
+    // '' for an endpoint whose secret is still in the clear (see sealClearSecrets): it signs nothing until sealed.
+    sealedSecret: typeof item['sealed_secret'] === 'string' ? item['sealed_secret'] : '',
+    ...(previous ? { previousSecret: { sealed: String(previous['sealed']), expiresAt: Number(previous['expires_at']) } } : {}),
+  };
+}
+
+function secretRollFrom(item: Record<string, unknown>): SecretRoll {
+  return {
+    merchantId: String(item['merchant_id']),
+    idempotencyKey: String(item['idempotency_key']),
+    request: JSON.parse(String(item['request'])) as JsonValue,
+    fingerprint: String(item['fingerprint']),
+    endpointId: String(item['endpoint_id']),
+    // '' for an endpoint whose secret is still in the clear (see sealClearSecrets): it signs nothing until sealed.
+    sealedSecret: typeof item['sealed_secret'] === 'string' ? item['sealed_secret'] : '',
+    response: String(item['response']),
+    createdAt: Number(item['created_at']),
   };
 }

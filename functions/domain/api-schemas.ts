@@ -85,7 +85,7 @@ export const webhookEndpointObjectSchema = z
     enabled_events: z.array(z.string()).describe('The event types sent to it; ["*"] for all.'),
     status: z.enum(['enabled', 'disabled']).describe('disabled once deliveries kept failing for 3 days.'),
     created: z.int(),
-    secret: z.string().optional().describe('whsec_…: signs its deliveries. Only in the answer that creates the endpoint.'),
+    secret: z.string().optional().describe('whsec_…: signs its deliveries. Only in the answers that create the endpoint or roll its secret.'),
   })
   .describe('A URL that receives signed events.');
 

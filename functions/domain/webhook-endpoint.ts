@@ -9,10 +9,17 @@ import type { JsonValue } from './fingerprint.ts';
 /** Stripe's limit on webhook endpoints per account. */
 export const MAX_ENDPOINTS_PER_MERCHANT = 16;
 const MAX_URL_LENGTH = 2048;
+/** Ports a deployed stage delivers to, as Stripe's receivers use: 443 (none written) and 8443. */
+const ALLOWED_HTTPS_PORTS: ReadonlySet<string> = new Set(['', '8443']);
+/** The longest a rolled secret may keep signing beside the new one: 7 days. */
+export const MAX_ROLL_OVERLAP_SECONDS = 7 * 24 * 3600;
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
-/** A merchant's webhook endpoint; the secret signs its deliveries and is shown only when it is created. */
+/**
+ * A merchant's webhook endpoint. Its secret signs its deliveries and is shown only when it is
+ * created or rolled; the endpoint holds it sealed (see {@link SecretSealer}), never in the clear.
+ */
 export interface WebhookEndpoint {
   id: string;
   merchantId: string;
@@ -21,7 +28,31 @@ export interface WebhookEndpoint {
   enabledEvents: string[];
   status: EndpointStatus;
   createdAt: number;
-  secret: string;
+  /** The current signing secret, sealed. */
+  sealedSecret: string;
+  /** The secret the last roll replaced, sealed, while it still signs: until `expiresAt` (ms). */
+  previousSecret?: { sealed: string; expiresAt: number };
+}
+
+/** What a sealed secret is bound to: a ciphertext copied to another endpoint or merchant does not open. */
+export interface SecretBinding {
+  merchantId: string;
+  endpointId: string;
+}
+
+/** Seals signing secrets (KMS on AWS) so that the table never holds one in the clear. */
+export interface SecretSealer {
+  seal(secret: string, binding: SecretBinding): Promise<string>;
+  /** Throws when the sealed secret was not sealed for this binding. */
+  unseal(sealed: string, binding: SecretBinding): Promise<string>;
+}
+
+export const bindingOf = (endpoint: Pick<WebhookEndpoint, 'id' | 'merchantId'>): SecretBinding => ({ merchantId: endpoint.merchantId, endpointId: endpoint.id });
+
+/** The sealed secrets that sign a delivery at `now`: the current one, then the replaced one while its overlap lasts. */
+export function liveSealedSecrets(endpoint: Pick<WebhookEndpoint, 'sealedSecret' | 'previousSecret'>, now: number): string[] {
+  const previous = endpoint.previousSecret;
+  return previous && previous.expiresAt > now ? [endpoint.sealedSecret, previous.sealed] : [endpoint.sealedSecret];
 }
 
 export interface WebhookEndpointObject {
@@ -31,11 +62,12 @@ export interface WebhookEndpointObject {
   enabled_events: string[];
   status: EndpointStatus;
   created: number;
-  /** Only in the answer to its creation. */
+  /** Only in the answer to its creation or to a roll of its secret. */
   secret?: string;
 }
 
-export function toEndpointObject(endpoint: WebhookEndpoint, withSecret = false): WebhookEndpointObject {
+/** The API's view of an endpoint; `secret` (in the clear) only in the answers that make one. */
+export function toEndpointObject(endpoint: WebhookEndpoint, secret?: string): WebhookEndpointObject {
   return {
     id: endpoint.id,
     object: 'webhook_endpoint',
@@ -43,7 +75,7 @@ export function toEndpointObject(endpoint: WebhookEndpoint, withSecret = false):
     enabled_events: endpoint.enabledEvents,
     status: endpoint.status,
     created: Math.floor(endpoint.createdAt / 1000),
-    ...(withSecret ? { secret: endpoint.secret } : {}),
+    ...(secret === undefined ? {} : { secret }),
   };
 }
 
@@ -51,13 +83,34 @@ export const createEndpointBodySchema = z
   .strictObject({
     url: z.string({ error: 'must be a string' }).check(
       z.maxLength(MAX_URL_LENGTH, { error: `must be at most ${MAX_URL_LENGTH} characters` }),
-      z.describe('Where events are POSTed: https (the local stage also takes http://127.0.0.1:<port>), never a private, loopback or link-local address.'),
+      z.describe(
+        'Where events are POSTed: https on port 443 or 8443 (the local stage also takes http://127.0.0.1:<port>), never a private, loopback or link-local address.',
+      ),
     ),
     enabled_events: z
       .array(z.enum(['*', ...EVENT_TYPES], { error: `must be * or one of ${EVENT_TYPES.join(', ')}` }))
       .check(z.minLength(1, { error: 'must name at least one event type, or *' }), z.describe('The event types to send; ["*"] for all.')),
   })
   .check(z.describe('A webhook endpoint to register.'));
+
+export const rollSecretBodySchema = z
+  .strictObject({
+    expires_in: z.optional(
+      z.int({ error: 'must be an integer number of seconds' }).check(
+        z.gte(0, { error: `must be between 0 and ${MAX_ROLL_OVERLAP_SECONDS} (7 days)` }),
+        z.lte(MAX_ROLL_OVERLAP_SECONDS, { error: `must be between 0 and ${MAX_ROLL_OVERLAP_SECONDS} (7 days)` }),
+        z.describe('Seconds the old secret keeps signing beside the new one (0, the default: it stops at once; at most 604800, 7 days).'),
+      ),
+    ),
+  })
+  .check(z.describe('How to roll an endpoint’s signing secret.'));
+
+/** Validates the body of `POST /v1/webhook_endpoints/{id}/roll_secret`; throws {@link ValidationError}. */
+export function parseRollSecretRequest(body: JsonValue): { expiresInSeconds: number } {
+  const result = rollSecretBodySchema.safeParse(body);
+  if (!result.success) throw new ValidationError('The request body is not a valid secret roll.', toFieldProblems(result.error, body));
+  return { expiresInSeconds: result.data.expires_in ?? 0 };
+}
 
 /** Which URLs a stage delivers to: https only, unless `allowLoopbackHttp` (the local stage) admits `http://127.0.0.1:<port>`. */
 export interface UrlPolicy {
@@ -85,6 +138,8 @@ export function urlProblem(text: string, policy: UrlPolicy): string | undefined 
   if (url.username || url.password) return 'must not carry credentials';
   if (url.protocol === 'http:' && policy.allowLoopbackHttp && url.hostname === '127.0.0.1' && url.port !== '') return undefined;
   if (url.protocol !== 'https:') return policy.allowLoopbackHttp ? 'must be https (or http://127.0.0.1:<port> on the local stage)' : 'must be https';
+  // `URL` drops a default port, so an explicit :443 reads as none.
+  if (!ALLOWED_HTTPS_PORTS.has(url.port)) return `must use port 443 or 8443, not ${url.port}`;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) && isPrivateAddress(host)) return 'must not point to a private, loopback or link-local address';
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
@@ -163,10 +218,13 @@ export const newEndpointId = () => `we_${randomBase62(24)}`;
 /** 192 bits of randomness, shown once. */
 export const newEndpointSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
-/** `Oncepay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the endpoint's secret>`. */
-export function signatureHeader(secret: string, unixSeconds: number, rawBody: string): string {
-  const v1 = createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`).digest('hex');
-  return `t=${unixSeconds},v1=${v1}`;
+/**
+ * `Oncepay-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, one `v1` per
+ * live secret, the current one first (`t=…,v1=<new>,v1=<old>` while a rolled secret's overlap lasts).
+ */
+export function signatureHeader(secrets: readonly string[], unixSeconds: number, rawBody: string): string {
+  const signatures = secrets.map((secret) => `,v1=${createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`).digest('hex')}`);
+  return `t=${unixSeconds}${signatures.join('')}`;
 }
 
 /** The backoff before delivery attempt `attempt + 1`: doubling from `baseSeconds`, at most `maxSeconds`, with up to 10% jitter off. */

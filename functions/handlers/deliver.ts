@@ -6,7 +6,7 @@ import type { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
 import { parseDelivery } from '#adapters/sqs-delivery-queue.ts';
 import type { WebhookSender } from '#adapters/webhook-sender.ts';
 import { OncePayError } from '#domain/errors.ts';
-import { deliveryBackoffSeconds, signatureHeader } from '#domain/webhook-endpoint.ts';
+import { bindingOf, deliveryBackoffSeconds, liveSealedSecrets, signatureHeader, type SecretSealer } from '#domain/webhook-endpoint.ts';
 
 /** The record goes back to the queue; its visibility says when the next attempt is due. */
 class DeliverLaterError extends OncePayError {}
@@ -14,6 +14,8 @@ class DeliverLaterError extends OncePayError {}
 export interface DeliverHandlerDeps {
   store: Pick<DynamoDbWebhookStore, 'getEndpoint' | 'getEvent' | 'disableIfFailing' | 'recordSuccess' | 'recordAttempt'>;
   sender: Pick<WebhookSender, 'send'>;
+  /** Opens the endpoint's sealed secrets to sign (KMS Decrypt, bound to the endpoint). */
+  sealer: Pick<SecretSealer, 'unseal'>;
   /** Sets when the record may be received again (SQS ChangeMessageVisibility). */
   setVisibility: (receiptHandle: string, seconds: number) => Promise<void>;
   now: () => number;
@@ -49,14 +51,31 @@ export function deliverHandler(deps: DeliverHandlerDeps) {
         deps.logger.info('Endpoint deleted or disabled; delivery dropped', { ...delivery });
         return;
       }
+      const attempt = Number(record.attributes.ApproximateReceiveCount);
+      /** Sends the record back to the queue, due again after the backoff of this attempt. */
+      const retryLater = async (reason: string): Promise<never> => {
+        const seconds = deliveryBackoffSeconds(attempt, deps.retry.baseSeconds, deps.retry.maxSeconds);
+        try {
+          await deps.setVisibility(record.receiptHandle, seconds);
+        } catch (error) {
+          deps.logger.warn('Could not set the retry delay; the delivery returns after the visibility timeout', { ...delivery, error: error as Error });
+        }
+        throw new DeliverLaterError(`${reason}: deliver ${delivery.event_id} to ${delivery.endpoint_id} again in ${seconds}s`);
+      };
+      if (endpoint.sealedSecret === '') {
+        // Registered before secrets were sealed: it waits, with backoff, until an operator seals it.
+        deps.logger.error('Endpoint holds its signing secret in the clear; run npm run cli -- webhooks seal-secrets', { ...delivery });
+        return retryLater('Secret not sealed');
+      }
       const stored = await deps.store.getEvent(delivery.event_id);
       if (!stored || stored.merchantId !== endpoint.merchantId) {
         deps.logger.error('No such event for this endpoint’s merchant; delivery dropped', { ...delivery });
         return;
       }
-      const signature = signatureHeader(endpoint.secret, Math.floor(deps.now() / 1000), stored.body);
+      // One v1 per live secret: a rolled secret signs beside the new one until its overlap ends.
+      const secrets = await Promise.all(liveSealedSecrets(endpoint, deps.now()).map((sealed) => deps.sealer.unseal(sealed, bindingOf(endpoint))));
+      const signature = signatureHeader(secrets, Math.floor(deps.now() / 1000), stored.body);
       const result = await deps.sender.send(endpoint.url, stored.body, { 'Oncepay-Signature': signature });
-      const attempt = Number(record.attributes.ApproximateReceiveCount);
       deps.logger.info('Delivery attempt', { ...delivery, attempt, status: result.status, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
       // The attempt's record is for people: a failure to write it never holds up the delivery.
       await deps.store
@@ -84,13 +103,7 @@ export function deliverHandler(deps: DeliverHandlerDeps) {
         }
         return;
       }
-      const seconds = deliveryBackoffSeconds(attempt, deps.retry.baseSeconds, deps.retry.maxSeconds);
-      try {
-        await deps.setVisibility(record.receiptHandle, seconds);
-      } catch (error) {
-        deps.logger.warn('Could not set the retry delay; the delivery returns after the visibility timeout', { ...delivery, error: error as Error });
-      }
-      throw new DeliverLaterError(`Deliver ${delivery.event_id} to ${delivery.endpoint_id} again in ${seconds}s`);
+      return retryLater(`Answered ${result.status}`);
     };
 
     try {

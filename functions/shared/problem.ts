@@ -18,6 +18,8 @@ export const PROBLEM_TYPES = {
     title: 'Idempotency-Key reused with a different request',
     status: 422,
   },
+  /** Another request changed the same object meanwhile, again and again; a retry with the same key is safe. */
+  conflict: { type: 'https://oncepay.dev/problems/conflict', title: 'Conflict', status: 409 },
   payloadTooLarge: { type: 'https://oncepay.dev/problems/payload-too-large', title: 'Payload too large', status: 413 },
   unsupportedMediaType: {
     type: 'https://oncepay.dev/problems/unsupported-media-type',

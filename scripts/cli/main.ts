@@ -41,6 +41,7 @@ import { EVENT_RETENTION_MS, type EventType } from '#domain/event.ts';
 import { emptyListQuery } from '#domain/listing.ts';
 import { toRefundObject } from '#domain/refund.ts';
 import { subscribes } from '#domain/webhook-endpoint.ts';
+import { KmsClient, KmsSecretSealer } from '#adapters/kms-secret-sealer.ts';
 import { CHARGE_ID_PATTERN } from '#domain/refund-request.ts';
 import { settleRefundReview, settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
@@ -70,7 +71,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let cachedOutputs: StackOutputs | undefined;
   const outputs = () => (cachedOutputs ??= readStackOutputs(program.opts<{ outputs: string }>().outputs));
   /** Client settings: the local emulator endpoints when the outputs file names them, else AWS defaults. */
-  const clientConfig = (envName: string, endpoint: 'DynamoDbEndpoint' | 'SqsEndpoint' | 'LambdaEndpoint' | 'SecretsManagerEndpoint') => {
+  const clientConfig = (envName: string, endpoint: 'DynamoDbEndpoint' | 'SqsEndpoint' | 'LambdaEndpoint' | 'SecretsManagerEndpoint' | 'KmsEndpoint') => {
     const local = process.env[envName] ? {} : outputs();
     const url = local[endpoint];
     return {
@@ -423,6 +424,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.err(`The stream no longer holds batch ${batch} (its records are kept 24 hours): left on the queue; check its items with npm run cli -- events resend.`);
       }
       if (report.unreadable.length > 0) throw new CliError(`${report.unreadable.length} failed ${report.unreadable.length === 1 ? 'batch' : 'batches'} could not be read`);
+    });
+
+  program
+    .command('webhooks')
+    .description('webhook endpoints')
+    .command('seal-secrets')
+    .description('seal, with the stage’s webhook-secrets KMS key, the signing secrets of endpoints registered before secrets were sealed, and drop their clear copies')
+    .action(async () => {
+      const keyArn = resourceName('WEBHOOK_SECRETS_KEY_ARN', outputs, 'WebhookSecretsKeyArn');
+      const config = clientConfig('WEBHOOK_SECRETS_KEY_ARN', 'KmsEndpoint');
+      // The region and credential chain of the SDK, as every other command gets them.
+      const sdk = new DynamoDBClient(config);
+      const region = await sdk.config.region();
+      const kms = new KmsClient({
+        region,
+        endpoint: ('endpoint' in config ? config.endpoint : undefined) ?? `https://kms.${region}.amazonaws.com`,
+        credentials: async () => {
+          const { accessKeyId, secretAccessKey, sessionToken } = await sdk.config.credentials();
+          return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+        },
+        timeoutMs: 10_000,
+      });
+      const sealer = new KmsSecretSealer(kms, keyArn);
+      const count = await webhookStore().sealClearSecrets((secret, binding) => sealer.seal(secret, binding));
+      sdk.destroy();
+      io.out(`Sealed the signing secrets of ${count} webhook ${count === 1 ? 'endpoint' : 'endpoints'}; none is left in the clear.`);
     });
 
   program

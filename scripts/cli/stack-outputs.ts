@@ -18,6 +18,7 @@ export interface StackOutputs {
   WebhooksTableName?: string;
   DeliveriesQueueUrl?: string;
   EventsFailureQueueUrl?: string;
+  WebhookSecretsKeyArn?: string;
   ApiUrl?: string;
   ReconcilerFunctionName?: string;
   ProcessorApiUrl?: string;
@@ -32,6 +33,7 @@ export interface StackOutputs {
   SqsEndpoint?: string;
   LambdaEndpoint?: string;
   SecretsManagerEndpoint?: string;
+  KmsEndpoint?: string;
 }
 
 export class CliError extends Error {}

@@ -17,7 +17,8 @@ import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { FunctionHost, type LocalFunction } from './function-host.ts';
 import { startLambdaApi } from './lambda-api.ts';
 import { startSchedules } from './schedules.ts';
-import { createQueues, createTables, physicalName, type LocalResourceNaming } from './provision.ts';
+import { startKmsEmulator } from './kms-emulator.ts';
+import { createKeys, createQueues, createTables, physicalName, type LocalResourceNaming } from './provision.ts';
 import { startSecretsManagerEmulator } from './secrets-manager-emulator.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
 import { startSqsEventSource, type RunningEventSource } from './sqs-event-source.ts';
@@ -76,7 +77,7 @@ export interface LocalStack {
   apiUrl: string;
   sandbox: ProcessorSandbox;
   region: string;
-  endpoints: { dynamodb: string; sqs: string; secretsManager: string; lambda: string };
+  endpoints: { dynamodb: string; sqs: string; secretsManager: string; kms: string; lambda: string };
   /** Set when started with `faultInjection`. */
   faultControlUrl?: string;
   /** DynamoDB Local's Java process id. */
@@ -90,7 +91,7 @@ export interface LocalStack {
 
 /**
  * Starts oncepay locally from its synthesized CDK template: DynamoDB Local, the fauxqs SQS
- * emulator, a Secrets Manager stand-in, the processor sandbox (which sends its events, signed,
+ * emulator, Secrets Manager and KMS stand-ins, the processor sandbox (which sends its events, signed,
  * to the stack's `POST /webhooks/stripe`), every function in its own Lambda-like environments,
  * the REST API and the SQS event source mappings.
  */
@@ -139,6 +140,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ]);
     const secretsManager = await startSecretsManagerEmulator(secrets, LOCAL_REGION);
     stoppers.push(() => secretsManager.stop());
+    const kms = await startKmsEmulator(LOCAL_REGION, LOCAL_ACCOUNT_ID);
+    stoppers.push(() => kms.stop());
     faultProxy?.setUpstream('dynamodb', dynamodbLocal.endpoint);
     faultProxy?.setUpstream('sqs', sqsEmulator.endpoint);
 
@@ -173,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoints.dynamodb ?? dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_SQS: faultProxy?.endpoints.sqs ?? sqsEmulator.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
     };
     const hosts = new Map<string, FunctionHost>();
     const queueUrlsByArn = new Map<string, string>();
@@ -180,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await Promise.all([...hosts.values()].map((host) => host.close()));
     });
     for (const stack of stacks) {
+      createKeys(kms, stack.template, stack.resolver);
       await createTables(dynamodb, stack.template, stack.resolver, stack.naming);
       for (const queue of await createQueues(sqs, stack.template, stack.resolver, stack.naming)) queueUrlsByArn.set(queue.arn, queue.url);
       const stackHosts = createFunctionHosts(stack.template, stack.resolver, stack.naming, stack.assemblyDir, functionEnvironment, options, log);
@@ -231,6 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dynamodb: dynamodbLocal.endpoint,
         sqs: sqsEmulator.endpoint,
         secretsManager: secretsManager.endpoint,
+        kms: kms.endpoint,
         lambda: lambdaApi.endpoint,
       },
       ...(faultProxy ? { faultControlUrl: faultProxy.controlUrl } : {}),
@@ -245,6 +251,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             SqsEndpoint: sqsEmulator.endpoint,
             LambdaEndpoint: lambdaApi.endpoint,
             SecretsManagerEndpoint: secretsManager.endpoint,
+            KmsEndpoint: kms.endpoint,
           },
           null,
           2,

@@ -7,6 +7,7 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { RunningKms } from './kms-emulator.ts';
 import { resourcesOfType, type CfnTemplate, type IntrinsicResolver } from './template.ts';
 
 interface TableProperties {
@@ -123,4 +124,12 @@ export async function createQueues(
     created.push({ arn: Attributes.QueueArn, url: QueueUrl });
   }
   return created;
+}
+
+/** Creates every `AWS::KMS::Key` of the template in the KMS emulator (`Ref` is its key id, `Arn` its ARN). */
+export function createKeys(kms: Pick<RunningKms, 'createKey'>, template: CfnTemplate, resolver: IntrinsicResolver): void {
+  for (const [logicalId] of resourcesOfType(template, 'AWS::KMS::Key')) {
+    const { keyId, arn } = kms.createKey();
+    resolver.register(logicalId, { ref: keyId, attributes: { Arn: arn, KeyId: keyId } });
+  }
 }

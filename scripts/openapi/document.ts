@@ -14,7 +14,7 @@ import { createChargeBodySchema } from '#domain/charge-request.ts';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '#domain/idempotency-key.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '#domain/listing.ts';
 import { createRefundBodySchema } from '#domain/refund-request.ts';
-import { createEndpointBodySchema } from '#domain/webhook-endpoint.ts';
+import { createEndpointBodySchema, rollSecretBodySchema } from '#domain/webhook-endpoint.ts';
 import { EVENT_TYPES } from '#domain/event.ts';
 import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
 import { MAX_WAIT_SECONDS } from '#handlers/prefer-wait.ts';
@@ -223,7 +223,7 @@ export function openApiDocument() {
           operationId: 'createWebhookEndpoint',
           summary: 'Register a webhook endpoint (its secret is in this answer only)',
           description:
-            'Restricted keys need the scope webhooks:write. Deployed stages take https URLs only and refuse hosts that resolve to private, loopback or ' +
+            'Restricted keys need the scope webhooks:write. Deployed stages take https URLs on port 443 or 8443 only and refuse hosts that resolve to private, loopback or ' +
             'link-local addresses; the local stage also takes http://127.0.0.1:<port>. At most 16 endpoints per merchant.',
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateWebhookEndpointRequest' } } } },
           responses: {
@@ -262,6 +262,33 @@ export function openApiDocument() {
             '401': UNAUTHORIZED,
             '403': forbidden('webhooks:write'),
             '404': problem('No such endpoint for this merchant.'),
+          },
+        },
+      },
+      '/v1/webhook_endpoints/{id}/roll_secret': {
+        post: {
+          operationId: 'rollWebhookEndpointSecret',
+          summary: 'Roll an endpoint’s signing secret (the new secret is in this answer)',
+          description:
+            'Restricted keys need the scope webhooks:write. From now on deliveries are signed with the new secret; the replaced one keeps signing beside it ' +
+            '(a second v1= in Oncepay-Signature) for expires_in seconds, then stops. A roll during another roll’s overlap stops the secret that was already being ' +
+            'replaced at once: at most two secrets sign. A retry with the same Idempotency-Key answers the first answer again, the same secret included.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }, idempotencyKeyParameter],
+          requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/RollWebhookEndpointSecretRequest' } } } },
+          responses: {
+            '200': {
+              description: 'The endpoint, with its new secret (replayed: Idempotent-Replayed: true)',
+              headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] }, description: 'Present on a replay.' } },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/WebhookEndpoint' } } },
+            },
+            '400': problem('Invalid body (errors names expires_in) or Idempotency-Key; not remembered.'),
+            '401': UNAUTHORIZED,
+            '403': forbidden('webhooks:write'),
+            '404': problem('No such endpoint for this merchant.'),
+            '409': problem('Other rolls of the same endpoint kept winning the race; retry with the same Idempotency-Key.'),
+            '415': problem('A body that is not application/json.'),
+            '422': problem('Idempotency-Key reused with another endpoint or body; differing_fields names them.'),
+            '500': problem('Unexpected error; retry with the same Idempotency-Key.'),
           },
         },
       },
@@ -391,6 +418,7 @@ export function openApiDocument() {
         Refund: jsonSchema(refundObjectSchema, 'output'),
         RefundList: jsonSchema(listSchema(refundObjectSchema, '/v1/refunds'), 'output'),
         CreateWebhookEndpointRequest: jsonSchema(createEndpointBodySchema, 'input'),
+        RollWebhookEndpointSecretRequest: jsonSchema(rollSecretBodySchema, 'input'),
         WebhookEndpoint: jsonSchema(webhookEndpointObjectSchema, 'output'),
         WebhookEndpointList: jsonSchema(listSchema(webhookEndpointObjectSchema, '/v1/webhook_endpoints'), 'output'),
         Event: jsonSchema(eventObjectSchema, 'output'),

@@ -76,7 +76,7 @@ const endpointOf = (merchantId: string, createdAt = Date.now()): WebhookEndpoint
   enabledEvents: ['*'],
   status: 'enabled',
   createdAt,
-  secret: newEndpointSecret(),
+  sealedSecret: `sealed:${newEndpointSecret()}`,
 });
 
 describe('a merchant’s webhook endpoints', () => {
@@ -102,5 +102,44 @@ describe('a merchant’s webhook endpoints', () => {
     const [oldest] = (await store.listEndpoints(merchantId)).slice(-1);
     await store.deleteEndpoint(oldest?.id ?? '', merchantId);
     expect(await store.createEndpoint(endpointOf(merchantId))).toBe('created');
+  });
+
+  it('rolls a secret only over the secret it read, and remembers the roll under its key', async () => {
+    const store = new DynamoDbWebhookStore(client, tableName);
+    const merchantId = `mer_${randomUUID().slice(0, 8)}`;
+    const endpoint = endpointOf(merchantId);
+    await store.createEndpoint(endpoint);
+    const now = Date.now();
+    const retention = { retainedSince: now - 3_600_000, purgeAt: now + 3_600_000 };
+    const rollOf = (key: string, sealedSecret: string) => ({
+      merchantId,
+      idempotencyKey: key,
+      request: { id: endpoint.id, body: {} },
+      fingerprint: `fp-${key}`,
+      endpointId: endpoint.id,
+      sealedSecret,
+      response: '{}',
+      createdAt: now,
+    });
+    const previous = { sealed: endpoint.sealedSecret, expiresAt: now + 60_000 };
+    // Two rolls racing over the same current secret: one wins, the other is told the endpoint changed.
+    const outcomes = await Promise.all([
+      store.rollSecret(rollOf('k1', 'sealed:a'), { replaces: endpoint.sealedSecret, previous }, retention),
+      store.rollSecret(rollOf('k2', 'sealed:b'), { replaces: endpoint.sealedSecret, previous }, retention),
+    ]);
+    expect(outcomes.filter((outcome) => 'rolled' in outcome)).toHaveLength(1);
+    expect(outcomes.filter((outcome) => 'endpointChanged' in outcome)).toHaveLength(1);
+    const rolled = await store.getEndpoint(endpoint.id);
+    expect(rolled?.previousSecret).toEqual(previous);
+    const winner = rolled?.sealedSecret ?? '';
+    // The same key again answers its record, whatever the endpoint holds now.
+    const again = await store.rollSecret(rollOf(winner === 'sealed:a' ? 'k1' : 'k2', 'sealed:c'), { replaces: winner }, retention);
+    expect(again).toEqual({ existing: expect.objectContaining({ sealedSecret: winner, endpointId: endpoint.id }) });
+    // A roll without an overlap drops the previous secret.
+    expect(await store.rollSecret(rollOf('k3', 'sealed:d'), { replaces: winner }, retention)).toEqual({ rolled: true });
+    expect(await store.getEndpoint(endpoint.id)).toMatchObject({ sealedSecret: 'sealed:d' });
+    expect((await store.getEndpoint(endpoint.id))?.previousSecret).toBeUndefined();
+    // Another merchant's roll of it changes nothing.
+    expect(await store.rollSecret({ ...rollOf('k4', 'sealed:e'), merchantId: 'mer_other' }, { replaces: 'sealed:d' }, retention)).toEqual({ endpointChanged: true });
   });
 });

@@ -40,6 +40,19 @@ describe('the example webhook receiver', () => {
     ]);
   });
 
+  it('takes a delivery signed during a secret’s overlap with either secret, whichever v1 matches', () => {
+    const body = '{"id":"evt_2"}';
+    const at = now();
+    const both = `${sign(body, at, 'whsec_new')},${sign(body, at).replace(`t=${at},`, '')}`;
+    expect(both).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    expect(signatureProblem(both, body, 'whsec_new', at)).toBeNull();
+    expect(signatureProblem(both, body, secret, at)).toBeNull();
+    expect(signatureProblem(both, body, 'whsec_other', at)).toBe('no v1 signature matches this body with this secret (another secret, or a changed body)');
+    // A v1 of another length (truncated, or padded) is no match, never an error.
+    expect(signatureProblem(`t=${at},v1=abc,${sign(body, at).split(',')[1]}`, body, secret, at)).toBeNull();
+    expect(signatureProblem(`t=${at},v1=abc`, body, secret, at)).not.toBeNull();
+  });
+
   it('a header without a time is refused for that', () => {
     expect(signatureProblem('v1=abc', '{}', secret)).toBe('no t=<unix seconds> in the signature');
   });

@@ -100,7 +100,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     service.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'NONE' });
     service.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE' });
-    service.resourceCountIs('AWS::ApiGateway::Method', 14);
+    service.resourceCountIs('AWS::ApiGateway::Method', 15);
     for (const fn of API_FUNCTIONS) {
       const [functionResource] = Object.values(service.findResources('AWS::Lambda::Function')).filter((resource) =>
         JSON.stringify(resource['Properties']['Role']).includes(`Service${fn}ServiceRole`),
@@ -427,6 +427,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
       'DeliveriesQueueUrl',
       'EventsFailureQueueUrl',
       'MerchantsTableName',
+      'WebhookSecretsKeyArn',
       'WebhooksTableName',
       'WorkQueueUrl',
     ]);

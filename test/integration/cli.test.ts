@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
+import { verifySignature } from '../../scripts/webhook-receiver.ts';
 import { apiClient, targetSqsClient } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -321,6 +323,52 @@ describe('events resend', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+});
+
+describe('webhooks seal-secrets', () => {
+  it('seals a secret stored in the clear before secrets were sealed; its deliveries wait for it, then verify with the same secret', async () => {
+    const merchant = await newMerchant('Kramerica');
+    const client = apiClient(merchant.secret_key);
+    const deliveries: Array<{ body: string; signature: string }> = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        deliveries.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(request.headers['oncepay-signature']) });
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dynamodb = new DynamoDBClient({ region: inject('region'), endpoint: inject('endpoints').dynamodb, credentials: inject('credentials') });
+    try {
+      const endpoint = await client.createWebhookEndpoint({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, enabled_events: ['charge.succeeded'] });
+      const endpointId = String(endpoint.json['id']);
+      // The endpoint as a release before sealing stored it: its secret in the clear.
+      const clear = 'whsec_stored_in_the_clear_before_sealing';
+      const key = { pk: { S: `ENDPOINT#${endpointId}` } };
+      const table = inject('outputs')['WebhooksTableName'];
+      await dynamodb.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: 'SET secret = :clear REMOVE sealed_secret', ExpressionAttributeValues: { ':clear': { S: clear } } }));
+      await client.createCharge(visa);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(deliveries).toEqual([]);
+
+      const sealed = await cli('webhooks', 'seal-secrets');
+      expect(sealed.stdout.trim()).toMatch(/^Sealed the signing secrets of [1-9]\d* webhook endpoints?; none is left in the clear\.$/);
+      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
+      expect(Item?.['secret']).toBeUndefined();
+      expect(JSON.stringify(Item)).not.toContain(clear);
+      expect(Item?.['sealed_secret']?.S).toEqual(expect.any(String));
+      expect((await cli('webhooks', 'seal-secrets')).stdout.trim()).toBe('Sealed the signing secrets of 0 webhook endpoints; none is left in the clear.');
+
+      // The held delivery comes back after its visibility timeout and is signed with the same secret.
+      await eventually(async () => deliveries.length, (count) => count >= 1, { timeoutMs: 45_000, what: 'the held delivery' });
+      expect(verifySignature(deliveries[0]?.signature, deliveries[0]?.body ?? '', clear)).toBe(true);
+      await client.deleteWebhookEndpoint(endpointId);
+    } finally {
+      dynamodb.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
 });
 
 describe('events replay-failed', () => {

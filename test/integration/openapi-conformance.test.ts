@@ -118,6 +118,13 @@ describe('openapi.json matches the wire', () => {
     expect(endpoint.status).toBe(201);
     conforms('POST', '/v1/webhook_endpoints', await acme.createWebhookEndpoint({ url: 'ftp://example.com', enabled_events: ['*'] }));
     conforms('GET', '/v1/webhook_endpoints', await acme.listWebhookEndpoints());
+    const rollPath = `/v1/webhook_endpoints/${String(endpoint.json['id'])}/roll_secret`;
+    const rollKey = randomUUID();
+    expect(conforms('POST', rollPath, await acme.rollWebhookSecret(String(endpoint.json['id']), { expires_in: 60 }, rollKey)).status).toBe(200);
+    expect(conforms('POST', rollPath, await acme.rollWebhookSecret(String(endpoint.json['id']), { expires_in: 60 }, rollKey)).headers.get('idempotent-replayed')).toBe('true');
+    conforms('POST', rollPath, await acme.rollWebhookSecret(String(endpoint.json['id']), { expires_in: 0 }, rollKey));
+    conforms('POST', rollPath, await acme.rollWebhookSecret(String(endpoint.json['id']), { expires_in: 604_801 }));
+    conforms('POST', '/v1/webhook_endpoints/we_0000000000000000000000/roll_secret', await acme.rollWebhookSecret('we_0000000000000000000000', {}));
     conforms('DELETE', `/v1/webhook_endpoints/${String(endpoint.json['id'])}`, await acme.deleteWebhookEndpoint(String(endpoint.json['id'])));
     conforms('DELETE', '/v1/webhook_endpoints/we_0000000000000000000000', await acme.deleteWebhookEndpoint('we_0000000000000000000000'));
     const events = conforms('GET', '/v1/events', await acme.list('events', { limit: '3' }));

@@ -3,8 +3,10 @@
  * the deliveries queue → the delivery function → a receiver on 127.0.0.1 (the example receiver
  * of scripts/webhook-receiver.ts, which verifies the signature and deduplicates by event id).
  */
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startWebhookReceiver, verifySignature, type ReceivedEvent } from '../../scripts/webhook-receiver.ts';
 import { apiClient } from '../support/api-client.ts';
@@ -132,6 +134,98 @@ describe('delivery', () => {
     expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeLessThan(10_000);
     expect(charge.status).toBe(202);
   }, 45_000);
+});
+
+/** A receiver that records each delivery's body and Oncepay-Signature, answering 200. */
+async function recordingReceiver() {
+  const deliveries: Array<{ body: string; signature: string; event: ReceivedEvent }> = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      deliveries.push({ body, signature: String(request.headers['oncepay-signature']), event: JSON.parse(body) as ReceivedEvent });
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receivers.push({ stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, deliveries };
+}
+
+/** The endpoint's item as the webhooks table holds it, and that roll's idempotency record. */
+async function storedItems(endpointId: string, rollKeys: string[]): Promise<string> {
+  const dynamodb = new DynamoDBClient({ region: inject('region'), endpoint: inject('endpoints').dynamodb, credentials: inject('credentials') });
+  const merchantId = 'mer_acme';
+  const keys = [`ENDPOINT#${endpointId}`, ...rollKeys.map((key) => `SECRET_ROLL#${merchantId}#${key}`)];
+  const items = await Promise.all(
+    keys.map(async (pk) => (await dynamodb.send(new GetItemCommand({ TableName: inject('outputs')['WebhooksTableName'], Key: { pk: { S: pk } }, ConsistentRead: true }))).Item),
+  );
+  dynamodb.destroy();
+  expect(items.every((item) => item !== undefined)).toBe(true);
+  return JSON.stringify(items);
+}
+
+describe('rolling an endpoint’s signing secret', () => {
+  it('signs with both secrets while the overlap lasts, with the new one only after, and keeps no secret in the clear', async () => {
+    const receiver = await recordingReceiver();
+    const { id, secret: first } = await register(acme, receiver.url, ['charge.succeeded']);
+    expect(await storedItems(id, [])).not.toContain(first);
+
+    const rollKey = randomUUID();
+    const rolled = await acme.rollWebhookSecret(id, { expires_in: 600 }, rollKey);
+    expect(rolled.status).toBe(200);
+    expect(rolled.json).toMatchObject({ id, object: 'webhook_endpoint', status: 'enabled', secret: expect.stringMatching(/^whsec_/) });
+    const second = String(rolled.json['secret']);
+    expect(second).not.toBe(first);
+    // A retry is a replay, the same secret included; the same key for another overlap is a 422 naming it.
+    const replayed = await acme.rollWebhookSecret(id, { expires_in: 600 }, rollKey);
+    expect(replayed.status).toBe(200);
+    expect(replayed.text).toBe(rolled.text);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    const reused = await acme.rollWebhookSecret(id, { expires_in: 60 }, rollKey);
+    expect(reused.status).toBe(422);
+    expect(reused.json).toMatchObject({ differing_fields: ['body.expires_in'] });
+    const stored = await storedItems(id, [rollKey]);
+    expect(stored).not.toContain(first);
+    expect(stored).not.toContain(second);
+
+    const delivered = async (chargeId: string) =>
+      (await eventually(async () => receiver.deliveries.filter((delivery) => delivery.event.data.object['id'] === chargeId), (found) => found.length > 0, {
+        timeoutMs: 15_000,
+        what: `charge.succeeded of ${chargeId}`,
+      }))[0]!;
+    const during = await delivered(String((await acme.createCharge({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa' })).json['id']));
+    expect(during.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    for (const secret of [first, second]) expect(verifySignature(during.signature, during.body, secret)).toBe(true);
+
+    // Rolled again during the overlap, for one second: the first secret stops at once, the second after that second.
+    const third = String((await acme.rollWebhookSecret(id, { expires_in: 1 })).json['secret']);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const after = await delivered(String((await acme.createCharge({ amount: 1300, currency: 'usd', payment_method: 'pm_card_visa' })).json['id']));
+    expect(after.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(verifySignature(after.signature, after.body, third)).toBe(true);
+    expect(verifySignature(after.signature, after.body, second)).toBe(false);
+    expect(verifySignature(after.signature, after.body, first)).toBe(false);
+  }, 45_000);
+
+  it('refuses a bad expires_in, a missing Idempotency-Key and another merchant’s endpoint, and rolls at once by default', async () => {
+    const { id, secret } = await register(acme, 'http://127.0.0.1:9/hook', ['charge.failed']);
+    for (const expiresIn of [604_801, -1, 1.5, '60']) {
+      const refused = await acme.rollWebhookSecret(id, { expires_in: expiresIn });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(refused.json).toMatchObject({ errors: [{ field: 'expires_in' }] });
+    }
+    const keyless = await acme.rollWebhookSecret(id, {}, null);
+    expect(keyless.status).toBe(400);
+    expect(keyless.json).toMatchObject({ errors: [{ field: 'Idempotency-Key' }] });
+    expect((await globex.rollWebhookSecret(id, {})).status).toBe(404);
+    expect((await acme.rollWebhookSecret('we_0000000000000000000000', {})).status).toBe(404);
+    const rolled = await acme.rollWebhookSecret(id, undefined);
+    expect(rolled.status).toBe(200);
+    expect(rolled.json['secret']).not.toBe(secret);
+  });
 });
 
 describe('Prefer: wait', () => {

@@ -59,6 +59,14 @@ export function apiClient(secretKey: string = inject('demoKeys').acme) {
     createWebhookEndpoint(body: unknown) {
       return call('/v1/webhook_endpoints', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secretKey}` }, body: JSON.stringify(body) });
     },
+    /** `POST /v1/webhook_endpoints/{id}/roll_secret`; `idempotencyKey: null` sends none, `body: undefined` no body. */
+    rollWebhookSecret(id: string, body: unknown, idempotencyKey: string | null = randomUUID()) {
+      return call(`/v1/webhook_endpoints/${encodeURIComponent(id)}/roll_secret`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secretKey}`, ...(idempotencyKey === null ? {} : { 'Idempotency-Key': idempotencyKey }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    },
     listWebhookEndpoints() {
       return call('/v1/webhook_endpoints', { headers: { Authorization: `Bearer ${secretKey}` } });
     },

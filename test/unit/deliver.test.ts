@@ -11,6 +11,7 @@ import type { DeliveryAttempt } from '#adapters/dynamodb-webhook-store.ts';
 import type { DeliveryResult } from '#adapters/webhook-sender.ts';
 import type { WebhookEndpoint } from '#domain/webhook-endpoint.ts';
 import { deliverHandler } from '#handlers/deliver.ts';
+import { verifySignature } from '../../scripts/webhook-receiver.ts';
 
 const HOUR = 3_600_000;
 const endpoint: WebhookEndpoint = {
@@ -20,7 +21,14 @@ const endpoint: WebhookEndpoint = {
   enabledEvents: ['*'],
   status: 'enabled',
   createdAt: 0,
-  secret: 'whsec_x',
+  sealedSecret: 'sealed:whsec_x',
+};
+/** A sealer as strict as KMS about the binding: a secret sealed for another endpoint does not open. */
+const sealer = {
+  unseal: async (sealed: string, binding: { merchantId: string; endpointId: string }) => {
+    if (binding.merchantId !== endpoint.merchantId || binding.endpointId !== endpoint.id) throw new Error('InvalidCiphertextException');
+    return sealed.replace(/^sealed:/, '');
+  },
 };
 const EVENT_ID = 'evt_0123456789ABCDEFGHIJkl';
 
@@ -50,6 +58,7 @@ function world(
         attempts.push(attempt);
       },
     },
+    sealer,
     sender: { send: async (url, body, headers) => (sent.push({ url, body, signature: headers['Oncepay-Signature'] }), answer) },
     setVisibility: async (_handle, seconds) => void visibility.push(seconds),
     now: () => now,
@@ -84,6 +93,22 @@ describe('the delivery function', () => {
     expect(w.statuses).toEqual(['success stamped']);
   });
 
+  it('signs with the current secret and, while its overlap lasts, the one a roll replaced', async () => {
+    const now = 100 * HOUR;
+    const rolled = { ...endpoint, sealedSecret: 'sealed:whsec_new', previousSecret: { sealed: 'sealed:whsec_x', expiresAt: now + 1 } };
+    const during = world({ status: 200, durationMs: 5 }, { endpoint: rolled });
+    await during.run();
+    const [header = ''] = during.sent.map((sent) => sent.signature ?? '');
+    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    for (const secret of ['whsec_new', 'whsec_x']) expect(verifySignature(header, '{"id":"evt_x"}', secret, now / 1000)).toBe(true);
+    const after = world({ status: 200, durationMs: 5 }, { endpoint: { ...rolled, previousSecret: { sealed: 'sealed:whsec_x', expiresAt: now } } });
+    await after.run();
+    const [single = ''] = after.sent.map((sent) => sent.signature ?? '');
+    expect(single).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(verifySignature(single, '{"id":"evt_x"}', 'whsec_new', now / 1000)).toBe(true);
+    expect(verifySignature(single, '{"id":"evt_x"}', 'whsec_x', now / 1000)).toBe(false);
+  });
+
   it('is done on a 2xx even when the attempt cannot be recorded (the record is for people, the delivery for the merchant)', async () => {
     const w = world({ status: 200, durationMs: 5 }, { attemptRecordFails: true });
     expect(await w.run()).toEqual({ batchItemFailures: [] });
@@ -112,6 +137,14 @@ describe('the delivery function', () => {
     expect(w.attempts).toEqual([{ endpoint: endpoint.id, created: 360_000, status_code: null, duration_ms: 10_000, error: 'timeout' }]);
     expect(w.statuses).toEqual(['disabled']);
     expect(w.metricLines).toEqual(['WebhookEndpointsDisabled']);
+  });
+
+  it('holds, with backoff, a delivery to an endpoint whose secret was stored before secrets were sealed', async () => {
+    const w = world({ status: 200, durationMs: 1 }, { endpoint: { ...endpoint, sealedSecret: '' } });
+    expect(await w.run(1)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(w.sent).toEqual([]);
+    expect(w.visibility).toHaveLength(1);
+    expect(w.visibility[0]).toBeLessThanOrEqual(2);
   });
 
   it('sends nothing to a deleted or disabled endpoint, nor another merchant’s event', async () => {

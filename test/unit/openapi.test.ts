@@ -77,8 +77,8 @@ describe('openapi.json', () => {
     const charge = pendingCharge('ch_0123456789ABCDEFGHIJkl', 'mer_a', { amount: 500, currency: 'usd', paymentMethod: 'pm_card_visa', description: null, metadata: {} }, 1_700_000_000_000);
     const event = chargeEvent({ ...charge, status: 'processing' }, { ...charge, status: 'succeeded' });
     expect(eventObjectSchema.safeParse(event).success).toBe(true);
-    const endpoint = { id: 'we_0123456789ABCDEFGHIJklmn', merchantId: 'mer_a', url: 'https://h.example.com/', enabledEvents: ['*'], status: 'enabled' as const, createdAt: 0, secret: 'whsec_x' };
-    expect(webhookEndpointObjectSchema.safeParse(toEndpointObject(endpoint, true)).success).toBe(true);
+    const endpoint = { id: 'we_0123456789ABCDEFGHIJklmn', merchantId: 'mer_a', url: 'https://h.example.com/', enabledEvents: ['*'], status: 'enabled' as const, createdAt: 0, sealedSecret: 'sealed' };
+    expect(webhookEndpointObjectSchema.safeParse(toEndpointObject(endpoint, 'whsec_x')).success).toBe(true);
     expect(webhookEndpointObjectSchema.safeParse(toEndpointObject(endpoint)).success).toBe(true);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { pendingCharge } from '#domain/charge.ts';
 import { chargeEvent, eventIdFor, refundEvent } from '#domain/event.ts';
 import { pendingRefund } from '#domain/refund.ts';
-import { deliveryBackoffSeconds, isPrivateAddress, parseEndpointRequest, signatureHeader, urlProblem } from '#domain/webhook-endpoint.ts';
+import { ValidationError } from '#domain/errors.ts';
+import { deliveryBackoffSeconds, isPrivateAddress, liveSealedSecrets, parseEndpointRequest, parseRollSecretRequest, signatureHeader, urlProblem } from '#domain/webhook-endpoint.ts';
 import { verifySignature } from '../../../scripts/webhook-receiver.ts';
 
 describe('events', () => {
@@ -45,6 +46,14 @@ describe('webhook endpoint URLs', () => {
     ['https://[::ffff:127.0.0.1]/', deployed, 'must not point to a private, loopback or link-local address'],
     ['https://[::ffff:169.254.169.254]/latest', deployed, 'must not point to a private, loopback or link-local address'],
     ['https://2130706433/', deployed, 'must not point to a private, loopback or link-local address'],
+    // Ports: 443 (written or not) and 8443 only, wherever https is required; the local stage's loopback http is exempt.
+    ['https://hooks.example.com:443/oncepay', deployed, undefined],
+    ['https://hooks.example.com:8443/oncepay', deployed, undefined],
+    ['https://hooks.example.com:8443/oncepay', local, undefined],
+    ['https://hooks.example.com:8080/oncepay', deployed, 'must use port 443 or 8443, not 8080'],
+    ['https://hooks.example.com:22/', deployed, 'must use port 443 or 8443, not 22'],
+    ['https://hooks.example.com:80/', local, 'must use port 443 or 8443, not 80'],
+    ['http://127.0.0.1:9/webhooks', local, undefined],
   ])('%s (%o): %s', (url, policy, problem) => {
     expect(urlProblem(url, policy)).toBe(problem);
   });
@@ -68,13 +77,62 @@ describe('webhook endpoint URLs', () => {
   });
 });
 
+describe('webhook endpoint bodies', () => {
+  it('a URL on another port is a 400 naming url', () => {
+    const refused = (() => {
+      try {
+        parseEndpointRequest({ url: 'https://hooks.example.com:9443/x', enabled_events: ['*'] }, { allowLoopbackHttp: false });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).problems).toEqual([{ field: 'url', message: 'must use port 443 or 8443, not 9443' }]);
+  });
+
+  it('a roll overlaps for 0 to 604800 whole seconds, 0 when not said', () => {
+    expect(parseRollSecretRequest({})).toEqual({ expiresInSeconds: 0 });
+    expect(parseRollSecretRequest({ expires_in: 0 })).toEqual({ expiresInSeconds: 0 });
+    expect(parseRollSecretRequest({ expires_in: 604_800 })).toEqual({ expiresInSeconds: 604_800 });
+    const problemsOf = (body: Parameters<typeof parseRollSecretRequest>[0]) => {
+      try {
+        parseRollSecretRequest(body);
+      } catch (error) {
+        return (error as ValidationError).problems;
+      }
+      return [];
+    };
+    expect(problemsOf({ expires_in: 604_801 })).toEqual([{ field: 'expires_in', message: 'must be between 0 and 604800 (7 days)' }]);
+    expect(problemsOf({ expires_in: -1 })).toEqual([{ field: 'expires_in', message: 'must be between 0 and 604800 (7 days)' }]);
+    expect(problemsOf({ expires_in: 1.5 })).toEqual([{ field: 'expires_in', message: 'must be an integer number of seconds' }]);
+    expect(problemsOf({ expires_in: '3600' })).toEqual([{ field: 'expires_in', message: 'must be an integer number of seconds' }]);
+    expect(problemsOf({ expires: 3600 })).toEqual([expect.objectContaining({ field: 'expires' })]);
+  });
+});
+
 describe('signatures', () => {
   it('are t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">, as an independent HMAC computes them', () => {
-    expect(signatureHeader('whsec_test', 1_700_000_000, '{"id":"evt_1"}')).toBe('t=1700000000,v1=c89214b5b5da833daed6f0b8c5bb6bd58cea9022bd80ccc78230f3942d632925');
+    expect(signatureHeader(['whsec_test'], 1_700_000_000, '{"id":"evt_1"}')).toBe('t=1700000000,v1=c89214b5b5da833daed6f0b8c5bb6bd58cea9022bd80ccc78230f3942d632925');
+  });
+
+  it('carry one v1 per live secret, the current one first, and either secret verifies', () => {
+    const header = signatureHeader(['whsec_new', 'whsec_test'], 1_700_000_000, '{"id":"evt_1"}');
+    expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64},v1=c89214b5b5da833daed6f0b8c5bb6bd58cea9022bd80ccc78230f3942d632925$/);
+    expect(header.split(',')[1]).toBe(signatureHeader(['whsec_new'], 1_700_000_000, '{"id":"evt_1"}').split(',')[1]);
+    for (const secret of ['whsec_new', 'whsec_test']) expect(verifySignature(header, '{"id":"evt_1"}', secret, 1_700_000_000)).toBe(true);
+    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_other', 1_700_000_000)).toBe(false);
+  });
+
+  it('are made with the replaced secret only while its overlap lasts', () => {
+    const endpoint = { sealedSecret: 'current', previousSecret: { sealed: 'previous', expiresAt: 2_000 } };
+    expect(liveSealedSecrets(endpoint, 1_999)).toEqual(['current', 'previous']);
+    expect(liveSealedSecrets(endpoint, 2_000)).toEqual(['current']);
+    expect(liveSealedSecrets({ sealedSecret: 'current' }, 0)).toEqual(['current']);
   });
 
   it('verify within five minutes, with the right secret and body only', () => {
-    const header = signatureHeader('whsec_test', 1_700_000_000, '{"id":"evt_1"}');
+    const header = signatureHeader(['whsec_test'], 1_700_000_000, '{"id":"evt_1"}');
     expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_300)).toBe(true);
     expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_301)).toBe(false);
     expect(verifySignature(header, '{"id":"evt_2"}', 'whsec_test', 1_700_000_000)).toBe(false);
