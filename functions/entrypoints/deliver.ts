@@ -2,7 +2,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbWebhookStore } from '#adapters/dynamodb-webhook-store.ts';
-import { kmsClientFromEnvironment, KmsSecretSealer } from '#adapters/kms-secret-sealer.ts';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { KmsSecretSealer } from '#adapters/kms-secret-sealer.ts';
 import { WebhookSender } from '#adapters/webhook-sender.ts';
 import { deliverHandler } from '#handlers/deliver.ts';
 import { requiredBooleanEnv, requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
@@ -16,7 +17,7 @@ const queueUrl = requiredEnv('DELIVERIES_QUEUE_URL');
 
 export const handler = deliverHandler({
   store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),
-  sealer: new KmsSecretSealer(kmsClientFromEnvironment(), requiredEnv('WEBHOOK_SECRETS_KEY_ARN')),
+  sealer: new KmsSecretSealer(new KMSClient({}), requiredEnv('WEBHOOK_SECRETS_KEY_ARN')),
   sender: new WebhookSender({ timeoutMs: DELIVERY_TIMEOUT_MS, allowLoopbackHttp: requiredBooleanEnv('WEBHOOK_ALLOW_LOOPBACK_HTTP') }),
   setVisibility: async (receiptHandle, seconds) => {
     await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));

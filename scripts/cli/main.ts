@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import {
@@ -41,7 +42,7 @@ import { EVENT_RETENTION_MS, type EventType } from '#domain/event.ts';
 import { emptyListQuery } from '#domain/listing.ts';
 import { toRefundObject } from '#domain/refund.ts';
 import { subscribes } from '#domain/webhook-endpoint.ts';
-import { KmsClient, KmsSecretSealer } from '#adapters/kms-secret-sealer.ts';
+import { KmsSecretSealer } from '#adapters/kms-secret-sealer.ts';
 import { CHARGE_ID_PATTERN } from '#domain/refund-request.ts';
 import { settleRefundReview, settleReview, SettlementRefusedError } from '#domain/settle-review.ts';
 import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
@@ -433,22 +434,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('seal, with the stage’s webhook-secrets KMS key, the signing secrets of endpoints registered before secrets were sealed, and drop their clear copies')
     .action(async () => {
       const keyArn = resourceName('WEBHOOK_SECRETS_KEY_ARN', outputs, 'WebhookSecretsKeyArn');
-      const config = clientConfig('WEBHOOK_SECRETS_KEY_ARN', 'KmsEndpoint');
-      // The region and credential chain of the SDK, as every other command gets them.
-      const sdk = new DynamoDBClient(config);
-      const region = await sdk.config.region();
-      const kms = new KmsClient({
-        region,
-        endpoint: ('endpoint' in config ? config.endpoint : undefined) ?? `https://kms.${region}.amazonaws.com`,
-        credentials: async () => {
-          const { accessKeyId, secretAccessKey, sessionToken } = await sdk.config.credentials();
-          return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
-        },
-        timeoutMs: 10_000,
-      });
+      const kms = new KMSClient(clientConfig('WEBHOOK_SECRETS_KEY_ARN', 'KmsEndpoint'));
       const sealer = new KmsSecretSealer(kms, keyArn);
       const count = await webhookStore().sealClearSecrets((secret, binding) => sealer.seal(secret, binding));
-      sdk.destroy();
+      kms.destroy();
       io.out(`Sealed the signing secrets of ${count} webhook ${count === 1 ? 'endpoint' : 'endpoints'}; none is left in the clear.`);
     });
 
