@@ -13,7 +13,7 @@ import { requiredEnv, requiredPositiveIntEnv, requiredPositiveNumberEnv } from '
  * Reads the processor settings at cold start. The secret key is read on first use and again
  * once it is `PROCESSOR_SECRET_MAX_AGE_SECONDS` old, so a rotated key needs no cold start; a
  * key of the other mode than `PROCESSOR_MODE` is refused as a configuration error, and an
- * answer from the other mode counts `ProcessorLivemodeMismatch`. The container paces its
+ * answer from the other mode counts `ProcessorLivemodeMismatch`, a 429 `ProcessorRateLimited`. The container paces its
  * requests to its share of the account's rate limit.
  */
 export function processorFromEnvironment(metrics: Metrics): StripeCardProcessor {
@@ -26,6 +26,7 @@ export function processorFromEnvironment(metrics: Metrics): StripeCardProcessor 
     keyOrigin: `secret ${secretId}`,
     mode,
     onModeMismatch: () => metrics.addMetric('ProcessorLivemodeMismatch', MetricUnit.Count, 1),
+    onRateLimited: () => metrics.addMetric('ProcessorRateLimited', MetricUnit.Count, 1),
     apiUrl: requiredEnv('PROCESSOR_API_URL'),
     timeoutMs: requiredPositiveIntEnv('PROCESSOR_TIMEOUT_MS'),
     pacer: new RequestPacer(requiredPositiveNumberEnv('PROCESSOR_REQUESTS_PER_SECOND')),

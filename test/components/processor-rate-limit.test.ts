@@ -41,7 +41,8 @@ describe('the processor’s rate limit', () => {
   });
 
   /** Two worker containers (and an idle reconciler) sharing a 20 requests/s account, each sending 15 requests at once. */
-  async function burstFromTwoContainers(paced: boolean): Promise<{ refused: number }> {
+  async function burstFromTwoContainers(paced: boolean): Promise<{ refused: number; counted: number }> {
+    let counted = 0;
     sandbox = await startProcessorSandbox({ rateLimitPerSecond: 0 });
     const setup = new StripeCardProcessor({ secretKey: sandbox.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: sandbox.url, timeoutMs: 5_000 });
     const created = await setup.preparePayment(
@@ -58,6 +59,7 @@ describe('the processor’s rate limit', () => {
           mode: 'test',
           apiUrl: sandbox.url,
           timeoutMs: 5_000,
+          onRateLimited: () => void (counted += 1),
           ...(paced ? { pacer: new RequestPacer(20 / 3) } : {}),
         }),
     );
@@ -66,14 +68,16 @@ describe('the processor’s rate limit', () => {
     );
     const failures = results.filter((result) => result.status === 'rejected').map((result) => result.reason as unknown);
     for (const failure of failures) expect(failure).toBeInstanceOf(ProcessorUnavailableError);
-    return { refused: failures.length };
+    return { refused: failures.length, counted };
   }
 
   it('containers paced to their share of the limit are never refused', async () => {
-    expect(await burstFromTwoContainers(true)).toEqual({ refused: 0 });
+    expect(await burstFromTwoContainers(true)).toEqual({ refused: 0, counted: 0 });
   });
 
-  it('mutant: without pacing, the same burst meets the limit (429 → transient, retried later)', async () => {
-    expect((await burstFromTwoContainers(false)).refused).toBeGreaterThan(0);
+  it('mutant: without pacing, the same burst meets the limit (429 → transient, retried later), and each 429 is counted for the alarm', async () => {
+    const { refused, counted } = await burstFromTwoContainers(false);
+    expect(refused).toBeGreaterThan(0);
+    expect(counted).toBe(refused);
   });
 });

@@ -31,6 +31,8 @@ export interface StripeProcessorOptions {
   mode: ProcessorMode;
   /** Told of each answer from the other mode (the functions count `ProcessorLivemodeMismatch`); the call also throws. */
   onModeMismatch?: (detail: string) => void;
+  /** Told of each 429 Stripe answers (the functions count `ProcessorRateLimited`, alarmed); the call then fails as transient. */
+  onRateLimited?: () => void;
   /** Base URL of the API, `https://api.stripe.com` in production, the sandbox locally. */
   apiUrl: string;
   /** Per-request timeout, waiting for the request's turn included; the worker's timeout leaves room for several. */
@@ -319,8 +321,11 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
     if (problem !== null) {
       throw new ProcessorConfigurationError(`The Stripe key in ${this.options.keyOrigin} ${problem}; put ${acceptedKeys(this.options.mode)} there`);
     }
-    this.current = { key, stripe: new Stripe(key, this.stripeConfig) };
-    return this.current.stripe;
+    const stripe = new Stripe(key, this.stripeConfig);
+    const { onRateLimited } = this.options;
+    if (onRateLimited) stripe.on('response', (response: { status?: number }) => void (response.status === 429 && onRateLimited()));
+    this.current = { key, stripe };
+    return stripe;
   }
 
   /**
