@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LAST_USED_RESOLUTION_MS, type StoredApiKey } from '#domain/api-key.ts';
+import { scannedItems } from './dynamodb-scan.ts';
 
 export interface Merchant {
   merchantId: string;
@@ -62,21 +63,10 @@ export class DynamoDbMerchantStore {
 
   async listMerchants(): Promise<Merchant[]> {
     const merchants: Merchant[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'begins_with(pk, :prefix)',
-          ExpressionAttributeValues: { ':prefix': 'MERCHANT#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        merchants.push({ merchantId: item['merchant_id'], name: item['name'], createdAt: item['created_at'] });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const scan = { TableName: this.tableName, FilterExpression: 'begins_with(pk, :prefix)', ExpressionAttributeValues: { ':prefix': 'MERCHANT#' } };
+    for await (const item of scannedItems(this.documents, scan)) {
+      merchants.push({ merchantId: String(item['merchant_id']), name: String(item['name']), createdAt: Number(item['created_at']) });
+    }
     return merchants.sort((a, b) => a.createdAt - b.createdAt);
   }
 
@@ -122,23 +112,16 @@ export class DynamoDbMerchantStore {
     }
   }
 
-  /** A merchant's keys, oldest first (a scan: the table holds merchants and keys only, and this is for operators). */
+  /** A merchant's keys, oldest first (a scan: the table holds merchants, keys and the wait budget's slots only, and this is for operators). */
   async listKeys(merchantId: string): Promise<StoredApiKey[]> {
     const keys: StoredApiKey[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'begins_with(pk, :prefix) AND merchant_id = :merchant',
-          ExpressionAttributeValues: { ':prefix': 'APIKEY#', ':merchant': merchantId },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) keys.push(storedKeyFrom(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const scan = {
+      TableName: this.tableName,
+      FilterExpression: 'begins_with(pk, :prefix) AND merchant_id = :merchant',
+      ExpressionAttributeValues: { ':prefix': 'APIKEY#', ':merchant': merchantId },
+      ConsistentRead: true,
+    };
+    for await (const item of scannedItems(this.documents, scan)) keys.push(storedKeyFrom(item));
     return keys.sort((a, b) => a.createdAt - b.createdAt);
   }
 

@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventObject } from '#domain/event.ts';
 import type { JsonValue } from '#domain/fingerprint.ts';
 import type { ListPage, ListQuery } from '#domain/listing.ts';
 import { MAX_ENDPOINTS_PER_MERCHANT, type WebhookEndpoint } from '#domain/webhook-endpoint.ts';
 import { DEFAULT_LIST_SHARDS, DynamoDbLists, listKeysFor } from './dynamodb-lists.ts';
+import { scannedItems } from './dynamodb-scan.ts';
 
 const endpointKey = (id: string) => ({ pk: `ENDPOINT#${id}` });
 /** The merchant's endpoint ids, one item: read strongly consistently, and the cap holds on it atomically. */
@@ -248,37 +249,30 @@ export class DynamoDbWebhookStore {
    */
   async sealClearSecrets(seal: (secret: string, binding: { merchantId: string; endpointId: string }) => Promise<string>): Promise<number> {
     let sealed = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'begins_with(pk, :endpoint) AND attribute_exists(secret)',
-          ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const binding = { merchantId: String(item['merchant_id']), endpointId: String(item['endpoint_id']) };
-        try {
-          await this.documents.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: endpointKey(binding.endpointId),
-              UpdateExpression: 'SET sealed_secret = :sealed REMOVE secret',
-              ConditionExpression: 'secret = :clear',
-              ExpressionAttributeValues: { ':sealed': await seal(String(item['secret']), binding), ':clear': item['secret'] },
-            }),
-          );
-          sealed += 1;
-        } catch (error) {
-          // Sealed, or deleted, meanwhile.
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
+    const scan = {
+      TableName: this.tableName,
+      FilterExpression: 'begins_with(pk, :endpoint) AND attribute_exists(secret)',
+      ExpressionAttributeValues: { ':endpoint': 'ENDPOINT#' },
+      ConsistentRead: true,
+    };
+    for await (const item of scannedItems(this.documents, scan)) {
+      const binding = { merchantId: String(item['merchant_id']), endpointId: String(item['endpoint_id']) };
+      try {
+        await this.documents.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: endpointKey(binding.endpointId),
+            UpdateExpression: 'SET sealed_secret = :sealed REMOVE secret',
+            ConditionExpression: 'secret = :clear',
+            ExpressionAttributeValues: { ':sealed': await seal(String(item['secret']), binding), ':clear': item['secret'] },
+          }),
+        );
+        sealed += 1;
+      } catch (error) {
+        // Sealed, or deleted, meanwhile.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return sealed;
   }
 

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import { listenOnLoopback } from './net.ts';
+import { AwsJsonFault, startJsonProtocolServer } from './json-protocol-server.ts';
 
 export interface RunningKms {
   endpoint: string;
@@ -16,20 +15,11 @@ const KEY_ID_LENGTH = 36;
 const IV_LENGTH = 12;
 const TAG_LENGTH = 16;
 
-class KmsFault extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** The encryption context as authenticated data: its pairs sorted, so the order they were sent in does not matter (as in KMS). */
 function contextBytes(context: unknown): Buffer {
   if (context === undefined || context === null) return Buffer.alloc(0);
   if (typeof context !== 'object' || Array.isArray(context) || Object.values(context).some((value) => typeof value !== 'string')) {
-    throw new KmsFault('ValidationException', 'EncryptionContext must be a map of strings');
+    throw new AwsJsonFault('ValidationException', 'EncryptionContext must be a map of strings');
   }
   return Buffer.from(JSON.stringify(Object.entries(context as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
@@ -49,12 +39,12 @@ export async function startKmsEmulator(region: string, accountId: string): Promi
   const keyIdOf = (given: unknown): string => {
     const text = typeof given === 'string' ? given : '';
     const keyId = text.startsWith(`arn:aws:kms:${region}:${accountId}:key/`) ? text.slice(text.lastIndexOf('/') + 1) : text;
-    if (!keys.has(keyId)) throw new KmsFault('NotFoundException', `Key '${text}' does not exist`);
+    if (!keys.has(keyId)) throw new AwsJsonFault('NotFoundException', `Key '${text}' does not exist`);
     return keyId;
   };
   const base64 = (given: unknown, name: string): Buffer => {
     if (typeof given !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(given) || given.length === 0) {
-      throw new KmsFault('ValidationException', `${name} must be a non-empty base64 blob`);
+      throw new AwsJsonFault('ValidationException', `${name} must be a non-empty base64 blob`);
     }
     return Buffer.from(given, 'base64');
   };
@@ -62,7 +52,7 @@ export async function startKmsEmulator(region: string, accountId: string): Promi
   const encrypt = (input: Record<string, unknown>) => {
     const keyId = keyIdOf(input['KeyId']);
     const plaintext = base64(input['Plaintext'], 'Plaintext');
-    if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new KmsFault('ValidationException', `Plaintext must be at most ${MAX_PLAINTEXT_BYTES} bytes`);
+    if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new AwsJsonFault('ValidationException', `Plaintext must be at most ${MAX_PLAINTEXT_BYTES} bytes`);
     const iv = randomBytes(IV_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', keys.get(keyId) as Buffer, iv);
     cipher.setAAD(contextBytes(input['EncryptionContext']));
@@ -73,13 +63,13 @@ export async function startKmsEmulator(region: string, accountId: string): Promi
 
   const decrypt = (input: Record<string, unknown>) => {
     const blob = base64(input['CiphertextBlob'], 'CiphertextBlob');
-    const invalid = new KmsFault('InvalidCiphertextException', 'The ciphertext is invalid, or was encrypted under another key or encryption context');
+    const invalid = new AwsJsonFault('InvalidCiphertextException', 'The ciphertext is invalid, or was encrypted under another key or encryption context');
     if (blob.length <= 1 + KEY_ID_LENGTH + IV_LENGTH + TAG_LENGTH || blob[0] !== BLOB_VERSION) throw invalid;
     const keyId = blob.subarray(1, 1 + KEY_ID_LENGTH).toString('ascii');
     const material = keys.get(keyId);
     if (!material) throw invalid;
     if (input['KeyId'] !== undefined && keyIdOf(input['KeyId']) !== keyId) {
-      throw new KmsFault('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext');
+      throw new AwsJsonFault('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext');
     }
     const ivStart = 1 + KEY_ID_LENGTH;
     const decipher = createDecipheriv('aes-256-gcm', material, blob.subarray(ivStart, ivStart + IV_LENGTH));
@@ -94,29 +84,10 @@ export async function startKmsEmulator(region: string, accountId: string): Promi
     return { Plaintext: plaintext.toString('base64'), KeyId: arnOf(keyId), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
   };
 
-  const operations: Record<string, (input: Record<string, unknown>) => unknown> = { 'TrentService.Encrypt': encrypt, 'TrentService.Decrypt': decrypt };
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const reply = (status: number, body: unknown) => {
-        response.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1' });
-        response.end(JSON.stringify(body));
-      };
-      const operation = operations[String(request.headers['x-amz-target'])];
-      if (!operation) return reply(400, { __type: 'UnknownOperationException', message: 'Only Encrypt and Decrypt are emulated locally' });
-      try {
-        const input: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new KmsFault('SerializationException', 'The body must be a JSON object');
-        return reply(200, operation(input as Record<string, unknown>));
-      } catch (error) {
-        if (error instanceof KmsFault) return reply(400, { __type: error.type, message: error.message });
-        if (error instanceof SyntaxError) return reply(400, { __type: 'SerializationException', message: 'Malformed request body' });
-        return reply(500, { __type: 'KMSInternalException', message: (error as Error).message });
-      }
-    });
-  });
-  const { url, stop } = await listenOnLoopback(server);
+  const { url, stop } = await startJsonProtocolServer(
+    { 'TrentService.Encrypt': encrypt, 'TrentService.Decrypt': decrypt },
+    new AwsJsonFault('UnknownOperationException', 'Only Encrypt and Decrypt are emulated locally'),
+  );
   return {
     endpoint: url,
     createKey: () => {
