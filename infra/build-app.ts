@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { applyNagSuppressions } from './nag-suppressions.ts';
 import { OncePayServiceStack, OncePayStatefulStack } from './stacks.ts';
-import { requireAlarmSubscriber, stageConfig, StageConfigError, stageNames, type RestoredTables, type StageOverrides } from './stage-config.ts';
+import { requireAlarmSubscriber, stackIdsFor, stageConfig, StageConfigError, stageNames, type RestoredTables, type StageOverrides } from './stage-config.ts';
 
 export interface BuildAppOptions {
   /** The stage to build; by default the `stage` context value (`--context stage=…`, cdk.json). */
@@ -35,7 +35,7 @@ function restoredTablesFromContext(value: unknown): RestoredTables {
   return record as unknown as RestoredTables;
 }
 
-/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`, `backupCopyToVaultArn`, `restoredTables`. */
+/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`, `deployAlarms`, `backupCopyToVaultArn`, `restoredTables`. */
 function overridesFromContext(context: (key: string) => unknown): StageOverrides {
   const text = (key: string): string | undefined => {
     const value = context(key);
@@ -63,6 +63,11 @@ function overridesFromContext(context: (key: string) => unknown): StageOverrides
     if (waf !== 'off' && !Number.isSafeInteger(limit)) throw new StageConfigError('--context wafRateLimit must be a whole number of requests per 5 minutes, or off');
     overrides.wafRateLimitPer5Minutes = waf === 'off' ? 'off' : limit;
   }
+  const deployAlarms = text('deployAlarms');
+  if (deployAlarms !== undefined) {
+    if (deployAlarms !== 'ignore') throw new StageConfigError('--context deployAlarms can only be ignore (to ship a fix while the rollback alarms are in ALARM)');
+    overrides.ignoreDeployAlarms = true;
+  }
   const trafficShift = text('trafficShift');
   if (trafficShift !== undefined) {
     if (trafficShift !== 'none') throw new StageConfigError('--context trafficShift can only be none (the stage config sets the others)');
@@ -75,8 +80,6 @@ function overridesFromContext(context: (key: string) => unknown): StageOverrides
   return overrides;
 }
 
-/** The stack ids per stage; physical names are left to CloudFormation. */
-export const stackIdsFor = (stage: string) => ({ stateful: `OncePay-${stage}-Stateful`, service: `OncePay-${stage}-Service` });
 
 /**
  * Builds the CDK app with cdk-nag's AwsSolutions and Serverless packs: an unsuppressed finding

@@ -1,7 +1,11 @@
 import { processorRequestsPerSecondPerContainer, recordsInFlightPerWorker, type StageConfig } from './stage-config.ts';
 
-/** Stripe requests a charge needs at least: create the PaymentIntent, confirm it. */
-export const STRIPE_REQUESTS_PER_CHARGE = 2;
+/**
+ * Stripe requests a charge needs at least, all through the worker's pacer: create the
+ * PaymentIntent, confirm it, and retrieve it when Stripe's `payment_intent.*` event arrives
+ * (the event's payload decides nothing).
+ */
+export const STRIPE_REQUESTS_PER_CHARGE = 3;
 /** The share of the stage's API throttle that `POST /v1/charges` gets (infra/service.ts). */
 export const CREATE_CHARGE_THROTTLE_SHARE = 0.5;
 /**
@@ -38,8 +42,8 @@ export function chargeRateBounds(config: StageConfig): ChargeRateBound[] {
     {
       bound: 'Stripe’s request rate',
       setting: `processor.requestsPerSecond ${config.processor.requestsPerSecond}, ${STRIPE_REQUESTS_PER_CHARGE} per charge`,
-      chargesPerSecond: config.processor.requestsPerSecond / STRIPE_REQUESTS_PER_CHARGE,
-      toRaise: 'ask Stripe for 2,000 (1,000/s) or 20,000 (10,000/s) requests/s, then raise processor.requestsPerSecond',
+      chargesPerSecond: Math.floor(config.processor.requestsPerSecond / STRIPE_REQUESTS_PER_CHARGE),
+      toRaise: 'ask Stripe for 3,000 (1,000/s) or 30,000 (10,000/s) requests/s, then raise processor.requestsPerSecond',
     },
     {
       bound: 'the worker',

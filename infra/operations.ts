@@ -73,8 +73,6 @@ export class Operations extends Construct {
   /** Alarm notifications SNS could not deliver to a subscriber; only when the stage has subscribers. */
   readonly undeliveredAlarms: sqs.Queue | undefined;
   readonly alarms: cloudwatch.Alarm[] = [];
-  /** The share of API requests answered 5xx: it also rolls a deployment back. */
-  readonly api5xxAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -284,7 +282,7 @@ export class Operations extends Construct {
       'A webhook delivery outlived its queue’s receives without being delivered or given up on; see the delivery function’s logs.',
     );
     const fiveMinutes = Duration.minutes(5);
-    this.api5xxAlarm = alarm(
+    alarm(
       'Api5xxRate',
       props.api.metricServerError({ period: fiveMinutes, statistic: 'Average' }),
       API_5XX_RATE_ALARM,
@@ -333,7 +331,8 @@ export class Operations extends Construct {
     alarm(
       'DynamoDbThrottles',
       new cloudwatch.MathExpression({
-        expression: props.tables.flatMap((_, index) => [`r${index}`, `w${index}`]).join(' + '),
+        // FILL: DynamoDB publishes these only when something is throttled, and a sum needs every operand.
+        expression: props.tables.flatMap((_, index) => [`FILL(r${index}, 0)`, `FILL(w${index}, 0)`]).join(' + '),
         usingMetrics: Object.fromEntries(
           props.tables.flatMap((table, index) => [
             [`r${index}`, table.metric('ReadThrottleEvents', { period: fiveMinutes, statistic: 'Sum' })],
@@ -349,7 +348,8 @@ export class Operations extends Construct {
     alarm(
       'ProcessorRateLimited',
       new cloudwatch.MathExpression({
-        expression: 'worker + reconciler',
+        // FILL: a function that saw no 429 publishes nothing, and a sum needs every operand.
+        expression: 'FILL(worker, 0) + FILL(reconciler, 0)',
         usingMetrics: { worker: customMetric('worker', 'ProcessorRateLimited'), reconciler: customMetric('reconciler', 'ProcessorRateLimited') },
         period: fiveMinutes,
         label: 'Stripe 429s',
@@ -373,7 +373,7 @@ export class Operations extends Construct {
       alarm(
         start === 0 ? 'FunctionThrottles' : `FunctionThrottles${start / MAX_METRICS_PER_MATH_ALARM + 1}`,
         new cloudwatch.MathExpression({
-          expression: group.map((_, index) => `t${index}`).join(' + '),
+          expression: group.map((_, index) => `FILL(t${index}, 0)`).join(' + '),
           usingMetrics: Object.fromEntries(group.map((fn, index) => [`t${index}`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' })])),
           period: fiveMinutes,
           label: 'Throttles',

@@ -10,8 +10,6 @@ export interface SafeDeploysProps {
   config: StageConfig;
   liveAliases: lambda.Alias[];
   api: apigateway.RestApi;
-  /** The stage's paging alarms that also roll a deployment back (the API's 5xx rate). */
-  rollbackAlarms: cloudwatch.IAlarm[];
 }
 
 /** The share of API answers that are 5xx, per minute, that rolls a deployment back. */
@@ -21,8 +19,10 @@ export const DEPLOY_5XX_RATE_ROLLBACK = 0.01;
  * How a new version takes traffic. Each function's `live` alias moves from the published
  * version it points at to the new one through a CodeDeploy deployment group: in a kept stage a
  * canary (10% of invocations for 5 minutes, then all), elsewhere all at once. While it shifts,
- * the alias's errors per minute, the API's 5xx rate per minute and the stage's paging 5xx alarm
- * are watched; any of them in ALARM stops the shift and points the alias back at the old version.
+ * the alias's errors per minute and the API's 5xx rate per minute are watched; either in ALARM
+ * stops the shift and points the alias back at the old version. (The paging 5xx alarm, slower,
+ * is not among them.) An alarm already in ALARM stops a deployment too: to ship a fix during an
+ * incident, deploy with `--context deployAlarms=ignore`.
  */
 export class SafeDeploys extends Construct {
   readonly deploymentGroups: codedeploy.LambdaDeploymentGroup[] = [];
@@ -64,7 +64,9 @@ export class SafeDeploys extends Construct {
           application,
           alias,
           deploymentConfig,
-          alarms: [aliasErrors, api5xx, ...props.rollbackAlarms],
+          alarms: [aliasErrors, api5xx],
+          // `--context deployAlarms=ignore`: ship a fix while these alarms are in ALARM (no rollback then).
+          ignoreAlarmConfiguration: config.deployment.ignoreAlarms === true,
           autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
         }),
       );

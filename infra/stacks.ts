@@ -68,7 +68,6 @@ export class OncePayServiceStack extends Stack {
       config: props.config,
       liveAliases: this.service.liveAliases,
       api: this.service.api,
-      rollbackAlarms: [this.operations.api5xxAlarm],
       });
     }
     new CfnOutput(this, 'ApiUrl', { value: this.service.api.url });

@@ -52,7 +52,11 @@ export interface StageConfig {
    * rolls them back on an alarm. `none` (disposable stages only, for LocalStack's free image,
    * which has no CodeDeploy): the aliases move at once and nothing rolls back.
    */
-  deployment: { trafficShift: 'canary-10-percent-5-minutes' | 'all-at-once' | 'none' };
+  deployment: {
+    trafficShift: 'canary-10-percent-5-minutes' | 'all-at-once' | 'none';
+    /** Set only by `--context deployAlarms=ignore`: shift without watching the rollback alarms (a fix during an incident). */
+    ignoreAlarms?: boolean;
+  };
   /**
    * Webhooks: deliveries are retried with exponential backoff from `retryBaseSeconds` up to
    * `retryMaxSeconds` between attempts, for `giveUpAfterHours` (Stripe: 3 days), then the
@@ -372,6 +376,8 @@ export interface StageOverrides {
   wafRateLimitPer5Minutes?: number | 'off';
   /** `--context trafficShift=none`: no CodeDeploy (`npm run localstack:deploy`). */
   trafficShift?: StageConfig['deployment']['trafficShift'];
+  /** `--context deployAlarms=ignore`: CodeDeploy shifts without watching its rollback alarms. */
+  ignoreDeployAlarms?: boolean;
   /** `--context restoredTables='{"charges":…,"chargesStreamArn":…,"merchants":…,"webhooks":…}'` */
   restoredTables?: RestoredTables;
   /** `--context backupCopyToVaultArn=arn:aws:backup:<other region>:<account>:backup-vault:<name>` (a stage with a backup plan). */
@@ -404,7 +410,11 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
       httpsUrls: [...base.alarms.httpsUrls, ...(overrides.alarmHttpsUrls ?? [])],
     },
     processor: { ...base.processor, ...(overrides.processorApiUrl ? { apiUrl: overrides.processorApiUrl } : {}) },
-    deployment: { ...base.deployment, ...(overrides.trafficShift ? { trafficShift: overrides.trafficShift } : {}) },
+    deployment: {
+      ...base.deployment,
+      ...(overrides.trafficShift ? { trafficShift: overrides.trafficShift } : {}),
+      ...(overrides.ignoreDeployAlarms ? { ignoreAlarms: true } : {}),
+    },
     backup,
     ...(overrides.restoredTables ? { restoredTables: overrides.restoredTables } : {}),
   };
@@ -423,6 +433,9 @@ export function requireAlarmSubscriber(config: StageConfig): void {
     `Stage ${config.stage} pages no one: add an address to alarms.emails (or alarms.httpsUrls, alarms.slack) in infra/stage-config.ts, or deploy with --context alarmEmails=oncall@example.com`,
   );
 }
+
+/** The stack ids (and names) per stage; other physical names are left to CloudFormation. */
+export const stackIdsFor = (stage: string) => ({ stateful: `OncePay-${stage}-Stateful`, service: `OncePay-${stage}-Service` });
 
 export function stageNames(): string[] {
   return Object.keys(STAGES);

@@ -1,11 +1,12 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
-import { WEBHOOK_MAX_RECEIVES, type StageConfig } from './stage-config.ts';
+import { stackIdsFor, WEBHOOK_MAX_RECEIVES, type StageConfig } from './stage-config.ts';
 
 /** Epoch-seconds attribute DynamoDB TTL purges charge records by, after their data retention. */
 export const CHARGE_TTL_ATTRIBUTE = 'purge_at';
@@ -64,6 +65,7 @@ export class ChargeStorage extends Construct implements ChargeStorageRefs {
       description: 'oncepay: seals merchants’ webhook signing secrets',
       enableKeyRotation: true,
       removalPolicy,
+      policy: webhookSecretsKeyPolicy(Stack.of(this), stackIdsFor(config.stage).service),
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
@@ -150,3 +152,47 @@ function createTables(scope: Construct, config: StageConfig, removalPolicy: Remo
 /** The delivery function's timeout: one 10 s attempt per record (records run in parallel), and its writes. */
 export const WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS = 30;
 
+
+/** What the account may do with the webhook-secrets key besides using it: administer it (IAM decides who). */
+const KEY_ADMINISTRATION = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+/**
+ * The webhook-secrets key's policy. Unlike a default key policy (the account's IAM decides
+ * everything), `Decrypt` is allowed only to roles of the stage's service stack, and IAM grants
+ * it to two of them (WebhookEndpoints, Deliver): an administrator's `kms:*` does not open a
+ * merchant's secret. `Encrypt` opens nothing and stays with IAM (the functions, and the operator
+ * running `webhooks seal-secrets`). Administration stays with the account, or the key could not be
+ * managed; changing this policy is a CloudTrail event.
+ */
+function webhookSecretsKeyPolicy(stack: Stack, serviceStackName: string): iam.PolicyDocument {
+  const account = new iam.AccountRootPrincipal();
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({ sid: 'Administration', principals: [account], actions: KEY_ADMINISTRATION, resources: ['*'] }),
+      new iam.PolicyStatement({ sid: 'SealThroughIam', principals: [account], actions: ['kms:Encrypt'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'OpenOnlyFromTheService',
+        principals: [account],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'aws:PrincipalArn': `arn:${stack.partition}:iam::${stack.account}:role/${serviceStackName}-*` } },
+      }),
+    ],
+  });
+}

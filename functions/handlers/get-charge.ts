@@ -36,7 +36,9 @@ export function getChargeHandler(deps: GetChargeHandlerDeps) {
       const read = () => deps.charges.get(chargeId);
       const first = await read();
       if (!first || first.charge.merchantId !== merchantId) return notFound;
-      const waited = wait === null ? null : await waitWithinBudget<typeof first | undefined>(first, read, (found) => !found || isTerminal(found.charge.status), wait, context, deps.waitSlots);
+      const waited = wait === null ? null : await waitWithinBudget<typeof first | undefined>(first, read, (found) => !found || isTerminal(found.charge.status), wait, context, deps.waitSlots, (error) =>
+        deps.logger.warn('The Prefer: wait budget could not be read; answering at once', { error: error as Error }),
+      );
       const record = waited?.value ?? first;
       return {
         statusCode: 200,

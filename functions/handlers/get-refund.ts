@@ -30,7 +30,9 @@ export function getRefundHandler(deps: GetRefundHandlerDeps) {
       const read = () => deps.refunds.get(refundId);
       const first = await read();
       if (!first || first.refund.merchantId !== authentication.caller.merchantId) return notFound;
-      const waited = wait === null ? null : await waitWithinBudget<typeof first | undefined>(first, read, (found) => !found || isRefundTerminal(found.refund.status), wait, context, deps.waitSlots);
+      const waited = wait === null ? null : await waitWithinBudget<typeof first | undefined>(first, read, (found) => !found || isRefundTerminal(found.refund.status), wait, context, deps.waitSlots, (error) =>
+        deps.logger.warn('The Prefer: wait budget could not be read; answering at once', { error: error as Error }),
+      );
       const record = waited?.value ?? first;
       return {
         statusCode: 200,

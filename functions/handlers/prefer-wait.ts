@@ -58,9 +58,17 @@ export async function waitWithinBudget<T>(
   seconds: number,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
   slots: WaitSlots,
+  /** Told when the budget could not be read (DynamoDB throttling, say): the read then answers at once. */
+  onBudgetError: (error: unknown) => void,
 ): Promise<{ value: T; applied: boolean }> {
   if (isFinal(first)) return { value: first, applied: true };
-  const slot = await slots.take(Math.min(seconds * 1000, context.getRemainingTimeInMillis()));
+  let slot;
+  try {
+    slot = await slots.take(Math.min(seconds * 1000, context.getRemainingTimeInMillis()));
+  } catch (error) {
+    onBudgetError(error);
+    return { value: first, applied: false };
+  }
   if (!slot) return { value: first, applied: false };
   try {
     return { value: await readUntilFinal(first, read, isFinal, seconds, context), applied: true };

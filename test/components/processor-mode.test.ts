@@ -262,11 +262,11 @@ describe('the key is read through Powertools Parameters with a max age', () => {
     expect(await work(processor, chargeId)).toEqual({ kind: 'final', status: 'succeeded' });
   });
 
-  it('a failed read is not kept: the next call reads again', async () => {
+  it('a secret that cannot be read is oncepay’s configuration (the charge stays open, counted), and a failed read is not kept: the next call reads again', async () => {
     secrets.delete(SECRET_ID);
     const processor = stripe('test', reader(300));
     const chargeId = await newCharge();
-    await expect(work(processor, chargeId)).rejects.toThrow(/can't find the specified secret/);
+    expect(await work(processor, chargeId)).toMatchObject({ kind: 'misconfigured', reason: expect.stringContaining(`The Stripe key in secret ${SECRET_ID} could not be read`) });
     secrets.set(SECRET_ID, TEST_KEY);
     expect(await work(processor, chargeId)).toEqual({ kind: 'final', status: 'succeeded' });
   });

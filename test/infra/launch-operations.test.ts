@@ -111,6 +111,13 @@ describe('alarms that mean one stage, one thing', () => {
     expect(names.sort()).toEqual(['ReadThrottleEvents', 'ReadThrottleEvents', 'ReadThrottleEvents', 'WriteThrottleEvents', 'WriteThrottleEvents', 'WriteThrottleEvents']);
     const rateLimited = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).find((alarm) => alarm['Properties']['AlarmName'] === 'oncepay-prod-ProcessorRateLimited');
     expect(JSON.stringify(rateLimited)).toContain('ProcessorRateLimited');
+    // A sum is computed only where every operand has a datapoint: each is filled with 0, or one quiet series would silence the alarm.
+    const expressions = (name: string) =>
+      (Object.values(prod.findResources('AWS::CloudWatch::Alarm')).find((alarm) => alarm['Properties']['AlarmName'] === `oncepay-prod-${name}`)?.['Properties']['Metrics'] as Array<{ Expression?: string }>)
+        .flatMap((metric) => (metric.Expression ? [metric.Expression] : []));
+    expect(expressions('ProcessorRateLimited')).toEqual(['FILL(worker, 0) + FILL(reconciler, 0)']);
+    expect(expressions('DynamoDbThrottles')[0]).toMatch(/^FILL\(r0, 0\) \+ FILL\(w0, 0\) \+ /);
+    expect(expressions('FunctionThrottles')[0]).toMatch(/^FILL\(t0, 0\) \+ /);
   });
 
   it('has one dashboard per stage', () => {
@@ -149,13 +156,22 @@ describe('safe deploys', () => {
         AutoRollbackConfiguration: { Enabled: true, Events: expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']) },
         AlarmConfiguration: { Enabled: true },
       });
-      expect(group['Properties']['AlarmConfiguration']['Alarms']).toHaveLength(3);
+      // The alias's errors and the API's 5xx rate, per minute; not the slower paging alarm, which would block a fix.
+      expect(group['Properties']['AlarmConfiguration']['Alarms']).toHaveLength(2);
     }
     for (const group of groups(dev)) expect(group['Properties']['DeploymentConfigName']).toBe('CodeDeployDefault.LambdaAllAtOnce');
     prod.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'oncepay-prod-CreateChargeFunctionDeployErrors', MetricName: 'Errors', Period: 60 });
     prod.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'oncepay-prod-ApiDeploy5xxRate', MetricName: '5XXError', Period: 60 });
     // The alias moves only through CodeDeploy.
     for (const alias of Object.values(prod.findResources('AWS::Lambda::Alias'))) expect(alias['UpdatePolicy']).toHaveProperty('CodeDeployLambdaAliasUpdate');
+  });
+
+  it('ships a fix during an incident only when asked: --context deployAlarms=ignore turns the alarm check off', () => {
+    const emergency = synth('prod', { ...PAGED, deployAlarms: 'ignore' }).service;
+    for (const group of Object.values(emergency.findResources('AWS::CodeDeploy::DeploymentGroup'))) {
+      expect(group['Properties']['AlarmConfiguration']).toMatchObject({ Enabled: false });
+    }
+    expect(() => synth('prod', { ...PAGED, deployAlarms: 'off' })).toThrow(/deployAlarms can only be ignore/);
   });
 
   it('deploys without CodeDeploy only where asked (LocalStack), and never in a kept stage', () => {
@@ -166,11 +182,20 @@ describe('safe deploys', () => {
 });
 
 describe('the edge', () => {
-  it('puts AWS’s managed rule groups behind the rate limit, which answers 429 itself', () => {
+  it('puts AWS’s managed rule groups behind the rate limit, which answers 429 itself; the body rules leave Stripe’s signed events alone', () => {
     prod.hasResourceProperties('AWS::WAFv2::WebACL', {
       Rules: Match.arrayWith([
-        Match.objectLike({ Name: 'RateLimitPerClientIp', Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } } }),
+        // No Content-Type header: WAF refuses one (it takes the body's content type).
+        Match.objectLike({ Name: 'RateLimitPerClientIp', Action: { Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'RateLimited' } } } }),
         ...MANAGED_RULE_GROUPS.map((group) => Match.objectLike({ Statement: { ManagedRuleGroupStatement: Match.objectLike({ VendorName: 'AWS', Name: group.name }) } })),
+      ]),
+    });
+    prod.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Name: 'AWSManagedRulesCommonRuleSet',
+          Statement: { ManagedRuleGroupStatement: Match.objectLike({ ScopeDownStatement: { NotStatement: { Statement: { ByteMatchStatement: Match.objectLike({ SearchString: '/webhooks/stripe' }) } } } }) },
+        }),
       ]),
     });
   });

@@ -62,6 +62,11 @@ describe.each(['local', 'prod'])('webhook secrets in the %s stacks', (stage) => 
     expect(keys).toHaveLength(1);
     expect(keys[0]?.['Properties']).toMatchObject({ EnableKeyRotation: true });
     expect(keys[0]?.['DeletionPolicy']).toBe(config.disposable ? 'Delete' : 'Retain');
+    // Its policy lets only the stage's service roles Decrypt (an administrator's kms:* does not open a secret).
+    const statements = keys[0]?.['Properties']['KeyPolicy']['Statement'] as Array<{ Sid: string; Action: string | string[]; Condition?: unknown }>;
+    const decrypting = statements.filter((statement) => [statement.Action].flat().some((action) => action === 'kms:Decrypt' || action === 'kms:*'));
+    expect(decrypting.map((statement) => statement.Sid)).toEqual(['OpenOnlyFromTheService']);
+    expect(JSON.stringify(decrypting[0]?.Condition)).toContain(`:role/OncePay-${stage}-Service-*`);
     // The service stack's own keys (the alarm topic's) are not it: a service redeploy never touches it.
     expect(Object.keys(service.findResources('AWS::KMS::Key')).filter((logicalId) => logicalId.includes('WebhookSecrets'))).toEqual([]);
   });

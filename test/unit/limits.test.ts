@@ -7,11 +7,11 @@ import { stageConfig } from '#infra/stage-config.ts';
 const byBound = (config: ReturnType<typeof stageConfig>) => Object.fromEntries(chargeRateBounds(config).map((bound) => [bound.bound, bound.chargesPerSecond]));
 
 describe('the charge rate a stage sustains', () => {
-  it('prod: about 45 charges/s, bound by the worker paced to Stripe’s 100 requests/s', () => {
+  it('prod: about 30 charges/s, bound by the worker paced to Stripe’s 100 requests/s at three a charge', () => {
     const bounds = byBound(stageConfig('prod'));
     expect(bounds).toEqual({
-      'Stripe’s request rate': 50,
-      'the worker': 45,
+      'Stripe’s request rate': 33,
+      'the worker': 30,
       'the API throttle': 250,
       'the WAF, per client IP': 200,
       'create-charge’s reserved concurrency': 2000,
@@ -21,7 +21,7 @@ describe('the charge rate a stage sustains', () => {
 
   it('moves with the settings it names', () => {
     const config = stageConfig('prod');
-    const raised = { ...config, processor: { ...config.processor, requestsPerSecond: 2_000 }, worker: { ...config.worker, maxConcurrency: 110 } };
+    const raised = { ...config, processor: { ...config.processor, requestsPerSecond: 3_000 }, worker: { ...config.worker, maxConcurrency: 110 } };
     expect(byBound(raised)['Stripe’s request rate']).toBe(1_000);
     expect(byBound(raised)['the worker']).toBeGreaterThanOrEqual(900);
     expect(byBound({ ...config, api: { ...config.api, throttleRatePerSecond: 2_000 } })['the API throttle']).toBe(1_000);

@@ -44,6 +44,9 @@ describe('Prefer: wait (RFC 7240)', () => {
 
 describe('the budget of waiting reads', () => {
   const context = { getRemainingTimeInMillis: () => 30_000 };
+  const unexpected = (error: unknown) => {
+    throw error;
+  };
   const budget = (free: number) => {
     const state = { free, taken: 0, released: 0 };
     const slots: WaitSlots = {
@@ -60,7 +63,7 @@ describe('the budget of waiting reads', () => {
   it('waits with a slot, and frees it when it answers', async () => {
     const { slots, state } = budget(1);
     let reads = 1;
-    const answer = await waitWithinBudget(1, async () => ++reads, (n) => n >= 3, 5, context, slots);
+    const answer = await waitWithinBudget(1, async () => ++reads, (n) => n >= 3, 5, context, slots, unexpected);
     expect(answer).toEqual({ value: 3, applied: true });
     expect(state).toEqual({ free: 1, taken: 1, released: 1 });
   });
@@ -68,19 +71,26 @@ describe('the budget of waiting reads', () => {
   it('past the budget answers the current state at once, and says the wait was not applied', async () => {
     const { slots } = budget(0);
     let reads = 0;
-    const answer = await waitWithinBudget(0, async () => ++reads, (n) => n >= 3, 5, context, slots);
+    const answer = await waitWithinBudget(0, async () => ++reads, (n) => n >= 3, 5, context, slots, unexpected);
     expect(answer).toEqual({ value: 0, applied: false });
     expect(reads).toBe(0);
   });
 
   it('takes no slot for an object already final', async () => {
     const { slots, state } = budget(0);
-    expect(await waitWithinBudget(3, async () => 4, (n) => n >= 3, 5, context, slots)).toEqual({ value: 3, applied: true });
+    expect(await waitWithinBudget(3, async () => 4, (n) => n >= 3, 5, context, slots, unexpected)).toEqual({ value: 3, applied: true });
     expect(state.taken).toBe(0);
   });
 
   it('a slot that cannot be freed does not cost the answer (its lease lapses)', async () => {
     const slots: WaitSlots = { take: async () => ({ release: () => Promise.reject(new Error('DynamoDB is down')) }) };
-    expect(await waitWithinBudget(2, async () => 3, (n) => n >= 3, 5, context, slots)).toEqual({ value: 3, applied: true });
+    expect(await waitWithinBudget(2, async () => 3, (n) => n >= 3, 5, context, slots, unexpected)).toEqual({ value: 3, applied: true });
+  });
+
+  it('a budget that cannot be read answers at once, never an error (the read is what matters)', async () => {
+    const told: unknown[] = [];
+    const slots: WaitSlots = { take: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) };
+    expect(await waitWithinBudget(1, async () => 3, (n) => n >= 3, 5, context, slots, (error) => told.push(error))).toEqual({ value: 1, applied: false });
+    expect(told).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { ProcessorConfigurationError, ProcessorModeMismatchError, ProcessorUnavailableError } from '#domain/errors.ts';
+import { ConfigurationError, ProcessorConfigurationError, ProcessorModeMismatchError, ProcessorUnavailableError } from '#domain/errors.ts';
 import type {
   CancelReason,
   CardProcessor,
@@ -39,6 +39,16 @@ export interface StripeProcessorOptions {
   timeoutMs: number;
   /** Paces requests to this container's share of the account's rate limit; none: unpaced (the CLI). */
   pacer?: RequestPacer;
+}
+
+/** Secrets Manager's answers that mean the secret is not there, or not ours to read: oncepay's configuration. */
+const SECRET_CONFIGURATION_ERRORS = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'DecryptionFailure', 'InvalidRequestException']);
+
+/** An error and its causes, outermost first (Powertools wraps the SDK's error in its own). */
+function errorChain(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let link = error; link instanceof Error && chain.length < 5; link = link.cause) chain.push(link);
+  return chain;
 }
 
 /** Metadata keys linking a PaymentIntent back to its oncepay charge and merchant. */
@@ -315,7 +325,7 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
    * Only an accepted key is kept, so a refused one is checked again on every call.
    */
   private async client(): Promise<Stripe> {
-    const key = typeof this.options.secretKey === 'string' ? this.options.secretKey : await this.options.secretKey();
+    const key = typeof this.options.secretKey === 'string' ? this.options.secretKey : await this.readKey(this.options.secretKey);
     if (this.current?.key === key) return this.current.stripe;
     const problem = stripeKeyProblem(key, this.options.mode);
     if (problem !== null) {
@@ -326,6 +336,22 @@ export class StripeCardProcessor implements CardProcessor, RefundProcessor, Proc
     if (onRateLimited) stripe.on('response', (response: { status?: number }) => void (response.status === 429 && onRateLimited()));
     this.current = { key, stripe };
     return stripe;
+  }
+
+  /**
+   * Reads the key, so that a failed read takes the processor's own paths: a secret that is
+   * missing, empty or not ours to read is oncepay's configuration (counted and alarmed, the
+   * charge stays open); anything else (throttling, the network) is transient. Nothing is sent.
+   */
+  private async readKey(read: () => Promise<string>): Promise<string> {
+    try {
+      return await read();
+    } catch (error) {
+      const names = errorChain(error).map((link) => link.name);
+      const configuration = error instanceof ConfigurationError || names.some((name) => SECRET_CONFIGURATION_ERRORS.has(name));
+      const message = `The Stripe key in ${this.options.keyOrigin} could not be read: ${(error as Error).message}`;
+      throw configuration ? new ProcessorConfigurationError(message, { cause: error }) : new ProcessorUnavailableError(message, { cause: error });
+    }
   }
 
   /**

@@ -10,7 +10,8 @@ export * from '../../../functions/domain/processor-events.ts';
 
 export async function handleProcessorEvent(deps: HandleProcessorEventDeps, notice: ProcessorEventNotice, input: HandleInput): Promise<HandledEvent> {
   if (objectKindOf(notice.type) !== 'dispute') return realHandle(deps, notice, input);
-  const stripe = (deps.source as unknown as { stripe: Stripe }).stripe;
+  // The adapter's Stripe client for its current key (a private method: this is a mutant).
+  const stripe = await (deps.source as unknown as { client(): Promise<Stripe> }).client();
   const event = await stripe.events.retrieve(notice.id);
   const payload = event.data.object as Stripe.Dispute;
   const disputeId = disputeIdFor(payload.id);

@@ -8,7 +8,8 @@ import { reconcile as realReconcile, type ReconcileDeps, type ReconcileInput, ty
 export * from '../../../functions/domain/reconcile.ts';
 
 export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Promise<ReconcileReport> {
-  const stripe = (deps.processor as unknown as { stripe: Stripe }).stripe;
+  // The adapter's Stripe client for its current key (a private method: this is a mutant).
+  const stripe = await (deps.processor as unknown as { client(): Promise<Stripe> }).client();
   const searchFirst: DeadLetterQueue = {
     receive: async (max, hideForSeconds) => {
       const letters = await deps.deadLetters.receive(max, hideForSeconds);
