@@ -269,6 +269,13 @@ export class Operations extends Construct {
       'A merchant’s webhook endpoint kept failing for the whole retry window (3 days) and was disabled; tell the merchant.',
     );
     alarm(
+      'WebhookSecretsUnavailable',
+      customMetric('webhooks', 'WebhookSecretsUnavailable'),
+      1,
+      'A webhook delivery waits because its endpoint’s signing secret could not be opened (KMS refusing or down, the key policy) ' +
+        'or is still in the clear (npm run cli -- webhooks seal-secrets); deliveries are retried, not sent unsigned. See the deliver function’s logs.',
+    );
+    alarm(
       'EventsNotPublished',
       props.eventsFailureQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
       1,

@@ -65,6 +65,7 @@ export function deliverHandler(deps: DeliverHandlerDeps) {
       if (endpoint.sealedSecret === '') {
         // Registered before secrets were sealed: it waits, with backoff, until an operator seals it.
         deps.logger.error('Endpoint holds its signing secret in the clear; run npm run cli -- webhooks seal-secrets', { ...delivery });
+        deps.metrics.addMetric('WebhookSecretsUnavailable', MetricUnit.Count, 1);
         return retryLater('Secret not sealed');
       }
       const stored = await deps.store.getEvent(delivery.event_id);
@@ -73,7 +74,15 @@ export function deliverHandler(deps: DeliverHandlerDeps) {
         return;
       }
       // One v1 per live secret: a rolled secret signs beside the new one until its overlap ends.
-      const secrets = await Promise.all(liveSealedSecrets(endpoint, deps.now()).map((sealed) => deps.sealer.unseal(sealed, bindingOf(endpoint))));
+      let secrets: string[];
+      try {
+        secrets = await Promise.all(liveSealedSecrets(endpoint, deps.now()).map((sealed) => deps.sealer.unseal(sealed, bindingOf(endpoint))));
+      } catch (error) {
+        // Nothing is sent unsigned or half-signed: the delivery waits, counted and alarmed, until KMS opens the secret.
+        deps.logger.error('The endpoint’s signing secret could not be opened (KMS); the delivery is retried', { ...delivery, error: error as Error });
+        deps.metrics.addMetric('WebhookSecretsUnavailable', MetricUnit.Count, 1);
+        return retryLater('Secret not opened');
+      }
       const signature = signatureHeader(secrets, Math.floor(deps.now() / 1000), stored.body);
       const result = await deps.sender.send(endpoint.url, stored.body, { 'Oncepay-Signature': signature });
       deps.logger.info('Delivery attempt', { ...delivery, attempt, status: result.status, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });

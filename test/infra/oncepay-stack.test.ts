@@ -304,6 +304,7 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
         'ReconcilerHeartbeatMissing',
         'StuckCharges',
         'WebhookEndpointsDisabled',
+        'WebhookSecretsUnavailable',
         'WorkQueueOldestMessageAge',
         'WorkerErrors',
       ]

@@ -34,7 +34,14 @@ const EVENT_ID = 'evt_0123456789ABCDEFGHIJkl';
 
 function world(
   answer: DeliveryResult,
-  options: { queuedHoursAgo?: number; endpoint?: WebhookEndpoint | undefined; eventMerchant?: string; deliversOtherEvents?: boolean; attemptRecordFails?: boolean } = {},
+  options: {
+    queuedHoursAgo?: number;
+    endpoint?: WebhookEndpoint | undefined;
+    eventMerchant?: string;
+    deliversOtherEvents?: boolean;
+    attemptRecordFails?: boolean;
+    kmsDown?: boolean;
+  } = {},
 ) {
   const now = 100 * HOUR;
   const sent: Array<{ url: string; body: string; signature: string | undefined }> = [];
@@ -58,7 +65,7 @@ function world(
         attempts.push(attempt);
       },
     },
-    sealer,
+    sealer: options.kmsDown ? { unseal: () => Promise.reject(new Error('KMSInternalException')) } : sealer,
     sender: { send: async (url, body, headers) => (sent.push({ url, body, signature: headers['Oncepay-Signature'] }), answer) },
     setVisibility: async (_handle, seconds) => void visibility.push(seconds),
     now: () => now,
@@ -145,6 +152,15 @@ describe('the delivery function', () => {
     expect(w.sent).toEqual([]);
     expect(w.visibility).toHaveLength(1);
     expect(w.visibility[0]).toBeLessThanOrEqual(2);
+    expect(w.metricLines).toEqual(['WebhookSecretsUnavailable']);
+  });
+
+  it('sends nothing when the secret cannot be opened (KMS down or refusing): retried with backoff, counted for the alarm', async () => {
+    const w = world({ status: 200, durationMs: 1 }, { kmsDown: true });
+    expect(await w.run(3)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(w.sent).toEqual([]);
+    expect(w.visibility).toHaveLength(1);
+    expect(w.metricLines).toEqual(['WebhookSecretsUnavailable']);
   });
 
   it('sends nothing to a deleted or disabled endpoint, nor another merchant’s event', async () => {
