@@ -297,18 +297,19 @@ export class Operations extends Construct {
       { evaluationPeriods: 3, datapointsToAlarm: 2 },
     );
     // Per method, and only methods that answer at once: a `Prefer: wait` read is slow by request.
-    const methodLatency = (method: { method: string; resource: string }, period: Duration) =>
+    /** API Gateway's per-method metric (the methods with detailed metrics: the prompt ones). */
+    const apiMethodMetric = (metricName: string, method: { method: string; resource: string }, statistic: string, period: Duration) =>
       new cloudwatch.Metric({
         namespace: 'AWS/ApiGateway',
-        metricName: 'Latency',
+        metricName,
         dimensionsMap: { ApiName: props.api.restApiName, Method: method.method, Resource: method.resource, Stage: props.api.deploymentStage.stageName },
-        statistic: 'p99',
+        statistic,
         period,
       });
     for (const method of props.promptMethods) {
       alarm(
         `ApiLatencyP99${method.method}${method.resource.replace(/[^A-Za-z0-9]/g, '')}`,
-        methodLatency(method, fiveMinutes),
+        apiMethodMetric('Latency', method, 'p99', fiveMinutes),
         API_P99_LATENCY_ALARM_MS,
         `${method.method} ${method.resource}: p99 latency above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
         { evaluationPeriods: 3 },
@@ -391,15 +392,8 @@ export class Operations extends Construct {
     }
 
     const eventCount = (metricName: string) => customMetric('events', metricName);
-    const apiMethodMetric = (metricName: string, method: string, resource: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName,
-        dimensionsMap: { ApiName: props.api.restApiName, Method: method, Resource: resource, Stage: props.api.deploymentStage.stageName },
-        statistic,
-        period: minute,
-        label: `${method} ${resource}`,
-      });
+    const dashboardMetric = (metricName: string, method: { method: string; resource: string }, statistic: string) =>
+      apiMethodMetric(metricName, method, statistic, minute).with({ label: `${method.method} ${method.resource}` });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `oncepay-${config.stage}`,
       defaultInterval: Duration.hours(3),
@@ -407,12 +401,12 @@ export class Operations extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Charges: requests and outcomes',
-        left: [apiMethodMetric('Count', 'POST', '/v1/charges', 'Sum'), apiMethodMetric('Count', 'POST', '/v1/refunds', 'Sum')],
+        left: [dashboardMetric('Count', { method: 'POST', resource: '/v1/charges' }, 'Sum'), dashboardMetric('Count', { method: 'POST', resource: '/v1/refunds' }, 'Sum')],
         right: ['ChargeSucceeded', 'ChargeFailed', 'RefundSucceeded', 'RefundFailed', 'ChargeDisputeCreated'].map(eventCount),
       }),
       new cloudwatch.GraphWidget({
         title: 'API: p99 latency of the methods that answer at once, and errors',
-        left: props.promptMethods.map((method) => apiMethodMetric('Latency', method.method, method.resource, 'p99')),
+        left: props.promptMethods.map((method) => dashboardMetric('Latency', method, 'p99')),
         right: [props.api.metricClientError({ period: minute }), props.api.metricServerError({ period: minute })],
       }),
       new cloudwatch.GraphWidget({

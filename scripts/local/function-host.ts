@@ -23,6 +23,22 @@ export interface LocalFunction {
 }
 
 /**
+ * Each function by every name a caller may give it, as Lambda takes them: its name and ARN, each
+ * also qualified by an alias (`name:live`, `arn:…:function:name:live`). Integrations, event
+ * sources, schedules and the Invoke API all look functions up here.
+ */
+export function hostsByReference(hosts: Iterable<FunctionHost>): Map<string, FunctionHost> {
+  const byReference = new Map<string, FunctionHost>();
+  for (const host of hosts) {
+    for (const qualifier of ['', ...host.fn.aliases.map((alias) => `:${alias}`)]) {
+      byReference.set(host.fn.functionName + qualifier, host);
+      byReference.set(host.fn.functionArn + qualifier, host);
+    }
+  }
+  return byReference;
+}
+
+/**
  * Lambda refused the invocation: the function's reserved concurrency is in use. Lambda's
  * Invoke API answers 429 `TooManyRequestsException`; an asynchronous event (a schedule) is
  * retried no longer than its maximum event age, then dropped.

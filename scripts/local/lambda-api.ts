@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { listenOnLoopback } from './net.ts';
-import { ThrottledError, type FunctionHost } from './function-host.ts';
+import { hostsByReference, ThrottledError, type FunctionHost } from './function-host.ts';
 
 export interface RunningLambdaApi {
   endpoint: string;
@@ -13,13 +13,7 @@ export interface RunningLambdaApi {
  * locally exactly as it does on AWS (`AWS_ENDPOINT_URL_LAMBDA`).
  */
 export async function startLambdaApi(hosts: FunctionHost[]): Promise<RunningLambdaApi> {
-  const byNameOrArn = new Map<string, FunctionHost>();
-  for (const host of hosts) {
-    for (const qualifier of ['', ...host.fn.aliases.map((alias) => `:${alias}`)]) {
-      byNameOrArn.set(host.fn.functionName + qualifier, host);
-      byNameOrArn.set(host.fn.functionArn + qualifier, host);
-    }
-  }
+  const byNameOrArn = hostsByReference(hosts);
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

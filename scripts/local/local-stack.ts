@@ -14,7 +14,7 @@ import { readRestApi, startApiGateway } from './api-gateway.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startDynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-import { FunctionHost, type LocalFunction } from './function-host.ts';
+import { FunctionHost, hostsByReference, type LocalFunction } from './function-host.ts';
 import { startLambdaApi } from './lambda-api.ts';
 import { startSchedules } from './schedules.ts';
 import { startKmsEmulator } from './kms-emulator.ts';
@@ -191,7 +191,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       for (const [logicalId, host] of stackHosts) hosts.set(`${stack.stackName}/${logicalId}`, host);
       registerExports(stack.template, stack.resolver, exports);
     }
-    const hostsByArn = hostsByQualifiedArn(hosts.values());
+    const hostsByArn = hostsByReference(hosts.values());
 
     const apiStack = stacks.find((stack) => resourcesOfType(stack.template, 'AWS::ApiGateway::RestApi').length > 0);
     if (!apiStack) throw new Error('No stack declares a REST API');
@@ -344,16 +344,6 @@ function functionOf(logicalId: string, resource: CfnResource): string {
   return functionName.Ref;
 }
 
-/** Each function by its ARN and by its aliases' ARNs, as integrations, event sources and schedules name it. */
-function hostsByQualifiedArn(hosts: Iterable<FunctionHost>): Map<string, FunctionHost> {
-  const byArn = new Map<string, FunctionHost>();
-  for (const host of hosts) {
-    byArn.set(host.fn.functionArn, host);
-    for (const alias of host.fn.aliases) byArn.set(`${host.fn.functionArn}:${alias}`, host);
-  }
-  return byArn;
-}
-
 /** `Ref` values for the API's own resources: the API id and its resources by logical id. */
 function registerApiResources(template: CfnTemplate, resolver: IntrinsicResolver, apiId: string): void {
   for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::RestApi')) {
@@ -407,13 +397,12 @@ function startEventSources(
   sqs: SQSClient,
   streams: DynamoDBStreamsClient,
 ): RunningEventSource[] {
-  const byName = new Map([...hostsByArn.values()].flatMap((host) => [host.fn.functionName, ...host.fn.aliases.map((alias) => `${host.fn.functionName}:${alias}`)].map((name) => [name, host])));
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([logicalId, resource]) => {
     const properties = resource.Properties ?? {};
     const queueArn = resolver.resolveString(properties['EventSourceArn']);
     // FunctionName is a name, an ARN, or either qualified by an alias.
     const functionName = resolver.resolveString(properties['FunctionName']);
-    const host = hostsByArn.get(functionName) ?? byName.get(functionName);
+    const host = hostsByArn.get(functionName);
     if (!host) throw new Error(`${logicalId}: no local function`);
     if (queueArn.includes(':table/') && queueArn.includes('/stream/')) {
       return startStreamSource(logicalId, properties, queueArn, host, resolver, queueUrlsByArn, sqs, streams);
