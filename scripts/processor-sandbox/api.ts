@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SandboxConfig } from './config.ts';
+import { LatencySampler, type CallType, type SandboxConfig } from './config.ts';
 import { parseDisputeList, type DisputeStore } from './dispute-store.ts';
 import { createdRange, typesOf, type EventLog } from './events.ts';
 import { decodeStripeForm, type FormObject } from './form-body.ts';
@@ -43,6 +43,8 @@ interface ApiRequest {
  */
 interface Endpoint<Params = unknown> {
   method: 'GET' | 'POST';
+  /** Whose latency it takes. */
+  call: CallType;
   path: RegExp;
   parse(request: ApiRequest): Params;
   run(params: Params, request: ApiRequest): { body: object; holdResponse?: 'once' | 'always' };
@@ -74,28 +76,30 @@ export class StripeApi {
     const refund = ({ refund, holdResponse }: RefundResult) => ({ body: refund, holdResponse });
     const nothingToParse = () => undefined;
     this.endpoints = [
-      route({ method: 'POST', path: /^\/v1\/payment_intents$/, parse: (request) => parseCreate(request.params), run: (params, request) => intent(store.create(params, request.idempotencyKey, request.livemode)) }),
-      route({ method: 'GET', path: /^\/v1\/payment_intents\/search$/, parse: (request) => parseSearch(request.query), run: (params) => ({ body: search(store, params, config.searchLagMs) }) }),
-      route({ method: 'GET', path: /^\/v1\/payment_intents\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: store.retrieve(request.id) }) }),
+      route({ method: 'POST', call: 'createPayment', path: /^\/v1\/payment_intents$/, parse: (request) => parseCreate(request.params), run: (params, request) => intent(store.create(params, request.idempotencyKey, request.livemode)) }),
+      route({ method: 'GET', call: 'list', path: /^\/v1\/payment_intents\/search$/, parse: (request) => parseSearch(request.query), run: (params) => ({ body: search(store, params, config.searchLagMs) }) }),
+      route({ method: 'GET', call: 'retrieve', path: /^\/v1\/payment_intents\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: store.retrieve(request.id) }) }),
       route({
         method: 'POST',
+        call: 'confirmPayment',
         path: /^\/v1\/payment_intents\/([^/]+)\/confirm$/,
         parse: (request) => parseConfirm(request.params),
         run: (params, request) => intent(store.confirm(request.id, params, request.idempotencyKey)),
       }),
       route({
         method: 'POST',
+        call: 'cancelPayment',
         path: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
         parse: (request) => parseCancel(request.params),
         run: (params, request) => intent(store.cancel(request.id, params)),
       }),
-      route({ method: 'POST', path: /^\/v1\/refunds$/, parse: (request) => parseRefundCreate(request.params), run: (params, request) => refund(refunds.create(params, request.idempotencyKey)) }),
-      route({ method: 'GET', path: /^\/v1\/refunds$/, parse: (request) => parseRefundList(request.query), run: (params) => ({ body: { object: 'list', ...refunds.list(params), url: '/v1/refunds' } }) }),
-      route({ method: 'GET', path: /^\/v1\/refunds\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: refunds.retrieve(request.id) }) }),
-      route({ method: 'GET', path: /^\/v1\/events$/, parse: (request) => parseEventList(request.query), run: (params) => ({ body: { object: 'list', ...events.list(params), url: '/v1/events' } }) }),
-      route({ method: 'GET', path: /^\/v1\/events\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: events.retrieve(request.id) }) }),
-      route({ method: 'GET', path: /^\/v1\/disputes$/, parse: (request) => parseDisputeList(request.query), run: (params) => ({ body: { object: 'list', ...disputes.list(params), url: '/v1/disputes' } }) }),
-      route({ method: 'GET', path: /^\/v1\/disputes\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: disputes.retrieve(request.id) }) }),
+      route({ method: 'POST', call: 'createRefund', path: /^\/v1\/refunds$/, parse: (request) => parseRefundCreate(request.params), run: (params, request) => refund(refunds.create(params, request.idempotencyKey)) }),
+      route({ method: 'GET', call: 'list', path: /^\/v1\/refunds$/, parse: (request) => parseRefundList(request.query), run: (params) => ({ body: { object: 'list', ...refunds.list(params), url: '/v1/refunds' } }) }),
+      route({ method: 'GET', call: 'retrieve', path: /^\/v1\/refunds\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: refunds.retrieve(request.id) }) }),
+      route({ method: 'GET', call: 'list', path: /^\/v1\/events$/, parse: (request) => parseEventList(request.query), run: (params) => ({ body: { object: 'list', ...events.list(params), url: '/v1/events' } }) }),
+      route({ method: 'GET', call: 'retrieve', path: /^\/v1\/events\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: events.retrieve(request.id) }) }),
+      route({ method: 'GET', call: 'list', path: /^\/v1\/disputes$/, parse: (request) => parseDisputeList(request.query), run: (params) => ({ body: { object: 'list', ...disputes.list(params), url: '/v1/disputes' } }) }),
+      route({ method: 'GET', call: 'retrieve', path: /^\/v1\/disputes\/([^/]+)$/, parse: nothingToParse, run: (_params, request) => ({ body: disputes.retrieve(request.id) }) }),
     ];
   }
 
@@ -140,9 +144,12 @@ export class StripeApi {
     throw unrecognized(method, path);
   }
 
-  /** Runs an endpoint after the configured latency; a Stripe error it throws is its answer. */
+  private readonly latency = new LatencySampler();
+
+  /** Runs an endpoint after its call type's latency (and the fixed delay); a Stripe error it throws is its answer. */
   private async execute(endpoint: Endpoint, request: ApiRequest, requestId: string): Promise<Executed> {
-    await this.deps.timers.sleep(this.deps.config.latencyMs);
+    const { config } = this.deps;
+    await this.deps.timers.sleep(config.latencyMs + this.latency.sample(config.latency[endpoint.call], config.latencySeed));
     let params: unknown;
     try {
       params = endpoint.parse(request);

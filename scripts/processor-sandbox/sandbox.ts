@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StripeApi, unrecognized } from './api.ts';
-import { DEFAULT_CONFIG, InvalidConfigError, parseConfigPatch, type SandboxConfig } from './config.ts';
+import { applyConfigPatch, DEFAULT_CONFIG, InvalidConfigError, parseConfigPatch, type ConfigPatch, type SandboxConfig } from './config.ts';
 import { DisputeStore } from './dispute-store.ts';
 import type { DisputeStatus } from './dispute.ts';
 import { EventLog } from './events.ts';
@@ -17,8 +17,8 @@ import { WebhookSender, type WebhookFaultRule, type WebhookTarget } from './webh
 
 export type { CaptureEntry, DisputeEntry, LedgerEntry, RefundEntry, RefundFailureEntry } from './ledger.ts';
 export { merchantShare } from './ledger.ts';
-export type { SandboxConfig } from './config.ts';
-export { InvalidConfigError } from './config.ts';
+export type { CallType, ConfigPatch, LatencySpec, SandboxConfig } from './config.ts';
+export { INSTANT_LATENCY, InvalidConfigError, STRIPE_LATENCY } from './config.ts';
 export type { WebhookDelivery, WebhookFaultRule, WebhookTarget } from './webhooks.ts';
 export { stripeSignatureHeader } from './webhooks.ts';
 
@@ -31,14 +31,14 @@ export interface ProcessorSandbox {
   /** Every movement of money (captures, refunds and their late failures, chargebacks), in that order. */
   ledger(): LedgerEntry[];
   /** Changes the timing while the sandbox runs and answers the whole configuration; throws {@link InvalidConfigError}. */
-  configure(patch: Partial<SandboxConfig>): SandboxConfig;
+  configure(patch: ConfigPatch): SandboxConfig;
   /** Where events are sent from now on (`null`: nowhere), as registering an endpoint in Stripe's Dashboard does. */
   setWebhookTarget(target: WebhookTarget | null): void;
   /** Closes every connection (held ones too) and clears every timer. */
   stop(): Promise<void>;
 }
 
-export interface SandboxOptions extends Partial<SandboxConfig> {
+export interface SandboxOptions extends ConfigPatch {
   port?: number;
   /** 127.0.0.1 unless containers must reach it (then 0.0.0.0). */
   host?: string;
@@ -68,11 +68,12 @@ export const SANDBOX_SECRET_KEY = 'sk_test_oncepay_sandbox';
  */
 export async function startProcessorSandbox(options: SandboxOptions = {}): Promise<ProcessorSandbox> {
   const { port = 0, host = '127.0.0.1', webhook, ...timing } = options;
-  const config: SandboxConfig = { ...DEFAULT_CONFIG, ...parseConfigPatch(definedOnly(timing)) };
+  // One object, changed in place: the stores and the API read it at each use.
+  const config: SandboxConfig = applyConfigPatch({ ...DEFAULT_CONFIG }, parseConfigPatch(definedOnly(timing)));
   /** Takes `unknown` because `POST /_sandbox/config` passes whatever JSON it was sent. */
   const configure = (patch: unknown): SandboxConfig => {
-    Object.assign(config, parseConfigPatch(patch));
-    return { ...config };
+    Object.assign(config, applyConfigPatch(config, parseConfigPatch(patch)));
+    return { ...config, latency: { ...config.latency } };
   };
   const timers = new Timers();
   const ledger = new Ledger();

@@ -26,7 +26,7 @@ import { processCharge } from '#domain/process-charge.ts';
 import { reconcile } from '#domain/reconcile.ts';
 import { workMessageBody } from '#domain/work-message.ts';
 import { workerHandler } from '#handlers/worker.ts';
-import { startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
+import { INSTANT_LATENCY, startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
 import { startSecretsManagerEmulator, type RunningSecretsManager } from '../../scripts/local/secrets-manager-emulator.ts';
 import { startChargesTable, type ChargesTable } from '../support/charges-table.ts';
 
@@ -40,7 +40,7 @@ let charges: DynamoDbChargeRepository;
 
 beforeAll(async () => {
   table = await startChargesTable('processor-mode');
-  sandbox = await startProcessorSandbox({ rateLimitPerSecond: 0 });
+  sandbox = await startProcessorSandbox({ latency: INSTANT_LATENCY, rateLimitPerSecond: 0 });
   charges = new DynamoDbChargeRepository(table.client, table.tableName);
 }, 60_000);
 afterAll(async () => {

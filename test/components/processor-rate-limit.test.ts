@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RequestPacer } from '#adapters/processor/request-pacer.ts';
 import { StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
 import { ProcessorUnavailableError } from '#domain/errors.ts';
-import { startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
+import { INSTANT_LATENCY, startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
 
 describe('RequestPacer', () => {
   it('gives turns 1000/rate ms apart, in order of asking, and refuses (without taking) a turn past the longest wait', async () => {
@@ -31,7 +31,7 @@ describe('the processor’s rate limit', () => {
   afterEach(() => sandbox.stop());
 
   it('the sandbox answers 429 rate_limit past rateLimitPerSecond, as Stripe does, and runs nothing', async () => {
-    sandbox = await startProcessorSandbox({ rateLimitPerSecond: 5 });
+    sandbox = await startProcessorSandbox({ latency: INSTANT_LATENCY, rateLimitPerSecond: 5 });
     const answers = await Promise.all(
       Array.from({ length: 8 }, () => fetch(`${sandbox.url}/v1/payment_intents/pi_missing`, { headers: { Authorization: `Bearer ${sandbox.secretKey}` } })),
     );
@@ -43,7 +43,7 @@ describe('the processor’s rate limit', () => {
   /** Two worker containers (and an idle reconciler) sharing a 20 requests/s account, each sending 15 requests at once. */
   async function burstFromTwoContainers(paced: boolean): Promise<{ refused: number; counted: number }> {
     let counted = 0;
-    sandbox = await startProcessorSandbox({ rateLimitPerSecond: 0 });
+    sandbox = await startProcessorSandbox({ latency: INSTANT_LATENCY, rateLimitPerSecond: 0 });
     const setup = new StripeCardProcessor({ secretKey: sandbox.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: sandbox.url, timeoutMs: 5_000 });
     const created = await setup.preparePayment(
       { chargeId: `ch_${randomUUID().replace(/-/g, '')}`, merchantId: 'mer_rate', amount: 500, currency: 'usd', paymentMethod: 'pm_card_visa', description: null },

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StripeEvent } from '../../scripts/processor-sandbox/events.ts';
-import { merchantShare, startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
+import { INSTANT_LATENCY, merchantShare, startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
 import { eventually } from '../support/eventually.ts';
 import { stripeFixtures, stripeValidator } from '../support/stripe-schemas.ts';
 
@@ -31,7 +31,7 @@ const stripe = new Stripe('sk_test_unused', { telemetry: false });
 
 let sandbox: ProcessorSandbox;
 beforeEach(async () => {
-  sandbox = await startProcessorSandbox({ processingMs: 200, rateLimitPerSecond: 0, disputeAfterMs: 150, refundFailAfterMs: 150, disputeCloseMs: 300, webhookRetryMs: 50 });
+  sandbox = await startProcessorSandbox({ latency: INSTANT_LATENCY, processingMs: 200, rateLimitPerSecond: 0, disputeAfterMs: 150, refundFailAfterMs: 150, disputeCloseMs: 300, webhookRetryMs: 50 });
 });
 afterEach(() => sandbox.stop());
 

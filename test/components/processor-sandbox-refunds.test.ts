@@ -9,7 +9,7 @@ import Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiError, PaymentIntent } from '../../scripts/processor-sandbox/payment-intent.ts';
 import type { Refund } from '../../scripts/processor-sandbox/refund.ts';
-import { startProcessorSandbox, type ProcessorSandbox, type RefundEntry } from '../../scripts/processor-sandbox/sandbox.ts';
+import { INSTANT_LATENCY, startProcessorSandbox, type ProcessorSandbox, type RefundEntry } from '../../scripts/processor-sandbox/sandbox.ts';
 import { eventually } from '../support/eventually.ts';
 import { stripeFixtures, stripeValidator } from '../support/stripe-schemas.ts';
 
@@ -45,7 +45,7 @@ const PROCESSING_MS = 200;
 let sandbox: ProcessorSandbox;
 beforeEach(async () => {
   // The account's rate limit is tested once below; the other tests send bursts.
-  sandbox = await startProcessorSandbox({ searchLagMs: 60_000, processingMs: PROCESSING_MS, rateLimitPerSecond: 0 });
+  sandbox = await startProcessorSandbox({ latency: INSTANT_LATENCY, searchLagMs: 60_000, processingMs: PROCESSING_MS, rateLimitPerSecond: 0 });
 });
 afterEach(() => sandbox.stop());
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiError, PaymentIntent } from '../../scripts/processor-sandbox/payment-intent.ts';
-import { startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
+import { INSTANT_LATENCY, startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
 import { eventually } from '../support/eventually.ts';
 import { stripeFixtures, stripeValidator } from '../support/stripe-schemas.ts';
 
@@ -45,7 +45,7 @@ const HOLD_PROBE_MS = 300;
 let sandbox: ProcessorSandbox;
 beforeEach(async () => {
   // The account's rate limit has its own suite (processor-rate-limit.test.ts); these tests send bursts.
-  sandbox = await startProcessorSandbox({ searchLagMs: 300, processingMs: 200, rateLimitPerSecond: 0 });
+  sandbox = await startProcessorSandbox({ latency: INSTANT_LATENCY, searchLagMs: 300, processingMs: 200, rateLimitPerSecond: 0 });
 });
 afterEach(() => sandbox.stop());
 
@@ -181,6 +181,8 @@ describe('authentication and routing', () => {
       searchLagMs: 300,
       idempotencyKeyTtlMs: 86_400_000,
       processingMs: 200,
+      latency: INSTANT_LATENCY,
+      latencySeed: 1,
       latencyMs: 0,
       rateLimitPerSecond: 0,
       disputeAfterMs: 3000,
@@ -193,6 +195,25 @@ describe('authentication and routing', () => {
     const changed = await control('POST', '/_sandbox/config', JSON.stringify({ latencyMs: 5, searchLagMs: 0 }));
     expect(changed).toEqual({ status: 200, body: { ...defaults, latencyMs: 5, searchLagMs: 0 } });
     expect(sandbox.configure({ processingMs: 7 })).toEqual({ ...defaults, latencyMs: 5, searchLagMs: 0, processingMs: 7 });
+    // One call type's latency changes; the others keep theirs.
+    const slowConfirm = await control('POST', '/_sandbox/config', JSON.stringify({ latency: { confirmPayment: { medianMs: 5, p99Ms: 9 } } }));
+    expect(slowConfirm.body).toMatchObject({ latency: { ...INSTANT_LATENCY, confirmPayment: { medianMs: 5, p99Ms: 9 } } });
+    sandbox.configure({ latencyMs: 0, searchLagMs: 300, processingMs: 200, latency: INSTANT_LATENCY });
+  });
+
+  it('delays each request by its call type’s latency: a slow confirm, an instant retrieve', async () => {
+    const created = await create({ payment_method: 'pm_card_visa' });
+    sandbox.configure({ latency: { confirmPayment: { medianMs: 300, p99Ms: 300 } } });
+    try {
+      let started = performance.now();
+      expect((await retrieve(created.body.id)).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(250);
+      started = performance.now();
+      expect((await confirm(created.body.id)).body.status).toBe('succeeded');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+    } finally {
+      sandbox.configure({ latency: INSTANT_LATENCY });
+    }
   });
 
   it.each([
@@ -202,6 +223,10 @@ describe('authentication and routing', () => {
     ['a negative delay', '{"latencyMs":-1}'],
     ['a fractional delay', '{"processingMs":1.5}'],
     ['a string delay', '{"searchLagMs":"300"}'],
+    ['an unknown call type', '{"latency":{"charge":{"medianMs":1,"p99Ms":2}}}'],
+    ['a p99 below the median', '{"latency":{"retrieve":{"medianMs":10,"p99Ms":5}}}'],
+    ['a latency without its p99', '{"latency":{"retrieve":{"medianMs":10}}}'],
+    ['a latency that is not an object', '{"latency":300}'],
   ])('refuses a configuration with %s (400), changing nothing', async (_, body) => {
     const before = await control('GET', '/_sandbox/config');
     expect((await control('POST', '/_sandbox/config', body)).status).toBe(400);

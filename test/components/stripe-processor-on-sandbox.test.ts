@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateOf, StripeCardProcessor } from '#adapters/processor/stripe-card-processor.ts';
 import { ProcessorConfigurationError, ProcessorUnavailableError } from '#domain/errors.ts';
 import type { PaymentRequest } from '#domain/ports.ts';
-import { startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
+import { INSTANT_LATENCY, startProcessorSandbox, type ProcessorSandbox } from '../../scripts/processor-sandbox/sandbox.ts';
 import { eventually } from '../support/eventually.ts';
 
 let sandbox: ProcessorSandbox;
@@ -19,7 +19,7 @@ let processor: StripeCardProcessor;
 
 beforeAll(async () => {
   // The account's rate limit has its own suite (processor-rate-limit.test.ts).
-  sandbox = await startProcessorSandbox({ processingMs: 300, rateLimitPerSecond: 0 });
+  sandbox = await startProcessorSandbox({ latency: INSTANT_LATENCY, processingMs: 300, rateLimitPerSecond: 0 });
   processor = new StripeCardProcessor({ secretKey: sandbox.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: sandbox.url, timeoutMs: 500 });
 });
 afterAll(() => sandbox.stop());
@@ -187,7 +187,7 @@ describe('Stripe errors', () => {
   });
 
   it('409 (the same key in flight) → transient', async () => {
-    const slow = await startProcessorSandbox({ latencyMs: 200 });
+    const slow = await startProcessorSandbox({ latency: INSTANT_LATENCY, latencyMs: 200 });
     try {
       const slowProcessor = new StripeCardProcessor({ secretKey: slow.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: slow.url, timeoutMs: 2000 });
       const payment = request('pm_card_visa');
@@ -207,7 +207,7 @@ describe('Stripe errors', () => {
   });
 
   it('a connection error (nothing listening) → transient', async () => {
-    const gone = await startProcessorSandbox();
+    const gone = await startProcessorSandbox({ latency: INSTANT_LATENCY });
     const url = gone.url;
     await gone.stop();
     const unreachable = new StripeCardProcessor({ secretKey: sandbox.secretKey, keyOrigin: 'the test', mode: 'test', apiUrl: url, timeoutMs: 500 });
