@@ -35,7 +35,7 @@ function restoredTablesFromContext(value: unknown): RestoredTables {
   return record as unknown as RestoredTables;
 }
 
-/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`, `deployAlarms`, `backupCopyToVaultArn`, `restoredTables`. */
+/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`, `deployAlarms`, `xraySamplingRule`, `backupCopyToVaultArn`, `restoredTables`. */
 function overridesFromContext(context: (key: string) => unknown): StageOverrides {
   const text = (key: string): string | undefined => {
     const value = context(key);
@@ -72,6 +72,11 @@ function overridesFromContext(context: (key: string) => unknown): StageOverrides
   if (trafficShift !== undefined) {
     if (trafficShift !== 'none') throw new StageConfigError('--context trafficShift can only be none (the stage config sets the others)');
     overrides.trafficShift = trafficShift;
+  }
+  const samplingRule = text('xraySamplingRule');
+  if (samplingRule !== undefined) {
+    if (samplingRule !== 'none') throw new StageConfigError('--context xraySamplingRule can only be none (the stage config sets the rule)');
+    overrides.xraySamplingRule = 'none';
   }
   const backupCopyToVaultArn = text('backupCopyToVaultArn');
   if (backupCopyToVaultArn) overrides.backupCopyToVaultArn = backupCopyToVaultArn;

@@ -62,13 +62,19 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
             ? 'Invoked by a schedule every minute and idempotent: a failed pass is made up by the next one.'
             : 'Invoked synchronously by API Gateway: the client gets the error and retries with its Idempotency-Key.',
     });
+    Validations.of(find(service, name)).acknowledge({
+      id: 'Serverless::Serverless-LambdaTracing',
+      reason:
+        'Pass-through tracing: the API stage’s X-Ray sampling rule (stage config `tracing`) decides, and the functions trace what it sampled. ' +
+        'Active tracing would add Lambda’s own fixed sampling (1 a second and 5%) of every event-source invocation: nearly every charge of a small stage, at more than its API requests cost.',
+    });
     Validations.of(find(service, `${name}/ServiceRole`)).acknowledge({
       id: LAMBDA_BASIC_EXECUTION,
       reason: 'Grants only CreateLogStream/PutLogEvents (and CreateLogGroup); the function logs to its own explicit log group.',
     });
     Validations.of(find(service, `${name}/ServiceRole/DefaultPolicy`)).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+      reason: 'Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
     });
   }
   for (const name of ['WorkerFunction', 'DeliverFunction']) {

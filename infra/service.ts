@@ -11,6 +11,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as xray from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
@@ -212,7 +213,8 @@ export class ChargeService extends Construct {
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
-        tracing: lambda.Tracing.ACTIVE,
+        // Traced only when the API sampled the request (its sampling rule below): Lambda's own sampling is fixed.
+        tracing: lambda.Tracing.PASS_THROUGH,
         logGroup: new logs.LogGroup(this, `${name}Logs`, {
           retention: config.logRetentionDays as logs.RetentionDays,
           removalPolicy: logRemovalPolicy,
@@ -546,6 +548,24 @@ export class ChargeService extends Construct {
         accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
+    // The API decides what is traced (X-Ray matches a stage by its service name, `<api name>/<stage>`); the functions follow.
+    if (config.tracing) {
+      new xray.CfnSamplingRule(this, 'ApiSamplingRule', {
+        samplingRule: {
+          ruleName: `oncepay-${config.stage}`.slice(0, 32),
+          priority: 100,
+          reservoirSize: config.tracing.reservoirPerSecond,
+          fixedRate: config.tracing.fixedRate,
+          serviceName: `oncepay-${config.stage}/${config.stage}`,
+          serviceType: 'AWS::ApiGateway::Stage',
+          host: '*',
+          httpMethod: '*',
+          urlPath: '*',
+          resourceArn: '*',
+          version: 1,
+        },
+      });
+    }
     for (const problem of GATEWAY_PROBLEMS) {
       this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
         type: problem.type,

@@ -115,7 +115,7 @@ export interface StageConfig {
      * registered at the processor for `POST /webhooks/stripe` (plain text).
      */
     webhookSecretName: string;
-    /** Per processor request; an attempt makes up to {@link PROCESSOR_CALLS_PER_ATTEMPT} of them. */
+    /** Per processor request; the worker's timeout holds {@link PROCESSOR_CALLS_ON_THE_COMMON_PATH} of them. */
     timeoutMs: number;
     /**
      * The processor's request rate limit for the account (Stripe's default: 25/s in test mode,
@@ -140,6 +140,13 @@ export interface StageConfig {
   chargeRecordRetentionDays: number;
   /** CloudWatch Logs retention; at least 365 days in a kept stage (PCI DSS asks for a year of audit history). */
   logRetentionDays: number;
+  /**
+   * X-Ray: the API stage's sampling rule (a reservoir of requests each second, then a share of
+   * the rest); the functions trace only what the API sampled. Lambda's own sampling of the
+   * functions event sources invoke (1 a second and 5%, not configurable) would trace nearly
+   * every charge of a small stage. `null`: no rule of ours, X-Ray's default (1 a second, then 5%).
+   */
+  tracing: { reservoirPerSecond: number; fixedRate: number } | null;
   /** AWS Backup of the three tables (`null`: none; every kept stage has one). See {@link BackupConfig}. */
   backup: BackupConfig | null;
   /**
@@ -192,17 +199,19 @@ const STAGES: Record<string, StageConfig> = {
     capacity: { peakChargesPerSecond: 1_000, openChargeShards: 4, listShards: 4 },
     // The first retry within 10 s, so developers and tests see one.
     webhooks: { allowLoopbackHttp: true, retryBaseSeconds: 2, retryMaxSeconds: 3600, giveUpAfterHours: 72 },
-    worker: { timeoutSeconds: 3, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 2, recordsInParallel: true },
-    queue: { visibilityTimeoutSeconds: 18, maxReceiveCount: 5 },
+    // The worker holds two processor timeouts and a second (the sandbox answers at Stripe's latency).
+    worker: { timeoutSeconds: 7, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 2, recordsInParallel: true },
+    queue: { visibilityTimeoutSeconds: 42, maxReceiveCount: 5 },
     retry: { baseDelaySeconds: 1, maxDelaySeconds: 4 },
-    reconciler: { periodMinutes: 1, timeoutSeconds: 10, stuckAfterSeconds: 8, reviewAfterSeconds: 20 },
+    reconciler: { periodMinutes: 1, timeoutSeconds: 20, stuckAfterSeconds: 12, reviewAfterSeconds: 24 },
     // The sandbox enforces the same limit (its `rateLimitPerSecond`), set high enough that the
     // benchmark measures oncepay rather than a test-mode cap.
     processor: {
       apiUrl: 'http://127.0.0.1:12111',
       secretName: 'oncepay/local/processor-secret-key',
       webhookSecretName: 'oncepay/local/processor-webhook-secret',
-      timeoutMs: 500,
+      // Above the sandbox's Stripe-like p99 (a confirm: 2.4 s), so a slow answer is waited for, not retried.
+      timeoutMs: 3_000,
       requestsPerSecond: 200,
       secretMaxAgeMinutes: 5,
     },
@@ -210,6 +219,7 @@ const STAGES: Record<string, StageConfig> = {
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 30,
     logRetentionDays: 1,
+    tracing: { reservoirPerSecond: 1, fixedRate: 0.05 },
     backup: null,
   },
   dev: {
@@ -237,6 +247,7 @@ const STAGES: Record<string, StageConfig> = {
     idempotencyRetentionHours: 24,
     chargeRecordRetentionDays: 90,
     logRetentionDays: 14,
+    tracing: { reservoirPerSecond: 1, fixedRate: 0.05 },
     backup: null,
   },
   prod: {
@@ -270,6 +281,8 @@ const STAGES: Record<string, StageConfig> = {
     // Seven years: the usual bookkeeping retention for payment records.
     chargeRecordRetentionDays: 2557,
     logRetentionDays: 365,
+    // 1% of requests, no reservoir: enough traces to see where time goes, at a cost that does not depend on the hour.
+    tracing: { reservoirPerSecond: 0, fixedRate: 0.01 },
     // Monthly points are kept as long as the records; compliance: after 3 days nobody can shorten or remove them.
     // Set `copyToVaultArn` to a vault of another region (docs/runbook.md) for a copy of every point there.
     backup: {
@@ -285,8 +298,12 @@ export class StageConfigError extends Error {}
 
 const STRIPE_API_URL = 'https://api.stripe.com';
 
-/** A worker attempt may create, retrieve, confirm and cancel: four processor requests in a row. */
-export const PROCESSOR_CALLS_PER_ATTEMPT = 4;
+/**
+ * A worker attempt's common path is two processor requests in a row: create then confirm, or
+ * (a later attempt) retrieve then confirm. Its rarer third or fourth (cancelling a stray or a
+ * 3-D Secure payment) starts only if it can finish inside the lease, else the next attempt makes it.
+ */
+export const PROCESSOR_CALLS_ON_THE_COMMON_PATH = 2;
 
 /** A DynamoDB partition's write limit (per second), which each open-charges shard must stay under. */
 export const PARTITION_WRITES_PER_SECOND = 1_000;
@@ -378,6 +395,8 @@ export interface StageOverrides {
   trafficShift?: StageConfig['deployment']['trafficShift'];
   /** `--context deployAlarms=ignore`: CodeDeploy shifts without watching its rollback alarms. */
   ignoreDeployAlarms?: boolean;
+  /** `--context xraySamplingRule=none`: no sampling rule (`npm run localstack:deploy`: the free image has no X-Ray). */
+  xraySamplingRule?: 'none';
   /** `--context restoredTables='{"charges":…,"chargesStreamArn":…,"merchants":…,"webhooks":…}'` */
   restoredTables?: RestoredTables;
   /** `--context backupCopyToVaultArn=arn:aws:backup:<other region>:<account>:backup-vault:<name>` (a stage with a backup plan). */
@@ -416,6 +435,7 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
       ...(overrides.ignoreDeployAlarms ? { ignoreAlarms: true } : {}),
     },
     backup,
+    tracing: overrides.xraySamplingRule === 'none' ? null : base.tracing,
     ...(overrides.restoredTables ? { restoredTables: overrides.restoredTables } : {}),
   };
   validateStageConfig(config);
@@ -452,8 +472,8 @@ export function validateStageConfig(config: StageConfig): void {
   if (config.queue.maxReceiveCount < 5) fail('maxReceiveCount must be at least 5');
   if (config.worker.batchSize < 1 || config.worker.batchSize > 10) fail('batch size must be 1–10');
   if (config.worker.maxConcurrency < 2) fail('worker maxConcurrency must be at least 2 (an SQS event source minimum)');
-  if (PROCESSOR_CALLS_PER_ATTEMPT * config.processor.timeoutMs + 1000 > config.worker.timeoutSeconds * 1000) {
-    fail(`the worker timeout must hold ${PROCESSOR_CALLS_PER_ATTEMPT} processor timeouts plus a second to record the outcome`);
+  if (PROCESSOR_CALLS_ON_THE_COMMON_PATH * config.processor.timeoutMs + 1000 > config.worker.timeoutSeconds * 1000) {
+    fail(`the worker timeout must hold ${PROCESSOR_CALLS_ON_THE_COMMON_PATH} processor timeouts plus a second to record the outcome`);
   }
   if (config.reconciler.stuckAfterSeconds <= config.retry.maxDelaySeconds + config.worker.timeoutSeconds) {
     fail('reconciler stuckAfterSeconds must exceed the longest retry backoff plus the worker timeout, so a charge waiting out its backoff is never taken for stuck');
@@ -509,6 +529,8 @@ export function validateStageConfig(config: StageConfig): void {
   if (config.capacity.listShards > 100) fail('a list reads every shard per page: keep listShards at 100 or fewer');
   if (!config.disposable && config.logRetentionDays < 365) fail('a kept stage keeps its logs at least 365 days (PCI DSS: a year of audit history)');
   if (!config.disposable && config.keyMode !== 'live') fail('a kept stage moves real money: keyMode must be live');
+  if (config.tracing && (!Number.isInteger(config.tracing.reservoirPerSecond) || config.tracing.reservoirPerSecond < 0)) fail('tracing.reservoirPerSecond must be a whole number ≥ 0');
+  if (config.tracing && !(config.tracing.fixedRate >= 0 && config.tracing.fixedRate <= 1)) fail('tracing.fixedRate must be between 0 and 1');
   if (config.api.waf && config.api.waf.rateLimitPer5Minutes < 10) fail('the WAF rate limit is at least 10 requests per 5 minutes (AWS WAF minimum)');
   for (const email of config.alarms.emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`"${email}" is not an email address`);
   for (const url of config.alarms.httpsUrls) if (!/^https:\/\//.test(url)) fail(`alarm endpoint "${url}" must be an https:// URL`);

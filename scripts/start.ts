@@ -6,7 +6,8 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LOCAL_OUTPUTS_FILE } from './cli/stack-outputs.ts';
 import { JavaMissingError, requireJava17 } from './local/java.ts';
 import { DEMO_MERCHANTS, startLocalStack, type LocalStack } from './local/local-stack.ts';
@@ -17,6 +18,8 @@ const port = Number(process.env['PORT'] ?? 3000);
 const DEFAULT_SANDBOX_PORT = 12111;
 const sandboxPort = Number(process.env['SANDBOX_PORT'] ?? DEFAULT_SANDBOX_PORT);
 const time = () => new Date().toISOString().slice(11, 23);
+/** Synthesized templates and bundles kept between starts (rebuilt when a source changes): see `synthesize`. */
+const SYNTH_CACHE_DIR = process.env['ONCEPAY_SYNTH_CACHE_DIR'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.cache', 'oncepay', 'synth');
 
 function printFunctionLog(functionLogicalId: string, line: string): void {
   // Powertools writes JSON lines; show warnings and errors always, the rest when verbose.
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
   stack = await startLocalStack({
     port,
     sandboxPort,
+    synthCacheDir: SYNTH_CACHE_DIR,
     log: (line) => console.log(`${time()} ${line}`),
     onFunctionLog: printFunctionLog,
   });

@@ -9,7 +9,7 @@ import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
 import { newStoredApiKey } from '#domain/api-key.ts';
 import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
 import { stageConfig, type RestoredTables } from '#infra/stage-config.ts';
-import { startProcessorSandbox, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
+import { startProcessorSandbox, type ConfigPatch, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
 import { readRestApi, startApiGateway } from './api-gateway.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startDynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
@@ -67,6 +67,10 @@ export interface LocalStackOptions {
   dynamodbLocal?: Pick<RunningDynamoDbLocal, 'endpoint' | 'pid'>;
   /** Use this running processor sandbox, left running at `stop()` (the processor outlives the stack). */
   sandbox?: ProcessorSandbox;
+  /** The sandbox's timing where the stack starts its own (default: the sandbox's, Stripe-like latency). */
+  sandboxTiming?: ConfigPatch;
+  /** Reuse the synthesized templates and bundles kept here while their sources are unchanged (`npm start`). */
+  synthCacheDir?: string;
   /** One line per HTTP request, invocation and lifecycle event. */
   log?: (line: string) => void;
   /** Each line a function writes (Powertools JSON logs). */
@@ -109,7 +113,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     if (options.restoredTables) await checkRestoredTables(options.restoredTables, options.dynamodbLocal?.endpoint);
     // The sandbox enforces the account rate limit the stage is configured for, as Stripe would.
-    const sandbox = options.sandbox ?? (await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond }));
+    const sandbox = options.sandbox ?? (await startProcessorSandbox({ port: options.sandboxPort ?? 0, rateLimitPerSecond: stageConfig(stage).processor.requestsPerSecond, ...options.sandboxTiming }));
     if (!options.sandbox) stoppers.push(() => sandbox.stop());
     let faultProxy: FaultProxy | undefined;
     if (options.faultInjection) {
@@ -127,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       outdir,
       processorApiUrl: faultProxy?.endpoints.processor ?? sandbox.url,
       context: options.restoredTables ? { restoredTables: JSON.stringify(options.restoredTables) } : {},
+      ...(options.synthCacheDir ? { cacheDir: options.synthCacheDir } : {}),
     });
     const dynamodbLocal = await dynamodbStarting;
     stoppers.push(() => dynamodbLocal.stop());

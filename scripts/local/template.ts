@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from '#infra/build-app.ts';
 
 export interface CfnResource {
@@ -20,12 +22,76 @@ export interface SynthesizedStack {
   assemblyDir: string;
 }
 
+export interface SynthesizeOptions {
+  stage: string;
+  outdir: string;
+  processorApiUrl: string;
+  context?: Record<string, string>;
+  /**
+   * Keep the cloud assembly here, keyed by a hash of everything that shapes it (the options, the
+   * functions' and infra's sources, the lockfile): while none of it changes, the next synth is a
+   * read of the kept templates and bundles. `npm start` uses it; tests synthesize afresh.
+   */
+  cacheDir?: string;
+}
+
 /**
  * Synthesizes the CDK app in-process, exactly as `cdk synth` would (cdk-nag included), and
  * returns its stacks' templates in deployment order. The local runner knows nothing about
  * oncepay beyond what these templates say.
  */
-export function synthesize(options: { stage: string; outdir: string; processorApiUrl: string; context?: Record<string, string> }): SynthesizedStack[] {
+export function synthesize(options: SynthesizeOptions): SynthesizedStack[] {
+  if (!options.cacheDir) return synthesizeAfresh(options);
+  const kept = join(options.cacheDir, synthKey(options));
+  if (existsSync(join(kept, KEPT_STACKS_FILE))) return readKeptAssembly(kept);
+  const stacks = synthesizeAfresh(options);
+  keepAssembly(stacks, kept, options.cacheDir);
+  return readKeptAssembly(kept);
+}
+
+/** Lists the kept assembly's stacks in order; their templates and assets are in the same directory. */
+const KEPT_STACKS_FILE = 'oncepay-stacks.json';
+/** Assemblies kept at once: older ones are removed (each is a few megabytes of bundles). */
+const KEPT_ASSEMBLIES = 3;
+const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** What a synthesized assembly depends on, besides the options. */
+const SYNTH_INPUTS = ['functions', 'infra', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
+
+function synthKey(options: SynthesizeOptions): string {
+  const hash = createHash('sha256').update(JSON.stringify({ stage: options.stage, processorApiUrl: options.processorApiUrl, context: options.context ?? {} }));
+  const visit = (path: string) => {
+    if (statSync(path).isDirectory()) {
+      for (const entry of readdirSync(path).sort()) visit(join(path, entry));
+      return;
+    }
+    hash.update(relative(REPOSITORY_ROOT, path)).update('\0').update(readFileSync(path)).update('\0');
+  };
+  for (const input of SYNTH_INPUTS) visit(join(REPOSITORY_ROOT, input));
+  return hash.digest('hex').slice(0, 32);
+}
+
+function keepAssembly(stacks: SynthesizedStack[], kept: string, cacheDir: string): void {
+  mkdirSync(cacheDir, { recursive: true });
+  const staging = `${kept}.${process.pid}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  cpSync(stacks[0]?.assemblyDir ?? '', staging, { recursive: true });
+  writeFileSync(join(staging, KEPT_STACKS_FILE), JSON.stringify(stacks.map((stack) => ({ stackName: stack.stackName, template: stack.template }))));
+  // A rename is atomic: another process sees the whole assembly or none.
+  if (existsSync(kept)) rmSync(staging, { recursive: true, force: true });
+  else renameSync(staging, kept);
+  const others = readdirSync(cacheDir)
+    .filter((name) => name !== relative(cacheDir, kept) && !name.endsWith('.partial'))
+    .map((name) => ({ path: join(cacheDir, name), at: statSync(join(cacheDir, name)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const old of others.slice(KEPT_ASSEMBLIES - 1)) rmSync(old.path, { recursive: true, force: true });
+}
+
+function readKeptAssembly(kept: string): SynthesizedStack[] {
+  const stacks = JSON.parse(readFileSync(join(kept, KEPT_STACKS_FILE), 'utf8')) as Array<{ stackName: string; template: CfnTemplate }>;
+  return stacks.map((stack) => ({ ...stack, assemblyDir: kept }));
+}
+
+function synthesizeAfresh(options: SynthesizeOptions): SynthesizedStack[] {
   const { app } = buildApp(options);
   const assembly = app.synth();
   const pending = [...assembly.stacks];

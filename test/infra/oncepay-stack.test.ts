@@ -13,7 +13,7 @@ import {
   listShardsFor,
   LIST_INDEX_WRITES_PER_CHARGE,
   PARTITION_WRITES_PER_SECOND,
-  PROCESSOR_CALLS_PER_ATTEMPT,
+  PROCESSOR_CALLS_ON_THE_COMMON_PATH,
   processorRequestsPerSecondPerContainer,
   recordsInFlightPerWorker,
   stageConfig,
@@ -46,12 +46,12 @@ describe.each(['local', 'prod'])('the %s stacks', (stage) => {
     service.resourceCountIs('AWS::Lambda::Function', 14);
   });
 
-  it('runs every function on Node.js 22 on arm64 with active tracing and its own log group', () => {
+  it('runs every function on Node.js 22 on arm64, traced when the API sampled the request, with its own log group', () => {
     for (const fn of Object.values(service.findResources('AWS::Lambda::Function'))) {
       expect(fn['Properties']).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
-        TracingConfig: { Mode: 'Active' },
+        TracingConfig: { Mode: 'PassThrough' },
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
       });
     }
@@ -534,7 +534,7 @@ describe('stage config', () => {
     const { reconciler, retry, worker, processor, queue } = stageConfig(stage);
     expect(reconciler.stuckAfterSeconds).toBeGreaterThan(retry.maxDelaySeconds + worker.timeoutSeconds);
     expect(reconciler.reviewAfterSeconds).toBeGreaterThan(reconciler.stuckAfterSeconds);
-    expect(PROCESSOR_CALLS_PER_ATTEMPT * processor.timeoutMs + 1000).toBeLessThanOrEqual(worker.timeoutSeconds * 1000);
+    expect(PROCESSOR_CALLS_ON_THE_COMMON_PATH * processor.timeoutMs + 1000).toBeLessThanOrEqual(worker.timeoutSeconds * 1000);
     expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * worker.timeoutSeconds + worker.maxBatchingWindowSeconds);
   });
 

@@ -191,7 +191,7 @@ describeEmbedded('the dead-letter queue', () => {
     await reconcileUntil(chargeId, 'flagged_for_review', 60_000);
     const charge = (await acme.getCharge(chargeId)).json;
     expect(['pending', 'processing']).toContain(charge['status']); // never failed while money may have moved
-    expect(await cli('review', 'list')).toMatch(new RegExp(`^${chargeId}\\tcharge\\t(pending|processing)\\t3100 usd\\tpi_\\w+\\t.+\\topen for more than 20 s`, 'm'));
+    expect(await cli('review', 'list')).toMatch(new RegExp(`^${chargeId}\\tcharge\\t(pending|processing)\\t3100 usd\\tpi_\\w+\\t.+\\topen for more than ${stageConfig('local').reconciler.reviewAfterSeconds} s`, 'm'));
 
     // A worker may hold the charge for a moment (its message keeps coming back): settle waits that out.
     const settle = (as: string) =>

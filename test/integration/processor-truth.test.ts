@@ -52,7 +52,7 @@ describeEmbedded('processor truth: no charge is final without the processor’s 
     // Once the dead worker's lease is over, and while its own message waits out its visibility
     // timeout, a dead copy of that message reaches the reconciler.
     const leaseEnds = Date.now() + stageConfig('local').worker.timeoutSeconds * 1000 + 500;
-    await eventually(async () => Date.now(), (now) => now > leaseEnds, { timeoutMs: 10_000, intervalMs: 100, what: 'the lease to end' });
+    await eventually(async () => Date.now(), (now) => now > leaseEnds, { timeoutMs: leaseEnds - Date.now() + 5_000, intervalMs: 100, what: 'the lease to end' });
     await sqs.send(new SendMessageCommand({ QueueUrl: inject('outputs')['DeadLetterQueueUrl'], MessageBody: workMessageBody(chargeId) }));
 
     await eventually(
@@ -124,7 +124,7 @@ describeEmbedded('processor truth: no charge is final without the processor’s 
     // Both are stuck once their leases are over and they are older than stuckAfterSeconds,
     // while their own messages still wait out the visibility timeout.
     const stuckAt = Date.now() + stageConfig('local').reconciler.stuckAfterSeconds * 1000 + 500;
-    await eventually(async () => Date.now(), (now) => now > stuckAt, { timeoutMs: 15_000, intervalMs: 100, what: 'the charges to be stuck' });
+    await eventually(async () => Date.now(), (now) => now > stuckAt, { timeoutMs: stuckAt - Date.now() + 5_000, intervalMs: 100, what: 'the charges to be stuck' });
     // The next processor request is refused (403, a revoked key): a configuration error, not a decline.
     await injectProxyFaults({ target: 'processor', action: 'reject' });
     const report = await reconcileNow(); // resolves: the pass itself does not fail
