@@ -12,10 +12,13 @@ import { parseArgs } from 'node:util';
 import { positiveInt, usageError } from './script-args.ts';
 import { build } from 'esbuild';
 import { measureColdStarts } from './bench/cold-start.ts';
+import { measureStartup } from './bench/startup.ts';
 import { stackFacts } from './bench/cost.ts';
 import { lineChart, markdownReport, type BenchResult } from './bench/report.ts';
 import { machineCpuSeconds, runBenchmark, selfCpuSeconds } from './bench/run.ts';
 import { synthesize } from './local/template.ts';
+import { DEFAULT_CONFIG } from './processor-sandbox/config.ts';
+import { stageConfig } from '#infra/stage-config.ts';
 
 let values;
 try {
@@ -49,6 +52,8 @@ const coldStartOtherCpu =
   Math.max(0, machineCpuSeconds() - coldStartBefore.machine - (selfCpuSeconds() - coldStartBefore.self)) / ((Date.now() - coldStartBefore.wall) / 1000);
 const measuredStack = stackFacts(synthesized);
 rmSync(synthDir, { recursive: true, force: true });
+log('timing npm start (nothing kept, then with the kept synth)…');
+const startup = await measureStartup(3);
 // The fixed costs, WAF, access-log format and tracing are priced for a prod stack.
 log('synthesizing the prod stage for its fixed costs…');
 const prodDir = mkdtempSync(join(tmpdir(), 'oncepay-bench-prod-'));
@@ -95,9 +100,12 @@ const result: BenchResult = {
   oncepay,
   baseline,
   stack,
+  pricedConfig: stageConfig('prod'),
+  processorLatency: DEFAULT_CONFIG.latency,
   measuredStack,
   coldStarts,
   coldStartOtherCpu,
+  startup,
 };
 mkdirSync(values.out, { recursive: true });
 writeFileSync(join(values.out, 'benchmarks.json'), `${JSON.stringify(result, null, 2)}\n`);

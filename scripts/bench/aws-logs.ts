@@ -153,3 +153,6 @@ export function emfMetrics(line: string): string[] {
     return [];
   }
 }
+
+/** `ServiceWorkerFunction1234` → `Worker`: a function's name in the reports. */
+export const shortFunctionName = (logicalId: string) => logicalId.replace(/^Service/, '').replace(/Function.*$/, '');

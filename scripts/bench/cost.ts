@@ -4,7 +4,7 @@
  * client's status read), and the fixed monthly costs of a deployed stage.
  */
 import { resourcesOfType, type SynthesizedStack } from '../local/template.ts';
-import { accessLogVolume, addVolume, emptyLogVolume, ingestedBytes, XRAY_REPORT_SUFFIX, type ApiRequestGroup, type LogVolume } from './aws-logs.ts';
+import { accessLogVolume, addVolume, emptyLogVolume, ingestedBytes, shortFunctionName, XRAY_REPORT_SUFFIX, type ApiRequestGroup, type LogVolume } from './aws-logs.ts';
 import { MEMORY_MB, type BenchRun, type LevelResult } from './run.ts';
 
 /** USD, us-east-1. */
@@ -41,7 +41,22 @@ export const PRICES = {
   wafRuleMonth: 1.0,
   /** https://aws.amazon.com/waf/pricing/ — requests inspected. */
   wafPerMillionRequests: 0.6,
+  /** https://aws.amazon.com/dynamodb/pricing/on-demand/ — Standard table class, data storage. */
+  dynamodbStoragePerGbMonth: 0.25,
+  /** https://aws.amazon.com/dynamodb/pricing/on-demand/ — continuous backups (PITR), by the table's size. */
+  dynamodbPitrPerGbMonth: 0.2,
+  /** https://aws.amazon.com/backup/pricing/ — DynamoDB backups (advanced features), warm storage; each point is the whole table. */
+  backupWarmPerGbMonth: 0.1,
+  /** https://aws.amazon.com/backup/pricing/ — DynamoDB backups (advanced features), cold storage. */
+  backupColdPerGbMonth: 0.03,
+  /** https://aws.amazon.com/kms/pricing/ — $0.03 per 10,000 requests. */
+  kmsPerMillionRequests: 3.0,
+  /** https://aws.amazon.com/kms/pricing/ — each of a key's first two automatic rotations adds $1 a month (later ones are free): a yearly-rotated key costs $3 from its second year. */
+  kmsRotationMonth: 1.0,
 };
+
+/** API Gateway's detailed metrics are billed as custom metrics: Count, Latency, IntegrationLatency, 4XXError and 5XXError per method. */
+export const DETAILED_METRICS_PER_METHOD = 5;
 
 /** AWS bills by GB of 2^30 bytes. */
 export const GB = 1024 ** 3;
@@ -62,6 +77,20 @@ export interface XRaySampling {
   source: string;
 }
 export const DEFAULT_XRAY_SAMPLING: XRaySampling = { reservoirPerSecond: 1, fixedRate: 0.05, source: "X-Ray's default rule (the stack defines no sampling rule)" };
+/**
+ * Lambda samples the invocations it starts a trace for (those of event sources: SQS, a stream) at
+ * 1 a second and 5% of the rest, per function, and takes no sampling rule
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html); a function behind a traced
+ * API follows the API's decision.
+ */
+export const LAMBDA_XRAY_SAMPLING: XRaySampling = { reservoirPerSecond: 1, fixedRate: 0.05, source: "Lambda's fixed sampling for the functions event sources invoke" };
+
+/** The share of requests a sampler traces at a steady rate: the reservoir's each second, then its fixed rate of the rest. */
+export function sampledShare(requestsPerSecond: number, sampling: XRaySampling): number {
+  if (requestsPerSecond <= 0) return 0;
+  const reservoir = Math.min(requestsPerSecond, sampling.reservoirPerSecond);
+  return (reservoir + sampling.fixedRate * (requestsPerSecond - reservoir)) / requestsPerSecond;
+}
 /** Assumed: each recorded trace is retrieved or scanned once (trace map, a query, the console). */
 export const XRAY_SCANS_PER_TRACE = 1;
 /**
@@ -76,9 +105,18 @@ export interface StackFacts {
   stage: string;
   /** The API stage's `AccessLogSetting.Format`; `null` without access logging. */
   accessLogFormat: string | null;
+  /** The API stage's sampling (a function behind it follows its decision). */
   xraySampling: XRaySampling;
-  /** Independent X-Ray samplers on the charge path: traced API stages, and traced functions an SQS event source invokes. */
-  tracedSamplers: string[];
+  /** Traced API stages. */
+  tracedApiStages: string[];
+  /** Functions an event source invokes with active tracing, each its own sampler (Lambda's fixed sampling), by short name. */
+  tracedEventFunctions: string[];
+  /** API methods with detailed CloudWatch metrics (billed as custom metrics). */
+  detailedMetricMethods: number;
+  /** Customer managed keys with automatic rotation. */
+  rotatingKmsKeys: number;
+  /** Tables with point-in-time recovery. */
+  pitrTables: number;
   alarms: number;
   /** Metrics the alarms watch (each billed; a metric-math alarm watches several). */
   alarmMetrics: number;
@@ -99,6 +137,13 @@ export interface StackFacts {
 
 const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 
+/** The function's logical id a mapping's `FunctionName` names: directly, or through its alias (the `live` alias). */
+function mappedFunction(name: unknown, stacks: SynthesizedStack[]): string {
+  const ref = (name as { Ref?: string } | undefined)?.Ref ?? '';
+  const alias = stacks.map((stack) => stack.template.Resources?.[ref]).find((resource) => resource?.Type === 'AWS::Lambda::Alias');
+  return alias ? String((alias.Properties?.['FunctionName'] as { Ref?: string } | undefined)?.Ref ?? '') : ref;
+}
+
 export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
   const all = (type: string) => stacks.flatMap((stack) => resourcesOfType(stack.template, type));
   const stage = all('AWS::ApiGateway::Stage')[0]?.[1];
@@ -111,10 +156,11 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
   const functions = all('AWS::Lambda::Function');
   const traced = new Set(functions.filter(([, resource]) => (resource.Properties?.['TracingConfig'] as { Mode?: string } | undefined)?.Mode === 'Active').map(([id]) => id));
   const mappings = all('AWS::Lambda::EventSourceMapping');
-  const tracedSamplers = [
-    ...all('AWS::ApiGateway::Stage').filter(([, resource]) => resource.Properties?.['TracingEnabled'] === true).map(([id]) => id),
-    ...mappings.map(([, resource]) => (resource.Properties?.['FunctionName'] as { Ref?: string } | undefined)?.Ref ?? '').filter((id) => traced.has(id)),
-  ];
+  const tracedApiStages = all('AWS::ApiGateway::Stage').filter(([, resource]) => resource.Properties?.['TracingEnabled'] === true).map(([id]) => id);
+  const tracedEventFunctions = [
+    ...new Set(mappings.map(([, resource]) => mappedFunction(resource.Properties?.['FunctionName'], stacks)).filter((id) => traced.has(id)).map(shortFunctionName)),
+  ].sort();
+  const methodSettings = (stage?.Properties?.['MethodSettings'] as Array<{ MetricsEnabled?: boolean }> | undefined) ?? [];
   const alarms = all('AWS::CloudWatch::Alarm');
   const alarmMetrics = alarms.reduce((sum, [, resource]) => {
     const metrics = resource.Properties?.['Metrics'] as Array<{ MetricStat?: unknown }> | undefined;
@@ -137,7 +183,11 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     stage: String(stage?.Properties?.['StageName'] ?? ''),
     accessLogFormat: typeof setting?.Format === 'string' ? setting.Format : null,
     xraySampling,
-    tracedSamplers,
+    tracedApiStages,
+    tracedEventFunctions,
+    detailedMetricMethods: methodSettings.filter((setting) => setting.MetricsEnabled === true).length,
+    rotatingKmsKeys: all('AWS::KMS::Key').filter(([, resource]) => resource.Properties?.['EnableKeyRotation'] === true).length,
+    pitrTables: all('AWS::DynamoDB::Table').filter(([, resource]) => (resource.Properties?.['PointInTimeRecoverySpecification'] as { PointInTimeRecoveryEnabled?: boolean } | undefined)?.PointInTimeRecoveryEnabled === true).length,
     alarms: alarms.length,
     alarmMetrics,
     dashboards: all('AWS::CloudWatch::Dashboard').length,
@@ -213,23 +263,42 @@ export function logVolumes(
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const bytes = (volume: LogVolume) => `${Math.round(ingestedBytes(volume))} B (${volume.events.toFixed(2)} events)`;
 
+/** The monthly volume the per-charge tables are priced at (X-Ray's share depends on it): the middle of the three the report gives. */
+export const REFERENCE_CHARGES_PER_MONTH = 10_000_000;
+
 /**
- * The all-in cost of one million charges: the charge itself (API path and worker), its logs,
- * traces and secret reads, and the client learning the outcome with one status read.
- * `total` is the sum of the rows.
+ * Traces per charge at a steady monthly volume: the API stage's sampler sees the POSTs and the
+ * status reads, and each traced function an event source invokes is its own sampler (the
+ * worker, the events function). Below a sampler's reservoir every request is traced.
  */
-export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: CostRow[]; total: number } {
+export function tracesPerCharge(level: LevelResult, facts: StackFacts, chargesPerMonth: number): { charge: number; read: number } {
+  const chargesPerSecond = chargesPerMonth / SECONDS_PER_MONTH;
+  const posts = requestCount(level.apiRequestsPerCharge);
+  const reads = requestCount(level.statusRead.apiRequestsPerRead);
+  const apiShare = facts.tracedApiStages.length > 0 ? sampledShare((posts + reads) * chargesPerSecond, facts.xraySampling) : 0;
+  let charge = posts * apiShare;
+  for (const name of facts.tracedEventFunctions) {
+    const invocations = level.lambda.invocationsPerCharge[name] ?? 0;
+    charge += invocations * sampledShare(invocations * chargesPerSecond, LAMBDA_XRAY_SAMPLING);
+  }
+  return { charge, read: reads * apiShare };
+}
+
+/**
+ * The all-in cost of one million charges at a monthly volume: the charge itself (API path and
+ * worker), its logs, traces and secret reads, and the client learning the outcome with one
+ * status read. `total` is the sum of the rows.
+ */
+export function allInPerMillion(level: LevelResult, facts: StackFacts, chargesPerMonth = REFERENCE_CHARGES_PER_MONTH): { rows: CostRow[]; total: number } {
   const base = costPerMillion(level);
-  const sampling = facts.xraySampling;
   const chargeLogs = logVolumes(level.logsPerCharge, level.platformLogsPerCharge, level.lambda.invocationsPerCharge, level.apiRequestsPerCharge, facts);
   const posts = requestCount(level.apiRequestsPerCharge);
-  // Functions an event source invokes start their own (sampled) traces: the worker and the events function.
-  const workerInvocations = (level.lambda.invocationsPerCharge['Worker'] ?? 0) + (level.lambda.invocationsPerCharge['Events'] ?? 0);
-  const chargeTraces = sampling.fixedRate * (posts + workerInvocations);
+  const traces = tracesPerCharge(level, facts, chargesPerMonth);
+  const chargeTraces = traces.charge;
   const read = level.statusRead;
   const readLogs = logVolumes(read.logsPerRead, read.platformLogsPerRead, read.lambda.invocationsPerRead, read.apiRequestsPerRead, facts);
   const readRequests = requestCount(read.apiRequestsPerRead);
-  const readTraces = sampling.fixedRate * readRequests;
+  const readTraces = traces.read;
   const readLogVolume = emptyLogVolume();
   for (const volume of [readLogs.functions, readLogs.platform, readLogs.access]) addVolume(readLogVolume, volume);
   const rows: CostRow[] = [
@@ -247,7 +316,7 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: 
     { key: 'logs.functions', label: 'CloudWatch Logs: functions’ lines', usd: LOGS_COST(chargeLogs.functions), quantity: bytes(chargeLogs.functions) },
     { key: 'logs.platform', label: 'CloudWatch Logs: Lambda START/END/REPORT', usd: LOGS_COST(chargeLogs.platform), quantity: bytes(chargeLogs.platform) },
     { key: 'logs.access', label: 'CloudWatch Logs: API access log', usd: LOGS_COST(chargeLogs.access), quantity: bytes(chargeLogs.access) },
-    { key: 'xray', label: 'X-Ray (sampled share)', usd: chargeTraces * TRACE_COST, quantity: `${fixed(chargeTraces, 4)} traces` },
+    { key: 'xray', label: 'X-Ray', usd: chargeTraces * TRACE_COST, quantity: `${fixed(chargeTraces, 4)} traces` },
     {
       key: 'read.apiGateway',
       label: 'Status read: API Gateway',
@@ -268,7 +337,7 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: 
     },
     { key: 'read.dynamodb', label: 'Status read: DynamoDB', usd: DYNAMODB_COST(read.capacityPerRead), quantity: `${fixed(read.capacityPerRead.read)} read units` },
     { key: 'read.logs', label: 'Status read: CloudWatch Logs', usd: LOGS_COST(readLogVolume), quantity: bytes(readLogVolume) },
-    { key: 'read.xray', label: 'Status read: X-Ray (sampled share)', usd: readTraces * TRACE_COST, quantity: `${fixed(readTraces, 4)} traces` },
+    { key: 'read.xray', label: 'Status read: X-Ray', usd: readTraces * TRACE_COST, quantity: `${fixed(readTraces, 4)} traces` },
   ];
   return { rows, total: sum(rows.map((row) => row.usd)) };
 }
@@ -279,12 +348,17 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts): { rows: 
  * deliveries queue's requests, its logs and traces. Compare with the status-read rows of
  * {@link allInPerMillion}; the events function runs for every charge either way (charge rows).
  */
-export function webhookPerMillion(level: LevelResult, facts: StackFacts): { rows: CostRow[]; total: number } {
+export function webhookPerMillion(level: LevelResult, facts: StackFacts, kmsRequestsPerDelivery: number, chargesPerMonth = REFERENCE_CHARGES_PER_MONTH): { rows: CostRow[]; total: number } {
   const hook = level.webhook;
   const logs = logVolumes(hook.logsPerCharge, hook.platformLogsPerCharge, hook.lambda.invocationsPerCharge, [], facts);
   const volume = emptyLogVolume();
   for (const part of [logs.functions, logs.platform]) addVolume(volume, part);
-  const traces = facts.xraySampling.fixedRate * sum(Object.values(hook.lambda.invocationsPerCharge));
+  const traces = sum(
+    Object.entries(hook.lambda.invocationsPerCharge)
+      .filter(([name]) => facts.tracedEventFunctions.includes(name))
+      .map(([, invocations]) => invocations * sampledShare((invocations * chargesPerMonth) / SECONDS_PER_MONTH, LAMBDA_XRAY_SAMPLING)),
+  );
+  const kmsRequests = kmsRequestsPerDelivery * hook.deliveriesPerCharge;
   const rows: CostRow[] = [
     { key: 'hook.dynamodb', label: 'Webhook: DynamoDB', usd: DYNAMODB_COST(hook.capacityPerCharge), quantity: `${fixed(hook.capacityPerCharge.write)} write + ${fixed(hook.capacityPerCharge.read)} read units` },
     { key: 'hook.sqs', label: 'Webhook: SQS', usd: SQS_OPERATIONS(hook.callsPerCharge) * PRICES.sqsPerMillionRequests, quantity: `${fixed(SQS_OPERATIONS(hook.callsPerCharge))} requests` },
@@ -294,8 +368,9 @@ export function webhookPerMillion(level: LevelResult, facts: StackFacts): { rows
       usd: LAMBDA_COST(hook.lambda.invocationsPerCharge, hook.lambda.gbSecondsPerCharge),
       quantity: `${fixed(sum(Object.values(hook.lambda.invocationsPerCharge)))} invocations, ${fixed(hook.lambda.gbSecondsPerCharge, 4)} GB-s`,
     },
+    { key: 'hook.kms', label: 'Webhook: KMS (opening the signing secret)', usd: kmsRequests * PRICES.kmsPerMillionRequests, quantity: `${fixed(kmsRequests, 4)} requests` },
     { key: 'hook.logs', label: 'Webhook: CloudWatch Logs', usd: LOGS_COST(volume), quantity: bytes(volume) },
-    { key: 'hook.xray', label: 'Webhook: X-Ray (sampled share)', usd: traces * TRACE_COST, quantity: `${fixed(traces, 4)} traces` },
+    { key: 'hook.xray', label: 'Webhook: X-Ray', usd: traces * TRACE_COST, quantity: `${fixed(traces, 4)} traces` },
   ];
   return { rows, total: sum(rows.map((row) => row.usd)) };
 }
@@ -331,13 +406,27 @@ export function fixedMonthly(run: BenchRun, facts: StackFacts, measuredShards: n
     pass.secretsManagerCallsPerPass * PRICES.secretsManagerPerMillionCalls +
     TRACE_COST;
   const idleReceives = facts.eventSourceMappings * IDLE_EVENT_SOURCE.pollers * (SECONDS_PER_MONTH / IDLE_EVENT_SOURCE.waitSeconds);
-  const reservoirTraces = facts.tracedSamplers.length * facts.xraySampling.reservoirPerSecond * SECONDS_PER_MONTH;
+  const detailedMetrics = facts.detailedMetricMethods * DETAILED_METRICS_PER_METHOD;
   const rows: FixedRow[] = [
     { label: 'CloudWatch alarms', quantity: `${facts.alarmMetrics} alarm metrics (${facts.alarms} alarms)`, usd: facts.alarmMetrics * PRICES.alarmMetricMonth },
     { label: 'CloudWatch dashboard', quantity: `${facts.dashboards}`, usd: facts.dashboards * PRICES.dashboardMonth },
-    { label: 'CloudWatch custom metrics (EMF)', quantity: `${pass.metrics.length} published by every reconciler pass`, usd: pass.metrics.length * PRICES.customMetricMonth },
+    {
+      label: 'CloudWatch custom metrics (EMF)',
+      quantity: `${run.customMetrics.length} seen in this run (${pass.metrics.length} published by every reconciler pass; the others only where something happens: counted for the whole month)`,
+      usd: run.customMetrics.length * PRICES.customMetricMonth,
+      ceiling: true,
+    },
+    {
+      label: 'API Gateway detailed metrics (custom metrics)',
+      quantity: `${facts.detailedMetricMethods} methods × ${DETAILED_METRICS_PER_METHOD} metrics`,
+      usd: detailedMetrics * PRICES.customMetricMonth,
+    },
     { label: 'Secrets Manager secret', quantity: `${facts.secrets.length}`, usd: facts.secrets.length * PRICES.secretsManagerPerSecretMonth },
-    { label: 'KMS customer managed keys (the alarm topic\'s)', quantity: `${facts.kmsKeys}`, usd: facts.kmsKeys * PRICES.kmsKeyMonth },
+    {
+      label: 'KMS customer managed keys (alarm topic, webhook secrets, backup vault), with rotation',
+      quantity: `${facts.kmsKeys} keys, ${facts.rotatingKmsKeys} rotated yearly (+$2 each from the second year)`,
+      usd: facts.kmsKeys * PRICES.kmsKeyMonth + facts.rotatingKmsKeys * 2 * PRICES.kmsRotationMonth,
+    },
     {
       label: 'AWS WAF web ACL',
       quantity: `${facts.waf.webAcls} web ACL, ${facts.waf.rules} rule`,
@@ -356,12 +445,6 @@ export function fixedMonthly(run: BenchRun, facts: StackFacts, measuredShards: n
       label: 'SQS event source polling an empty queue (estimated)',
       quantity: `${Math.round(idleReceives).toLocaleString('en-US')} receives (${IDLE_EVENT_SOURCE.pollers} pollers, ${IDLE_EVENT_SOURCE.waitSeconds} s long polls)`,
       usd: (idleReceives * PRICES.sqsPerMillionRequests) / 1_000_000,
-      ceiling: true,
-    },
-    {
-      label: `X-Ray reservoir (${facts.xraySampling.reservoirPerSecond}/s for each of ${facts.tracedSamplers.length} samplers)`,
-      quantity: `≤ ${Math.round(reservoirTraces).toLocaleString('en-US')} traces`,
-      usd: (reservoirTraces * TRACE_COST) / 1_000_000,
       ceiling: true,
     },
   );

@@ -1,7 +1,24 @@
 import { ingestedBytes, LOG_EVENT_OVERHEAD_BYTES, XRAY_TRACE_ID_FIELD_BYTES, type LogVolume } from './aws-logs.ts';
 import { BUDGET, type ColdStart } from './cold-start.ts';
-import { allInPerMillion, costPerMillion, fixedMonthly, HOURS_PER_MONTH, IDLE_EVENT_SOURCE, logVolumes, PRICES, webhookPerMillion, XRAY_SCANS_PER_TRACE, type StackFacts } from './cost.ts';
-import type { BenchRun, LevelResult } from './run.ts';
+import type { StartupTimes } from './startup.ts';
+import type { StageConfig } from '#infra/stage-config.ts';
+import type { CallType, LatencySpec } from '../processor-sandbox/sandbox.ts';
+import {
+  allInPerMillion,
+  costPerMillion,
+  fixedMonthly,
+  HOURS_PER_MONTH,
+  IDLE_EVENT_SOURCE,
+  LAMBDA_XRAY_SAMPLING,
+  logVolumes,
+  PRICES,
+  REFERENCE_CHARGES_PER_MONTH,
+  webhookPerMillion,
+  XRAY_SCANS_PER_TRACE,
+  type StackFacts,
+} from './cost.ts';
+import { MEMORY_MB, type BenchRun, type LevelResult } from './run.ts';
+import { byVolume, ENVIRONMENT_LIFETIME_HOURS, initPerMonth, keptRecords, keptRecordsPerCharge } from './volume.ts';
 
 export { allInPerMillion, costPerMillion, fixedMonthly, PRICES } from './cost.ts';
 
@@ -14,11 +31,17 @@ export interface BenchResult {
   baseline: BenchRun | null;
   /** What the synthesized templates say about logging, tracing and the fixed costs: the stage priced (prod). */
   stack: StackFacts;
+  /** The priced stage's configuration: record retention and backup plan. */
+  pricedConfig: StageConfig;
+  /** The processor sandbox's latency model during the run (both systems). */
+  processorLatency: Record<CallType, LatencySpec>;
   /** The same for the stage the benchmark ran (local). */
   measuredStack: StackFacts;
   coldStarts: ColdStart[];
   /** Share of one core other processes used while the cold starts were measured. */
   coldStartOtherCpu: number;
+  /** `npm start` to ready, on this machine (absent from reports made before it was measured). */
+  startup?: StartupTimes;
 }
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -91,6 +114,14 @@ export function markdownReport(result: BenchResult): string {
       'Everything runs on one 2-core machine: DynamoDB Local (Java), the SQS emulator, the runner and the functions compete for the same cores, and other processes on the machine may too.',
   );
   lines.push('');
+  const latency = Object.entries(result.processorLatency)
+    .map(([call, spec]) => `${call} ${spec.medianMs} ms (p99 ${spec.p99Ms} ms)`)
+    .join(', ');
+  lines.push(
+    `The processor sandbox answers at Stripe-like latency, the same for both systems: each request's delay is drawn from a log-normal distribution per call type, median and 99th percentile: ${latency}. ` +
+      'A worker waiting for Stripe is billed for the wait, as on Lambda.',
+  );
+  lines.push('');
   lines.push(
     'Requests per second are measured over each phase, autocannon\'s start included: the replay phases are short, so their rate is a lower bound.',
   );
@@ -129,18 +160,17 @@ export function markdownReport(result: BenchResult): string {
     const peerAllIn = peer ? allInPerMillion(peer, facts) : null;
     const monthly = fixedMonthly(result.oncepay, facts, result.measuredStack.openChargeShards);
     const hasCeiling = monthly.rows.some((row) => row.ceiling);
+    const atVolume = `${REFERENCE_CHARGES_PER_MONTH / 1_000_000}M charges a month`;
     lines.push(
-      `**All-in: $${fixed(allIn.total)} per million charges for oncepay` +
-        (peerAllIn ? `, $${fixed(peerAllIn.total)} for the Powertools baseline** ` : '** ') +
-        `(at ${reference.concurrency} clients; the charge, its logs, traces and secret reads, and one status read by the client), ` +
-        `plus ${hasCeiling ? 'at most ' : ''}$${fixed(monthly.total)} a month of fixed costs for the stage. ` +
-        `At one million charges a month that is ${hasCeiling ? 'at most ' : ''}$${fixed(allIn.total + monthly.total)}` +
-        (peerAllIn ? ` against $${fixed(peerAllIn.total + monthly.total)}.` : '.'),
+      `**Per charge: $${fixed(allIn.total)} per million charges for oncepay` +
+        (peerAllIn ? `, $${fixed(peerAllIn.total)} for the Powertools baseline (${fixed(allIn.total / Math.max(0.001, peerAllIn.total))}×)** ` : '** ') +
+        `(at ${reference.concurrency} clients, X-Ray priced at ${atVolume}; the charge, its logs, traces and secret reads, and one status read by the client), ` +
+        `plus ${hasCeiling ? 'at most ' : ''}$${fixed(monthly.total)} a month of fixed costs for the stage, and the records each charge leaves (storage, PITR, backups: [by volume](#what-a-user-pays-by-volume)).`,
       '',
     );
     lines.push('### All-in cost per million charges (USD)', '');
     lines.push(
-      `Measured per charge in this run, priced for a \`${facts.stage}\` stack: its synthesized template gives the access-log format, tracing, WAF and the fixed costs.`,
+      `Measured per charge in this run, priced for a \`${facts.stage}\` stack at ${atVolume}: its synthesized template gives the access-log format, tracing, WAF and the fixed costs.`,
       '',
     );
     lines.push('| | oncepay | baseline | per charge (oncepay) |', '|---|---:|---:|---|');
@@ -149,7 +179,8 @@ export function markdownReport(result: BenchResult): string {
       lines.push(`| ${row.label} | ${fixed(row.usd)} | ${other ? fixed(other.usd) : '–'} | ${row.quantity} |`);
     }
     lines.push(`| **all-in** | **${fixed(allIn.total)}** | **${peerAllIn ? fixed(peerAllIn.total) : '–'}** | |`);
-    const hook = webhookPerMillion(reference, facts);
+    const kmsPerDelivery = result.oncepay.totals.kmsRequests / Math.max(1, result.oncepay.totals.webhookDeliveries);
+    const hook = webhookPerMillion(reference, facts, kmsPerDelivery);
     const readRows = allIn.rows.filter((row) => row.key.startsWith('read.'));
     const readTotal = readRows.reduce((total, row) => total + row.usd, 0);
     lines.push(
@@ -197,11 +228,12 @@ export function markdownReport(result: BenchResult): string {
           '(`jsonWithStandardFields`), with each request\'s measured status and response length, a 36-character request id, a 15-character client IP (the longest IPv4) and a CLF time. '
         : '- **CloudWatch Logs: API access log**: the stage has no access logging. ') +
         'Execution logging is at `ERROR` level and the run has no errors, so none.',
-      `- **X-Ray**: sampling from ${sampling.source}: ${sampling.reservoirPerSecond} trace a second, then ${fixed(sampling.fixedRate * 100, 0)}% of the rest. ` +
-        'API Gateway starts one trace per request (create-charge joins it) and each worker invocation starts its own trace (linked to the producer\'s: X-Ray, "Tracing event-driven applications"), ' +
-        `so a charge makes ${fixed(sampling.fixedRate * 100, 0)}% × (POST requests + worker invocations) traces. $${PRICES.xrayPerMillionTracesRecorded} per million recorded, plus $${PRICES.xrayPerMillionTracesScanned} per million scanned, ` +
-        `assuming each recorded trace is scanned ${XRAY_SCANS_PER_TRACE === 1 ? 'once' : `${XRAY_SCANS_PER_TRACE} times`}. The reservoir is in the fixed costs, as a ceiling: ` +
-        'below one request a second at a sampler it traces every request, so a small stage pays up to that ceiling rather than 5%.',
+      `- **X-Ray**, at ${atVolume} (the by-volume table prices each volume): the API stage samples by ${sampling.source}, ${sampling.reservoirPerSecond} trace a second, then ${fixed(sampling.fixedRate * 100, 0)}% of the rest, ` +
+        'and the functions behind it follow its decision; ' +
+        `each function an event source invokes with active tracing (${facts.tracedEventFunctions.join(', ') || 'none'}) is sampled by Lambda itself, ${LAMBDA_XRAY_SAMPLING.reservoirPerSecond} a second and ${fixed(LAMBDA_XRAY_SAMPLING.fixedRate * 100, 0)}% of the rest, with no rule to change it. ` +
+        'Each sampler traces every request below its reservoir: at a low volume nearly every request is traced. ' +
+        `$${PRICES.xrayPerMillionTracesRecorded} per million recorded, plus $${PRICES.xrayPerMillionTracesScanned} per million scanned, ` +
+        `assuming each recorded trace is scanned ${XRAY_SCANS_PER_TRACE === 1 ? 'once' : `${XRAY_SCANS_PER_TRACE} times`}.`,
       `- **AWS WAF**: ${facts.waf.webAcls} web ACL${facts.waf.webAcls === 1 ? '' : 's'} in front of the \`${facts.stage}\` API inspect${facts.waf.webAcls === 1 ? 's' : ''} every request: $${PRICES.wafPerMillionRequests} per million (https://aws.amazon.com/waf/pricing/).`,
       '- **Status read**: one `GET /v1/charges/{id}` per accepted charge once it is final, at the level\'s concurrency, accounted like the charge: the API request, GetCharge (its key lookup is cached in the warm container for 30 s, so reads of the ' +
         'table for keys are a share of one per container and key), its strongly consistent `GetItem` (one read unit), its logs and its share of traces. The SQS pollers\' receives during the reads are not the reads\' and are left out.',
@@ -214,10 +246,8 @@ export function markdownReport(result: BenchResult): string {
       '',
       'Not included: free tiers; data transfer out (response bodies are ' +
         `${Math.round(responseBytes)} bytes per charge, headers aside: $${fixed((responseBytes / 1024 ** 3) * 0.09 * 1_000_000)} per million at $0.09/GB); ` +
-        'DynamoDB storage and backups (per GB-month of records kept; prod keeps charge records seven years); CloudWatch Logs storage ($0.03 per GB-month, compressed, for the log retention); ' +
-        'the INIT_START line and Init Duration of cold starts; KMS requests of alarm notifications.',
+        'CloudWatch Logs storage ($0.03 per GB-month, compressed, for the log retention); the INIT_START log line; KMS requests of alarm notifications; DynamoDB Streams reads by Lambda (free).',
     );
-
     lines.push('', `### Fixed monthly costs (USD, from the synthesized \`${facts.stage}\` template and the run; ${HOURS_PER_MONTH}-hour month)`, '');
     lines.push('| item | quantity | per month |', '|---|---|---:|');
     for (const row of monthly.rows) lines.push(`| ${row.label} | ${row.quantity} | ${row.ceiling ? '≤ ' : ''}${fixed(row.usd)} |`);
@@ -238,6 +268,47 @@ export function markdownReport(result: BenchResult): string {
         `The measured passes were not idle: per pass ${fixed(found.stuck)} stuck charges, ${fixed(found.inReview)} in review and ${fixed(found.deadLetters)} dead letters, left by the levels; their work is in the figure.`,
       );
     }
+
+    const config = result.pricedConfig;
+    const records = keptRecords(result.oncepay.storage, result.oncepay.totals.charges, config);
+    const kept = keptRecordsPerCharge(records, facts, config);
+    const rows = byVolume(result.oncepay, reference, facts, config, result.coldStarts, result.measuredStack.openChargeShards);
+    const peerRows = result.baseline && peer ? byVolume(result.baseline, peer, facts, config, result.coldStarts, result.measuredStack.openChargeShards) : null;
+    const plan = config.backup;
+    lines.push('', '## What a user pays, by volume', '');
+    lines.push(
+      `A \`${facts.stage}\` stage's month at a steady volume, in USD: the measured per-charge costs above (X-Ray at that volume), the fixed costs, Lambda's billed INIT, ` +
+        `and the records the charges keep once the tables hold a whole retention (${config.chargeRecordRetentionDays} days of charge records): their storage, point-in-time recovery and backups.`,
+      '',
+      '| charges a month | per-charge costs | fixed | Lambda INIT | kept records | **all in** | per million (oncepay) | per million (baseline) | per million without kept records (oncepay / baseline) |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      ...rows.map((row, index) => {
+        const other = peerRows?.[index];
+        const withoutKept = (entry: typeof row) => (entry.total - entry.keptRecords) / (entry.chargesPerMonth / 1_000_000);
+        return (
+          `| ${row.chargesPerMonth.toLocaleString('en-US')} | ${fixed(row.charges)} | ${fixed(row.fixed)} | ${fixed(row.init)} | ${fixed(row.keptRecords)} | **${fixed(row.total)}** | ${fixed(row.perMillion)} | ` +
+          `${other ? fixed(other.perMillion) : '–'} | ${fixed(withoutKept(row))} / ${other ? fixed(withoutKept(other)) : '–'} |`
+        );
+      }),
+      '',
+      'What each charge keeps (measured: every item the run left in the charges and webhooks tables, sized by DynamoDB\'s rules, 100 bytes of overhead per item and per index copy):',
+      '',
+      '| item | bytes per charge (table / indexes) | kept |',
+      '|---|---:|---:|',
+      ...records.map((record) => `| ${record.kind} | ${fixed(record.tableBytes, 0)} / ${fixed(record.indexBytes, 0)} | ${fixed(record.keptMonths, 1)} months |`),
+      '',
+      `Per charge at the steady state, each month: storage $${fixed(kept.storage * 1_000_000)} per million charges ($${PRICES.dynamodbStoragePerGbMonth}/GB-month, indexes included), ` +
+        `PITR $${fixed(kept.pitr * 1_000_000)} ($${PRICES.dynamodbPitrPerGbMonth}/GB-month of table data, ${facts.pitrTables} tables), ` +
+        (plan
+          ? `backups $${fixed(kept.backups * 1_000_000)}: the plan keeps ${plan.dailyRetentionDays} daily points and a monthly one for ${plan.monthlyRetentionDays} days (cold after ${plan.monthlyColdStorageAfterDays}), ` +
+            `and each point is a whole copy of the tables ($${PRICES.backupWarmPerGbMonth}/GB-month warm, $${PRICES.backupColdPerGbMonth} cold; DynamoDB backups are full, not incremental, and leave the indexes out). `
+          : 'no backups. ') +
+        `The tables grow for the whole retention: in the first year they hold a seventh of that, and these rows cost about that share.`,
+      '',
+      `Lambda INIT: every function on the charge path keeps the environments its concurrency needs (at least one), each replaced every ${ENVIRONMENT_LIFETIME_HOURS} hours ` +
+        `(AWS documents no lifetime: an assumption), and each cold start bills its measured initialisation (the cold-start table below) at ${MEMORY_MB} MB: ` +
+        `${Math.round(initPerMonth(reference, result.coldStarts, REFERENCE_CHARGES_PER_MONTH).coldStarts)} cold starts a month at ${atVolume}.`,
+    );
 
     lines.push('', '### Logs per charge, by function (events / bytes ingested)', '');
     const names = [...new Set([...Object.keys(reference.logsPerCharge), ...Object.keys(peer?.logsPerCharge ?? {}), ...Object.keys(reference.statusRead.logsPerRead)])].sort();
@@ -319,6 +390,19 @@ export function markdownReport(result: BenchResult): string {
     const ok = cold.bundleBytes <= BUDGET.bundleBytes && cold.initMs <= BUDGET.initMs;
     lines.push(`| ${cold.function} | ${cold.bundleBytes} | ${cold.initMs} | ${ok ? 'yes' : '**no**'} |`);
   }
+  if (result.startup) {
+    const { coldSeconds, warmSeconds, warmRuns } = result.startup;
+    lines.push(
+      '',
+      '## `npm start`',
+      '',
+      `Until it prints "oncepay is ready" (Ctrl-C between runs): ${fixed(coldSeconds, 1)} s with nothing kept (it synthesizes the CDK app and bundles every function), ` +
+        `${fixed(warmSeconds, 1)} s (median of ${warmRuns}) when the templates and bundles kept by the first start are reused, as they are while \`functions/\`, \`infra/\` and the lockfile are unchanged. Budget: ${STARTUP_BUDGET_SECONDS} s.`,
+    );
+  }
   lines.push('');
   return lines.join('\n');
 }
+
+/** `npm start` on an idle 2-core machine, with the kept synth (issue 23). */
+const STARTUP_BUDGET_SECONDS = 10;

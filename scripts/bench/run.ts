@@ -18,7 +18,8 @@ import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
 import { mulberry32 } from '../chaos/random.ts';
 import type { TrafficStats } from '../local/fault-proxy.ts';
 import { LOCAL_CREDENTIALS, startLocalStack } from '../local/local-stack.ts';
-import { addVolume, emfMetrics, emptyLogVolume, lambdaLineBytes, lambdaPlatformVolume, type ApiRequestGroup, type LogVolume } from './aws-logs.ts';
+import { addVolume, emfMetrics, emptyLogVolume, lambdaLineBytes, lambdaPlatformVolume, shortFunctionName, type ApiRequestGroup, type LogVolume } from './aws-logs.ts';
+import { measureStorage, type StoredKind } from './storage.ts';
 
 export interface BenchOptions {
   /** New charges per concurrency level. */
@@ -128,8 +129,10 @@ export interface BenchRun {
    * in the run, the reconciler's passes included (some only when something went wrong).
    */
   customMetrics: string[];
-  /** The whole run, warm-up included. */
-  totals: { charges: number; secretsManagerCalls: number; workerInvocations: number };
+  /** The whole run, warm-up included; KMS requests counted on the wire (the KMS stand-in's). */
+  totals: { charges: number; secretsManagerCalls: number; workerInvocations: number; kmsRequests: number; webhookDeliveries: number };
+  /** What the run's charges left in the charges and webhooks tables, by kind of item (divide by `totals.charges`). */
+  storage: StoredKind[];
 }
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
@@ -202,7 +205,6 @@ const perUnit = (values: Record<string, number>, n: number) =>
   Object.fromEntries(Object.entries(values).filter(([, count]) => count > 0).map(([key, count]) => [key, count / n]));
 
 /** `ServiceWorkerFunctionA257E550` → `Worker`. */
-export const shortFunctionName = (logicalId: string) => logicalId.replace(/^Service/, '').replace(/Function.*$/, '');
 
 interface Invocation {
   fn: string;
@@ -269,9 +271,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
   let passMetrics: Set<string> | null = null;
   // Secrets Manager calls, counted on the wire: every request the emulator (in this process) receives.
   let secretsManagerCalls = 0;
+  let kmsRequests = 0;
   const onHttpRequest = (message: unknown) => {
     const { request } = message as { request: IncomingMessage };
-    if (request.headers['x-amz-target'] === 'secretsmanager.GetSecretValue') secretsManagerCalls += 1;
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (target === 'secretsmanager.GetSecretValue') secretsManagerCalls += 1;
+    if (target.startsWith('TrentService.')) kmsRequests += 1;
   };
   subscribe('http.server.request.start', onHttpRequest);
 
@@ -591,6 +596,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
     }
 
     const reconcilerPass = await measureReconcilerPasses(options.reconcilerPasses ?? 3);
+    progress('sizing what the charges left in the tables…');
+    const storage = await measureStorage(dynamodb, { charges: stack.outputs['ChargesTableName'] ?? '', webhooks: webhooksTable });
     return {
       levels,
       reconcilerPass,
@@ -599,7 +606,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchRun> {
         charges: chargesSent,
         secretsManagerCalls,
         workerInvocations: invocations.filter((invocation) => shortFunctionName(invocation.fn) === 'Worker').length,
+        kmsRequests,
+        webhookDeliveries: deliveries,
       },
+      storage,
     };
 
     /** Idle passes as the EventBridge schedule runs them; one unmeasured pass first (its environment's cold start). */

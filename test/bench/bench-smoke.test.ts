@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureColdStarts } from '../../scripts/bench/cold-start.ts';
-import { stackFacts, webhookPerMillion } from '../../scripts/bench/cost.ts';
+import { stackFacts, tracesPerCharge, webhookPerMillion } from '../../scripts/bench/cost.ts';
+import { byVolume, keptRecords, VOLUMES } from '../../scripts/bench/volume.ts';
+import { stageConfig } from '#infra/stage-config.ts';
+import { DEFAULT_CONFIG } from '../../scripts/processor-sandbox/config.ts';
 import { allInPerMillion, apiPathCalls, costPerMillion, fixedMonthly, markdownReport } from '../../scripts/bench/report.ts';
 import { runBenchmark } from '../../scripts/bench/run.ts';
 import { synthesize } from '../../scripts/local/template.ts';
@@ -87,6 +90,21 @@ describe('npm run bench (smoke)', () => {
     expect(allIn.total).toBeGreaterThan(costPerMillion(level).total + 3.5); // at least the status read's API request
     const monthly = fixedMonthly(run, facts, facts.openChargeShards);
     expect(monthly.total).toBeCloseTo(sum(monthly.rows.map((row) => row.usd)), 10);
+    // X-Ray by volume: below the samplers' reservoirs every request is traced, far above it about 5%.
+    const quiet = tracesPerCharge(level, facts, 100_000);
+    const busy = tracesPerCharge(level, facts, 1_000_000_000);
+    expect(quiet.read).toBeCloseTo(1, 2);
+    expect(busy.read).toBeLessThan(0.06);
+    expect(quiet.charge).toBeGreaterThan(busy.charge);
+    // What the charges keep: each charge's item is in the charges table, sized, with its index copies.
+    const records = keptRecords(run.storage, run.totals.charges, stageConfig('prod'));
+    const chargeItems = records.find((record) => record.kind === 'charges: CHARGE#');
+    expect(chargeItems?.tableBytes).toBeGreaterThan(500);
+    expect(chargeItems?.indexBytes).toBeGreaterThan(0);
+    expect(chargeItems?.keptMonths).toBeGreaterThan(80); // prod keeps charge records seven years
+    const volumes = byVolume(run, level, facts, stageConfig('prod'), coldStarts, facts.openChargeShards);
+    expect(volumes.map((row) => row.chargesPerMonth)).toEqual(VOLUMES);
+    for (const row of volumes) expect(row.total).toBeCloseTo(row.charges + row.fixed + row.init + row.keptRecords, 6);
 
     const report = markdownReport({
       generatedAt: 'now',
@@ -96,14 +114,17 @@ describe('npm run bench (smoke)', () => {
       oncepay: run,
       baseline: null,
       stack: facts,
+      pricedConfig: stageConfig('prod'),
+      processorLatency: DEFAULT_CONFIG.latency,
       measuredStack: facts,
       coldStarts,
       coldStartOtherCpu: 0,
     });
     expect(report).toContain('1.00 DynamoDB write and 1.00 SQS send');
-    expect(report).toContain(`**All-in: $${allIn.total.toFixed(2)} per million charges for oncepay**`);
+    expect(report).toContain(`**Per charge: $${allIn.total.toFixed(2)} per million charges for oncepay**`);
+    expect(report).toContain('confirmPayment 800 ms (p99 2400 ms)');
     // The webhook is priced beside the status read, row by row, each total the sum of its rows.
-    const hook = webhookPerMillion(level, facts);
+    const hook = webhookPerMillion(level, facts, run.totals.kmsRequests / Math.max(1, run.totals.webhookDeliveries));
     expect(hook.total).toBeCloseTo(sum(hook.rows.map((row) => row.usd)), 10);
     expect(hook.total).toBeGreaterThan(0);
     expect(report).toContain(`| **webhook** | **${hook.total.toFixed(2)}** | |`);
