@@ -221,7 +221,7 @@ const TRACE_COST = PRICES.xrayPerMillionTracesRecorded + XRAY_SCANS_PER_TRACE * 
 export function costPerMillion(level: LevelResult): CostPerMillion {
   const dynamodb = DYNAMODB_COST(level.capacityPerCharge);
   const sqs = SQS_OPERATIONS(level.callsPerCharge) * PRICES.sqsPerMillionRequests;
-  const apiGateway = requestCount(level.apiRequestsPerCharge) * PRICES.restApiPerMillion;
+  const apiGateway = (requestCount(level.apiRequestsPerCharge) + stripeEventRequests(level)) * PRICES.restApiPerMillion;
   const lambda = LAMBDA_COST(level.lambda.invocationsPerCharge, level.lambda.gbSecondsPerCharge);
   return { dynamodb, sqs, apiGateway, lambda, total: dynamodb + sqs + apiGateway + lambda };
 }
@@ -273,7 +273,7 @@ export const REFERENCE_CHARGES_PER_MONTH = 10_000_000;
  */
 export function tracesPerCharge(level: LevelResult, facts: StackFacts, chargesPerMonth: number): { charge: number; read: number } {
   const chargesPerSecond = chargesPerMonth / SECONDS_PER_MONTH;
-  const posts = requestCount(level.apiRequestsPerCharge);
+  const posts = requestCount(level.apiRequestsPerCharge) + stripeEventRequests(level);
   const reads = requestCount(level.statusRead.apiRequestsPerRead);
   const apiShare = facts.tracedApiStages.length > 0 ? sampledShare((posts + reads) * chargesPerSecond, facts.xraySampling) : 0;
   let charge = posts * apiShare;
@@ -285,14 +285,28 @@ export function tracesPerCharge(level: LevelResult, facts: StackFacts, chargesPe
 }
 
 /**
+ * Stripe's events about the charge, each a `POST /webhooks/stripe` through the API (and its WAF):
+ * one invocation of the function behind it per request. The sandbox sends them as Stripe does.
+ */
+export function stripeEventRequests(level: LevelResult): number {
+  return level.lambda.invocationsPerCharge['ProcessorWebhook'] ?? 0;
+}
+
+/** The access-log lines of Stripe's event requests (`{"received":true}` answers, 200). */
+function stripeEventRequestGroups(level: LevelResult): ApiRequestGroup[] {
+  return [{ method: 'POST', resourcePath: '/webhooks/stripe', status: 200, responseBytes: Buffer.byteLength('{"received":true}'), count: stripeEventRequests(level) }];
+}
+
+/**
  * The all-in cost of one million charges at a monthly volume: the charge itself (API path and
  * worker), its logs, traces and secret reads, and the client learning the outcome with one
  * status read. `total` is the sum of the rows.
  */
 export function allInPerMillion(level: LevelResult, facts: StackFacts, chargesPerMonth = REFERENCE_CHARGES_PER_MONTH): { rows: CostRow[]; total: number } {
   const base = costPerMillion(level);
-  const chargeLogs = logVolumes(level.logsPerCharge, level.platformLogsPerCharge, level.lambda.invocationsPerCharge, level.apiRequestsPerCharge, facts);
+  const chargeLogs = logVolumes(level.logsPerCharge, level.platformLogsPerCharge, level.lambda.invocationsPerCharge, [...level.apiRequestsPerCharge, ...stripeEventRequestGroups(level)], facts);
   const posts = requestCount(level.apiRequestsPerCharge);
+  const stripeEvents = stripeEventRequests(level);
   const traces = tracesPerCharge(level, facts, chargesPerMonth);
   const chargeTraces = traces.charge;
   const read = level.statusRead;
@@ -304,8 +318,13 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts, chargesPe
   const rows: CostRow[] = [
     { key: 'dynamodb', label: 'DynamoDB', usd: base.dynamodb, quantity: `${fixed(level.capacityPerCharge.write)} write + ${fixed(level.capacityPerCharge.read)} read units` },
     { key: 'sqs', label: 'SQS', usd: base.sqs, quantity: `${fixed(SQS_OPERATIONS(level.callsPerCharge))} requests` },
-    { key: 'apiGateway', label: 'API Gateway (POST)', usd: base.apiGateway, quantity: `${fixed(posts)} requests` },
-    { key: 'waf', label: 'AWS WAF (POST)', usd: posts * facts.waf.webAcls * PRICES.wafPerMillionRequests, quantity: `${fixed(posts * facts.waf.webAcls)} requests inspected` },
+    { key: 'apiGateway', label: 'API Gateway (the POST, and Stripe’s events)', usd: base.apiGateway, quantity: `${fixed(posts)} + ${fixed(stripeEvents)} requests` },
+    {
+      key: 'waf',
+      label: 'AWS WAF (the POST, and Stripe’s events)',
+      usd: (posts + stripeEvents) * facts.waf.webAcls * PRICES.wafPerMillionRequests,
+      quantity: `${fixed((posts + stripeEvents) * facts.waf.webAcls)} requests inspected`,
+    },
     { key: 'lambda', label: 'Lambda', usd: base.lambda, quantity: `${fixed(sum(Object.values(level.lambda.invocationsPerCharge)))} invocations, ${fixed(level.lambda.gbSecondsPerCharge, 4)} GB-s` },
     {
       key: 'secretsManager',

@@ -1,8 +1,8 @@
 /**
  * How long `npm start` takes to say it is ready on this machine: once with nothing kept (it
- * synthesizes and bundles), then `warmRuns` times with the kept assembly of the first run. Each
- * run gets its own free ports, outputs file and the same synth cache, and is stopped with
- * SIGINT as a user's Ctrl-C stops it.
+ * synthesizes and bundles), then `warmRuns` times with the kept assembly of the first run. Every
+ * run uses the same free ports (the sandbox's URL is part of what is kept, as with `npm start`'s
+ * fixed ports), its own outputs file and synth cache, and is stopped with SIGINT as Ctrl-C stops it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +24,10 @@ export async function measureStartup(warmRuns: number): Promise<StartupTimes> {
   const scratch = mkdtempSync(join(tmpdir(), 'oncepay-startup-'));
   try {
     const cacheDir = join(scratch, 'synth');
-    const coldSeconds = await timeOneStart(cacheDir, join(scratch, 'outputs.json'));
+    const ports = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()) };
+    const coldSeconds = await timeOneStart(cacheDir, join(scratch, 'outputs.json'), ports);
     const warm: number[] = [];
-    for (let run = 0; run < warmRuns; run += 1) warm.push(await timeOneStart(cacheDir, join(scratch, 'outputs.json')));
+    for (let run = 0; run < warmRuns; run += 1) warm.push(await timeOneStart(cacheDir, join(scratch, 'outputs.json'), ports));
     warm.sort((a, b) => a - b);
     return { coldSeconds, warmSeconds: warm[Math.floor(warm.length / 2)] ?? coldSeconds, warmRuns };
   } finally {
@@ -34,11 +35,10 @@ export async function measureStartup(warmRuns: number): Promise<StartupTimes> {
   }
 }
 
-async function timeOneStart(cacheDir: string, outputsFile: string): Promise<number> {
+async function timeOneStart(cacheDir: string, outputsFile: string, ports: { PORT: string; SANDBOX_PORT: string }): Promise<number> {
   const env = {
     ...process.env,
-    PORT: String(await freePort()),
-    SANDBOX_PORT: String(await freePort()),
+    ...ports,
     ONCEPAY_SYNTH_CACHE_DIR: cacheDir,
     ONCEPAY_OUTPUTS_FILE: outputsFile,
   };

@@ -48,7 +48,7 @@ export interface StoredKind {
   /** Billed bytes of their copies in the table's indexes (keys-only: the index keys, the table key, the overhead). */
   indexBytes: number;
   /**
-   * Days an item is kept, from its own `purge_at` and `created_at` where both are set (the median);
+   * Days an item is kept, from its own `purge_at` and `created_at` (or `received_at`) where both are set (the median);
    * `null` where the run's items carry no purge time yet (open or kept by the stage's record retention).
    */
   keptDays: number | null;
@@ -75,7 +75,8 @@ export async function measureStorage(dynamodb: DynamoDBClient, tables: { charges
           entry.indexBytes += itemBytes(projected) + STORAGE_OVERHEAD_BYTES_PER_ITEM;
         }
         const purgeAt = Number(item['purge_at']?.N);
-        const createdAt = Number(item['created_at']?.N);
+        // When the item was written: `created_at` (ms), or a Stripe event inbox item's `received_at` (ms).
+        const createdAt = Number(item['created_at']?.N ?? item['received_at']?.N);
         if (purgeAt > 0 && createdAt > 0) entry.lifetimes.push((purgeAt * 1000 - createdAt) / 86_400_000);
         kinds.set(`${table} ${kind}`, entry);
       }
