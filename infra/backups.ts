@@ -11,7 +11,7 @@ import { BACKUP_VAULT_ARN, type BackupConfig } from './stage-config.ts';
 export const BACKUP_ROLE_MANAGED_POLICIES = ['service-role/AWSBackupServiceRolePolicyForBackup', 'service-role/AWSBackupServiceRolePolicyForRestores'];
 
 /**
- * AWS Backup of the tables: a daily and a monthly rule into a KMS-encrypted, locked vault kept
+ * AWS Backup of the tables: a daily, a monthly and (optionally) a yearly rule into a KMS-encrypted, locked vault kept
  * (RETAIN) whatever happens to the stack, each point optionally copied to a vault of another region.
  * Cold storage and cross-region copies of DynamoDB need AWS Backup's advanced features for
  * DynamoDB turned on in the account and region: no CloudFormation resource sets it (docs/runbook.md).
@@ -61,6 +61,14 @@ export class TableBackups extends Construct {
           moveToColdStorageAfter: Duration.days(config.monthlyColdStorageAfterDays),
           deleteAfter: Duration.days(config.monthlyRetentionDays),
         }),
+        ...(config.yearly
+          ? [
+              rule('Yearly', events.Schedule.cron({ month: '1', day: '1', hour: '5', minute: '0' }), {
+                moveToColdStorageAfter: Duration.days(config.yearly.coldStorageAfterDays),
+                deleteAfter: Duration.days(config.yearly.retentionDays),
+              }),
+            ]
+          : []),
       ],
     });
     this.role = new iam.Role(this, 'Role', {

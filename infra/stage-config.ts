@@ -157,13 +157,17 @@ export interface StageConfig {
 }
 
 /**
- * A daily backup kept `dailyRetentionDays`, and a monthly one moved to cold storage after
- * `monthlyColdStorageAfterDays` and kept `monthlyRetentionDays`, in a KMS-encrypted, locked vault.
+ * A daily backup kept `dailyRetentionDays`, a monthly one moved to cold storage after
+ * `monthlyColdStorageAfterDays` and kept `monthlyRetentionDays`, and optionally a yearly one, in
+ * a KMS-encrypted, locked vault. Each point is a whole copy of the tables, so the number of
+ * points kept is the cost: the longest-kept points must cover the records' retention.
  */
 export interface BackupConfig {
   dailyRetentionDays: number;
   monthlyRetentionDays: number;
   monthlyColdStorageAfterDays: number;
+  /** A point on the 1st of January, moved to cold storage after `coldStorageAfterDays`, kept `retentionDays`. */
+  yearly?: { retentionDays: number; coldStorageAfterDays: number };
   /**
    * AWS Backup Vault Lock: every recovery point is kept between min and max retention days.
    * `governance`: users with the IAM permission may still remove the lock or delete points;
@@ -283,13 +287,16 @@ const STAGES: Record<string, StageConfig> = {
     logRetentionDays: 365,
     // 1% of requests, no reservoir: enough traces to see where time goes, at a cost that does not depend on the hour.
     tracing: { reservoirPerSecond: 0, fixedRate: 0.01 },
-    // Monthly points are kept as long as the records; compliance: after 3 days nobody can shorten or remove them.
+    // PITR covers any second of 35 days; the locked points: a week of dailies, a year of monthlies,
+    // and yearly points kept as long as the records (a record older than a year no longer changes:
+    // refunds and disputes come within months). Compliance: after 3 days nobody can shorten or remove them.
     // Set `copyToVaultArn` to a vault of another region (docs/runbook.md) for a copy of every point there.
     backup: {
-      dailyRetentionDays: 35,
-      monthlyRetentionDays: 2557,
+      dailyRetentionDays: 7,
+      monthlyRetentionDays: 365,
       monthlyColdStorageAfterDays: 30,
-      vaultLock: { mode: 'compliance', minRetentionDays: 35, maxRetentionDays: 2557, changeableForDays: 3 },
+      yearly: { retentionDays: 2557, coldStorageAfterDays: 30 },
+      vaultLock: { mode: 'compliance', minRetentionDays: 7, maxRetentionDays: 2557, changeableForDays: 3 },
     },
   },
 };
@@ -556,12 +563,20 @@ export function validateStageConfig(config: StageConfig): void {
 
 /** AWS Backup's rules, checked before a deploy rather than by a failing backup job. */
 function validateBackup(backup: BackupConfig, recordRetentionDays: number, fail: (message: string) => never): void {
-  const { dailyRetentionDays: daily, monthlyRetentionDays: monthly, monthlyColdStorageAfterDays: cold, vaultLock: lock } = backup;
+  const { dailyRetentionDays: daily, monthlyRetentionDays: monthly, monthlyColdStorageAfterDays: cold, yearly, vaultLock: lock } = backup;
+  const longest = yearly?.retentionDays ?? monthly;
   if (daily < 1 || daily > monthly) fail('backup dailyRetentionDays must be at least 1 and at most monthlyRetentionDays');
-  if (monthly < recordRetentionDays) fail('backup monthlyRetentionDays must be at least chargeRecordRetentionDays: a backup must cover the records it keeps');
+  if (longest < recordRetentionDays) {
+    fail('the longest-kept backup points (yearly.retentionDays, else monthlyRetentionDays) must be kept at least chargeRecordRetentionDays: a backup must cover the records it keeps');
+  }
   if (cold < 1 || monthly - cold < 90) fail('backup monthly points must stay in cold storage at least 90 days (AWS Backup): monthlyRetentionDays ≥ monthlyColdStorageAfterDays + 90');
+  if (yearly && (yearly.retentionDays < monthly || yearly.coldStorageAfterDays < 1 || yearly.retentionDays - yearly.coldStorageAfterDays < 90)) {
+    fail('backup yearly points are kept at least as long as monthly ones, and in cold storage at least 90 days (AWS Backup): yearly.retentionDays ≥ yearly.coldStorageAfterDays + 90');
+  }
   if (lock.minRetentionDays < 1 || lock.minRetentionDays > daily) fail('the vault lock minRetentionDays must be 1 to dailyRetentionDays, or the vault refuses the daily backups');
-  if (lock.maxRetentionDays < monthly || lock.maxRetentionDays > 36_500) fail('the vault lock maxRetentionDays must be monthlyRetentionDays to 36500, or the vault refuses the monthly backups');
+  if (lock.maxRetentionDays < longest || lock.maxRetentionDays > 36_500) {
+    fail('the vault lock maxRetentionDays must be the longest backup retention (yearly, else monthly) to 36500, or the vault refuses those backups');
+  }
   if (lock.mode === 'compliance' && lock.changeableForDays < 3) fail('a compliance vault lock is changeable for at least 3 days (AWS Backup\'s 72-hour cooling-off)');
   if (backup.copyToVaultArn !== undefined && !BACKUP_VAULT_ARN.test(backup.copyToVaultArn)) {
     fail('backup copyToVaultArn must be a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>) of another region');

@@ -300,7 +300,9 @@ export function markdownReport(result: BenchResult): string {
       `Per charge at the steady state, each month: storage $${fixed(kept.storage * 1_000_000)} per million charges ($${PRICES.dynamodbStoragePerGbMonth}/GB-month, indexes included), ` +
         `PITR $${fixed(kept.pitr * 1_000_000)} ($${PRICES.dynamodbPitrPerGbMonth}/GB-month of table data, ${facts.pitrTables} tables), ` +
         (plan
-          ? `backups $${fixed(kept.backups * 1_000_000)}: the plan keeps ${plan.dailyRetentionDays} daily points and a monthly one for ${plan.monthlyRetentionDays} days (cold after ${plan.monthlyColdStorageAfterDays}), ` +
+          ? `backups $${fixed(kept.backups * 1_000_000)}: the plan keeps ${plan.dailyRetentionDays} daily points, a monthly one for ${plan.monthlyRetentionDays} days (cold after ${plan.monthlyColdStorageAfterDays})` +
+            (plan.yearly ? ` and a yearly one for ${plan.yearly.retentionDays} days (cold after ${plan.yearly.coldStorageAfterDays})` : '') +
+            ', ' +
             `and each point is a whole copy of the tables ($${PRICES.backupWarmPerGbMonth}/GB-month warm, $${PRICES.backupColdPerGbMonth} cold; DynamoDB backups are full, not incremental, and leave the indexes out). `
           : 'no backups. ') +
         `The tables grow for the whole retention: in the first year they hold a seventh of that, and these rows cost about that share.`,

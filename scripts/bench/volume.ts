@@ -12,7 +12,8 @@ import type { StoredKind } from './storage.ts';
 /** The volumes the report prices. */
 export const VOLUMES = [1_000_000, 10_000_000, 100_000_000];
 
-const DAYS_PER_MONTH = 365.25 / 12;
+const DAYS_PER_YEAR = 365.25;
+const DAYS_PER_MONTH = DAYS_PER_YEAR / 12;
 /**
  * AWS documents no lifetime for an execution environment, only that environments are replaced
  * from time to time; assumed here: each concurrent environment is replaced every two hours.
@@ -61,10 +62,13 @@ export function keptRecordsPerCharge(records: KeptRecord[], facts: StackFacts, c
   const plan = config.backup;
   let backups = 0;
   if (plan) {
+    // Points kept at once, each warm until it moves to cold storage.
     const monthlyPoints = plan.monthlyRetentionDays / DAYS_PER_MONTH;
     const warmMonthlyPoints = Math.min(monthlyPoints, plan.monthlyColdStorageAfterDays / DAYS_PER_MONTH);
-    const warmPoints = plan.dailyRetentionDays + warmMonthlyPoints;
-    const coldPoints = monthlyPoints - warmMonthlyPoints;
+    const yearlyPoints = plan.yearly ? plan.yearly.retentionDays / DAYS_PER_YEAR : 0;
+    const warmYearlyPoints = plan.yearly ? Math.min(yearlyPoints, plan.yearly.coldStorageAfterDays / DAYS_PER_YEAR) : 0;
+    const warmPoints = plan.dailyRetentionDays + warmMonthlyPoints + warmYearlyPoints;
+    const coldPoints = monthlyPoints - warmMonthlyPoints + yearlyPoints - warmYearlyPoints;
     backups = gbMonthsTable * (warmPoints * PRICES.backupWarmPerGbMonth + coldPoints * PRICES.backupColdPerGbMonth);
   }
   return { storage, pitr, backups, gbMonthsTable };

@@ -39,24 +39,30 @@ describe('prod backups', () => {
       DeletionPolicy: 'Retain',
       Properties: {
         EncryptionKeyArn: { 'Fn::GetAtt': [expect.stringMatching(/^BackupsVaultKey/), 'Arn'] },
-        LockConfiguration: { MinRetentionDays: 35, MaxRetentionDays: 2557, ChangeableForDays: 3 },
+        LockConfiguration: { MinRetentionDays: 7, MaxRetentionDays: 2557, ChangeableForDays: 3 },
       },
     });
   });
 
-  it('backs up daily, kept 35 days, and monthly, moved to cold storage after 30 days and kept 7 years; nothing is copied unless asked', () => {
+  it('backs up daily, kept a week; monthly, kept a year; yearly, kept 7 years (both cold after 30 days); nothing is copied unless asked', () => {
     const [plan] = Object.values(stateful.findResources('AWS::Backup::BackupPlan'));
     const rules = (plan?.['Properties'] as { BackupPlan: { BackupPlanRule: Array<Record<string, unknown>> } }).BackupPlan.BackupPlanRule;
     expect(rules).toEqual([
       {
         RuleName: 'Daily',
         ScheduleExpression: 'cron(0 3 * * ? *)',
-        Lifecycle: { DeleteAfterDays: 35 },
+        Lifecycle: { DeleteAfterDays: 7 },
         TargetBackupVault: { 'Fn::GetAtt': [expect.stringMatching(/^BackupsVault/), 'BackupVaultName'] },
       },
       {
         RuleName: 'Monthly',
         ScheduleExpression: 'cron(0 4 1 * ? *)',
+        Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 365 },
+        TargetBackupVault: { 'Fn::GetAtt': [expect.stringMatching(/^BackupsVault/), 'BackupVaultName'] },
+      },
+      {
+        RuleName: 'Yearly',
+        ScheduleExpression: 'cron(0 5 1 1 ? *)',
         Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 2557 },
         TargetBackupVault: { 'Fn::GetAtt': [expect.stringMatching(/^BackupsVault/), 'BackupVaultName'] },
       },
@@ -95,7 +101,8 @@ describe('prod backups copied to another region (--context backupCopyToVaultArn)
     const [plan] = Object.values(stateful.findResources('AWS::Backup::BackupPlan'));
     const rules = (plan?.['Properties'] as { BackupPlan: { BackupPlanRule: Array<Record<string, unknown>> } }).BackupPlan.BackupPlanRule;
     expect(rules.map((rule) => rule['CopyActions'])).toEqual([
-      [{ DestinationBackupVaultArn: COPY_VAULT, Lifecycle: { DeleteAfterDays: 35 } }],
+      [{ DestinationBackupVaultArn: COPY_VAULT, Lifecycle: { DeleteAfterDays: 7 } }],
+      [{ DestinationBackupVaultArn: COPY_VAULT, Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 365 } }],
       [{ DestinationBackupVaultArn: COPY_VAULT, Lifecycle: { MoveToColdStorageAfterDays: 30, DeleteAfterDays: 2557 } }],
     ]);
     expect(stateful.toJSON()['Rules']['BackupCopyInAnotherRegion']['Assertions']).toEqual([
@@ -168,12 +175,15 @@ describe('backup and restored-table settings', () => {
 
   it('refuses retentions AWS Backup would refuse, or that would not cover the records', () => {
     const backup = (config: StageConfig) => config.backup!;
-    refuses((config) => (backup(config).monthlyRetentionDays = 365), /monthlyRetentionDays must be at least chargeRecordRetentionDays/);
-    refuses((config) => (backup(config).monthlyColdStorageAfterDays = 2500), /at least 90 days/);
+    refuses((config) => (backup(config).yearly = { retentionDays: 2000, coldStorageAfterDays: 30 }), /longest-kept backup points .* must be kept at least chargeRecordRetentionDays/);
+    refuses((config) => delete backup(config).yearly, /longest-kept backup points .* must be kept at least chargeRecordRetentionDays/);
+    refuses((config) => (backup(config).yearly = { retentionDays: 2557, coldStorageAfterDays: 2500 }), /yearly points .* at least 90 days/);
+    refuses((config) => (backup(config).monthlyRetentionDays = 2600), /yearly points are kept at least as long as monthly ones/);
+    refuses((config) => (backup(config).monthlyColdStorageAfterDays = 300), /at least 90 days/);
     refuses((config) => (backup(config).dailyRetentionDays = 0), /dailyRetentionDays must be at least 1/);
-    refuses((config) => (backup(config).vaultLock.minRetentionDays = 36), /minRetentionDays must be 1 to dailyRetentionDays/);
-    refuses((config) => (backup(config).vaultLock.maxRetentionDays = 2000), /maxRetentionDays must be monthlyRetentionDays to 36500/);
-    refuses((config) => (backup(config).vaultLock = { mode: 'compliance', minRetentionDays: 35, maxRetentionDays: 2557, changeableForDays: 1 }), /at least 3 days/);
+    refuses((config) => (backup(config).vaultLock.minRetentionDays = 8), /minRetentionDays must be 1 to dailyRetentionDays/);
+    refuses((config) => (backup(config).vaultLock.maxRetentionDays = 2000), /maxRetentionDays must be the longest backup retention/);
+    refuses((config) => (backup(config).vaultLock = { mode: 'compliance', minRetentionDays: 7, maxRetentionDays: 2557, changeableForDays: 1 }), /at least 3 days/);
     expect(() => validateStageConfig({ ...stageConfig('prod'), backup: { ...stageConfig('prod').backup!, vaultLock: { mode: 'governance', minRetentionDays: 1, maxRetentionDays: 3650 } } })).not.toThrow();
   });
 
