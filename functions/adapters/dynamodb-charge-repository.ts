@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { OncePayError } from '#domain/errors.ts';
 import { DEFAULT_LIST_SHARDS, listKeysFor, shardOf } from './dynamodb-lists.ts';
 import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
+import { fingerprintOfCanonical } from '#domain/fingerprint.ts';
 import type {
   ChargeRecord,
   ChargeRepository,
@@ -15,21 +16,24 @@ import type {
   Review,
 } from '#domain/ports.ts';
 
-/** The stored shape of a charge item. Times are epoch milliseconds unless named `_ttl`. */
+/**
+ * The stored shape of a charge item. Times are epoch milliseconds unless named `_ttl`. Every
+ * write pays for the whole item by the kilobyte, so it holds nothing derivable: the id is the
+ * key's, the request's fingerprint is its canonical body's hash, and null fields are absent.
+ */
 interface ChargeItem {
   pk: string;
-  charge_id: string;
   merchant_id: string;
   status: ChargeStatus;
   amount: number;
   currency: string;
   payment_method: string;
-  description: string | null;
+  description?: string | null;
   metadata: Record<string, string>;
   created_at: number;
   updated_at: number;
-  failure_code: string | null;
-  failure_message: string | null;
+  failure_code?: string | null;
+  failure_message?: string | null;
   decline_code?: string | null;
   /** The one processor payment of this charge, recorded by the claim that first created it. */
   processor_payment_id?: string | null;
@@ -37,7 +41,6 @@ interface ChargeItem {
   prepare_key_attempt?: number;
   idempotency_key: string;
   idempotency_generation: number;
-  request_fingerprint: string;
   request_body: string;
   owner_token: string;
   response_status: number;
@@ -247,10 +250,11 @@ export class DynamoDbChargeRepository implements ChargeRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: chargeKey(chargeId),
-          // Final: TTL may purge it once its retention ends, never before.
+          // Final: TTL may purge it once its retention ends, never before. A success stores no failure fields.
           UpdateExpression:
             'SET #status = :final, updated_at = :now, processor_payment_id = if_not_exists(processor_payment_id, :payment), ' +
-            'failure_code = :code, failure_message = :message, decline_code = :decline, purge_at = retain_until ' +
+            (failed ? 'failure_code = :code, failure_message = :message, decline_code = :decline, ' : '') +
+            'purge_at = retain_until ' +
             'REMOVE lease_owner, lease_expires_at, open_shard, open_since, review_queue, review_since, review_reason',
           ConditionExpression: '#status IN (:from) AND lease_owner = :owner',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -260,9 +264,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
             ':owner': leaseOwner,
             ':now': now,
             ':payment': outcome.paymentId,
-            ':code': failed ? outcome.code : null,
-            ':message': failed ? outcome.message : null,
-            ':decline': failed ? outcome.declineCode : null,
+            ...(failed ? { ':code': outcome.code, ':message': outcome.message, ':decline': outcome.declineCode } : {}),
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -505,24 +507,22 @@ function toItem(record: ChargeRecord, openChargeShards: number, listShards: numb
   const { charge, idempotency } = record;
   return {
     ...chargeKey(charge.id),
-    charge_id: charge.id,
     merchant_id: charge.merchantId,
     status: charge.status,
     amount: charge.amount,
     currency: charge.currency,
     payment_method: charge.paymentMethod,
-    description: charge.description,
+    ...(charge.description === null ? {} : { description: charge.description }),
     metadata: charge.metadata,
     created_at: charge.createdAt,
     updated_at: charge.updatedAt,
-    failure_code: charge.failureCode,
-    failure_message: charge.failureMessage,
-    decline_code: charge.declineCode,
+    ...(charge.failureCode === null ? {} : { failure_code: charge.failureCode }),
+    ...(charge.failureMessage === null ? {} : { failure_message: charge.failureMessage }),
+    ...(charge.declineCode === null ? {} : { decline_code: charge.declineCode }),
     // Absent until recorded: `if_not_exists` treats a stored null as a recorded value.
     ...(record.processorPaymentId === null ? {} : { processor_payment_id: record.processorPaymentId }),
     idempotency_key: idempotency.key,
     idempotency_generation: idempotency.generation,
-    request_fingerprint: idempotency.fingerprint,
     request_body: idempotency.canonicalBody,
     owner_token: idempotency.ownerToken,
     response_status: idempotency.response.status,
@@ -550,7 +550,7 @@ export function chargeRecordFromItem(item: Record<string, unknown>): ChargeRecor
 function fromItem(item: ChargeItem): ChargeRecord {
   return {
     charge: {
-      id: item.charge_id,
+      id: item.pk.slice(CHARGE_KEY_PREFIX.length),
       merchantId: item.merchant_id,
       status: item.status,
       amount: item.amount,
@@ -569,7 +569,7 @@ function fromItem(item: ChargeItem): ChargeRecord {
     idempotency: {
       key: item.idempotency_key,
       generation: item.idempotency_generation,
-      fingerprint: item.request_fingerprint,
+      fingerprint: fingerprintOfCanonical(item.request_body),
       canonicalBody: item.request_body,
       ownerToken: item.owner_token,
       response: { status: item.response_status, body: item.response_body },

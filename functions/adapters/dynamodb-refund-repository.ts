@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Dyn
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isRefundTerminal, type RefundReason, type RefundStatus } from '#domain/refund.ts';
+import { fingerprintOfCanonical } from '#domain/fingerprint.ts';
 import type {
   CompleteResult,
   CreateRefundResult,
@@ -48,7 +49,6 @@ interface RefundItem {
   processor_refusal?: string;
   idempotency_key: string;
   idempotency_generation: number;
-  request_fingerprint: string;
   request_body: string;
   owner_token: string;
   response_status: number;
@@ -472,7 +472,6 @@ export class DynamoDbRefundRepository implements RefundRepository {
       ...(record.processorRefundId === null ? {} : { processor_refund_id: record.processorRefundId }),
       idempotency_key: idempotency.key,
       idempotency_generation: idempotency.generation,
-      request_fingerprint: idempotency.fingerprint,
       request_body: idempotency.canonicalBody,
       owner_token: idempotency.ownerToken,
       response_status: idempotency.response.status,
@@ -519,7 +518,7 @@ function fromItem(item: RefundItem): RefundRecord {
     idempotency: {
       key: item.idempotency_key,
       generation: item.idempotency_generation,
-      fingerprint: item.request_fingerprint,
+      fingerprint: fingerprintOfCanonical(item.request_body),
       canonicalBody: item.request_body,
       ownerToken: item.owner_token,
       response: { status: item.response_status, body: item.response_body },

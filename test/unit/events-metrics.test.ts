@@ -11,8 +11,8 @@ import { eventMetricName, eventsHandler } from '#handlers/events.ts';
 
 const chargeItem = (status: string) => ({
   pk: 'CHARGE#ch_0123456789ABCDEFGHIJklmn',
-  charge_id: 'ch_0123456789ABCDEFGHIJklmn',
   merchant_id: 'mer_a',
+  request_body: '{"amount":1000,"currency":"usd"}',
   amount: 1000,
   currency: 'usd',
   status,
