@@ -1,9 +1,8 @@
 import { mulberry32, type Random } from '../chaos/random.ts';
 
 /**
- * The kinds of Stripe request whose latency differs. Stripe's own figures are not published per
- * endpoint; these follow what its status page and users report: a confirm (which authorizes with
- * the card network) takes longest, a read the least.
+ * The kinds of Stripe request whose latency differs: a confirm (which authorizes with the card
+ * network) takes longest, a read the least.
  */
 export const CALL_TYPES = ['createPayment', 'confirmPayment', 'cancelPayment', 'createRefund', 'retrieve', 'list'] as const;
 export type CallType = (typeof CALL_TYPES)[number];
@@ -14,7 +13,10 @@ export interface LatencySpec {
   p99Ms: number;
 }
 
-/** Stripe-like latency, the sandbox's default: create ≈ 300 ms and confirm ≈ 800 ms at the median, a tail three times that at p99. */
+/**
+ * Stripe-like latency, the sandbox's default. Stripe publishes no per-endpoint latency; this is an
+ * estimate: a create about 300 ms and a confirm about 800 ms at the median, a tail three times that at p99.
+ */
 export const STRIPE_LATENCY: Readonly<Record<CallType, LatencySpec>> = {
   createPayment: { medianMs: 300, p99Ms: 900 },
   confirmPayment: { medianMs: 800, p99Ms: 2400 },
@@ -86,6 +88,9 @@ const MAX_MS = 2 ** 31 - 1;
 
 export class InvalidConfigError extends Error {}
 
+/** What each whole-number setting counts, where it is not milliseconds. */
+const UNITS: Record<string, string> = { rateLimitPerSecond: ' of requests per second', webhookAttempts: ' of attempts', latencySeed: '' };
+
 /** A change to the configuration: `latency` may name only some call types, which keep the rest. */
 export type ConfigPatch = Partial<Omit<SandboxConfig, 'latency'>> & { latency?: Partial<Record<CallType, LatencySpec>> };
 
@@ -104,8 +109,8 @@ export function parseConfigPatch(input: unknown): ConfigPatch {
       continue;
     }
     if (!isWholeNumber(value)) {
-      const unit = name === 'rateLimitPerSecond' ? 'requests per second' : name === 'webhookAttempts' ? 'attempts' : name === 'latencySeed' ? 'the seed' : 'milliseconds';
-      throw new InvalidConfigError(`"${name}" must be a whole number${unit === 'the seed' ? '' : ` of ${unit}`} from 0 to ${MAX_MS}.`);
+      const unit = UNITS[name] ?? ' of milliseconds';
+      throw new InvalidConfigError(`"${name}" must be a whole number${unit} from 0 to ${MAX_MS}.`);
     }
   }
   return input as ConfigPatch;
