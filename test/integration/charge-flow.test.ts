@@ -4,6 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, expectCaptures, ledgerFor, targetSqsClient } from '../support/api-client.ts';
 import { itWithSandboxTokens } from '../support/target.ts';
 import { eventually } from '../support/eventually.ts';
+import { STRIPE_LATENCY } from '../../scripts/processor-sandbox/sandbox.ts';
 
 const acme = apiClient();
 const visa = { amount: 2000, currency: 'usd', payment_method: 'pm_card_visa' };
@@ -22,11 +23,13 @@ describe('POST /v1/charges then GET until final', () => {
     await expectCaptures(id, 1);
   });
 
-  it('reaches succeeded within 2 s of the 202 once the functions are warm', async () => {
+  // The processor's own time (a create and a confirm, up to their p99 at the sandbox's Stripe-like
+  // latency: 3.3 s) plus 2 s for oncepay's queue, worker and writes.
+  it('reaches succeeded within 2 s of the 202 plus the processor’s time, once the functions are warm', async () => {
     const created = await acme.createCharge(visa);
     const acceptedAt = Date.now();
     await acme.awaitFinal(String(created.json['id']));
-    expect(Date.now() - acceptedAt).toBeLessThan(2_000);
+    expect(Date.now() - acceptedAt).toBeLessThan(2_000 + STRIPE_LATENCY.createPayment.p99Ms + STRIPE_LATENCY.confirmPayment.p99Ms);
   });
 
   it('replays the first response byte for byte, however often, and never captures twice', async () => {
