@@ -5,6 +5,7 @@ import { OncePayError } from '#domain/errors.ts';
 import { DEFAULT_LIST_SHARDS, listKeysFor, shardOf } from './dynamodb-lists.ts';
 import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
 import { fingerprintOfCanonical } from '#domain/fingerprint.ts';
+import { packResponseBody, unpackResponseBody } from './stored-response.ts';
 import type {
   ChargeRecord,
   ChargeRepository,
@@ -44,7 +45,8 @@ interface ChargeItem {
   request_body: string;
   owner_token: string;
   response_status: number;
-  response_body: string;
+  /** Deflated (see stored-response.ts). */
+  response_body: Uint8Array | string;
   idempotency_expires_at: number;
   lease_owner?: string;
   lease_expires_at?: number;
@@ -526,7 +528,7 @@ function toItem(record: ChargeRecord, openChargeShards: number, listShards: numb
     request_body: idempotency.canonicalBody,
     owner_token: idempotency.ownerToken,
     response_status: idempotency.response.status,
-    response_body: idempotency.response.body,
+    response_body: packResponseBody(idempotency.response.body),
     idempotency_expires_at: idempotency.expiresAt,
     ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
     attempts: record.attempts,
@@ -572,7 +574,7 @@ function fromItem(item: ChargeItem): ChargeRecord {
       fingerprint: fingerprintOfCanonical(item.request_body),
       canonicalBody: item.request_body,
       ownerToken: item.owner_token,
-      response: { status: item.response_status, body: item.response_body },
+      response: { status: item.response_status, body: unpackResponseBody(item.response_body) },
       expiresAt: item.idempotency_expires_at,
     },
     lease:

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isRefundTerminal, type RefundReason, type RefundStatus } from '#domain/refund.ts';
 import { fingerprintOfCanonical } from '#domain/fingerprint.ts';
+import { packResponseBody, unpackResponseBody } from './stored-response.ts';
 import type {
   CompleteResult,
   CreateRefundResult,
@@ -52,7 +53,8 @@ interface RefundItem {
   request_body: string;
   owner_token: string;
   response_status: number;
-  response_body: string;
+  /** Deflated (see stored-response.ts). */
+  response_body: Uint8Array | string;
   idempotency_expires_at: number;
   lease_owner?: string;
   lease_expires_at?: number;
@@ -475,7 +477,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
       request_body: idempotency.canonicalBody,
       owner_token: idempotency.ownerToken,
       response_status: idempotency.response.status,
-      response_body: idempotency.response.body,
+      response_body: packResponseBody(idempotency.response.body),
       idempotency_expires_at: idempotency.expiresAt,
       attempts: record.attempts,
       retain_until: Math.floor(record.purgeAt / 1000),
@@ -521,7 +523,7 @@ function fromItem(item: RefundItem): RefundRecord {
       fingerprint: fingerprintOfCanonical(item.request_body),
       canonicalBody: item.request_body,
       ownerToken: item.owner_token,
-      response: { status: item.response_status, body: item.response_body },
+      response: { status: item.response_status, body: unpackResponseBody(item.response_body) },
       expiresAt: item.idempotency_expires_at,
     },
     lease: item.lease_owner !== undefined && item.lease_expires_at !== undefined ? { owner: item.lease_owner, expiresAt: item.lease_expires_at } : null,

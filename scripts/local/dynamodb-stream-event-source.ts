@@ -227,7 +227,8 @@ type WireValue = Record<string, unknown>;
 
 /**
  * DynamoDB Local writes an empty map into its stream records as `{}` where DynamoDB Streams
- * (and so Lambda's event) writes `{"M": {}}`: mend it, at every depth, so the functions see
+ * (and so Lambda's event) writes `{"M": {}}`, and the SDK hands binary values over as bytes where
+ * Lambda's JSON event carries them as base64 text: mend both, at every depth, so the functions see
  * what they would see on AWS.
  */
 export function mendImage(image: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
@@ -240,6 +241,8 @@ function mendValue(value: WireValue): WireValue {
   if (members.length === 0) return { M: {} };
   if (value['M'] !== undefined) return { M: mendImage(value['M'] as Record<string, unknown>) };
   if (Array.isArray(value['L'])) return { L: (value['L'] as WireValue[]).map(mendValue) };
+  if (value['B'] instanceof Uint8Array) return { B: Buffer.from(value['B']).toString('base64') };
+  if (Array.isArray(value['BS'])) return { BS: (value['BS'] as Uint8Array[]).map((bytes) => Buffer.from(bytes).toString('base64')) };
   return Object.fromEntries(members);
 }
 

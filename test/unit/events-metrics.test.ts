@@ -13,6 +13,8 @@ const chargeItem = (status: string) => ({
   pk: 'CHARGE#ch_0123456789ABCDEFGHIJklmn',
   merchant_id: 'mer_a',
   request_body: '{"amount":1000,"currency":"usd"}',
+  response_status: 202,
+  response_body: '{"id":"ch_0123456789ABCDEFGHIJklmn","status":"pending"}',
   amount: 1000,
   currency: 'usd',
   status,
