@@ -55,7 +55,7 @@ const KEPT_STACKS_FILE = 'oncepay-stacks.json';
 const KEPT_ASSEMBLIES = 3;
 const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** What a synthesized assembly depends on, besides the options. */
-const SYNTH_INPUTS = ['functions', 'infra', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
+const SYNTH_INPUTS = ['functions', 'infra', 'package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
 
 function synthKey(options: SynthesizeOptions): string {
   const hash = createHash('sha256').update(JSON.stringify({ stage: options.stage, processorApiUrl: options.processorApiUrl, context: options.context ?? {} }));
