@@ -142,7 +142,7 @@ function isWholeNumber(value: unknown): value is number {
 }
 
 /** The z-score of the 99th percentile of a standard normal distribution. */
-const Z_99 = 2.3263;
+export const Z_99 = 2.3263;
 
 /**
  * Draws request latencies from each call type's log-normal distribution with a seeded generator

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageConfig } from '#infra/stage-config.ts';
 import { DEMO_MERCHANTS, startLocalStack, type LocalStack } from '../../scripts/local/local-stack.ts';
+import { Z_99 } from '../../scripts/processor-sandbox/config.ts';
 import { STRIPE_LATENCY, type CallType } from '../../scripts/processor-sandbox/sandbox.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -19,7 +20,7 @@ const Z_95 = 1.6449;
  */
 const AT_P95 = Object.fromEntries(
   Object.entries(STRIPE_LATENCY).map(([type, { medianMs, p99Ms }]) => {
-    const p95 = Math.round(medianMs * Math.exp((Math.log(p99Ms / medianMs) / 2.3263) * Z_95));
+    const p95 = Math.round(medianMs * Math.exp((Math.log(p99Ms / medianMs) / Z_99) * Z_95));
     return [type, { medianMs: p95, p99Ms: p95 }];
   }),
 ) as Record<CallType, { medianMs: number; p99Ms: number }>;
