@@ -35,7 +35,7 @@ function restoredTablesFromContext(value: unknown): RestoredTables {
   return record as unknown as RestoredTables;
 }
 
-/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`, `deployAlarms`, `xraySamplingRule`, `backupCopyToVaultArn`, `restoredTables`. */
+/** The stage overrides given as CDK context: `alarmEmails`, `alarmHttpsUrls`, `apiType`, `apiDomainName` + `apiCertificateArn`, `wafRateLimit`, `trafficShift`, `deployAlarms`, `xraySamplingRule`, `backupCopyToVaultArn`, `restoredTables`. */
 function overridesFromContext(context: (key: string) => unknown): StageOverrides {
   const text = (key: string): string | undefined => {
     const value = context(key);
@@ -51,6 +51,11 @@ function overridesFromContext(context: (key: string) => unknown): StageOverrides
   if (alarmEmails) overrides.alarmEmails = alarmEmails;
   const alarmHttpsUrls = list('alarmHttpsUrls');
   if (alarmHttpsUrls) overrides.alarmHttpsUrls = alarmHttpsUrls;
+  const apiType = text('apiType');
+  if (apiType !== undefined) {
+    if (apiType !== 'rest' && apiType !== 'http') throw new StageConfigError('--context apiType must be rest or http');
+    overrides.apiType = apiType;
+  }
   const domainName = text('apiDomainName');
   const certificateArn = text('apiCertificateArn');
   if ((domainName === undefined) !== (certificateArn === undefined)) {

@@ -101,21 +101,23 @@ export function applyNagSuppressions(stateful: Stack, service: Stack, config: St
     id: 'Serverless::Serverless-EventBusDLQ',
     reason: 'A missed scheduled invocation is harmless: the next pass, a period later, does the same work.',
   });
-  const api = find(service, 'ChargesApi');
-  Validations.of(api).acknowledge({
-    id: API_GATEWAY_LOGS_ROLE,
-    reason: 'The account-level role API Gateway needs to write execution logs to CloudWatch; AWS maintains its policy.',
-  });
-  Validations.of(api).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-APIG2',
-    reason:
-      'Requests are validated in the function against the zod schema the OpenAPI document is generated from, which ' +
-      'names every bad field in a problem+json answer; gateway-level validation would answer with less.',
-  });
+  const api = find(service, config.api.type === 'http' ? 'ChargesHttpApi' : 'ChargesApi');
+  if (config.api.type === 'rest') {
+    Validations.of(api).acknowledge({
+      id: API_GATEWAY_LOGS_ROLE,
+      reason: 'The account-level role API Gateway needs to write execution logs to CloudWatch; AWS maintains its policy.',
+    });
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG2',
+      reason:
+        'Requests are validated in the function against the zod schema the OpenAPI document is generated from, which ' +
+        'names every bad field in a problem+json answer; gateway-level validation would answer with less.',
+    });
+  }
   if (!config.api.waf) {
     Validations.of(api).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG3',
-      reason: `Stage ${config.stage} has no WAF configured (prod has one; \`--context wafRateLimit=<n>\` adds it): stage and per-method throttling protect it.`,
+      reason: `Stage ${config.stage} has no WAF configured (prod has one; \`--context wafRateLimit=<n>\` adds it to a REST API): stage and per-route throttling protect it.`,
     });
   }
   const inFunctionAuthentication =

@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
@@ -12,13 +11,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { ServiceApi } from './service-api.ts';
 import { longestRetrySchedule, type StageConfig } from './stage-config.ts';
 
 export interface OperationsProps {
   config: StageConfig;
-  api: apigateway.RestApi;
-  /** The API methods that never wait (`Prefer: wait` reads left out), alarmed on latency one by one. */
-  promptMethods: Array<{ method: string; resource: string }>;
+  /** The API; its routes that never wait (`Prefer: wait` reads left out) are alarmed on latency one by one. */
+  api: ServiceApi;
   worker: lambda.IFunction;
   /** The function reading the charges table's stream (its iterator age), and the webhook deliverer. */
   eventsFunction: lambda.IFunction;
@@ -291,27 +290,18 @@ export class Operations extends Construct {
     const fiveMinutes = Duration.minutes(5);
     alarm(
       'Api5xxRate',
-      props.api.metricServerError({ period: fiveMinutes, statistic: 'Average' }),
+      props.api.serverErrorRate(fiveMinutes),
       API_5XX_RATE_ALARM,
       `More than ${API_5XX_RATE_ALARM * 100}% of API requests were answered 5xx in two of three 5-minute periods.`,
       { evaluationPeriods: 3, datapointsToAlarm: 2 },
     );
-    // Per method, and only methods that answer at once: a `Prefer: wait` read is slow by request.
-    /** API Gateway's per-method metric (the methods with detailed metrics: the prompt ones). */
-    const apiMethodMetric = (metricName: string, method: { method: string; resource: string }, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName,
-        dimensionsMap: { ApiName: props.api.restApiName, Method: method.method, Resource: method.resource, Stage: props.api.deploymentStage.stageName },
-        statistic,
-        period,
-      });
-    for (const method of props.promptMethods) {
+    // Per route, and only routes that answer at once: a `Prefer: wait` read is slow by request.
+    for (const route of props.api.promptRoutes) {
       alarm(
-        `ApiLatencyP99${method.method}${method.resource.replace(/[^A-Za-z0-9]/g, '')}`,
-        apiMethodMetric('Latency', method, 'p99', fiveMinutes),
+        `ApiLatencyP99${route.method}${route.path.replace(/[^A-Za-z0-9]/g, '')}`,
+        props.api.routeMetric('Latency', route, 'p99', fiveMinutes),
         API_P99_LATENCY_ALARM_MS,
-        `${method.method} ${method.resource}: p99 latency above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
+        `${route.method} ${route.path}: p99 latency above ${API_P99_LATENCY_ALARM_MS} ms for 15 minutes.`,
         { evaluationPeriods: 3 },
       );
     }
@@ -392,8 +382,8 @@ export class Operations extends Construct {
     }
 
     const eventCount = (metricName: string) => customMetric('events', metricName);
-    const dashboardMetric = (metricName: string, method: { method: string; resource: string }, statistic: string) =>
-      apiMethodMetric(metricName, method, statistic, minute).with({ label: `${method.method} ${method.resource}` });
+    const dashboardMetric = (metricName: string, route: { method: string; path: string }, statistic: string) =>
+      props.api.routeMetric(metricName, route, statistic, minute).with({ label: `${route.method} ${route.path}` });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `oncepay-${config.stage}`,
       defaultInterval: Duration.hours(3),
@@ -401,13 +391,13 @@ export class Operations extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Charges: requests and outcomes',
-        left: [dashboardMetric('Count', { method: 'POST', resource: '/v1/charges' }, 'Sum'), dashboardMetric('Count', { method: 'POST', resource: '/v1/refunds' }, 'Sum')],
+        left: [dashboardMetric('Count', { method: 'POST', path: '/v1/charges' }, 'Sum'), dashboardMetric('Count', { method: 'POST', path: '/v1/refunds' }, 'Sum')],
         right: ['ChargeSucceeded', 'ChargeFailed', 'RefundSucceeded', 'RefundFailed', 'ChargeDisputeCreated'].map(eventCount),
       }),
       new cloudwatch.GraphWidget({
         title: 'API: p99 latency of the methods that answer at once, and errors',
-        left: props.promptMethods.map((method) => dashboardMetric('Latency', method, 'p99')),
-        right: [props.api.metricClientError({ period: minute }), props.api.metricServerError({ period: minute })],
+        left: props.api.promptRoutes.map((route) => dashboardMetric('Latency', route, 'p99')),
+        right: props.api.errorCounts(minute),
       }),
       new cloudwatch.GraphWidget({
         title: 'Queue ages (s) and the stream (ms)',

@@ -1,15 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import type { ServiceApi } from './service-api.ts';
 import type { StageConfig } from './stage-config.ts';
 
 export interface SafeDeploysProps {
   config: StageConfig;
   liveAliases: lambda.Alias[];
-  api: apigateway.RestApi;
+  api: ServiceApi;
 }
 
 /** The share of API answers that are 5xx, per minute, that rolls a deployment back. */
@@ -40,7 +40,7 @@ export class SafeDeploys extends Construct {
     const api5xx = new cloudwatch.Alarm(this, 'ApiDeploy5xxRate', {
       alarmName: `oncepay-${config.stage}-ApiDeploy5xxRate`,
       alarmDescription: `More than ${DEPLOY_5XX_RATE_ROLLBACK * 100}% of API answers were 5xx in two of three minutes; a deployment in progress rolls back.`,
-      metric: props.api.metricServerError({ period: minute, statistic: 'Average' }),
+      metric: props.api.serverErrorRate(minute),
       threshold: DEPLOY_5XX_RATE_ROLLBACK,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,16 +10,15 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambd
 import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as xray from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
 import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '../functions/adapters/dynamodb-charge-repository.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '../functions/adapters/dynamodb-lists.ts';
 import { WAIT_SLOT_KEY_PREFIX } from '../functions/adapters/dynamodb-wait-slots.ts';
 import { SECRET_CONTEXT_KEYS } from '../functions/adapters/kms-secret-sealer.ts';
 import { MAX_WAIT_SECONDS } from '../functions/handlers/prefer-wait.ts';
-import { ApiEdge } from './api-edge.ts';
 import { CREATE_CHARGE_THROTTLE_SHARE } from './limits.ts';
 import { METRICS_NAMESPACE } from './operations.ts';
+import { serviceApi, type ApiRoute, type ServiceApi } from './service-api.ts';
 import { processorRequestsPerSecondPerContainer, type StageConfig } from './stage-config.ts';
 import { WEBHOOK_DELIVERY_FUNCTION_TIMEOUT_SECONDS, type ChargeStorageRefs } from './storage.ts';
 
@@ -85,104 +83,15 @@ function allowSecretSealing(fn: lambda.IFunction, key: kms.IKey, actions: Array<
   );
 }
 
-/** RFC 9457 bodies for the errors API Gateway answers itself (routing, WAF, throttling, limits). */
-const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; title: string; status: number; detail: string }> = [
-  {
-    // API Gateway answers an unknown route with 403 "Missing Authentication Token"; say 404.
-    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    slug: 'not-found',
-    title: 'Not found',
-    status: 404,
-    detail: 'There is no such route. See openapi.json for the API.',
-  },
-  {
-    // A managed WAF rule blocked the request (the rate limit answers 429 itself: see ApiEdge).
-    type: apigateway.ResponseType.WAF_FILTERED,
-    slug: 'forbidden',
-    title: 'Forbidden',
-    status: 403,
-    detail: 'The request was blocked by the firewall.',
-  },
-  {
-    type: apigateway.ResponseType.THROTTLED,
-    slug: 'rate-limited',
-    title: 'Too many requests',
-    status: 429,
-    detail: 'Slow down and retry with the same Idempotency-Key.',
-  },
-  {
-    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
-    slug: 'payload-too-large',
-    title: 'Payload too large',
-    status: 413,
-    detail: 'The request is too large.',
-  },
-  {
-    // The function did not answer within API Gateway's 29 s (or could not be reached).
-    type: apigateway.ResponseType.INTEGRATION_TIMEOUT,
-    slug: 'gateway-timeout',
-    title: 'Gateway timeout',
-    status: 504,
-    detail: 'The request took too long. Retry with the same Idempotency-Key.',
-  },
-  {
-    type: apigateway.ResponseType.INTEGRATION_FAILURE,
-    slug: 'gateway-timeout',
-    title: 'Gateway timeout',
-    status: 504,
-    detail: 'The request could not be completed. Retry with the same Idempotency-Key.',
-  },
-  { type: apigateway.ResponseType.ACCESS_DENIED, slug: 'forbidden', title: 'Forbidden', status: 403, detail: 'The request is not allowed.' },
-  { type: apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE, slug: 'unsupported-media-type', title: 'Unsupported media type', status: 415, detail: 'Send application/json.' },
-  { type: apigateway.ResponseType.QUOTA_EXCEEDED, slug: 'rate-limited', title: 'Too many requests', status: 429, detail: 'Slow down and retry with the same Idempotency-Key.' },
-  // The fallbacks get one status each, so that every problem body says its status (a template cannot read it).
-  { type: apigateway.ResponseType.DEFAULT_4XX, slug: 'bad-request', title: 'Bad request', status: 400, detail: 'The request could not be accepted.' },
-  {
-    // API Gateway's answer when the function failed or answered nothing it can use.
-    type: apigateway.ResponseType.DEFAULT_5XX,
-    slug: 'internal-error',
-    title: 'Internal error',
-    status: 502,
-    detail: 'Something went wrong. Retry with the same Idempotency-Key.',
-  },
-];
-
-/**
- * One JSON line per request: who and what, the answer, and where time and failures came from —
- * the integration (the function) and the WAF — so a 5xx or a slow answer can be placed from the
- * log alone. Nothing about the caller beyond the source IP (keys are never logged).
- */
-const ACCESS_LOG_FIELDS = {
-  requestId: apigateway.AccessLogField.contextRequestId(),
-  extendedRequestId: apigateway.AccessLogField.contextExtendedRequestId(),
-  ip: apigateway.AccessLogField.contextIdentitySourceIp(),
-  requestTime: apigateway.AccessLogField.contextRequestTime(),
-  httpMethod: apigateway.AccessLogField.contextHttpMethod(),
-  resourcePath: apigateway.AccessLogField.contextResourcePath(),
-  protocol: apigateway.AccessLogField.contextProtocol(),
-  status: apigateway.AccessLogField.contextStatus(),
-  responseLength: apigateway.AccessLogField.contextResponseLength(),
-  responseLatency: apigateway.AccessLogField.contextResponseLatency(),
-  integrationStatus: apigateway.AccessLogField.contextIntegrationStatus(),
-  integrationLatency: apigateway.AccessLogField.contextIntegrationLatency(),
-  integrationError: apigateway.AccessLogField.contextIntegrationErrorMessage(),
-  errorType: apigateway.AccessLogField.contextErrorResponseType(),
-  errorMessage: apigateway.AccessLogField.contextErrorMessage(),
-  wafStatus: apigateway.AccessLogField.contextWafStatus(),
-  wafResponseCode: apigateway.AccessLogField.contextWafResponseCode(),
-  wafLatency: apigateway.AccessLogField.contextWafLatency(),
-  wafError: apigateway.AccessLogField.contextWafError(),
-};
-
 /** The alias every caller of a function uses; CodeDeploy moves it between published versions. */
 export const LIVE_ALIAS = 'live';
 
 /** One reconciliation pass at a time (`npm run localstack:deploy` applies it too: LocalStack's CloudFormation drops it). */
 export const RECONCILER_RESERVED_CONCURRENCY = 1;
 
-/** The functions, their event source and the REST API in front of them. */
+/** The functions, their event sources and the API in front of them (REST or HTTP, as the stage config says). */
 export class ChargeService extends Construct {
-  readonly api: apigateway.RestApi;
+  readonly api: ServiceApi;
   /** Where the signing secret of the endpoint registered at the processor goes (`npm run cli -- processor-webhook`). */
   readonly processorWebhookSecretName: string;
   readonly reconciler: lambda.Alias;
@@ -194,8 +103,6 @@ export class ChargeService extends Construct {
   /** The function reading the charges table's stream, and the one delivering webhooks. */
   readonly eventsFunction: lambda.IFunction;
   readonly deliverFunction: lambda.IFunction;
-  /** The REST methods that answer at once (no `Prefer: wait`), with detailed metrics for per-method latency alarms. */
-  readonly promptMethods: Array<{ method: string; resource: string }> = [];
 
   constructor(scope: Construct, id: string, config: StageConfig, storage: ChargeStorageRefs) {
     super(scope, id);
@@ -213,7 +120,7 @@ export class ChargeService extends Construct {
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
-        // Traced only when the API sampled the request (its sampling rule below): Lambda's own sampling is fixed.
+        // Traced only when the REST API sampled the request (its sampling rule: service-api.ts); Lambda's own sampling is fixed.
         tracing: lambda.Tracing.PASS_THROUGH,
         logGroup: new logs.LogGroup(this, `${name}Logs`, {
           retention: config.logRetentionDays as logs.RetentionDays,
@@ -501,112 +408,33 @@ export class ChargeService extends Construct {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: logRemovalPolicy,
     });
-    // Reads are cheap and idempotent; creating charges gets a tighter per-method limit.
-    const perMethod = (share: number) => ({
-      throttlingRateLimit: Math.max(1, Math.floor(config.api.throttleRatePerSecond * share)),
-      throttlingBurstLimit: Math.max(1, Math.floor(config.api.throttleBurst * share)),
+    // Reads are cheap and idempotent; creating charges gets a tighter per-route limit. Routes that
+    // never wait are "prompt": their latency alarms leave `Prefer: wait` reads out.
+    const route = (method: ApiRoute['method'], path: string, handler: lambda.IFunction, throttleShare: number, prompt = false): ApiRoute => ({
+      method,
+      path,
+      handler,
+      throttleShare,
+      prompt,
     });
-    // Methods that never wait get per-method metrics: their latency alarms leave `Prefer: wait` reads out.
-    const prompt = (resource: string, method: string, share: number) => {
-      this.promptMethods.push({ resource, method });
-      return { ...perMethod(share), metricsEnabled: true };
-    };
-    this.api = new apigateway.RestApi(this, 'ChargesApi', {
-      // Its metrics' ApiName: one per stage, so two stages in one account never share an alarm.
-      restApiName: `oncepay-${config.stage}`,
-      description: 'oncepay charges and refunds API',
-      cloudWatchRole: true,
-      // REGIONAL: an EDGE endpoint's CloudFront distribution still accepts TLS 1.0.
-      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      // With a custom domain, clients use only it.
-      disableExecuteApiEndpoint: config.api.customDomain !== undefined,
-      deployOptions: {
-        stageName: config.stage,
-        throttlingRateLimit: config.api.throttleRatePerSecond,
-        throttlingBurstLimit: config.api.throttleBurst,
-        methodOptions: {
-          '/v1/charges/POST': prompt('/v1/charges', 'POST', CREATE_CHARGE_THROTTLE_SHARE),
-          '/v1/charges/GET': prompt('/v1/charges', 'GET', 0.25),
-          '/v1/charges/{id}/GET': perMethod(1),
-          '/v1/refunds/POST': prompt('/v1/refunds', 'POST', 0.25),
-          '/v1/refunds/GET': prompt('/v1/refunds', 'GET', 0.25),
-          '/v1/refunds/{id}/GET': perMethod(0.5),
-          '/v1/webhook_endpoints/POST': perMethod(0.05),
-          '/v1/webhook_endpoints/GET': perMethod(0.05),
-          '/v1/webhook_endpoints/{id}/DELETE': perMethod(0.05),
-          '/v1/webhook_endpoints/{id}/roll_secret/POST': perMethod(0.05),
-          '/v1/events/GET': perMethod(0.1),
-          '/v1/events/{id}/GET': perMethod(0.1),
-          '/v1/disputes/GET': perMethod(0.1),
-          '/v1/disputes/{id}/GET': perMethod(0.1),
-          // Stripe sends about one event per charge, in bursts after an outage.
-          '/webhooks/stripe/POST': prompt('/webhooks/stripe', 'POST', 0.5),
-        },
-        tracingEnabled: true,
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-      },
-    });
-    // The API decides what is traced (X-Ray matches a stage by its service name, `<api name>/<stage>`); the functions follow.
-    if (config.tracing) {
-      new xray.CfnSamplingRule(this, 'ApiSamplingRule', {
-        samplingRule: {
-          ruleName: `oncepay-${config.stage}`.slice(0, 32),
-          priority: 100,
-          reservoirSize: config.tracing.reservoirPerSecond,
-          fixedRate: config.tracing.fixedRate,
-          serviceName: `oncepay-${config.stage}/${config.stage}`,
-          serviceType: 'AWS::ApiGateway::Stage',
-          host: '*',
-          httpMethod: '*',
-          urlPath: '*',
-          resourceArn: '*',
-          version: 1,
-        },
-      });
-    }
-    for (const problem of GATEWAY_PROBLEMS) {
-      this.api.addGatewayResponse(`Problem${problem.type.responseType}`, {
-        type: problem.type,
-        statusCode: String(problem.status),
-        responseHeaders: { 'Content-Type': "'application/problem+json'" },
-        templates: {
-          'application/json': JSON.stringify({
-            type: `https://oncepay.dev/problems/${problem.slug}`,
-            title: problem.title,
-            status: problem.status,
-            detail: problem.detail,
-          }),
-        },
-      });
-    }
-    new ApiEdge(this, 'Edge', { config, api: this.api });
-    const v1 = this.api.root.addResource('v1');
-    const charges = v1.addResource('charges');
-    charges.addMethod('POST', new apigateway.LambdaIntegration(createCharge));
-    charges.addMethod('GET', new apigateway.LambdaIntegration(listCharges));
-    charges.addResource('{id}').addMethod('GET', new apigateway.LambdaIntegration(getCharge));
-    const refunds = v1.addResource('refunds');
-    refunds.addMethod('POST', new apigateway.LambdaIntegration(createRefund));
-    refunds.addMethod('GET', new apigateway.LambdaIntegration(listRefunds));
-    refunds.addResource('{id}').addMethod('GET', new apigateway.LambdaIntegration(getRefund));
-    const endpoints = v1.addResource('webhook_endpoints');
-    const endpointsIntegration = new apigateway.LambdaIntegration(webhookEndpoints);
-    endpoints.addMethod('POST', endpointsIntegration);
-    endpoints.addMethod('GET', endpointsIntegration);
-    const endpoint = endpoints.addResource('{id}');
-    endpoint.addMethod('DELETE', endpointsIntegration);
-    endpoint.addResource('roll_secret').addMethod('POST', endpointsIntegration);
-    const eventsResource = v1.addResource('events');
-    const eventsIntegration = new apigateway.LambdaIntegration(eventsApi);
-    eventsResource.addMethod('GET', eventsIntegration);
-    eventsResource.addResource('{id}').addMethod('GET', eventsIntegration);
-    const disputesResource = v1.addResource('disputes');
-    const disputesIntegration = new apigateway.LambdaIntegration(disputesApi);
-    disputesResource.addMethod('GET', disputesIntegration);
-    disputesResource.addResource('{id}').addMethod('GET', disputesIntegration);
-    this.api.root.addResource('webhooks').addResource('stripe').addMethod('POST', new apigateway.LambdaIntegration(processorWebhook));
+    this.api = serviceApi(this, config, [
+      route('POST', '/v1/charges', createCharge, CREATE_CHARGE_THROTTLE_SHARE, true),
+      route('GET', '/v1/charges', listCharges, 0.25, true),
+      route('GET', '/v1/charges/{id}', getCharge, 1),
+      route('POST', '/v1/refunds', createRefund, 0.25, true),
+      route('GET', '/v1/refunds', listRefunds, 0.25, true),
+      route('GET', '/v1/refunds/{id}', getRefund, 0.5),
+      route('POST', '/v1/webhook_endpoints', webhookEndpoints, 0.05),
+      route('GET', '/v1/webhook_endpoints', webhookEndpoints, 0.05),
+      route('DELETE', '/v1/webhook_endpoints/{id}', webhookEndpoints, 0.05),
+      route('POST', '/v1/webhook_endpoints/{id}/roll_secret', webhookEndpoints, 0.05),
+      route('GET', '/v1/events', eventsApi, 0.1),
+      route('GET', '/v1/events/{id}', eventsApi, 0.1),
+      route('GET', '/v1/disputes', disputesApi, 0.1),
+      route('GET', '/v1/disputes/{id}', disputesApi, 0.1),
+      // Stripe sends about one event per charge, in bursts after an outage.
+      route('POST', '/webhooks/stripe', processorWebhook, 0.5, true),
+    ], accessLogs);
   }
 }
 

@@ -10,6 +10,12 @@ export interface StageConfig {
   /** `true` where the stage is disposable (local, dev): tables are destroyed with the stack. */
   disposable: boolean;
   api: {
+    /**
+     * `rest` (the default): gateway errors as problem+json, a WAF, X-Ray sampling at the API, and
+     * LocalStack's free image serves it. `http`: $1.00 per million requests against $3.50, none
+     * of those (`--context apiType=http`; a stage with a WAF needs `--context wafRateLimit=off` too).
+     */
+    type: 'rest' | 'http';
     functionTimeoutSeconds: number;
     throttleRatePerSecond: number;
     throttleBurst: number;
@@ -194,7 +200,7 @@ const STAGES: Record<string, StageConfig> = {
   local: {
     stage: 'local',
     disposable: true,
-    api: { functionTimeoutSeconds: 5, throttleRatePerSecond: 1000, throttleBurst: 2000 },
+    api: { type: 'rest', functionTimeoutSeconds: 5, throttleRatePerSecond: 1000, throttleBurst: 2000 },
     alarms: { emails: [], httpsUrls: [] },
     // The local runner honours reserved concurrency (room for the burst tests' 200 concurrent
     // requests); there is no account locally, so its limit only bounds the sum.
@@ -229,7 +235,7 @@ const STAGES: Record<string, StageConfig> = {
   dev: {
     stage: 'dev',
     disposable: true,
-    api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 50, throttleBurst: 100 },
+    api: { type: 'rest', functionTimeoutSeconds: 10, throttleRatePerSecond: 50, throttleBurst: 100 },
     alarms: { emails: [], httpsUrls: [] },
     concurrency: { accountLimit: 1_000, moneyPathApi: 20, reads: 10, waitingReads: 5, deliveries: 5 },
     deployment: { trafficShift: 'all-at-once' },
@@ -257,7 +263,7 @@ const STAGES: Record<string, StageConfig> = {
   prod: {
     stage: 'prod',
     disposable: false,
-    api: { functionTimeoutSeconds: 10, throttleRatePerSecond: 500, throttleBurst: 1000, waf: { rateLimitPer5Minutes: 60_000 } },
+    api: { type: 'rest', functionTimeoutSeconds: 10, throttleRatePerSecond: 500, throttleBurst: 1000, waf: { rateLimitPer5Minutes: 60_000 } },
     // Who is paged: put the on-call address here (synth refuses a prod that pages no one); a
     // deploy may add more with `--context alarmEmails=a@example.com,b@example.com`.
     alarms: { emails: [], httpsUrls: [] },
@@ -398,6 +404,8 @@ export interface StageOverrides {
   customDomain?: { domainName: string; certificateArn: string };
   /** `--context wafRateLimit=<requests per 5 minutes per IP>`, or `off`. */
   wafRateLimitPer5Minutes?: number | 'off';
+  /** `--context apiType=http`: an HTTP API instead of the REST API. */
+  apiType?: StageConfig['api']['type'];
   /** `--context trafficShift=none`: no CodeDeploy (`npm run localstack:deploy`). */
   trafficShift?: StageConfig['deployment']['trafficShift'];
   /** `--context deployAlarms=ignore`: CodeDeploy shifts without watching its rollback alarms. */
@@ -429,7 +437,7 @@ export function stageConfig(stage: string, overrides: StageOverrides = {}): Stag
   const backup = base.backup && overrides.backupCopyToVaultArn ? { ...base.backup, copyToVaultArn: overrides.backupCopyToVaultArn } : base.backup;
   const config: StageConfig = {
     ...base,
-    api: { ...baseApi, ...(customDomain ? { customDomain } : {}), ...(waf ? { waf } : {}) },
+    api: { ...baseApi, ...(overrides.apiType ? { type: overrides.apiType } : {}), ...(customDomain ? { customDomain } : {}), ...(waf ? { waf } : {}) },
     alarms: {
       ...base.alarms,
       emails: [...base.alarms.emails, ...(overrides.alarmEmails ?? [])],
@@ -538,6 +546,9 @@ export function validateStageConfig(config: StageConfig): void {
   if (!config.disposable && config.keyMode !== 'live') fail('a kept stage moves real money: keyMode must be live');
   if (config.tracing && (!Number.isInteger(config.tracing.reservoirPerSecond) || config.tracing.reservoirPerSecond < 0)) fail('tracing.reservoirPerSecond must be a whole number ≥ 0');
   if (config.tracing && !(config.tracing.fixedRate >= 0 && config.tracing.fixedRate <= 1)) fail('tracing.fixedRate must be between 0 and 1');
+  if (config.api.type === 'http' && config.api.waf) {
+    fail('a WAF attaches only to a REST API: serve an HTTP API without one (--context wafRateLimit=off), or keep the REST API');
+  }
   if (config.api.waf && config.api.waf.rateLimitPer5Minutes < 10) fail('the WAF rate limit is at least 10 requests per 5 minutes (AWS WAF minimum)');
   for (const email of config.alarms.emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`"${email}" is not an email address`);
   for (const url of config.alarms.httpsUrls) if (!/^https:\/\//.test(url)) fail(`alarm endpoint "${url}" must be an https:// URL`);

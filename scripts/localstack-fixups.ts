@@ -4,9 +4,9 @@ import { RECONCILER_RESERVED_CONCURRENCY } from '../infra/service.ts';
 /**
  * The CDK context `npm run localstack:deploy` deploys with: the dev stage, without CodeDeploy
  * and X-Ray, which LocalStack's free image does not have (the `live` aliases then move at
- * once; the API samples by X-Ray's default rule).
+ * once; the API samples by X-Ray's default rule), and with the REST API (it has no HTTP APIs).
  */
-export const LOCALSTACK_CONTEXT = { stage: 'dev', trafficShift: 'none', xraySamplingRule: 'none' } as const;
+export const LOCALSTACK_CONTEXT = { stage: 'dev', trafficShift: 'none', xraySamplingRule: 'none', apiType: 'rest' } as const;
 
 /**
  * Applies, through the service APIs, the settings LocalStack 4.14's CloudFormation drops but

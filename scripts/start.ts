@@ -17,6 +17,8 @@ const port = Number(process.env['PORT'] ?? 3000);
 /** The processor sandbox's port: fixed, so its ledger URL can be copied from the README. */
 const DEFAULT_SANDBOX_PORT = 12111;
 const sandboxPort = Number(process.env['SANDBOX_PORT'] ?? DEFAULT_SANDBOX_PORT);
+/** `ONCEPAY_API_TYPE=http npm start` serves the HTTP API (payload 2.0) instead of the REST API. */
+const apiType = process.env['ONCEPAY_API_TYPE'] ?? 'rest';
 const time = () => new Date().toISOString().slice(11, 23);
 /** Synthesized templates and bundles kept between starts (rebuilt when a source changes): see `synthesize`. */
 const SYNTH_CACHE_DIR = process.env['ONCEPAY_SYNTH_CACHE_DIR'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.cache', 'oncepay', 'synth');
@@ -40,6 +42,10 @@ async function main(): Promise<void> {
       console.error(`error: ${name} must be a port number from 0 to 65535, got "${process.env[name]}"`);
       process.exit(2);
     }
+  }
+  if (apiType !== 'rest' && apiType !== 'http') {
+    console.error(`error: ONCEPAY_API_TYPE must be rest or http, got "${apiType}"`);
+    process.exit(2);
   }
   // Before anything starts, so neither leaves anything behind.
   requireJava17();
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
     port,
     sandboxPort,
     synthCacheDir: SYNTH_CACHE_DIR,
+    apiType,
     log: (line) => console.log(`${time()} ${line}`),
     onFunctionLog: printFunctionLog,
   });

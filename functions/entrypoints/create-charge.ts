@@ -6,6 +6,7 @@ import { createChargeHandler, type CreateChargeHandlerDeps } from '#handlers/cre
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { chargeRepositoryFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+import { servingEitherApi } from './api-event.ts';
 
 function productionDeps(): CreateChargeHandlerDeps {
   const logger = createLogger('charges-api');
@@ -25,4 +26,4 @@ function productionDeps(): CreateChargeHandlerDeps {
   return { authenticate: requestAuthenticatorFromEnvironment(logger), createCharge: (input) => createCharge(useCaseDeps, input), logger };
 }
 
-export const handler = createChargeHandler(productionDeps());
+export const handler = servingEitherApi(createChargeHandler(productionDeps()));

@@ -6,6 +6,7 @@ import { createRefundHandler } from '#handlers/create-refund.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { chargeRepositoryFromEnvironment, refundRepositoryFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+import { servingEitherApi } from './api-event.ts';
 
 const logger = createLogger('refunds-api');
 const useCaseDeps: CreateRefundDeps = {
@@ -20,8 +21,10 @@ const useCaseDeps: CreateRefundDeps = {
     logger.warn('Enqueue failed after the refund was recorded; a retry or the reconciler enqueues it', { refundId, error: error as Error }),
 };
 
-export const handler = createRefundHandler({
-  authenticate: requestAuthenticatorFromEnvironment(logger),
-  createRefund: (input) => createRefund(useCaseDeps, input),
-  logger,
-});
+export const handler = servingEitherApi(
+  createRefundHandler({
+    authenticate: requestAuthenticatorFromEnvironment(logger),
+    createRefund: (input) => createRefund(useCaseDeps, input),
+    logger,
+  }),
+);

@@ -2,13 +2,16 @@
 import { disputesApiHandler } from '#handlers/disputes-api.ts';
 import { createLogger } from '#shared/logger.ts';
 import { chargeRepositoryFromEnvironment, disputeRepositoryFromEnvironment, listsFromEnvironment, requestAuthenticatorFromEnvironment } from './environment.ts';
+import { servingEitherApi } from './api-event.ts';
 
 const logger = createLogger('disputes-api');
 
-export const handler = disputesApiHandler({
-  authenticate: requestAuthenticatorFromEnvironment(logger),
-  disputes: disputeRepositoryFromEnvironment(),
-  charges: chargeRepositoryFromEnvironment(),
-  lists: listsFromEnvironment(),
-  logger,
-});
+export const handler = servingEitherApi(
+  disputesApiHandler({
+    authenticate: requestAuthenticatorFromEnvironment(logger),
+    disputes: disputeRepositoryFromEnvironment(),
+    charges: chargeRepositoryFromEnvironment(),
+    lists: listsFromEnvironment(),
+    logger,
+  }),
+);

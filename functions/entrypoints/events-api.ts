@@ -5,11 +5,14 @@ import { eventsApiHandler } from '#handlers/events-api.ts';
 import { requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { requestAuthenticatorFromEnvironment } from './environment.ts';
+import { servingEitherApi } from './api-event.ts';
 
 const logger = createLogger('events-api');
 
-export const handler = eventsApiHandler({
-  authenticate: requestAuthenticatorFromEnvironment(logger),
-  store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),
-  logger,
-});
+export const handler = servingEitherApi(
+  eventsApiHandler({
+    authenticate: requestAuthenticatorFromEnvironment(logger),
+    store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),
+    logger,
+  }),
+);

@@ -10,6 +10,7 @@ import { processorWebhookHandler } from '#handlers/processor-webhook.ts';
 import { requiredEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { dynamodb, metricsFromEnvironment } from './environment.ts';
+import { servingEitherApi } from './api-event.ts';
 
 const secretId = requiredEnv('PROCESSOR_WEBHOOK_SECRET_ID');
 const inbox = new DynamoDbProcessorEventInbox(dynamodb(), requiredEnv('WEBHOOKS_TABLE_NAME'));
@@ -17,9 +18,11 @@ const queue = new SqsWorkQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), 
 const secrets = new SecretsManagerClient({});
 const verifier = new SecretStoreWebhookVerifier(() => readSecretString(secrets, secretId));
 
-export const handler = processorWebhookHandler({
-  verify: (rawBody, signatureHeader) => verifier.verify(rawBody, signatureHeader),
-  receive: (notice) => receiveProcessorEvent({ inbox, queue }, notice),
-  logger: createLogger('processor-webhook'),
-  metrics: metricsFromEnvironment('processor-events'),
-});
+export const handler = servingEitherApi(
+  processorWebhookHandler({
+    verify: (rawBody, signatureHeader) => verifier.verify(rawBody, signatureHeader),
+    receive: (notice) => receiveProcessorEvent({ inbox, queue }, notice),
+    logger: createLogger('processor-webhook'),
+    metrics: metricsFromEnvironment('processor-events'),
+  }),
+);

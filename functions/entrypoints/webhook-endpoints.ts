@@ -8,17 +8,20 @@ import { webhookEndpointsHandler } from '#handlers/webhook-endpoints.ts';
 import { requiredBooleanEnv, requiredEnv, requiredPositiveIntEnv } from '#shared/env.ts';
 import { createLogger } from '#shared/logger.ts';
 import { requestAuthenticatorFromEnvironment } from './environment.ts';
+import { servingEitherApi } from './api-event.ts';
 
 const logger = createLogger('webhooks-api');
 const allowLoopbackHttp = requiredBooleanEnv('WEBHOOK_ALLOW_LOOPBACK_HTTP');
 
-export const handler = webhookEndpointsHandler({
-  authenticate: requestAuthenticatorFromEnvironment(logger),
-  store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),
-  sealer: new KmsSecretSealer(new KMSClient({}), requiredEnv('WEBHOOK_SECRETS_KEY_ARN')),
-  idempotencyRetentionMs: requiredPositiveIntEnv('IDEMPOTENCY_RETENTION_HOURS') * 3_600_000,
-  policy: { allowLoopbackHttp },
-  hostProblem: (url) => hostProblem(url, allowLoopbackHttp),
-  now: Date.now,
-  logger,
-});
+export const handler = servingEitherApi(
+  webhookEndpointsHandler({
+    authenticate: requestAuthenticatorFromEnvironment(logger),
+    store: new DynamoDbWebhookStore(new DynamoDBClient({}), requiredEnv('WEBHOOKS_TABLE_NAME'), requiredPositiveIntEnv('LIST_SHARDS')),
+    sealer: new KmsSecretSealer(new KMSClient({}), requiredEnv('WEBHOOK_SECRETS_KEY_ARN')),
+    idempotencyRetentionMs: requiredPositiveIntEnv('IDEMPOTENCY_RETENTION_HOURS') * 3_600_000,
+    policy: { allowLoopbackHttp },
+    hostProblem: (url) => hostProblem(url, allowLoopbackHttp),
+    now: Date.now,
+    logger,
+  }),
+);

@@ -20,6 +20,8 @@ export interface StackOutputs {
   EventsFailureQueueUrl?: string;
   WebhookSecretsKeyArn?: string;
   ApiUrl?: string;
+  /** `rest` or `http` (the stage config's `api.type`). */
+  ApiType?: string;
   ReconcilerFunctionName?: string;
   ProcessorApiUrl?: string;
   ProcessorSecretName?: string;

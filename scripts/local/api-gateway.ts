@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ThrottledError, type FunctionHost } from './function-host.ts';
 import { listenOnLoopback } from './net.ts';
 import { resourcesOfType, type CfnTemplate, type IntrinsicResolver } from './template.ts';
@@ -19,8 +19,12 @@ interface GatewayResponse {
   body?: string;
 }
 
-/** A REST API as the template declares it: routes, gateway responses, throttling. */
-export interface RestApiDefinition {
+/**
+ * The API as the template declares it: a REST API (payload 1.0, its gateway responses) or an
+ * HTTP API (payload 2.0, API Gateway's fixed error answers); routes and stage throttling.
+ */
+export interface ApiDefinition {
+  kind: 'rest' | 'http';
   apiId: string;
   stageName: string;
   routes: Route[];
@@ -44,9 +48,18 @@ const DEFAULT_MESSAGE: Record<string, string> = {
   INTEGRATION_TIMEOUT: 'Endpoint request timed out',
 };
 
-/** API Gateway's payload limit and integration timeout. */
+/** An HTTP API's own answers (it has no gateway responses to configure), per the REST type raised. */
+const HTTP_API_ANSWERS: Record<string, { status: number; message: string }> = {
+  MISSING_AUTHENTICATION_TOKEN: { status: 404, message: 'Not Found' },
+  THROTTLED: { status: 429, message: 'Too Many Requests' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'Request Entity Too Large' },
+  INTEGRATION_TIMEOUT: { status: 503, message: 'Service Unavailable' },
+  DEFAULT_5XX: { status: 500, message: 'Internal Server Error' },
+};
+
+/** API Gateway's payload limit, and its integration timeout for a REST and an HTTP API. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-const INTEGRATION_TIMEOUT_MS = 29_000;
+const INTEGRATION_TIMEOUT_MS = { rest: 29_000, http: 30_000 };
 
 /**
  * Reads the template's REST API. The resolver must already know the API (`Ref` = its id),
@@ -56,7 +69,7 @@ export function readRestApi(
   template: CfnTemplate,
   resolver: IntrinsicResolver,
   hostsByArn: Map<string, FunctionHost>,
-): RestApiDefinition {
+): ApiDefinition {
   const [api, ...others] = resourcesOfType(template, 'AWS::ApiGateway::RestApi');
   if (!api || others.length > 0) throw new Error('The local runner serves exactly one REST API per stack');
   const [apiLogicalId] = api;
@@ -130,11 +143,53 @@ export function readRestApi(
       ? { ratePerSecond: Number(settings['ThrottlingRateLimit']), burst: Number(settings['ThrottlingBurstLimit'] ?? 0) }
       : null;
 
-  return { apiId, stageName: String(stageProperties['StageName'] ?? 'prod'), routes, gatewayResponses, throttle };
+  return { kind: 'rest', apiId, stageName: String(stageProperties['StageName'] ?? 'prod'), routes, gatewayResponses, throttle };
+}
+
+/**
+ * Reads the template's HTTP API: its routes (`METHOD /path`), their Lambda integrations and the
+ * stage's default throttling. The resolver must know the API and its integrations (`Ref`).
+ */
+export function readHttpApi(template: CfnTemplate, resolver: IntrinsicResolver, hostsByArn: Map<string, FunctionHost>): ApiDefinition {
+  const [api, ...others] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
+  if (!api || others.length > 0) throw new Error('The local runner serves exactly one HTTP API per stack');
+  const apiId = resolver.resolveString({ Ref: api[0] });
+  if (resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer').length > 0) {
+    throw new Error('The local runner does not run API Gateway authorizers: authenticate in the functions');
+  }
+  const integrations = new Map<string, FunctionHost>();
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGatewayV2::Integration')) {
+    const properties = resource.Properties ?? {};
+    if (properties['IntegrationType'] !== 'AWS_PROXY' || properties['PayloadFormatVersion'] !== '2.0') {
+      throw new Error(`${logicalId}: the local runner serves Lambda proxy integrations of payload format 2.0 only`);
+    }
+    const arn = resolver.resolveString(properties['IntegrationUri']);
+    const host = hostsByArn.get(arn);
+    if (!host) throw new Error(`No local function for integration ${arn}`);
+    integrations.set(resolver.resolveString({ Ref: logicalId }), host);
+  }
+  const routes: Route[] = [];
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::ApiGatewayV2::Route')) {
+    const properties = resource.Properties ?? {};
+    const routeKey = String(properties['RouteKey']);
+    const [httpMethod = '', resourcePath = ''] = routeKey.split(' ');
+    const target = /^integrations\/(.+)$/.exec(resolver.resolveString(properties['Target']))?.[1] ?? '';
+    const host = integrations.get(target);
+    if (!host) throw new Error(`${logicalId}: route ${routeKey} has no Lambda integration`);
+    routes.push({ httpMethod, resourcePath, resourceId: routeKey, segments: resourcePath.split('/').filter(Boolean), host });
+  }
+  const [stage] = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage');
+  const stageProperties = stage?.[1].Properties ?? {};
+  const settings = (stageProperties['DefaultRouteSettings'] ?? {}) as Record<string, unknown>;
+  const throttle =
+    settings['ThrottlingRateLimit'] !== undefined
+      ? { ratePerSecond: Number(settings['ThrottlingRateLimit']), burst: Number(settings['ThrottlingBurstLimit'] ?? 0) }
+      : null;
+  return { kind: 'http', apiId, stageName: String(stageProperties['StageName'] ?? '$default'), routes, gatewayResponses: new Map(), throttle };
 }
 
 export interface ApiGatewayOptions {
-  api: RestApiDefinition;
+  api: ApiDefinition;
   /** Port on 127.0.0.1; 0 picks a free one. */
   port: number;
   region: string;
@@ -148,9 +203,10 @@ export interface RunningApiGateway {
 }
 
 /**
- * Serves the REST API over HTTP as API Gateway would with a custom domain at the root:
- * route matching, stage throttling, the payload limit, proxy integration (payload 1.0)
- * and the template's gateway responses. Authentication is the functions' own business.
+ * Serves the API over HTTP as API Gateway would with a custom domain at the root: route
+ * matching, stage throttling, the payload limit, and proxy integration: payload 1.0 and the
+ * template's gateway responses for a REST API, payload 2.0 and API Gateway's fixed error
+ * answers for an HTTP API. Authentication is the functions' own business.
  */
 export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApiGateway> {
   const bucket = options.api.throttle ? new TokenBucket(options.api.throttle.ratePerSecond, options.api.throttle.burst) : null;
@@ -175,10 +231,12 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     const match = matchRoute(options.api.routes, request.method ?? '', url.pathname);
     if (!match) return gatewayResponse(options.api, 'MISSING_AUTHENTICATION_TOKEN');
     const { route, pathParameters } = match;
-    const event = proxyEvent(options, request, url, route, pathParameters, body, requestId);
+    const { kind } = options.api;
+    const event =
+      kind === 'http' ? httpApiEvent(options, request, url, route, pathParameters, body, requestId) : proxyEvent(options, request, url, route, pathParameters, body, requestId);
     let result: Awaited<ReturnType<FunctionHost['invoke']>> | 'timeout';
     try {
-      result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS);
+      result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS[kind]);
     } catch (error) {
       // The function is at its reserved concurrency: Lambda throttles, and API Gateway answers 429.
       if (error instanceof ThrottledError) return gatewayResponse(options.api, 'THROTTLED');
@@ -186,7 +244,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     }
     if (result === 'timeout') return gatewayResponse(options.api, 'INTEGRATION_TIMEOUT');
     if (!result.ok) return gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
-    return proxyResult(result.result) ?? gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
+    const reply = kind === 'http' ? httpApiResult(result.result) : proxyResult(result.result);
+    return reply ?? gatewayResponse(options.api, 'DEFAULT_5XX', 'Internal server error', 502);
   };
 
   const { url, stop } = await listenOnLoopback(server, options.port);
@@ -294,6 +353,72 @@ function proxyEvent(
   };
 }
 
+/** The payload 2.0 event an HTTP API sends: lower-case headers and repeated values joined with commas, cookies apart. */
+function httpApiEvent(
+  options: ApiGatewayOptions,
+  request: IncomingMessage,
+  url: URL,
+  route: Route,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+  requestId: string,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = (request.rawHeaders[i] ?? '').toLowerCase();
+    const value = request.rawHeaders[i + 1] ?? '';
+    if (name === 'cookie') cookies.push(...value.split(/;\s*/).filter(Boolean));
+    else headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+  const isText = body.length === 0 || isTextual(headers['content-type']);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: route.resourceId,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies.length > 0 ? { cookies } : {}),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: !isText,
+    requestContext: {
+      accountId: options.accountId,
+      apiId: options.api.apiId,
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: {
+        method: request.method ?? '',
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: route.resourceId,
+      stage: options.api.stageName,
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+  };
+}
+
+/** A payload 2.0 answer: a structured one as given; anything else is JSON with status 200, as API Gateway infers. */
+function httpApiResult(result: unknown): HttpReply | undefined {
+  if (result !== null && typeof result === 'object' && 'statusCode' in result) {
+    const reply = proxyResult({ ...result, multiValueHeaders: undefined });
+    const cookies = (result as { cookies?: unknown }).cookies;
+    if (reply && Array.isArray(cookies) && cookies.length > 0) reply.headers['set-cookie'] = cookies.map(String).join(', ');
+    return reply;
+  }
+  if (result === undefined) return undefined;
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof result === 'string' ? result : JSON.stringify(result) };
+}
+
 function proxyResult(result: unknown): HttpReply | undefined {
   if (result === null || typeof result !== 'object') return undefined;
   const { statusCode, headers, multiValueHeaders, body, isBase64Encoded } = result as Record<string, unknown>;
@@ -308,7 +433,11 @@ function proxyResult(result: unknown): HttpReply | undefined {
   return { statusCode, headers: replyHeaders, body: payload };
 }
 
-function gatewayResponse(api: RestApiDefinition, type: string, message?: string, status?: number): HttpReply {
+function gatewayResponse(api: ApiDefinition, type: string, message?: string, status?: number): HttpReply {
+  if (api.kind === 'http') {
+    const answer = HTTP_API_ANSWERS[type] ?? HTTP_API_ANSWERS['DEFAULT_5XX'] ?? { status: 500, message: 'Internal Server Error' };
+    return { statusCode: answer.status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ message: answer.message }) };
+  }
   const fallback = (status ?? DEFAULT_STATUS[type] ?? 500) >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
   const configured = api.gatewayResponses.get(type) ?? api.gatewayResponses.get(fallback);
   const statusCode = configured?.statusCode ?? status ?? DEFAULT_STATUS[type] ?? 500;

@@ -10,7 +10,7 @@ import { newStoredApiKey } from '#domain/api-key.ts';
 import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
 import { stageConfig, type RestoredTables } from '#infra/stage-config.ts';
 import { startProcessorSandbox, type ConfigPatch, type ProcessorSandbox } from '../processor-sandbox/sandbox.ts';
-import { readRestApi, startApiGateway } from './api-gateway.ts';
+import { readHttpApi, readRestApi, startApiGateway } from './api-gateway.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startDynamoDbStreamEventSource } from './dynamodb-stream-event-source.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
@@ -69,6 +69,8 @@ export interface LocalStackOptions {
   sandbox?: ProcessorSandbox;
   /** The sandbox's timing where the stack starts its own (default: the sandbox's, Stripe-like latency). */
   sandboxTiming?: ConfigPatch;
+  /** The kind of API to serve (the stage config's `api.type`; default: the stage's, REST). */
+  apiType?: 'rest' | 'http';
   /** Reuse the synthesized templates and bundles kept here while their sources are unchanged (`npm start`). */
   synthCacheDir?: string;
   /** One line per HTTP request, invocation and lifecycle event. */
@@ -97,7 +99,7 @@ export interface LocalStack {
  * Starts oncepay locally from its synthesized CDK template: DynamoDB Local, the fauxqs SQS
  * emulator, Secrets Manager and KMS stand-ins, the processor sandbox (which sends its events, signed,
  * to the stack's `POST /webhooks/stripe`), every function in its own Lambda-like environments,
- * the REST API and the SQS event source mappings.
+ * the API (REST, or HTTP with `apiType: 'http'`) and the SQS event source mappings.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -130,7 +132,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stage,
       outdir,
       processorApiUrl: faultProxy?.endpoints.processor ?? sandbox.url,
-      context: options.restoredTables ? { restoredTables: JSON.stringify(options.restoredTables) } : {},
+      context: {
+        ...(options.restoredTables ? { restoredTables: JSON.stringify(options.restoredTables) } : {}),
+        ...(options.apiType ? { apiType: options.apiType } : {}),
+      },
       ...(options.synthCacheDir ? { cacheDir: options.synthCacheDir } : {}),
     });
     const dynamodbLocal = await dynamodbStarting;
@@ -198,11 +203,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const hostsByArn = hostsByReference(hosts.values());
 
-    const apiStack = stacks.find((stack) => resourcesOfType(stack.template, 'AWS::ApiGateway::RestApi').length > 0);
-    if (!apiStack) throw new Error('No stack declares a REST API');
+    const declaresApi = (stack: (typeof stacks)[number]) => API_TYPES.some((type) => resourcesOfType(stack.template, type).length > 0);
+    const apiStack = stacks.find(declaresApi);
+    if (!apiStack) throw new Error('No stack declares a REST API or an HTTP API');
     const apiId = `local${apiStack.stackName.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 10);
     registerApiResources(apiStack.template, apiStack.resolver, apiId);
-    const api = readRestApi(apiStack.template, apiStack.resolver, hostsByArn);
+    const api =
+      resourcesOfType(apiStack.template, 'AWS::ApiGatewayV2::Api').length > 0
+        ? readHttpApi(apiStack.template, apiStack.resolver, hostsByArn)
+        : readRestApi(apiStack.template, apiStack.resolver, hostsByArn);
     const gateway = await startApiGateway({
       api,
       port: options.port,
@@ -350,7 +359,15 @@ function functionOf(logicalId: string, resource: CfnResource): string {
 }
 
 /** `Ref` values for the API's own resources: the API id and its resources by logical id. */
+const API_TYPES = ['AWS::ApiGateway::RestApi', 'AWS::ApiGatewayV2::Api'];
+
 function registerApiResources(template: CfnTemplate, resolver: IntrinsicResolver, apiId: string): void {
+  for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGatewayV2::Api')) {
+    resolver.register(logicalId, { ref: apiId, attributes: { ApiEndpoint: `https://${apiId}.execute-api.${LOCAL_REGION}.amazonaws.com` } });
+  }
+  for (const type of ['AWS::ApiGatewayV2::Integration', 'AWS::ApiGatewayV2::Route', 'AWS::ApiGatewayV2::Stage']) {
+    for (const [logicalId] of resourcesOfType(template, type)) resolver.register(logicalId, { ref: logicalId, attributes: {} });
+  }
   for (const [logicalId] of resourcesOfType(template, 'AWS::ApiGateway::RestApi')) {
     resolver.register(logicalId, { ref: apiId, attributes: { RootResourceId: 'root' } });
   }

@@ -1,6 +1,7 @@
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiGateway, type RestApiDefinition, type RunningApiGateway } from '../../scripts/local/api-gateway.ts';
+import { startApiGateway, type ApiDefinition, type RunningApiGateway } from '../../scripts/local/api-gateway.ts';
 import { FunctionHost, ThrottledError } from '../../scripts/local/function-host.ts';
 
 describe('local API Gateway', () => {
@@ -23,7 +24,8 @@ describe('local API Gateway', () => {
       },
       { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined },
     );
-    const api: RestApiDefinition = {
+    const api: ApiDefinition = {
+      kind: 'rest',
       apiId: 'test',
       stageName: 'v1',
       routes: [{ httpMethod: 'GET', resourcePath: '/count', resourceId: 'count', segments: ['count'], host }],
@@ -105,7 +107,8 @@ describe('what counts against a function’s timeout, and its reserved concurren
 
   it('past its reserved concurrency a function is throttled, and API Gateway answers 429', async () => {
     const host = slow({ reservedConcurrency: 1 }, 0);
-    const api: RestApiDefinition = {
+    const api: ApiDefinition = {
+      kind: 'rest',
       apiId: 'test',
       stageName: 'v1',
       routes: [{ httpMethod: 'POST', resourcePath: '/hold', resourceId: 'hold', segments: ['hold'], host }],
@@ -124,5 +127,85 @@ describe('what counts against a function’s timeout, and its reserved concurren
       await gateway.close();
       await host.close();
     }
+  });
+});
+
+describe('local HTTP API (payload 2.0)', () => {
+  let host: FunctionHost;
+  let gateway: RunningApiGateway;
+
+  beforeAll(async () => {
+    host = new FunctionHost(
+      {
+        logicalId: 'Echo',
+        functionName: 'echo',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo',
+        aliases: [],
+        bundlePath: fileURLToPath(new URL('../fixtures/functions/echo-event-handler.mjs', import.meta.url)),
+        exportName: 'handler',
+        timeoutMs: 3000,
+        memoryMb: 128,
+        environment: {},
+        reservedConcurrency: null,
+      },
+      { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined },
+    );
+    const api: ApiDefinition = {
+      kind: 'http',
+      apiId: 'httpapi',
+      stageName: '$default',
+      routes: [{ httpMethod: 'POST', resourcePath: '/items/{id}', resourceId: 'POST /items/{id}', segments: ['items', '{id}'], host }],
+      gatewayResponses: new Map(),
+      throttle: { ratePerSecond: 0.001, burst: 2 },
+    };
+    gateway = await startApiGateway({ api, port: 0, region: 'us-east-1', accountId: '000000000000', onRequest: () => undefined });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await host.close();
+  });
+
+  it('sends the 2.0 event: route key, lower-case headers, repeated values joined with commas, cookies apart', async () => {
+    // Two header lines of one name (fetch would merge them into one line).
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        `${gateway.url}/items/it_1?limit=1&limit=2`,
+        { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twice': ['a', 'b'], Cookie: 'one=1; two=2' } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      request.on('error', reject);
+      request.end('{"amount":1}');
+    });
+    expect(answer.status).toBe(200);
+    const event = JSON.parse(answer.body) as Record<string, unknown> & { headers: Record<string, string> };
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'POST /items/{id}',
+      rawPath: '/items/it_1',
+      rawQueryString: 'limit=1&limit=2',
+      queryStringParameters: { limit: '1,2' },
+      pathParameters: { id: 'it_1' },
+      cookies: ['one=1', 'two=2'],
+      body: '{"amount":1}',
+      isBase64Encoded: false,
+      requestContext: { apiId: 'httpapi', routeKey: 'POST /items/{id}', stage: '$default', http: { method: 'POST', path: '/items/it_1' } },
+    });
+    expect(event.headers['x-twice']).toBe('a,b');
+    expect(event.headers['cookie']).toBeUndefined();
+  });
+
+  it('answers its own errors as an HTTP API does: {"message": …}, no problem+json', async () => {
+    const unknown = await fetch(`${gateway.url}/nothing`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: 'Not Found' });
+    // The stage's bucket holds two tokens, refilled once in 1,000 s: a few requests empty it.
+    let throttled: Response | undefined;
+    for (let attempt = 0; attempt < 3 && throttled?.status !== 429; attempt += 1) throttled = await fetch(`${gateway.url}/items/it_2`, { method: 'POST', body: '{}' });
+    expect(throttled?.status).toBe(429);
+    expect(await throttled?.json()).toEqual({ message: 'Too Many Requests' });
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createChargeHandler } from '#handlers/create-charge.ts';
 import { apiClient } from '../support/api-client.ts';
 import { FIXTURE_API_KEY, inMemoryAuthenticator } from '../support/api-keys.ts';
-import { itUnlessLocalStackLacks } from '../support/target.ts';
+import { itWithGatewayProblemBodies } from '../support/target.ts';
 
 const acme = apiClient();
 const visa = { amount: 1000, currency: 'usd', payment_method: 'pm_card_visa' };
@@ -68,7 +68,7 @@ describe('every error is RFC 9457 problem+json with a stable type', () => {
     expect(response.status).toBe(404);
   });
 
-  itUnlessLocalStackLacks('gatewayResponseBodies', 'answers an unknown route with a not-found problem+json body', async () => {
+  itWithGatewayProblemBodies('answers an unknown route with a not-found problem+json body', async () => {
     const response = await fetch(`${inject('apiUrl')}/v1/payouts`, { headers: { Authorization: 'Bearer sk_test_acme_local' } });
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(((await response.json()) as { type: string }).type).toBe('https://oncepay.dev/problems/not-found');

@@ -19,6 +19,8 @@ export interface TargetCapabilities {
   sandboxTokens: boolean;
   /** The local runner's fault proxy, Lambda Invoke endpoint and emulator endpoints. */
   embedded: boolean;
+  /** The kind of API in front of the functions (the stage config's `api.type`). */
+  apiType: 'rest' | 'http';
 }
 
 declare module 'vitest' {
@@ -39,20 +41,25 @@ declare module 'vitest' {
   }
 }
 
+/** The vitest project that runs the integration suite a second time, behind an HTTP API. */
+export const HTTP_API_PROJECT = 'integration-http-api';
+
 /**
  * Starts the embedded stack (TEST_TARGET=embedded, the default) or connects to a deployed one
  * (TEST_TARGET=localstack | aws, reading TEST_OUTPUTS_FILE), once for the integration project.
+ * The embedded stack serves the REST API, or the HTTP API for {@link HTTP_API_PROJECT}.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const target = (process.env['TEST_TARGET'] ?? 'embedded') as TestTarget;
-  if (target === 'embedded') return setupEmbedded(project);
+  if (target === 'embedded') return setupEmbedded(project, project.name === HTTP_API_PROJECT ? 'http' : 'rest');
   if (target === 'localstack' || target === 'aws') return setupDeployed(project, target);
   throw new Error(`TEST_TARGET must be embedded, localstack or aws, not "${target}"`);
 }
 
-async function setupEmbedded(project: TestProject): Promise<() => Promise<void>> {
+async function setupEmbedded(project: TestProject, apiType: 'rest' | 'http'): Promise<() => Promise<void>> {
   const stack = await startLocalStack({
     port: 0,
+    apiType,
     // Tests run reconciliation passes themselves, and inject faults through the proxy.
     runSchedules: false,
     faultInjection: true,
@@ -61,7 +68,7 @@ async function setupEmbedded(project: TestProject): Promise<() => Promise<void>>
   const outputsFile = join(outputsDir, 'outputs.json');
   writeFileSync(outputsFile, stack.outputsFileContent());
   project.provide('target', 'embedded');
-  project.provide('capabilities', { ledger: true, sandboxTokens: true, embedded: true });
+  project.provide('capabilities', { ledger: true, sandboxTokens: true, embedded: true, apiType });
   project.provide('apiUrl', stack.apiUrl);
   project.provide('sandboxUrl', stack.sandbox.url);
   project.provide('region', stack.region);
@@ -126,7 +133,7 @@ async function setupDeployed(project: TestProject, target: 'localstack' | 'aws')
     JSON.stringify({ ...outputs, ...(local ? { Region: region, DynamoDbEndpoint: edge, SqsEndpoint: edge, LambdaEndpoint: edge } : {}) }),
   );
   project.provide('target', target);
-  project.provide('capabilities', { ledger: local, sandboxTokens: local, embedded: false });
+  project.provide('capabilities', { ledger: local, sandboxTokens: local, embedded: false, apiType: outputs.ApiType === 'http' ? 'http' : 'rest' });
   project.provide('apiUrl', local ? localstackPathStyle(outputs.ApiUrl, edge) : outputs.ApiUrl.replace(/\/$/, ''));
   project.provide('sandboxUrl', sandbox?.url ?? '');
   project.provide('region', region);

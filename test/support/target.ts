@@ -22,6 +22,12 @@ export const LOCALSTACK_LACKS = {
     'localstack-core/localstack/services/apigateway/next_gen/execute_api/handlers/gateway_exception.py)',
 } as const;
 
-/** A test that needs something LocalStack's free image lacks: skipped there, with the reason in its name. */
-export const itUnlessLocalStackLacks = (feature: keyof typeof LOCALSTACK_LACKS, name: string, body: () => Promise<void>) =>
-  it.skipIf(inject('target') === 'localstack')(`${name} [not on LocalStack: ${LOCALSTACK_LACKS[feature]}]`, body);
+/**
+ * A test of the problem+json bodies API Gateway answers itself (unknown route, throttling): a REST
+ * API's gateway responses. Skipped where there are none, with the reason in its name: on LocalStack
+ * (see {@link LOCALSTACK_LACKS}) and behind an HTTP API, which has no gateway responses to configure.
+ */
+export const itWithGatewayProblemBodies = (name: string, body: () => Promise<void>) => {
+  if (inject('target') === 'localstack') return it.skip(`${name} [not on LocalStack: ${LOCALSTACK_LACKS.gatewayResponseBodies}]`, body);
+  return it.skipIf(inject('capabilities').apiType === 'http')(`${name} [REST API only: an HTTP API answers its own errors as {"message": …}]`, body);
+};
