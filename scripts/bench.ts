@@ -60,6 +60,12 @@ const prodDir = mkdtempSync(join(tmpdir(), 'oncepay-bench-prod-'));
 // Prod pages someone or does not synthesize; the address only fills the subscription the template prices.
 const stack = stackFacts(synthesize({ stage: 'prod', outdir: prodDir, processorApiUrl: 'https://api.stripe.com', context: { alarmEmails: 'oncall@example.com' } }));
 rmSync(prodDir, { recursive: true, force: true });
+// The same stage behind an HTTP API, priced beside it.
+const httpProdDir = mkdtempSync(join(tmpdir(), 'oncepay-bench-prod-http-'));
+const httpStack = stackFacts(
+  synthesize({ stage: 'prod', outdir: httpProdDir, processorApiUrl: 'https://api.stripe.com', context: { alarmEmails: 'oncall@example.com', apiType: 'http', wafRateLimit: 'off' } }),
+);
+rmSync(httpProdDir, { recursive: true, force: true });
 
 const options = { charges, concurrency, replayRatio, seed, progressBar: process.stderr.isTTY, onProgress: (line: string) => log(`oncepay: ${line}`) };
 log('benchmarking oncepay…');
@@ -100,6 +106,7 @@ const result: BenchResult = {
   oncepay,
   baseline,
   stack,
+  httpStack,
   pricedConfig: stageConfig('prod'),
   processorLatency: DEFAULT_CONFIG.latency,
   measuredStack,

@@ -113,6 +113,7 @@ export function renderAccessLogLine(format: string, request: Omit<ApiRequestGrou
     ...ACCESS_LOG_PLACEHOLDERS,
     '$context.httpMethod': request.method,
     '$context.resourcePath': request.resourcePath,
+    '$context.routeKey': `${request.method} ${request.resourcePath}`,
     '$context.status': String(request.status),
     '$context.responseLength': String(request.responseBytes),
   };

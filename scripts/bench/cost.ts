@@ -14,6 +14,8 @@ export const PRICES = {
   dynamodbReadPerMillion: 0.125,
   sqsPerMillionRequests: 0.4,
   restApiPerMillion: 3.5,
+  /** https://aws.amazon.com/api-gateway/pricing/ — HTTP APIs, first 300 million requests a month (each request up to 512 KB). */
+  httpApiPerMillion: 1.0,
   lambdaPerGbSecond: 0.0000133334,
   lambdaPerMillionRequests: 0.2,
   // Not in DESIGN.md §6; from the us-east-1 public price pages.
@@ -101,8 +103,10 @@ export const IDLE_EVENT_SOURCE = { pollers: 5, waitSeconds: 20 };
 
 /** What the synthesized templates say about the fixed costs and the logging and tracing set-up. */
 export interface StackFacts {
-  /** The API stage's name: which stage's template these facts are from. */
+  /** The stage's name: which stage's template these facts are from. */
   stage: string;
+  /** The kind of API in front of the functions (`api.type`): what a request costs, and whether it can be traced or carry a WAF. */
+  api: 'rest' | 'http';
   /** The API stage's `AccessLogSetting.Format`; `null` without access logging. */
   accessLogFormat: string | null;
   /** The API stage's sampling (a function behind it follows its decision). */
@@ -111,7 +115,7 @@ export interface StackFacts {
   tracedApiStages: string[];
   /** Functions an event source invokes with active tracing, each its own sampler (Lambda's fixed sampling), by short name. */
   tracedEventFunctions: string[];
-  /** API methods with detailed CloudWatch metrics (billed as custom metrics). */
+  /** API methods (or HTTP API routes) with detailed CloudWatch metrics (billed as custom metrics). */
   detailedMetricMethods: number;
   /** Customer managed keys with automatic rotation. */
   rotatingKmsKeys: number;
@@ -147,7 +151,8 @@ function mappedFunction(name: unknown, stacks: SynthesizedStack[]): string {
 export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
   const all = (type: string) => stacks.flatMap((stack) => resourcesOfType(stack.template, type));
   const stage = all('AWS::ApiGateway::Stage')[0]?.[1];
-  const setting = stage?.Properties?.['AccessLogSetting'] as { Format?: unknown } | undefined;
+  const httpStage = all('AWS::ApiGatewayV2::Stage')[0]?.[1];
+  const accessLogFormat = ((httpStage?.Properties?.['AccessLogSettings'] ?? stage?.Properties?.['AccessLogSetting']) as { Format?: unknown } | undefined)?.Format;
   const rule = all('AWS::XRay::SamplingRule')[0]?.[1];
   const ruleProperties = (rule?.Properties?.['SamplingRule'] ?? {}) as { FixedRate?: number; ReservoirSize?: number; RuleName?: string };
   const xraySampling = rule
@@ -161,6 +166,7 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     ...new Set(mappings.map(([, resource]) => mappedFunction(resource.Properties?.['FunctionName'], stacks)).filter((id) => traced.has(id)).map(shortFunctionName)),
   ].sort();
   const methodSettings = (stage?.Properties?.['MethodSettings'] as Array<{ MetricsEnabled?: boolean }> | undefined) ?? [];
+  const routeSettings = Object.values((httpStage?.Properties?.['RouteSettings'] ?? {}) as Record<string, { DetailedMetricsEnabled?: boolean }>);
   const alarms = all('AWS::CloudWatch::Alarm');
   const alarmMetrics = alarms.reduce((sum, [, resource]) => {
     const metrics = resource.Properties?.['Metrics'] as Array<{ MetricStat?: unknown }> | undefined;
@@ -179,13 +185,16 @@ export function stackFacts(stacks: SynthesizedStack[]): StackFacts {
     .find((match) => match !== null);
   const reconcilerPeriodMinutes = schedule ? Number(schedule[1]) * (schedule[2]?.startsWith('hour') ? 60 : 1) : 1;
   const webAcls = all('AWS::WAFv2::WebACL');
+  // The stage config's name: the REST stage's name, or the one in the HTTP API's name (`oncepay-<stage>`; its stage is `$default`).
+  const httpApiName = String(all('AWS::ApiGatewayV2::Api')[0]?.[1].Properties?.['Name'] ?? '');
   return {
-    stage: String(stage?.Properties?.['StageName'] ?? ''),
-    accessLogFormat: typeof setting?.Format === 'string' ? setting.Format : null,
+    stage: httpStage ? httpApiName.replace(/^oncepay-/, '') : String(stage?.Properties?.['StageName'] ?? ''),
+    api: httpStage ? 'http' : 'rest',
+    accessLogFormat: typeof accessLogFormat === 'string' ? accessLogFormat : null,
     xraySampling,
     tracedApiStages,
     tracedEventFunctions,
-    detailedMetricMethods: methodSettings.filter((setting) => setting.MetricsEnabled === true).length,
+    detailedMetricMethods: methodSettings.filter((setting) => setting.MetricsEnabled === true).length + routeSettings.filter((setting) => setting.DetailedMetricsEnabled === true).length,
     rotatingKmsKeys: all('AWS::KMS::Key').filter(([, resource]) => resource.Properties?.['EnableKeyRotation'] === true).length,
     pitrTables: all('AWS::DynamoDB::Table').filter(([, resource]) => (resource.Properties?.['PointInTimeRecoverySpecification'] as { PointInTimeRecoveryEnabled?: boolean } | undefined)?.PointInTimeRecoveryEnabled === true).length,
     alarms: alarms.length,
@@ -217,11 +226,17 @@ const requestCount = (requests: ApiRequestGroup[]) => sum(requests.map((request)
 const LOGS_COST = (volume: LogVolume) => (ingestedBytes(volume) / GB) * PRICES.logsIngestionPerGb * 1_000_000;
 const TRACE_COST = PRICES.xrayPerMillionTracesRecorded + XRAY_SCANS_PER_TRACE * PRICES.xrayPerMillionTracesScanned;
 
-/** Cost of one million new charges in the DESIGN.md §6 services, from one level's measured calls, capacity and Lambda time. */
-export function costPerMillion(level: LevelResult): CostPerMillion {
+/** USD per million API requests on each kind of API. */
+export const apiPerMillion = (api: StackFacts['api']) => (api === 'http' ? PRICES.httpApiPerMillion : PRICES.restApiPerMillion);
+
+/**
+ * Cost of one million new charges in the DESIGN.md §6 services, from one level's measured calls,
+ * capacity and Lambda time; the API's requests priced for a REST API unless told otherwise.
+ */
+export function costPerMillion(level: LevelResult, api: StackFacts['api'] = 'rest'): CostPerMillion {
   const dynamodb = DYNAMODB_COST(level.capacityPerCharge);
   const sqs = SQS_OPERATIONS(level.callsPerCharge) * PRICES.sqsPerMillionRequests;
-  const apiGateway = (requestCount(level.apiRequestsPerCharge) + stripeEventRequests(level)) * PRICES.restApiPerMillion;
+  const apiGateway = (requestCount(level.apiRequestsPerCharge) + stripeEventRequests(level)) * apiPerMillion(api);
   const lambda = LAMBDA_COST(level.lambda.invocationsPerCharge, level.lambda.gbSecondsPerCharge);
   return { dynamodb, sqs, apiGateway, lambda, total: dynamodb + sqs + apiGateway + lambda };
 }
@@ -303,7 +318,7 @@ function stripeEventRequestGroups(level: LevelResult): ApiRequestGroup[] {
  * status read. `total` is the sum of the rows.
  */
 export function allInPerMillion(level: LevelResult, facts: StackFacts, chargesPerMonth = REFERENCE_CHARGES_PER_MONTH): { rows: CostRow[]; total: number } {
-  const base = costPerMillion(level);
+  const base = costPerMillion(level, facts.api);
   const chargeLogs = logVolumes(level.logsPerCharge, level.platformLogsPerCharge, level.lambda.invocationsPerCharge, [...level.apiRequestsPerCharge, ...stripeEventRequestGroups(level)], facts);
   const posts = requestCount(level.apiRequestsPerCharge);
   const stripeEvents = stripeEventRequests(level);
@@ -339,7 +354,7 @@ export function allInPerMillion(level: LevelResult, facts: StackFacts, chargesPe
     {
       key: 'read.apiGateway',
       label: 'Status read: API Gateway',
-      usd: readRequests * PRICES.restApiPerMillion,
+      usd: readRequests * apiPerMillion(facts.api),
       quantity: `${fixed(readRequests)} requests`,
     },
     {

@@ -18,7 +18,7 @@ import {
   type StackFacts,
 } from './cost.ts';
 import { MEMORY_MB, type BenchRun, type LevelResult } from './run.ts';
-import { byVolume, ENVIRONMENT_LIFETIME_HOURS, initPerMonth, keptRecords, keptRecordsPerCharge } from './volume.ts';
+import { byVolume, ENVIRONMENT_LIFETIME_HOURS, initPerMonth, keptRecords, keptRecordsPerCharge, type VolumeRow } from './volume.ts';
 
 export { allInPerMillion, costPerMillion, fixedMonthly, PRICES } from './cost.ts';
 
@@ -37,6 +37,8 @@ export interface BenchResult {
   processorLatency: Record<CallType, LatencySpec>;
   /** The same for the stage the benchmark ran (local). */
   measuredStack: StackFacts;
+  /** The priced stage served by an HTTP API instead (`--context apiType=http`): its facts, for the report's REST/HTTP comparison. */
+  httpStack?: StackFacts;
   coldStarts: ColdStart[];
   /** Share of one core other processes used while the cold starts were measured. */
   coldStartOtherCpu: number;
@@ -312,6 +314,8 @@ export function markdownReport(result: BenchResult): string {
         `${Math.round(initPerMonth(reference, result.coldStarts, REFERENCE_CHARGES_PER_MONTH).coldStarts)} cold starts a month at ${atVolume}.`,
     );
 
+    if (result.httpStack) lines.push(...httpApiSection(result, reference, rows));
+
     lines.push('', '### Logs per charge, by function (events / bytes ingested)', '');
     const names = [...new Set([...Object.keys(reference.logsPerCharge), ...Object.keys(peer?.logsPerCharge ?? {}), ...Object.keys(reference.statusRead.logsPerRead)])].sort();
     lines.push('| log group | oncepay | baseline |', '|---|---:|---:|');
@@ -404,6 +408,40 @@ export function markdownReport(result: BenchResult): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/**
+ * The same run priced for the stage behind an HTTP API: the request price, no WAF, no traces
+ * started at the API, its access-log format and detailed route metrics, beside the REST figures.
+ */
+function httpApiSection(result: BenchResult, reference: LevelResult, restRows: VolumeRow[]): string[] {
+  const rest = result.stack;
+  const http = result.httpStack;
+  if (!http) return [];
+  const shards = result.measuredStack.openChargeShards;
+  const restAllIn = allInPerMillion(reference, rest).total;
+  const httpAllIn = allInPerMillion(reference, http).total;
+  const httpRows = byVolume(result.oncepay, reference, http, result.pricedConfig, result.coldStarts, shards);
+  const perMillion = (row: VolumeRow) => fixed(row.perMillion);
+  const withoutKept = (row: VolumeRow) => fixed((row.total - row.keptRecords) / (row.chargesPerMonth / 1_000_000));
+  return [
+    '',
+    `### On an HTTP API (\`api.type: 'http'\`)`,
+    '',
+    `The same run priced for a \`${http.stage}\` stage served by an HTTP API (\`--context apiType=http --context wafRateLimit=off\`): ` +
+      `$${PRICES.httpApiPerMillion} per million requests instead of $${PRICES.restApiPerMillion}, no WAF (an HTTP API cannot carry one), and no X-Ray traces started at the API (it cannot start them). ` +
+      'Requests, function time and DynamoDB and SQS calls are the ones measured above: the functions answer both kinds of API alike ' +
+      '(`integration-http-api`, the integration suite behind the local HTTP API, checks it).',
+    '',
+    '| USD | REST API (default) | HTTP API |',
+    '|---|---:|---:|',
+    `| all in per million charges (at ${REFERENCE_CHARGES_PER_MONTH / 1_000_000}M a month, one status read) | ${fixed(restAllIn)} | ${fixed(httpAllIn)} |`,
+    `| fixed per month | ${fixed(fixedMonthly(result.oncepay, rest, shards).total)} | ${fixed(fixedMonthly(result.oncepay, http, shards).total)} |`,
+    ...restRows.map((row, index) => {
+      const other = httpRows[index];
+      return `| per million, all in, at ${row.chargesPerMonth.toLocaleString('en-US')} a month (without kept records) | ${perMillion(row)} (${withoutKept(row)}) | ${other ? `${perMillion(other)} (${withoutKept(other)})` : '–'} |`;
+    }),
+  ];
 }
 
 /** `npm start` on an idle 2-core machine, with the kept synth (issue 23). */

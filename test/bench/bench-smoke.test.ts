@@ -62,6 +62,9 @@ describe('npm run bench (smoke)', () => {
     const coldStarts = measureColdStarts(stacks, 1);
     const facts = stackFacts(stacks);
     rmSync(outdir, { recursive: true, force: true });
+    const httpOutdir = mkdtempSync(join(tmpdir(), 'oncepay-bench-smoke-http-'));
+    const httpFacts = stackFacts(synthesize({ stage: 'local', outdir: httpOutdir, processorApiUrl: 'http://127.0.0.1:9', context: { apiType: 'http' } }));
+    rmSync(httpOutdir, { recursive: true, force: true });
     expect(coldStarts.map((cold) => cold.function).sort()).toEqual([
       'CreateCharge',
       'CreateRefund',
@@ -106,7 +109,7 @@ describe('npm run bench (smoke)', () => {
     expect(volumes.map((row) => row.chargesPerMonth)).toEqual(VOLUMES);
     for (const row of volumes) expect(row.total).toBeCloseTo(row.charges + row.fixed + row.init + row.keptRecords, 6);
 
-    const report = markdownReport({
+    const reportInput = {
       generatedAt: 'now',
       command: 'test',
       machine: 'test',
@@ -119,10 +122,22 @@ describe('npm run bench (smoke)', () => {
       measuredStack: facts,
       coldStarts,
       coldStartOtherCpu: 0,
-    });
+    };
+    const report = markdownReport(reportInput);
     expect(report).toContain('1.00 DynamoDB write and 1.00 SQS send');
     expect(report).toContain(`**Per charge: $${allIn.total.toFixed(2)} per million charges for oncepay**`);
     expect(report).toContain('confirmPayment 800 ms (p99 2400 ms)');
+    // Behind an HTTP API: its own access-log line and request price, and nothing traced at the API.
+    expect(httpFacts).toMatchObject({ api: 'http', stage: 'local', tracedApiStages: [] });
+    expect(httpFacts.accessLogFormat).toContain('$context.routeKey');
+    expect(httpFacts.detailedMetricMethods).toBe(facts.detailedMetricMethods);
+    const httpAllIn = allInPerMillion(level, httpFacts);
+    const readRequests = sum(level.statusRead.apiRequestsPerRead.map((request) => request.count));
+    expect(httpAllIn.rows.find((row) => row.key === 'read.apiGateway')?.usd).toBeCloseTo(readRequests * 1.0, 10);
+    expect(httpAllIn.total).toBeLessThan(allIn.total);
+    const withHttp = markdownReport({ ...reportInput, httpStack: httpFacts });
+    expect(withHttp).toContain("### On an HTTP API (`api.type: 'http'`)");
+    expect(withHttp).toContain(`| ${allIn.total.toFixed(2)} | ${httpAllIn.total.toFixed(2)} |`);
     // The webhook is priced beside the status read, row by row, each total the sum of its rows.
     const hook = webhookPerMillion(level, facts, run.totals.kmsRequests / Math.max(1, run.totals.webhookDeliveries));
     expect(hook.total).toBeCloseTo(sum(hook.rows.map((row) => row.usd)), 10);
