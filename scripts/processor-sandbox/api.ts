@@ -6,7 +6,7 @@ import { decodeStripeForm, type FormObject } from './form-body.ts';
 import { headerOf, readBody, send } from './http.ts';
 import { paramsHash, type IdempotencyKeys, type KeyedRequest } from './idempotency.ts';
 import { stripeId } from './ids.ts';
-import { listLimit, parseCancel, parseConfirm, parseCreate, parseSearch, rejectUnknownQuery } from './params.ts';
+import { listLimit, parseCancel, parseCapture, parseConfirm, parseCreate, parseSearch, rejectUnknownQuery } from './params.ts';
 import type { IntentResult, PaymentIntentStore } from './payment-intent-store.ts';
 import { parseRefundCreate, parseRefundList } from './refund-params.ts';
 import type { RefundResult, RefundStore } from './refund-store.ts';
@@ -85,6 +85,13 @@ export class StripeApi {
         path: /^\/v1\/payment_intents\/([^/]+)\/confirm$/,
         parse: (request) => parseConfirm(request.params),
         run: (params, request) => intent(store.confirm(request.id, params, request.idempotencyKey)),
+      }),
+      route({
+        method: 'POST',
+        call: 'capturePayment',
+        path: /^\/v1\/payment_intents\/([^/]+)\/capture$/,
+        parse: (request) => parseCapture(request.params),
+        run: (params, request) => intent(store.capture(request.id, params, request.idempotencyKey)),
       }),
       route({
         method: 'POST',

@@ -4,7 +4,7 @@ import { mulberry32, type Random } from '../chaos/random.ts';
  * The kinds of Stripe request whose latency differs: a confirm (which authorizes with the card
  * network) takes longest, a read the least.
  */
-export const CALL_TYPES = ['createPayment', 'confirmPayment', 'cancelPayment', 'createRefund', 'retrieve', 'list'] as const;
+export const CALL_TYPES = ['createPayment', 'confirmPayment', 'capturePayment', 'cancelPayment', 'createRefund', 'retrieve', 'list'] as const;
 export type CallType = (typeof CALL_TYPES)[number];
 
 /** One call type's latency: log-normal with this median and 99th percentile (equal: always the median). */
@@ -20,6 +20,7 @@ export interface LatencySpec {
 export const STRIPE_LATENCY: Readonly<Record<CallType, LatencySpec>> = {
   createPayment: { medianMs: 300, p99Ms: 900 },
   confirmPayment: { medianMs: 800, p99Ms: 2400 },
+  capturePayment: { medianMs: 500, p99Ms: 1500 },
   cancelPayment: { medianMs: 300, p99Ms: 900 },
   createRefund: { medianMs: 700, p99Ms: 2100 },
   retrieve: { medianMs: 200, p99Ms: 600 },
@@ -62,6 +63,8 @@ export interface SandboxConfig {
   refundFailAfterMs: number;
   /** How long a dispute the sandbox closes itself (`pm_sandbox_disputeThen…`) stays open; it is under review from half of it. */
   disputeCloseMs: number;
+  /** How long an authorization (`capture_method=manual`, `requires_capture`) waits for its capture before Stripe cancels it (7 days). */
+  authorizationExpiryMs: number;
   /** The first webhook retry's delay; each later one doubles it. */
   webhookRetryMs: number;
   /** Webhook attempts per event, the first included (Stripe's test mode: three retries over a few hours). */
@@ -79,6 +82,7 @@ export const DEFAULT_CONFIG: Readonly<SandboxConfig> = {
   disputeAfterMs: 3000,
   refundFailAfterMs: 3000,
   disputeCloseMs: 6000,
+  authorizationExpiryMs: 7 * 24 * 60 * 60 * 1000,
   webhookRetryMs: 2000,
   webhookAttempts: 4,
 };

@@ -1,5 +1,5 @@
 import { isFormObject, type FormObject, type FormValue } from './form-body.ts';
-import type { AutomaticPaymentMethods, CancellationReason } from './payment-intent.ts';
+import type { AutomaticPaymentMethods, CancellationReason, CaptureMethod } from './payment-intent.ts';
 import { invalidRequest } from './stripe-errors.ts';
 
 /**
@@ -20,6 +20,13 @@ export interface ConfirmOptions {
 export interface ConfirmParams extends ConfirmOptions {
   /** A test token, or the id of a PaymentMethod the sandbox made from one. */
   paymentMethod: string | null;
+  /** Set on create or confirm (a confirm's replaces the create's); `null`: unchanged, `automatic` on create. */
+  captureMethod: CaptureMethod | null;
+}
+
+export interface CaptureParams {
+  /** At most the intent's `amount_capturable`; `null`: all of it. */
+  amountToCapture: number | null;
 }
 
 export interface CreateParams extends ConfirmParams {
@@ -47,7 +54,8 @@ const DEFAULT_MINIMUM_AMOUNT = 50;
 const MAXIMUM_AMOUNT = 99_999_999;
 
 const CONFIRM_ONLY = ['return_url', 'off_session', 'error_on_requires_action', 'mandate_data'] as const;
-const CONFIRM_PARAMS = ['payment_method', ...CONFIRM_ONLY];
+const CONFIRM_PARAMS = ['payment_method', 'capture_method', ...CONFIRM_ONLY];
+const CAPTURE_METHODS: readonly CaptureMethod[] = ['automatic', 'automatic_async', 'manual'];
 const CREATE_PARAMS = [
   'amount',
   'currency',
@@ -58,6 +66,7 @@ const CREATE_PARAMS = [
   'payment_method_types',
   ...CONFIRM_PARAMS,
 ];
+/** What a caller may give (`automatic` is Stripe's own). */
 const CANCELLATION_REASONS: readonly CancellationReason[] = ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'];
 
 /**
@@ -107,6 +116,16 @@ export function parseCancel(params: FormObject): CancellationReason | null {
   return reason as CancellationReason | null;
 }
 
+/**
+ * `POST /v1/payment_intents/{id}/capture`: `amount_to_capture`, a positive whole number (that it
+ * is at most `amount_capturable` is the intent's to check). The sandbox models no other field.
+ */
+export function parseCapture(params: FormObject): CaptureParams {
+  rejectUnknown(params, ['amount_to_capture']);
+  const raw = params['amount_to_capture'];
+  return { amountToCapture: raw === undefined ? null : positiveInteger(raw, 'amount_to_capture') };
+}
+
 /** `GET /v1/payment_intents/search`, reduced to the one clause oncepay needs: `metadata['k']:'v'`. */
 export function parseSearch(query: URLSearchParams): SearchParams {
   rejectUnknownQuery(query, ['query', 'limit']);
@@ -136,10 +155,15 @@ function confirmParamsOf(params: FormObject): ConfirmParams {
     throw invalidRequest('Invalid off_session: must be a boolean, one_off or recurring.', { param: 'off_session' });
   }
   const customerAbsent = (offSession !== undefined && offSession !== 'false') || optionalBoolean(params, 'error_on_requires_action') === true;
+  const captureMethod = optionalString(params, 'capture_method', 5000);
+  if (captureMethod !== null && !CAPTURE_METHODS.includes(captureMethod as CaptureMethod)) {
+    throw invalidRequest(`Invalid capture_method: must be one of ${CAPTURE_METHODS.join(', ')}`, { code: 'parameter_invalid_string', param: 'capture_method' });
+  }
   return {
     paymentMethod: optionalString(params, 'payment_method', 5000),
     returnUrl: optionalString(params, 'return_url', 5000),
     customerAbsent,
+    captureMethod: captureMethod as CaptureMethod | null,
   };
 }
 

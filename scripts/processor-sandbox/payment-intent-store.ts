@@ -1,7 +1,7 @@
 import type { EventLog } from './events.ts';
 import { stripeId } from './ids.ts';
 import type { Ledger } from './ledger.ts';
-import type { ConfirmOptions, ConfirmParams, CreateParams } from './params.ts';
+import type { CaptureParams, ConfirmOptions, ConfirmParams, CreateParams } from './params.ts';
 import { newPaymentIntent, unixTime, type ApiError, type PaymentIntent, type PaymentIntentStatus } from './payment-intent.ts';
 import { docUrl, invalidRequest, noSuchPaymentIntent, REFUSALS, StripeApiError, unexpectedState } from './stripe-errors.ts';
 import { AUTHENTICATION_REQUIRED, GENERIC_DECLINE, TEST_TOKENS, type Decline, type DisputeBehaviour, type RefundBehaviour, type TokenBehaviour } from './test-cards.ts';
@@ -42,6 +42,8 @@ export interface StoreOptions {
   events: EventLog;
   /** Read when a payment starts processing, so that a change applies to later ones. */
   processingMs: () => number;
+  /** How long an authorization (`requires_capture`) may wait for its capture before it lapses (Stripe: 7 days); read when it is made. */
+  authorizationExpiryMs: () => number;
   /** A captured payment made with a dispute card: its dispute is to open later. */
   onDisputedCapture: (intent: PaymentIntent, dispute: DisputeBehaviour) => void;
 }
@@ -52,8 +54,10 @@ const RETURN_URL_REQUIRED =
   'This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don\'t want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.';
 
 /**
- * The PaymentIntents and their state machine, as Stripe runs it for cards with automatic
- * capture: `requires_payment_method` / `requires_confirmation` → confirm → `succeeded`,
+ * The PaymentIntents and their state machine, as Stripe runs it for cards:
+ * `requires_payment_method` / `requires_confirmation` → confirm → `succeeded` (automatic capture)
+ * or `requires_capture` (manual: an authorization, captured in full or in part later, canceled,
+ * or lapsing after `authorizationExpiryMs` as `canceled` with reason `automatic`),
  * `requires_action` (3-D Secure), `processing` (settles later), or back to
  * `requires_payment_method` on a decline; cancel from the states Stripe allows. Every capture
  * is written to the ledger. Methods throw {@link StripeApiError} for Stripe's error answers.
@@ -82,7 +86,11 @@ export class PaymentIntentStore {
     const subject = params.metadata['oncepay_charge_id'] ?? key;
     if (paymentMethod?.behaviour.error500OnCreateOnce && (subject === null || this.fireOnce(`create-500:${subject}`))) throw REFUSALS.api_error();
     const createdMs = Date.now();
-    const record: IntentRecord = { intent: newPaymentIntent({ ...params, paymentMethod: paymentMethod?.id ?? null, livemode }, createdMs), createdMs, paymentMethod };
+    const record: IntentRecord = {
+      intent: newPaymentIntent({ ...params, paymentMethod: paymentMethod?.id ?? null, captureMethod: params.captureMethod ?? 'automatic', livemode }, createdMs),
+      createdMs,
+      paymentMethod,
+    };
     if (params.confirm) {
       this.refuseIfFaulty(key === null ? null : `create:${key}`, paymentMethod);
       const method = confirmable(record.intent, paymentMethod, params);
@@ -99,7 +107,33 @@ export class PaymentIntentStore {
     const record = this.find(id);
     const paymentMethod = params.paymentMethod === null ? record.paymentMethod : this.paymentMethodFor(params.paymentMethod);
     this.refuseIfFaulty(`confirm:${id}`, paymentMethod);
-    return this.confirmWith(record, confirmable(record.intent, paymentMethod, params), params, key);
+    const method = confirmable(record.intent, paymentMethod, params);
+    if (params.captureMethod !== null) update(record.intent, { capture_method: params.captureMethod });
+    return this.confirmWith(record, method, params, key);
+  }
+
+  /**
+   * Captures an authorization: all of `amount_capturable`, or `amount_to_capture` of it (the rest
+   * is released). Only from `requires_capture`: a captured, canceled or lapsed intent is refused.
+   */
+  capture(id: string, params: CaptureParams, key: string | null): IntentResult {
+    const record = this.find(id);
+    const { intent } = record;
+    if (intent.status !== 'requires_capture') {
+      throw unexpectedState(
+        `This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`,
+        intent,
+      );
+    }
+    const amount = params.amountToCapture ?? intent.amount_capturable;
+    if (amount > intent.amount_capturable) {
+      throw invalidRequest(`The amount_to_capture (${amount}) must be less than or equal to the PaymentIntent's amount_capturable (${intent.amount_capturable}).`, {
+        code: 'amount_too_large',
+        param: 'amount_to_capture',
+      });
+    }
+    this.collect(record, key, intent.latest_charge ?? stripeId('ch'), amount);
+    return { intent };
   }
 
   cancel(id: string, reason: PaymentIntent['cancellation_reason']): IntentResult {
@@ -110,7 +144,8 @@ export class PaymentIntentStore {
         intent,
       );
     }
-    update(intent, { status: 'canceled', canceled_at: unixTime(), cancellation_reason: reason, next_action: null });
+    // Canceling an authorization releases all of it.
+    update(intent, { status: 'canceled', canceled_at: unixTime(), cancellation_reason: reason, next_action: null, amount_capturable: 0 });
     this.options.events.emit('payment_intent.canceled', intent);
     return { intent };
   }
@@ -188,7 +223,7 @@ export class PaymentIntentStore {
     const { outcome, holdResponse } = method.behaviour;
     switch (outcome.kind) {
       case 'succeed':
-        this.capture(record, key, stripeId('ch'));
+        this.succeed(record, key, stripeId('ch'));
         break;
       case 'decline':
         throw this.decline(record, outcome.decline);
@@ -204,11 +239,31 @@ export class PaymentIntentStore {
     return holdResponse ? { intent, holdResponse } : { intent };
   }
 
-  private capture(record: IntentRecord, key: string | null, charge: string): void {
+  /** The card accepted the payment: captured at once, or (manual capture) authorized until captured, canceled or lapsed. */
+  private succeed(record: IntentRecord, key: string | null, charge: string): void {
+    if (record.intent.capture_method === 'manual') this.authorize(record, charge);
+    else this.collect(record, key, charge, record.intent.amount);
+  }
+
+  private authorize(record: IntentRecord, charge: string): void {
+    const { intent } = record;
+    update(intent, { status: 'requires_capture', amount_capturable: intent.amount, latest_charge: charge, last_payment_error: null, processing: null });
+    this.options.events.emit('payment_intent.amount_capturable_updated', intent);
+    // The card network lets an uncaptured authorization lapse; Stripe then cancels the intent itself.
+    this.options.timers.after(this.options.authorizationExpiryMs(), () => {
+      if (intent.status !== 'requires_capture') return;
+      update(intent, { status: 'canceled', canceled_at: unixTime(), cancellation_reason: 'automatic', amount_capturable: 0 });
+      this.options.events.emit('payment_intent.canceled', intent);
+    });
+  }
+
+  /** Money moves: `amount` of the intent is received, and the ledger records the capture. */
+  private collect(record: IntentRecord, key: string | null, charge: string, amount: number): void {
     const { intent } = record;
     update(intent, {
       status: 'succeeded',
-      amount_received: intent.amount,
+      amount_received: amount,
+      amount_capturable: 0,
       latest_charge: charge,
       last_payment_error: null,
       processing: null,
@@ -216,7 +271,7 @@ export class PaymentIntentStore {
     this.options.ledger.record({
       kind: 'capture',
       payment_intent: intent.id,
-      amount: intent.amount,
+      amount,
       currency: intent.currency,
       idempotency_key: key,
       charge_id: intent.metadata['oncepay_charge_id'] ?? null,
@@ -255,7 +310,7 @@ export class PaymentIntentStore {
     update(record.intent, { status: 'processing', processing: { type: 'card' }, latest_charge: charge, last_payment_error: null });
     this.options.events.emit('payment_intent.processing', record.intent);
     this.options.timers.after(this.options.processingMs(), () => {
-      if (settlesAs === 'succeeded') this.capture(record, key, charge);
+      if (settlesAs === 'succeeded') this.succeed(record, key, charge);
       else this.fail(record, cardError(GENERIC_DECLINE, charge), charge);
     });
   }

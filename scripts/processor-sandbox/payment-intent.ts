@@ -16,7 +16,11 @@ export type PaymentIntentStatus =
   | 'canceled'
   | 'succeeded';
 
-export type CancellationReason = 'duplicate' | 'fraudulent' | 'requested_by_customer' | 'abandoned';
+/** The reasons a caller may give, and Stripe's own `automatic` for an authorization it let lapse. */
+export type CancellationReason = 'duplicate' | 'fraudulent' | 'requested_by_customer' | 'abandoned' | 'automatic';
+
+/** `automatic_async` captures as `automatic` does for cards; `manual` stops at `requires_capture`. */
+export type CaptureMethod = 'automatic' | 'automatic_async' | 'manual';
 
 /** `api_errors` in the spec: the `error` of an error response, and `last_payment_error`. */
 export interface ApiError {
@@ -47,7 +51,7 @@ export interface PaymentIntent {
   automatic_payment_methods: AutomaticPaymentMethods | null;
   canceled_at: number | null;
   cancellation_reason: CancellationReason | null;
-  capture_method: 'automatic';
+  capture_method: CaptureMethod;
   client_secret: string;
   confirmation_method: 'automatic';
   created: number;
@@ -92,6 +96,7 @@ export interface NewPaymentIntent {
   automaticPaymentMethods: AutomaticPaymentMethods | null;
   paymentMethodTypes: string[];
   paymentMethod: string | null;
+  captureMethod: CaptureMethod;
   /** The mode of the key that creates it. */
   livemode: boolean;
 }
@@ -114,7 +119,7 @@ export function newPaymentIntent(fields: NewPaymentIntent, createdMs: number): P
     automatic_payment_methods: fields.automaticPaymentMethods,
     canceled_at: null,
     cancellation_reason: null,
-    capture_method: 'automatic',
+    capture_method: fields.captureMethod,
     client_secret: `${id}_secret_${randomToken()}`,
     confirmation_method: 'automatic',
     created: unixTime(createdMs),

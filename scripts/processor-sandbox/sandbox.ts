@@ -86,6 +86,7 @@ export async function startProcessorSandbox(options: SandboxOptions = {}): Promi
     ledger,
     events,
     processingMs: () => config.processingMs,
+    authorizationExpiryMs: () => config.authorizationExpiryMs,
     onDisputedCapture: (intent, behaviour) => disputes.scheduleFor(intent, behaviour),
   });
   const refunds: RefundStore = new RefundStore({ intents: store, ledger, timers, events, disputes: () => disputes, timing: () => config });

@@ -82,6 +82,7 @@ function expectStripeShape(path: string, { status, text, body }: Answer): void {
 const create = (params: Params = {}, key?: string) => call('POST', '/v1/payment_intents', { ...PAYMENT, ...params }, { key });
 const confirm = (id: string, params: Params = {}, key?: string) => call('POST', `/v1/payment_intents/${id}/confirm`, params, { key });
 const cancel = (id: string, params: Params = {}, key?: string) => call('POST', `/v1/payment_intents/${id}/cancel`, params, { key });
+const capture = (id: string, params: Params = {}, key?: string) => call('POST', `/v1/payment_intents/${id}/capture`, params, { key });
 const retrieve = (id: string) => call('GET', `/v1/payment_intents/${id}`);
 const search = (query: string) => call('GET', '/v1/payment_intents/search', { query });
 const newKey = () => `key_${randomUUID()}`;
@@ -188,6 +189,7 @@ describe('authentication and routing', () => {
       disputeAfterMs: 3000,
       refundFailAfterMs: 3000,
       disputeCloseMs: 6000,
+      authorizationExpiryMs: 604_800_000,
       webhookRetryMs: 2000,
       webhookAttempts: 4,
     };
@@ -345,9 +347,9 @@ describe('creating a PaymentIntent', () => {
   });
 
   it('refuses parameters it does not model, as Stripe refuses unknown ones: parameter_unknown', async () => {
-    const answer = await create({ capture_method: 'manual' });
+    const answer = await create({ setup_future_usage: 'off_session' });
     expect(answer.status).toBe(400);
-    expect(answer.body.error).toMatchObject({ code: 'parameter_unknown', param: 'capture_method' });
+    expect(answer.body.error).toMatchObject({ code: 'parameter_unknown', param: 'setup_future_usage' });
   });
 });
 
@@ -669,6 +671,96 @@ describe('canceling a PaymentIntent', () => {
     const answer = await cancel((await create()).body.id, { cancellation_reason: 'changed_my_mind' });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ param: 'cancellation_reason' });
+  });
+});
+
+describe('manual capture: authorize now, capture later', () => {
+  /** A confirmed manual-capture intent: an authorization of 4,200. */
+  async function authorized(paymentMethod = 'pm_card_visa'): Promise<PaymentIntent> {
+    const answer = await create({ payment_method: paymentMethod, confirm: true, capture_method: 'manual' });
+    expect(answer.status).toBe(200);
+    return answer.body;
+  }
+  const eventTypesOf = async (id: string) => {
+    const response = await fetch(`${sandbox.url}/v1/events?limit=100`, { headers: { Authorization: `Bearer ${sandbox.secretKey}` } });
+    const events = ((await response.json()) as { data: Array<{ type: string; data: { object: { id: string } } }> }).data;
+    return events.filter((event) => event.data.object.id === id).map((event) => event.type).reverse();
+  };
+
+  it('stops at requires_capture with amount_capturable, moving no money, and tells of it', async () => {
+    const intent = await authorized();
+    expect(intent).toMatchObject({ status: 'requires_capture', capture_method: 'manual', amount_capturable: 4200, amount_received: 0, latest_charge: expect.stringMatching(/^ch_/) });
+    expect(sandbox.ledger()).toEqual([]);
+    expect(await eventTypesOf(intent.id)).toEqual(['payment_intent.created', 'payment_intent.amount_capturable_updated']);
+  });
+
+  it('takes capture_method on confirm too', async () => {
+    const intent = await intentWith('pm_card_visa');
+    const confirmed = await confirm(intent.id, { capture_method: 'manual' });
+    expect(confirmed.body).toMatchObject({ status: 'requires_capture', capture_method: 'manual', amount_capturable: 4200 });
+  });
+
+  it('captures part: amount_received is what was captured, the rest is released, and the ledger has that capture', async () => {
+    const intent = await authorized();
+    const captured = await capture(intent.id, { amount_to_capture: 3000 });
+    expect(captured.status).toBe(200);
+    expect(captured.body).toMatchObject({ status: 'succeeded', amount: 4200, amount_received: 3000, amount_capturable: 0, latest_charge: intent.latest_charge });
+    expect(sandbox.ledger()).toEqual([expect.objectContaining({ kind: 'capture', payment_intent: intent.id, amount: 3000 })]);
+    expect(await eventTypesOf(intent.id)).toEqual(['payment_intent.created', 'payment_intent.amount_capturable_updated', 'payment_intent.succeeded']);
+  });
+
+  it('captures everything without amount_to_capture; refunds reach only what was captured', async () => {
+    const intent = await authorized();
+    expect((await capture(intent.id)).body).toMatchObject({ status: 'succeeded', amount_received: 4200 });
+    const partial = await authorized();
+    await capture(partial.id, { amount_to_capture: 1000 });
+    const refund = await fetch(`${sandbox.url}/v1/refunds`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${sandbox.secretKey}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ payment_intent: partial.id, amount: '1001' }),
+    });
+    expect(refund.status).toBe(400);
+    const refused = (await refund.json()) as { error: ApiError };
+    expect(validator.validateError(refused)).toEqual([]);
+  });
+
+  it('captures once: a second capture, or one after cancel, is payment_intent_unexpected_state; a keyed retry replays the first', async () => {
+    const intent = await authorized();
+    const key = newKey();
+    const first = await capture(intent.id, { amount_to_capture: 2000 }, key);
+    expect((await capture(intent.id, { amount_to_capture: 2000 }, key)).text).toBe(first.text);
+    const again = await capture(intent.id, {}, newKey());
+    expect(again.status).toBe(400);
+    expect(again.body.error).toMatchObject({ code: 'payment_intent_unexpected_state', payment_intent: { status: 'succeeded' } });
+    const other = await authorized();
+    expect((await cancel(other.id, { cancellation_reason: 'abandoned' })).body).toMatchObject({ status: 'canceled', amount_capturable: 0, cancellation_reason: 'abandoned' });
+    const late = await capture(other.id);
+    expect(late.status).toBe(400);
+    expect(late.body.error).toMatchObject({ code: 'payment_intent_unexpected_state', payment_intent: { status: 'canceled' } });
+    expect(sandbox.ledger()).toEqual([expect.objectContaining({ payment_intent: intent.id, amount: 2000 })]);
+  });
+
+  it('refuses more than amount_capturable, a non-positive amount, a capture of an automatic payment, and fields it does not model', async () => {
+    const intent = await authorized();
+    const tooMuch = await capture(intent.id, { amount_to_capture: 4201 });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body.error).toMatchObject({ param: 'amount_to_capture' });
+    expect((await capture(intent.id, { amount_to_capture: 0 })).body.error).toMatchObject({ param: 'amount_to_capture' });
+    expect((await capture(intent.id, { statement_descriptor: 'x' })).status).toBe(400);
+    expect((await create({ capture_method: 'later' })).body.error).toMatchObject({ param: 'capture_method' });
+    const automatic = await confirm((await intentWith('pm_card_visa')).id);
+    expect((await capture(automatic.body.id)).body.error).toMatchObject({ code: 'payment_intent_unexpected_state' });
+    expect(sandbox.ledger()).toEqual([expect.objectContaining({ payment_intent: automatic.body.id, amount: 4200 })]);
+  });
+
+  it('lets an authorization lapse after authorizationExpiryMs: canceled, reason automatic, nothing captured', async () => {
+    sandbox.configure({ authorizationExpiryMs: 200 });
+    const intent = await authorized();
+    const lapsed = await eventually(async () => (await retrieve(intent.id)).body, (body) => body.status === 'canceled', { what: 'the lapse' });
+    expect(lapsed).toMatchObject({ cancellation_reason: 'automatic', amount_capturable: 0, amount_received: 0, canceled_at: expect.any(Number) });
+    expect((await capture(intent.id)).status).toBe(400);
+    expect(await eventTypesOf(intent.id)).toEqual(['payment_intent.created', 'payment_intent.amount_capturable_updated', 'payment_intent.canceled']);
+    expect(sandbox.ledger()).toEqual([]);
   });
 });
 
