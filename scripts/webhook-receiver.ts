@@ -1,47 +1,29 @@
 /**
  * An example webhook receiver, the way the merchant guide (docs/api.md) says to write one:
- * verify the `Oncepay-Signature` (HMAC-SHA256 of "<t>.<raw body>", 5-minute tolerance, a
- * constant-time comparison), answer 2xx at once, and only then do the work — once per event id,
- * because deliveries are at least once.
+ * verify the `Oncepay-Signature` with the client's `webhooks.constructEvent` (HMAC-SHA256 of
+ * "<t>.<raw body>", 5-minute tolerance, a constant-time comparison), answer 2xx at once, and only
+ * then do the work — once per event id, because deliveries are at least once.
  *
  *   npm run webhook-receiver -- --secret whsec_… [--port 4242]
  *
  * Register it with `POST /v1/webhook_endpoints {"url": "http://127.0.0.1:4242/webhooks", …}` on
  * the local stack (deployed stages take https URLs only).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-/** Signatures older (or newer) than this are refused: a captured request cannot be replayed later. */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
+import { constructEvent } from '../client/webhooks.ts';
 
 /** Why `header` does not sign `rawBody` with `secret` at a time within the tolerance of `nowSeconds`; `null` when it does. */
-export function signatureProblem(header: string | undefined, rawBody: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): string | null {
-  if (!header) return 'no Oncepay-Signature header';
-  const parts = new Map<string, string[]>();
-  for (const part of header.split(',')) {
-    const [name, value] = part.split('=', 2);
-    if (name && value) parts.set(name.trim(), [...(parts.get(name.trim()) ?? []), value.trim()]);
-  }
-  const timestamp = Number(parts.get('t')?.[0]);
-  if (!Number.isInteger(timestamp)) return 'no t=<unix seconds> in the signature';
-  const age = nowSeconds - timestamp;
-  if (Math.abs(age) > SIGNATURE_TOLERANCE_SECONDS) {
-    return `signed ${age > 0 ? `${age} s ago` : `${-age} s ahead`}: outside the ${SIGNATURE_TOLERANCE_SECONDS} s tolerance (a replay, or a clock off)`;
-  }
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex'));
-  // Any v1 may match (a rolled secret signs with both during the overlap).
-  const matches = (parts.get('v1') ?? []).some((candidate) => {
-    const given = Buffer.from(candidate);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-  return matches ? null : 'no v1 signature matches this body with this secret (another secret, or a changed body)';
+export async function signatureProblem(header: string | undefined, rawBody: string, secret: string, nowSeconds?: number): Promise<string | null> {
+  return constructEvent(rawBody, header, secret, nowSeconds === undefined ? {} : { nowSeconds }).then(
+    () => null,
+    (error: unknown) => (error as Error).message,
+  );
 }
 
 /** True when `header` signs `rawBody` with `secret` at a time within the tolerance of `nowSeconds`. */
-export function verifySignature(header: string | undefined, rawBody: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
-  return signatureProblem(header, rawBody, secret, nowSeconds) === null;
+export async function verifySignature(header: string | undefined, rawBody: string, secret: string, nowSeconds?: number): Promise<boolean> {
+  return (await signatureProblem(header, rawBody, secret, nowSeconds)) === null;
 }
 
 export interface ReceivedEvent {
@@ -74,9 +56,9 @@ export async function startWebhookReceiver(options: {
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      const problem = request.method === 'POST' ? signatureProblem(request.headers['oncepay-signature'] as string | undefined, rawBody, secret()) : `${request.method} is not POST`;
+      const problem = request.method === 'POST' ? await signatureProblem(request.headers['oncepay-signature'] as string | undefined, rawBody, secret()) : `${request.method} is not POST`;
       if (problem !== null) {
         response.writeHead(400).end();
         options.onRefused?.(problem);

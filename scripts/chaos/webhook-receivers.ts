@@ -86,7 +86,7 @@ export class ChaosReceiver {
       type: String(event.type),
       objectId: String(event.data?.object?.id),
       status: String(event.data?.object?.status),
-      verified: verifySignature(signature, body, this.secret),
+      verified: await verifySignature(signature, body, this.secret),
     });
     if (fault === 'loses-answer-once' && attempt === 1) {
       response.destroy();

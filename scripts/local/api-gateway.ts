@@ -232,8 +232,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     if (!match) return gatewayResponse(options.api, 'MISSING_AUTHENTICATION_TOKEN');
     const { route, pathParameters } = match;
     const { kind } = options.api;
-    const event =
-      kind === 'http' ? httpApiEvent(options, request, url, route, pathParameters, body, requestId) : proxyEvent(options, request, url, route, pathParameters, body, requestId);
+    const routed = { request, url, route, pathParameters, body, requestId };
+    const event = kind === 'http' ? httpApiEvent(options, routed) : proxyEvent(options, routed);
     let result: Awaited<ReturnType<FunctionHost['invoke']>> | 'timeout';
     try {
       result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS[kind]);
@@ -278,15 +278,17 @@ function matchRoute(routes: Route[], method: string, path: string) {
   return undefined;
 }
 
-function proxyEvent(
-  options: ApiGatewayOptions,
-  request: IncomingMessage,
-  url: URL,
-  route: Route,
-  pathParameters: Record<string, string>,
-  body: Buffer,
-  requestId: string,
-): APIGatewayProxyEvent {
+/** A request matched to a route, as both payload formats are built from it. */
+interface RoutedRequest {
+  request: IncomingMessage;
+  url: URL;
+  route: Route;
+  pathParameters: Record<string, string>;
+  body: Buffer;
+  requestId: string;
+}
+
+function proxyEvent(options: ApiGatewayOptions, { request, url, route, pathParameters, body, requestId }: RoutedRequest): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
@@ -354,15 +356,7 @@ function proxyEvent(
 }
 
 /** The payload 2.0 event an HTTP API sends: lower-case headers and repeated values joined with commas, cookies apart. */
-function httpApiEvent(
-  options: ApiGatewayOptions,
-  request: IncomingMessage,
-  url: URL,
-  route: Route,
-  pathParameters: Record<string, string>,
-  body: Buffer,
-  requestId: string,
-): APIGatewayProxyEventV2 {
+function httpApiEvent(options: ApiGatewayOptions, { request, url, route, pathParameters, body, requestId }: RoutedRequest): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {

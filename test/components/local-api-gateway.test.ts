@@ -4,26 +4,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiGateway, type ApiDefinition, type RunningApiGateway } from '../../scripts/local/api-gateway.ts';
 import { FunctionHost, ThrottledError } from '../../scripts/local/function-host.ts';
 
+/** A function hosted from a fixture bundle, one environment. */
+const fixtureHost = (name: string, fixture: string) =>
+  new FunctionHost(
+    {
+      logicalId: name,
+      functionName: name.toLowerCase(),
+      functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name.toLowerCase()}`,
+      aliases: [],
+      bundlePath: fileURLToPath(new URL(`../fixtures/functions/${fixture}`, import.meta.url)),
+      exportName: 'handler',
+      timeoutMs: 3000,
+      memoryMb: 128,
+      environment: {},
+      reservedConcurrency: null,
+    },
+    { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined },
+  );
+
 describe('local API Gateway', () => {
   let host: FunctionHost;
   let gateway: RunningApiGateway;
 
   beforeAll(async () => {
-    host = new FunctionHost(
-      {
-        logicalId: 'Counting',
-        functionName: 'counting',
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:counting',
-        aliases: [],
-        bundlePath: fileURLToPath(new URL('../fixtures/functions/counting-proxy-handler.mjs', import.meta.url)),
-        exportName: 'handler',
-        timeoutMs: 3000,
-        memoryMb: 128,
-        environment: {},
-        reservedConcurrency: null,
-      },
-      { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined },
-    );
+    host = fixtureHost('Counting', 'counting-proxy-handler.mjs');
     const api: ApiDefinition = {
       kind: 'rest',
       apiId: 'test',
@@ -135,21 +139,7 @@ describe('local HTTP API (payload 2.0)', () => {
   let gateway: RunningApiGateway;
 
   beforeAll(async () => {
-    host = new FunctionHost(
-      {
-        logicalId: 'Echo',
-        functionName: 'echo',
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo',
-        aliases: [],
-        bundlePath: fileURLToPath(new URL('../fixtures/functions/echo-event-handler.mjs', import.meta.url)),
-        exportName: 'handler',
-        timeoutMs: 3000,
-        memoryMb: 128,
-        environment: {},
-        reservedConcurrency: null,
-      },
-      { baseEnvironment: {}, maxEnvironments: 1, onLog: () => undefined },
-    );
+    host = fixtureHost('Echo', 'echo-event-handler.mjs');
     const api: ApiDefinition = {
       kind: 'http',
       apiId: 'httpapi',

@@ -362,7 +362,7 @@ describe('webhooks seal-secrets', () => {
 
       // The held delivery comes back after its visibility timeout and is signed with the same secret.
       await eventually(async () => deliveries.length, (count) => count >= 1, { timeoutMs: 45_000, what: 'the held delivery' });
-      expect(verifySignature(deliveries[0]?.signature, deliveries[0]?.body ?? '', clear)).toBe(true);
+      expect(await verifySignature(deliveries[0]?.signature, deliveries[0]?.body ?? '', clear)).toBe(true);
       await client.deleteWebhookEndpoint(endpointId);
     } finally {
       dynamodb.destroy();

@@ -115,10 +115,10 @@ describe('delivery', () => {
     const failing = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
+      request.on('end', async () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const event = JSON.parse(body) as ReceivedEvent;
-        attempts.push({ at: Date.now(), eventId: event.id, verified: verifySignature(request.headers['oncepay-signature'] as string, body, secret) });
+        attempts.push({ at: Date.now(), eventId: event.id, verified: await verifySignature(request.headers['oncepay-signature'] as string, body, secret) });
         response.writeHead(attempts.length <= 2 ? 500 : 200).end();
       });
     });
@@ -197,16 +197,16 @@ describe('rolling an endpoint’s signing secret', () => {
       }))[0]!;
     const during = await delivered(String((await acme.createCharge({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa' })).json['id']));
     expect(during.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
-    for (const secret of [first, second]) expect(verifySignature(during.signature, during.body, secret)).toBe(true);
+    for (const secret of [first, second]) expect(await verifySignature(during.signature, during.body, secret)).toBe(true);
 
     // Rolled again during the overlap, for one second: the first secret stops at once, the second after that second.
     const third = String((await acme.rollWebhookSecret(id, { expires_in: 1 })).json['secret']);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const after = await delivered(String((await acme.createCharge({ amount: 1300, currency: 'usd', payment_method: 'pm_card_visa' })).json['id']));
     expect(after.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifySignature(after.signature, after.body, third)).toBe(true);
-    expect(verifySignature(after.signature, after.body, second)).toBe(false);
-    expect(verifySignature(after.signature, after.body, first)).toBe(false);
+    expect(await verifySignature(after.signature, after.body, third)).toBe(true);
+    expect(await verifySignature(after.signature, after.body, second)).toBe(false);
+    expect(await verifySignature(after.signature, after.body, first)).toBe(false);
   }, 45_000);
 
   it('refuses a bad expires_in, a missing Idempotency-Key and another merchant’s endpoint, and rolls at once by default', async () => {

@@ -107,13 +107,13 @@ describe('the delivery function', () => {
     await during.run();
     const [header = ''] = during.sent.map((sent) => sent.signature ?? '');
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
-    for (const secret of ['whsec_new', 'whsec_x']) expect(verifySignature(header, '{"id":"evt_x"}', secret, now / 1000)).toBe(true);
+    for (const secret of ['whsec_new', 'whsec_x']) expect(await verifySignature(header, '{"id":"evt_x"}', secret, now / 1000)).toBe(true);
     const after = world({ status: 200, durationMs: 5 }, { endpoint: { ...rolled, previousSecret: { sealed: 'sealed:whsec_x', expiresAt: now } } });
     await after.run();
     const [single = ''] = after.sent.map((sent) => sent.signature ?? '');
     expect(single).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifySignature(single, '{"id":"evt_x"}', 'whsec_new', now / 1000)).toBe(true);
-    expect(verifySignature(single, '{"id":"evt_x"}', 'whsec_x', now / 1000)).toBe(false);
+    expect(await verifySignature(single, '{"id":"evt_x"}', 'whsec_new', now / 1000)).toBe(true);
+    expect(await verifySignature(single, '{"id":"evt_x"}', 'whsec_x', now / 1000)).toBe(false);
   });
 
   it('is done on a 2xx even when the attempt cannot be recorded (the record is for people, the delivery for the merchant)', async () => {

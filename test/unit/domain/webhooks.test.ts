@@ -116,12 +116,12 @@ describe('signatures', () => {
     expect(signatureHeader(['whsec_test'], 1_700_000_000, '{"id":"evt_1"}')).toBe('t=1700000000,v1=c89214b5b5da833daed6f0b8c5bb6bd58cea9022bd80ccc78230f3942d632925');
   });
 
-  it('carry one v1 per live secret, the current one first, and either secret verifies', () => {
+  it('carry one v1 per live secret, the current one first, and either secret verifies', async () => {
     const header = signatureHeader(['whsec_new', 'whsec_test'], 1_700_000_000, '{"id":"evt_1"}');
     expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64},v1=c89214b5b5da833daed6f0b8c5bb6bd58cea9022bd80ccc78230f3942d632925$/);
     expect(header.split(',')[1]).toBe(signatureHeader(['whsec_new'], 1_700_000_000, '{"id":"evt_1"}').split(',')[1]);
-    for (const secret of ['whsec_new', 'whsec_test']) expect(verifySignature(header, '{"id":"evt_1"}', secret, 1_700_000_000)).toBe(true);
-    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_other', 1_700_000_000)).toBe(false);
+    for (const secret of ['whsec_new', 'whsec_test']) expect(await verifySignature(header, '{"id":"evt_1"}', secret, 1_700_000_000)).toBe(true);
+    expect(await verifySignature(header, '{"id":"evt_1"}', 'whsec_other', 1_700_000_000)).toBe(false);
   });
 
   it('are made with the replaced secret only while its overlap lasts', () => {
@@ -131,13 +131,13 @@ describe('signatures', () => {
     expect(liveSealedSecrets({ sealedSecret: 'current' }, 0)).toEqual(['current']);
   });
 
-  it('verify within five minutes, with the right secret and body only', () => {
+  it('verify within five minutes, with the right secret and body only', async () => {
     const header = signatureHeader(['whsec_test'], 1_700_000_000, '{"id":"evt_1"}');
-    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_300)).toBe(true);
-    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_301)).toBe(false);
-    expect(verifySignature(header, '{"id":"evt_2"}', 'whsec_test', 1_700_000_000)).toBe(false);
-    expect(verifySignature(header, '{"id":"evt_1"}', 'whsec_other', 1_700_000_000)).toBe(false);
-    expect(verifySignature(undefined, '{"id":"evt_1"}', 'whsec_test', 1_700_000_000)).toBe(false);
+    expect(await verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_300)).toBe(true);
+    expect(await verifySignature(header, '{"id":"evt_1"}', 'whsec_test', 1_700_000_301)).toBe(false);
+    expect(await verifySignature(header, '{"id":"evt_2"}', 'whsec_test', 1_700_000_000)).toBe(false);
+    expect(await verifySignature(header, '{"id":"evt_1"}', 'whsec_other', 1_700_000_000)).toBe(false);
+    expect(await verifySignature(undefined, '{"id":"evt_1"}', 'whsec_test', 1_700_000_000)).toBe(false);
   });
 });
 

@@ -1,0 +1,96 @@
+/**
+ * The TypeScript client (`oncepay/client`) against the running stack: the example checkout, a
+ * lost answer retried by the client, one key raced by 200 callers, and typed errors. Faults at
+ * the client's side of the wire (a response lost after the API answered) are injected into the
+ * client's `fetch`: the request reaches the API for real, only its answer is dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { Oncepay, OncepayApiError } from 'oncepay/client';
+import { checkout } from '../../examples/checkout.ts';
+import { expectCaptures } from '../support/api-client.ts';
+import { eventually } from '../support/eventually.ts';
+
+const client = (options: Partial<ConstructorParameters<typeof Oncepay>[1]> = {}) =>
+  new Oncepay(inject('demoKeys').acme, { baseUrl: inject('apiUrl'), retry: { baseDelayMs: 50, maxDelayMs: 500 }, ...options });
+
+/** A fetch that lets the first `lost` requests through to the API and then throws away their answers. */
+function losingAnswers(lost: number) {
+  let calls = 0;
+  const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
+    calls += 1;
+    const response = await fetch(input, init);
+    if (calls <= lost) {
+      await response.arrayBuffer();
+      throw new TypeError('fetch failed: the connection was reset after the request was sent');
+    }
+    return response;
+  }) as typeof fetch;
+  return { fetcher, calls: () => calls };
+}
+
+describe('oncepay/client on the stack', () => {
+  it('runs the example checkout: one charge for the order, succeeded, found again by the same order', async () => {
+    const oncepay = client();
+    const order = { id: randomUUID(), amountCents: 2500, paymentMethod: 'pm_card_visa' };
+    const charge = await checkout(oncepay, order);
+    expect(charge).toMatchObject({ status: 'succeeded', amount: 2500, metadata: { order_id: order.id } });
+    expect((await checkout(oncepay, order)).id).toBe(charge.id);
+    await expectCaptures(charge.id, 1);
+  });
+
+  it('retries a lost answer with the same key: one charge', async () => {
+    const { fetcher, calls } = losingAnswers(2);
+    const charge = await client({ fetch: fetcher }).charges.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa' }, { waitForOutcome: 30 });
+    expect(calls()).toBeGreaterThanOrEqual(3);
+    expect(charge.status).toBe('succeeded');
+    await expectCaptures(charge.id, 1);
+  });
+
+  it('200 concurrent creates with one key make one charge', async () => {
+    const oncepay = client({ retry: { baseDelayMs: 100, maxDelayMs: 2_000, maxRetries: 10, deadlineMs: 50_000 } });
+    const key = `race-${randomUUID()}`;
+    const charges = await Promise.all(Array.from({ length: 200 }, () => oncepay.charges.create({ amount: 1300, currency: 'usd', payment_method: 'pm_card_visa' }, { idempotencyKey: key })));
+    expect(new Set(charges.map((charge) => charge.id)).size).toBe(1);
+    const charge = await oncepay.charges.retrieve(charges[0]?.id ?? '', { wait: 20 });
+    expect(charge.status).toBe('succeeded');
+    await expectCaptures(charge.id, 1);
+  }, 120_000);
+
+  it('throws typed errors: field errors, a reused key’s differing fields, an unknown object, a bad key', async () => {
+    const oncepay = client();
+    const invalid = await oncepay.charges.create({ amount: 10, currency: 'usd', payment_method: 'pm_card_visa' }).catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(OncepayApiError);
+    expect(invalid).toMatchObject({ status: 400, code: 'validation-error', outcomeUnknown: false, fieldErrors: [{ field: 'amount', message: expect.any(String) }] });
+    const key = randomUUID();
+    await oncepay.charges.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa' }, { idempotencyKey: key });
+    await expect(oncepay.charges.create({ amount: 1001, currency: 'usd', payment_method: 'pm_card_visa' }, { idempotencyKey: key })).rejects.toMatchObject({
+      status: 422,
+      differingFields: ['amount'],
+      idempotencyKey: key,
+    });
+    await expect(oncepay.charges.retrieve('ch_0000000000000000000000')).rejects.toMatchObject({ status: 404, code: 'not-found' });
+    await expect(new Oncepay('sk_test_nobody', { baseUrl: inject('apiUrl') }).charges.list()).rejects.toMatchObject({ status: 401, outcomeUnknown: false });
+  });
+
+  it('lists every charge by following cursors', async () => {
+    const oncepay = client();
+    const created = new Set<string>();
+    for (let index = 0; index < 5; index += 1) created.add((await oncepay.charges.create({ amount: 1500 + index, currency: 'usd', payment_method: 'pm_card_visa' })).id);
+    expect((await oncepay.charges.list({ limit: 2 })).data).toHaveLength(2);
+    // Newest first, two a page: the five just made come within the first pages (lists catch up within about a second).
+    const seen = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const charge of oncepay.charges.list({ limit: 2 })) {
+          ids.push(charge.id);
+          if ([...created].every((id) => ids.includes(id)) || ids.length >= 200) break;
+        }
+        return ids;
+      },
+      (ids) => [...created].every((id) => ids.includes(id)),
+      { what: 'the new charges in the list' },
+    );
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});
