@@ -73,6 +73,18 @@ describe('oncepay/client on the stack', () => {
     await expect(new Oncepay('sk_test_nobody', { baseUrl: inject('apiUrl') }).charges.list()).rejects.toMatchObject({ status: 401, outcomeUnknown: false });
   });
 
+  it('throws typed errors for a refund the charge cannot take and a body too large', async () => {
+    const oncepay = client();
+    const declined = await oncepay.charges.create({ amount: 900, currency: 'usd', payment_method: 'pm_card_chargeDeclined' }, { waitForOutcome: 30 });
+    expect(declined.status).toBe('failed');
+    await expect(oncepay.refunds.create({ charge: declined.id })).rejects.toMatchObject({ status: 400, code: 'charge-not-refundable', outcomeUnknown: false });
+    await expect(oncepay.charges.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', description: 'x'.repeat(40_000) })).rejects.toMatchObject({
+      status: 413,
+      code: 'payload-too-large',
+      outcomeUnknown: false,
+    });
+  });
+
   it('lists every charge by following cursors', async () => {
     const oncepay = client();
     const created = new Set<string>();
