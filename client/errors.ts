@@ -47,10 +47,14 @@ export class OncepayApiError extends OncepayError {
   readonly requestId: string | null;
   readonly problem: Problem;
 
-  constructor(status: number, problem: Problem, idempotencyKey: string | null) {
+  /**
+   * `earlierUncertain`: an earlier attempt of the same call may have been done (no answer, a 5xx,
+   * a 409), so a final refusal (a 429, or a 404 after a DELETE that went through) proves nothing.
+   */
+  constructor(status: number, problem: Problem, idempotencyKey: string | null, earlierUncertain = false) {
     // Known not done: a 4xx (the server refused; 409 and 429 aside, retried before this), or a 429.
     // Unknown: a 5xx, or 409 (the first request with the key may still be running).
-    const outcomeUnknown = status >= 500 || status === 409;
+    const outcomeUnknown = earlierUncertain || status >= 500 || status === 409;
     super(`${status} ${problem.title}: ${problem.detail}`, { outcomeUnknown, idempotencyKey });
     this.name = 'OncepayApiError';
     this.status = status;

@@ -151,15 +151,31 @@ export class Oncepay {
     this.disputes = { retrieve: (id) => get<Dispute>(`/v1/disputes/${encodeURIComponent(id)}`), list: list<Dispute>('/v1/disputes') };
   }
 
-  /** Reads with `Prefer: wait` until the object is final or `seconds` have passed; then the latest state. */
+  /**
+   * Reads with `Prefer: wait` until the object is final or `seconds` have passed; then the latest
+   * state. The create has succeeded by then: a read that fails ends the wait with what is known
+   * (never an error that would suggest creating again). A read answered early (the stage's
+   * waiting reads are all taken, so it did not wait) is followed by a jittered pause, not at once.
+   */
   private async waitForFinal<T extends { status: string }>(first: T, seconds: number | undefined, final: Set<string>, read: (wait: number) => Promise<T>): Promise<T> {
     if (!seconds || seconds <= 0) return first;
     const until = this.now() + seconds * 1000;
     let latest = first;
+    let pauseMs = this.policy.baseDelayMs;
     while (!final.has(latest.status)) {
       const left = (until - this.now()) / 1000;
       if (left <= 0) break;
-      latest = await read(left);
+      const asked = Math.min(MAX_WAIT_SECONDS, Math.ceil(left));
+      const startedAt = this.now();
+      try {
+        latest = await read(left);
+      } catch {
+        return latest;
+      }
+      if (!final.has(latest.status) && this.now() - startedAt < (asked * 1000) / 2) {
+        await this.sleep(Math.min(Math.floor(this.random() * pauseMs), Math.max(0, until - this.now())));
+        pauseMs = Math.min(this.policy.maxDelayMs, pauseMs * 2);
+      }
     }
     return latest;
   }
@@ -177,6 +193,8 @@ export class Oncepay {
       ...spec.headers,
     };
     const startedAt = this.now();
+    // Whether an earlier attempt may have been done (no answer, a 5xx, a 409): then no later refusal proves it was not.
+    let uncertain = false;
     for (let retries = 0; ; retries += 1) {
       let result: AttemptResult;
       let answer: { status: number; text: string } | null = null;
@@ -193,8 +211,10 @@ export class Oncepay {
       const retryable = spec.retrySafe || (result.kind === 'answer' && result.status === 429);
       const step = retryable ? nextStep(this.policy, result, retries, startedAt, this.now(), this.random) : { kind: 'stop' as const };
       if (step.kind === 'stop') {
-        throw answer ? new OncepayApiError(answer.status, problemOf(answer.status, answer.text), key) : new OncepayConnectionError(failure, key, spec.method);
+        const earlierUncertain = spec.method !== 'GET' && uncertain;
+        throw answer ? new OncepayApiError(answer.status, problemOf(answer.status, answer.text), key, earlierUncertain) : new OncepayConnectionError(failure, key, spec.method);
       }
+      uncertain ||= result.kind === 'network_error' || result.status >= 500 || result.status === 409;
       await this.sleep(step.delayMs);
     }
   }

@@ -58,7 +58,12 @@ export async function startWebhookReceiver(options: {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', async () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      const problem = request.method === 'POST' ? await signatureProblem(request.headers['oncepay-signature'] as string | undefined, rawBody, secret()) : `${request.method} is not POST`;
+      let problem: string | null;
+      try {
+        problem = request.method === 'POST' ? await signatureProblem(request.headers['oncepay-signature'] as string | undefined, rawBody, secret()) : `${request.method} is not POST`;
+      } catch (error) {
+        problem = `the secret is not available: ${(error as Error).message}`;
+      }
       if (problem !== null) {
         response.writeHead(400).end();
         options.onRefused?.(problem);

@@ -19,8 +19,10 @@ function isHttpApiEvent(event: APIGatewayProxyEvent | APIGatewayProxyEventV2): e
 
 /**
  * The 1.0 event a REST API would have sent for the same request. Where the formats differ, the
- * REST API's meaning is kept: a query parameter given twice takes its last value (2.0 joins
- * them with commas), and so does a repeated header.
+ * REST API's meaning is kept for query parameters: one given twice takes its last value (2.0
+ * joins them with commas). A header sent twice stays joined with a comma, as 2.0 gives it (REST
+ * keeps the last): it cannot be split back, since a value may hold a comma. So a request with two
+ * `Idempotency-Key` headers has the key `a,b` behind an HTTP API and `b` behind a REST API.
  */
 export function restEventOf(event: APIGatewayProxyEventV2): APIGatewayProxyEvent {
   const { http } = event.requestContext;

@@ -63,7 +63,7 @@ export interface SandboxConfig {
   refundFailAfterMs: number;
   /** How long a dispute the sandbox closes itself (`pm_sandbox_disputeThen…`) stays open; it is under review from half of it. */
   disputeCloseMs: number;
-  /** How long an authorization (`capture_method=manual`, `requires_capture`) waits for its capture before Stripe cancels it (7 days). */
+  /** How long after its creation an uncaptured intent (`capture_method=manual`, `requires_capture`) is canceled by Stripe (7 days). */
   authorizationExpiryMs: number;
   /** The first webhook retry's delay; each later one doubles it. */
   webhookRetryMs: number;

@@ -42,7 +42,7 @@ export interface StoreOptions {
   events: EventLog;
   /** Read when a payment starts processing, so that a change applies to later ones. */
   processingMs: () => number;
-  /** How long an authorization (`requires_capture`) may wait for its capture before it lapses (Stripe: 7 days); read when it is made. */
+  /** How long after its creation an uncaptured intent (`requires_capture`) lapses (Stripe: 7 days); read when it is authorized. */
   authorizationExpiryMs: () => number;
   /** A captured payment made with a dispute card: its dispute is to open later. */
   onDisputedCapture: (intent: PaymentIntent, dispute: DisputeBehaviour) => void;
@@ -249,8 +249,8 @@ export class PaymentIntentStore {
     const { intent } = record;
     update(intent, { status: 'requires_capture', amount_capturable: intent.amount, latest_charge: charge, last_payment_error: null, processing: null });
     this.options.events.emit('payment_intent.amount_capturable_updated', intent);
-    // The card network lets an uncaptured authorization lapse; Stripe then cancels the intent itself.
-    this.options.timers.after(this.options.authorizationExpiryMs(), () => {
+    // Stripe cancels an intent left uncaptured a set time after it was created (7 days by default).
+    this.options.timers.after(Math.max(0, record.createdMs + this.options.authorizationExpiryMs() - Date.now()), () => {
       if (intent.status !== 'requires_capture') return;
       update(intent, { status: 'canceled', canceled_at: unixTime(), cancellation_reason: 'automatic', amount_capturable: 0 });
       this.options.events.emit('payment_intent.canceled', intent);

@@ -142,3 +142,29 @@ describe('lists', () => {
     expect(new URL(seen[2]?.url ?? '').searchParams.get('limit')).toBe('2');
   });
 });
+
+describe('what a caller is told when it ends badly', () => {
+  it('a failed read while waiting returns the charge as last known: the create succeeded, nothing suggests creating again', async () => {
+    const { client } = fakeClient([() => json(202, charge('pending')), () => json(404, problem(404, 'not-found'))]);
+    await expect(client.charges.create(visa, { waitForOutcome: 30 })).resolves.toMatchObject({ id: 'ch_1', status: 'pending' });
+  });
+
+  it('a read answered at once (no wait applied) is followed by a pause, not at once by another', async () => {
+    const { client, seen, sleeps } = fakeClient([() => json(202, charge('pending')), () => json(200, charge('pending')), () => json(200, charge('succeeded'))]);
+    await client.charges.create(visa, { waitForOutcome: 30 });
+    expect(seen).toHaveLength(3);
+    expect(sleeps.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an outcome stays unknown when an earlier attempt may have been done, whatever the last one answered', async () => {
+    const { client } = fakeClient([() => new TypeError('fetch failed'), () => json(429, problem(429, 'rate-limited'))], { maxRetries: 3 });
+    await expect(client.charges.create(visa, { idempotencyKey: 'order-9' })).rejects.toMatchObject({ status: 429, outcomeUnknown: true, idempotencyKey: 'order-9' });
+    const deleted = fakeClient([() => json(502, problem(502, 'internal-error')), () => json(404, problem(404, 'not-found'))]);
+    await expect(deleted.client.webhookEndpoints.delete('we_1')).rejects.toMatchObject({ status: 404, outcomeUnknown: true });
+  });
+
+  it('a 429 on the first and every attempt is known not done', async () => {
+    const { client } = fakeClient([() => json(429, problem(429, 'rate-limited'))], { maxRetries: 2 });
+    await expect(client.charges.create(visa)).rejects.toMatchObject({ status: 429, outcomeUnknown: false });
+  });
+});
