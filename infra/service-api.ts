@@ -79,6 +79,7 @@ const GATEWAY_PROBLEMS: Array<{ type: apigateway.ResponseType; slug: string; tit
     detail: 'The request took too long. Retry with the same Idempotency-Key.',
   },
   {
+    // The function could not be invoked: Lambda throttled it at its reserved concurrency, among others.
     type: apigateway.ResponseType.INTEGRATION_FAILURE,
     slug: 'gateway-timeout',
     title: 'Gateway timeout',

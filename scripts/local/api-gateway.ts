@@ -238,8 +238,9 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
     try {
       result = await withTimeout(route.host.invoke(event), INTEGRATION_TIMEOUT_MS[kind]);
     } catch (error) {
-      // The function is at its reserved concurrency: Lambda throttles, and API Gateway answers 429.
-      if (error instanceof ThrottledError) return gatewayResponse(options.api, 'THROTTLED');
+      // The function is at its reserved concurrency: Lambda throttles (429), and API Gateway passes no 429 on:
+      // a REST API answers its INTEGRATION_FAILURE response (502 unless the stage sets one), an HTTP API 500.
+      if (error instanceof ThrottledError) return gatewayResponse(options.api, 'INTEGRATION_FAILURE');
       throw error;
     }
     if (result === 'timeout') return gatewayResponse(options.api, 'INTEGRATION_TIMEOUT');

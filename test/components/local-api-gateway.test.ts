@@ -109,26 +109,35 @@ describe('what counts against a function’s timeout, and its reserved concurren
     }
   });
 
-  it('past its reserved concurrency a function is throttled, and API Gateway answers 429', async () => {
+  it('past its reserved concurrency a function is throttled, and API Gateway passes no 429 on: its integration-failure answer, or an HTTP API’s 500', async () => {
     const host = slow({ reservedConcurrency: 1 }, 0);
-    const api: ApiDefinition = {
+    const route = { httpMethod: 'POST', resourcePath: '/hold', resourceId: 'POST /hold', segments: ['hold'], host };
+    const rest: ApiDefinition = {
       kind: 'rest',
       apiId: 'test',
       stageName: 'v1',
-      routes: [{ httpMethod: 'POST', resourcePath: '/hold', resourceId: 'hold', segments: ['hold'], host }],
-      gatewayResponses: new Map([['THROTTLED', { headers: { 'Content-Type': 'application/problem+json' }, body: '{"type":"https://oncepay.dev/problems/rate-limited"}' }]]),
+      routes: [route],
+      gatewayResponses: new Map([
+        ['THROTTLED', { statusCode: 429, headers: { 'Content-Type': 'application/problem+json' }, body: '{"type":"https://oncepay.dev/problems/rate-limited"}' }],
+        ['INTEGRATION_FAILURE', { statusCode: 504, headers: { 'Content-Type': 'application/problem+json' }, body: '{"type":"https://oncepay.dev/problems/gateway-timeout"}' }],
+      ]),
       throttle: null,
     };
-    const gateway = await startApiGateway({ api, port: 0, region: 'us-east-1', accountId: '000000000000', onRequest: () => undefined });
+    const http: ApiDefinition = { ...rest, kind: 'http', stageName: '$default', gatewayResponses: new Map() };
+    const gateways = [await startApiGateway({ api: rest, port: 0, region: 'us-east-1', accountId: '000000000000', onRequest: () => undefined })];
+    gateways.push(await startApiGateway({ api: http, port: 0, region: 'us-east-1', accountId: '000000000000', onRequest: () => undefined }));
     try {
       const busy = host.invoke({ holdMs: 800 });
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const throttled = await fetch(`${gateway.url}/hold`, { method: 'POST', body: '{}' });
-      expect(throttled.status).toBe(429);
-      expect(await throttled.json()).toEqual({ type: 'https://oncepay.dev/problems/rate-limited' });
+      const throttled = await fetch(`${gateways[0]?.url}/hold`, { method: 'POST', body: '{}' });
+      expect(throttled.status).toBe(504);
+      expect(await throttled.json()).toEqual({ type: 'https://oncepay.dev/problems/gateway-timeout' });
+      const throttledHttp = await fetch(`${gateways[1]?.url}/hold`, { method: 'POST', body: '{}' });
+      expect(throttledHttp.status).toBe(500);
+      expect(await throttledHttp.json()).toEqual({ message: 'Internal Server Error' });
       expect(await busy).toMatchObject({ ok: true });
     } finally {
-      await gateway.close();
+      for (const gateway of gateways) await gateway.close();
       await host.close();
     }
   });
