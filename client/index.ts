@@ -124,22 +124,20 @@ export class Oncepay {
       this.request<T>({ method: 'POST', path, body, idempotencyKey: options.idempotencyKey ?? this.newKey(), retrySafe: true });
     const waiting = (wait: number | undefined) => (wait ? { Prefer: `wait=${Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(wait)))}` } : undefined);
 
-    this.charges = {
-      create: async (params, options = {}) => {
-        const charge = await create<Charge>('/v1/charges', params, options);
-        return this.waitForFinal(charge, options.waitForOutcome, FINAL_CHARGE, (wait) => get<Charge>(`/v1/charges/${encodeURIComponent(charge.id)}`, waiting(wait)));
-      },
-      retrieve: (id, options = {}) => get<Charge>(`/v1/charges/${encodeURIComponent(id)}`, waiting(options.wait)),
-      list: list<Charge>('/v1/charges'),
+    /** Charges and refunds alike: a create that may wait for the outcome, a read that may wait, a list. */
+    const moneyOperations = <T extends { id: string; status: string }, P>(path: string, final: Set<string>) => {
+      const retrieve = (id: string, options: { wait?: number } = {}) => get<T>(`${path}/${encodeURIComponent(id)}`, waiting(options.wait));
+      return {
+        create: async (params: P, options: CreateOptions & { waitForOutcome?: number } = {}) => {
+          const created = await create<T>(path, params, options);
+          return this.waitForFinal(created, options.waitForOutcome, final, (wait) => retrieve(created.id, { wait }));
+        },
+        retrieve,
+        list: list<T>(path),
+      };
     };
-    this.refunds = {
-      create: async (params, options = {}) => {
-        const refund = await create<Refund>('/v1/refunds', params, options);
-        return this.waitForFinal(refund, options.waitForOutcome, FINAL_REFUND, (wait) => get<Refund>(`/v1/refunds/${encodeURIComponent(refund.id)}`, waiting(wait)));
-      },
-      retrieve: (id, options = {}) => get<Refund>(`/v1/refunds/${encodeURIComponent(id)}`, waiting(options.wait)),
-      list: list<Refund>('/v1/refunds'),
-    };
+    this.charges = moneyOperations<Charge, CreateChargeParams>('/v1/charges', FINAL_CHARGE);
+    this.refunds = moneyOperations<Refund, CreateRefundParams>('/v1/refunds', FINAL_REFUND);
     this.webhookEndpoints = {
       // The API takes no Idempotency-Key here: a lost answer is not retried (list the endpoints to see whether it was made).
       create: (params) => this.request<WebhookEndpoint>({ method: 'POST', path: '/v1/webhook_endpoints', body: params, retrySafe: false }),

@@ -28,6 +28,7 @@ export const LOCALSTACK_LACKS = {
  * (see {@link LOCALSTACK_LACKS}) and behind an HTTP API, which has no gateway responses to configure.
  */
 export const itWithGatewayProblemBodies = (name: string, body: () => Promise<void>) => {
-  if (inject('target') === 'localstack') return it.skip(`${name} [not on LocalStack: ${LOCALSTACK_LACKS.gatewayResponseBodies}]`, body);
-  return it.skipIf(inject('capabilities').apiType === 'http')(`${name} [REST API only: an HTTP API answers its own errors as {"message": …}]`, body);
+  const onLocalStack = inject('target') === 'localstack';
+  const reason = onLocalStack ? `not on LocalStack: ${LOCALSTACK_LACKS.gatewayResponseBodies}` : 'REST API only: an HTTP API answers its own errors as {"message": …}';
+  return it.skipIf(onLocalStack || inject('capabilities').apiType === 'http')(`${name} [${reason}]`, body);
 };

@@ -33,7 +33,7 @@ function fakeClient(script: Array<(request: Seen) => Response | Error>, retry = 
     random: () => 0.5,
     newIdempotencyKey: () => 'generated-key',
   });
-  return { client, seen, sleeps, advance: (ms: number) => (now += ms) };
+  return { client, seen, sleeps };
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
