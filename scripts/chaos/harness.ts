@@ -1,6 +1,7 @@
 /**
- * The chaos harness: drives an embedded oncepay through its HTTP API with many clients that
- * retry like real ones, injects every fault of DESIGN.md §4 from a seed (through the fault
+ * The chaos harness: drives an embedded oncepay through its HTTP API with merchants that use
+ * oncepay's own client (`oncepay/client`, its retries on) through a fault proxy that loses
+ * answers, resets connections and answers 500; injects every fault of DESIGN.md §4 from a seed (through the fault
  * proxy, the runner, the sandbox's fault tokens and webhook fault rules, and forged or stale
  * deliveries to `POST /webhooks/stripe` — never from inside `functions/`), lets the reconciler
  * converge once the faults stop, and checks invariants I1–I12: the charges', the refunds'
@@ -10,6 +11,7 @@
  * and told, while forged or replayed Stripe events change nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -28,6 +30,7 @@ import { merchantShare, stripeSignatureHeader, type LedgerEntry } from '../proce
 import { mulberry32, type Random } from './random.ts';
 import { ChaosReceiver, type ReceiverFault } from './webhook-receivers.ts';
 import { invokeReconciler } from '../cli/invoke-reconciler.ts';
+import * as oncepayClient from '../../client/index.ts';
 
 /** Every fault the harness can inject, by where it comes from. */
 export const FAULT_KINDS = [
@@ -58,9 +61,12 @@ export const FAULT_KINDS = [
   'short-processor-key-window', // the processor forgets idempotency keys after 500 ms, not 24 h
   // the dead-letter queue
   'dead-letter-while-live', // a copy of the message is dead-lettered while the charge is still being processed
-  // clients
-  'lost-client-response', // the client never sees the 202 and retries the same key
-  'concurrent-client-retry', // the client sends the same request three times at once
+  // between the merchant's client and the API (the fault proxy's api target); the client retries on its own
+  'lost-client-response', // the API's 202 is lost on its way back: the client retries the same key
+  'client-connection-reset', // the client's first two connections are reset before they reach the API
+  'api-error-before-arrival', // answered 500 twice before the request reaches the API
+  'api-error-after-accept', // every attempt of the client's call reaches the API and is answered 500: the client gives up with the outcome unknown, and the merchant retries later with the key its error names
+  'concurrent-client-retry', // the merchant sends the same request three times at once
   // the queue
   'poison', // an unparseable message on the work queue
   // refunds (a charge with refunds planned gets one of these on its refunds' path)
@@ -70,7 +76,7 @@ export const FAULT_KINDS = [
   'refund-pending-then-fails', // … then fails: the reservation must come back (sandbox token)
   'refund-lost-create-response', // the refund's transaction succeeded, its response was lost: the SDK retries
   'refund-crash-before-outcome', // refunded at the processor, then the worker died before recording it
-  'refund-lost-client-response', // the client never sees the refund's 202 and retries the same key
+  'refund-lost-client-response', // the refund's 202 is lost on its way back: the client retries the same key
   'refund-duplicate-delivery', // the refund's work message delivered twice more
   'refund-fails-late', // Stripe's pm_card_refundFail: the refunds succeed, then fail a moment later
   // disputes Stripe opens on the payment once it succeeded (sandbox tokens that also close them)
@@ -95,6 +101,12 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How long a worker invocation may run on the embedded stack: its lease lasts no longer. */
 const WORKER_TIMEOUT_MS = stageConfig('local').worker.timeoutSeconds * 1000;
+
+/**
+ * The merchants' client's retry policy: quick, so that a run is short, and bounded, so that a
+ * fault outlasting it (`api-error-after-accept`) makes it give up.
+ */
+const CLIENT_RETRY = { maxRetries: 4, baseDelayMs: 50, maxDelayMs: 1_000, deadlineMs: 30_000 };
 
 /** Faults that change the sandbox for the whole run rather than one charge. */
 const WORLD_FAULTS: ReadonlySet<FaultKind> = new Set(['search-lag', 'short-processor-key-window']);
@@ -190,6 +202,8 @@ export interface ChaosOptions {
   bundleOverrides?: Record<string, string>;
   /** Every Stripe webhook is lost for the whole run, so oncepay hears Stripe only through the reconciler's catch-up. */
   stripeWebhooksDown?: boolean;
+  /** Test-only: a bundle of `oncepay/client` with a protection switched off, used instead of the client (see test/chaos). */
+  clientModule?: string;
 }
 
 export interface Violation {
@@ -255,6 +269,8 @@ interface ChargeRun {
   firstAccepted: string | null;
   /** The first 202 of each refund key (by refund id); absent when refused (400) or never accepted. */
   refundsAccepted: Map<string, string>;
+  /** Every 202 the merchant's client got for this charge and its refunds, as it got them. */
+  answers: Array<{ key: string; text: string; replayed: boolean }>;
 }
 
 const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy'];
@@ -325,6 +341,8 @@ function refundBody(plan: PlannedCharge, refund: PlannedRefund) {
 function refundProxyRules(plan: PlannedCharge, refund: PlannedRefund): FaultRule[] {
   const item = `REFUND#${refund.refundId}`;
   switch (plan.refundFault) {
+    case 'refund-lost-client-response':
+      return [{ target: 'api', operation: 'POST /v1/refunds', bodyIncludes: [`"chaos_refund":"${refund.key}"`], action: 'drop-response' }];
     case 'refund-lost-create-response':
       return [{ target: 'dynamodb', operation: 'TransactWriteItems', bodyIncludes: [item, 'attribute_not_exists(pk)'], action: 'drop-response' }];
     case 'refund-crash-before-outcome':
@@ -337,7 +355,16 @@ function refundProxyRules(plan: PlannedCharge, refund: PlannedRefund): FaultRule
 /** Proxy rules for a charge's fault; empty for faults injected elsewhere. */
 function proxyRules(plan: PlannedCharge): FaultRule[] {
   const charge = `CHARGE#${plan.chargeId}`;
+  const clientCall: Omit<FaultRule, 'action'> = { target: 'api', operation: 'POST /v1/charges', bodyIncludes: [`"chaos_index":"${plan.index}"`] };
   switch (plan.fault) {
+    case 'lost-client-response':
+      return [{ ...clientCall, action: 'drop-response' }];
+    case 'client-connection-reset':
+      return [{ ...clientCall, action: 'reset-request', times: 2 }];
+    case 'api-error-before-arrival':
+      return [{ ...clientCall, action: 'error', times: 2 }];
+    case 'api-error-after-accept':
+      return [{ ...clientCall, action: 'error-response', times: CLIENT_RETRY.maxRetries + 1 }];
     case 'lost-create-response':
       return [{ target: 'dynamodb', operation: 'PutItem', bodyIncludes: [charge], action: 'drop-response' }];
     case 'throttled-create':
@@ -406,23 +433,25 @@ async function drive(
       merchants.push({ id, key });
     }
     // Each merchant's webhook receiver, registered for every event type before any charge.
+    const client: typeof oncepayClient = options.clientModule ? await import(pathToFileURL(options.clientModule).href) : oncepayClient;
     for (const merchant of merchants) {
       const receiver = await ChaosReceiver.start(merchant.id);
       receivers.set(merchant.id, receiver);
-      const answer = await fetch(`${stack.apiUrl}/v1/webhook_endpoints`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${merchant.key}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ url: receiver.url, enabled_events: ['*'] }),
-      });
-      const endpoint = (await answer.json()) as { id?: string; secret?: string };
+      const endpoint = await new client.Oncepay(merchant.key, { baseUrl: stack.apiUrl }).webhookEndpoints.create({ url: receiver.url, enabled_events: ['*'] });
       receiver.setSecret(String(endpoint.secret));
-      endpointIds.set(merchant.id, String(endpoint.id));
+      endpointIds.set(merchant.id, endpoint.id);
     }
     const plans = planCharges(options, merchants.map((merchant) => merchant.id), random);
     const runs = new Map(
       plans.map((plan) => [
         plan.chargeId,
-        { plan, history: [plan.fault, plan.refundFault, plan.webhookFault].filter((fault) => fault !== null), firstAccepted: null, refundsAccepted: new Map() } as ChargeRun,
+        {
+          plan,
+          history: [plan.fault, plan.refundFault, plan.webhookFault].filter((fault) => fault !== null),
+          firstAccepted: null,
+          refundsAccepted: new Map(),
+          answers: [],
+        } as ChargeRun,
       ]),
     );
     const faultsPlanned: Record<string, number> = {};
@@ -470,8 +499,66 @@ async function drive(
     // Visibility expiries are not tied to one charge: the next receives are made visible again.
     await addRules(expiryCount > 0 ? [{ target: 'sqs', operation: 'ReceiveMessage', action: 'expire-visibility', times: expiryCount }] : []);
 
-    let clientRetries = 0;
     let done = 0;
+    let clientCalls = 0;
+    let clientAttempts = 0;
+    /**
+     * The merchant's client for one call: oncepay's own, its retries on, through the fault proxy.
+     * Its fetch is tapped so that the checks see every 202 as the client got it (bytes, and
+     * Idempotent-Replayed).
+     */
+    const clientFor = (run: ChargeRun) => {
+      clientCalls += 1;
+      return new client.Oncepay(merchants[run.plan.merchant]?.key ?? '', {
+        baseUrl: stack.faultyApiUrl ?? stack.apiUrl,
+        retry: CLIENT_RETRY,
+        fetch: async (input, init) => {
+          clientAttempts += 1;
+          const response = await fetch(input, init);
+          const key = new Headers(init?.headers).get('idempotency-key');
+          if (response.status === 202 && key !== null) {
+            run.answers.push({ key, text: await response.clone().text(), replayed: response.headers.get('idempotent-replayed') === 'true' });
+          }
+          return response;
+        },
+      });
+    };
+    /** The first 202 the client got for a key: the one that did the work or, that one lost, the first replay. */
+    const firstAcceptedOf = (run: ChargeRun, key: string) => {
+      const answers = run.answers.filter((answer) => answer.key === key);
+      return (answers.find((answer) => !answer.replayed) ?? answers[0])?.text ?? null;
+    };
+    /**
+     * A merchant's request as its code makes it: a call of the client, which retries on its own.
+     * When the client gives up saying the outcome is unknown, the merchant keeps the key its error
+     * names and asks again later; a refusal is final. Where the client says a request was not done
+     * although it may have been, the merchant asks for the purchase anew, with a new key, and the
+     * checks find the second charge.
+     */
+    const merchantRequest = async (run: ChargeRun, key: string, call: (key: string) => Promise<unknown>, label: string) => {
+      let current = key;
+      for (let asked = 1; asked <= 20; asked += 1) {
+        try {
+          await call(current);
+          return;
+        } catch (error) {
+          if (!(error instanceof client.OncepayError)) throw error;
+          const status = error instanceof client.OncepayApiError ? error.status : null;
+          if (error.outcomeUnknown || status === 429) {
+            run.history.push(`${label}: the client gave up (${status ?? 'no answer'}), outcome unknown: asked again with its key`);
+            current = error.idempotencyKey ?? current;
+          } else if (status !== null && status < 500) {
+            run.history.push(`${label}: refused ${status}: ${error.message.slice(0, 160)}`);
+            return;
+          } else {
+            current = `${key}-anew-${asked}`;
+            run.history.push(`${label}: the client said ${status ?? 'no answer'} was not done: asked anew with ${current}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(random() * 800)));
+        }
+      }
+    };
+    /** A raw POST straight to the API, for I4's checks of the bytes and Idempotent-Replayed. */
     const post = async (plan: PlannedCharge) => {
       const response = await fetch(`${stack.apiUrl}/v1/charges`, {
         method: 'POST',
@@ -486,7 +573,7 @@ async function drive(
       return { status: response.status, text: await response.text(), replayed: response.headers.get('idempotent-replayed') === 'true' };
     };
 
-    /** A client that retries like a real one: same key, backoff, until a final answer. */
+    /** One purchase: its faults set, then the merchant's request through the client. */
     const charge = async (run: ChargeRun) => {
       const { plan } = run;
       const [ruleId] = await addRules(proxyRules(plan));
@@ -501,37 +588,10 @@ async function drive(
         const endpointId = endpointIds.get(merchants[plan.merchant]?.id ?? '') ?? '';
         await addRules([{ target: 'sqs', operation: 'SendMessageBatch', bodyIncludes: [endpointId], action: 'drop-response', times: 3 }]);
       }
-      if (plan.fault === 'concurrent-client-retry') {
-        const answers = await Promise.all([post(plan), post(plan), post(plan)]);
-        for (const answer of answers) if (answer.status === 202 && !answer.replayed) run.firstAccepted ??= answer.text;
-      }
-      let ignoreNextAcceptance = plan.fault === 'lost-client-response';
-      for (let attempt = 0; attempt < 50; attempt += 1) {
-        let answer;
-        try {
-          answer = await post(plan);
-        } catch {
-          answer = { status: 0, text: '', replayed: false };
-        }
-        if (answer.status === 202) {
-          if (!answer.replayed) run.firstAccepted ??= answer.text;
-          if (ignoreNextAcceptance) {
-            ignoreNextAcceptance = false;
-            run.history.push('client discarded a 202');
-            clientRetries += 1;
-            continue;
-          }
-          run.firstAccepted ??= answer.text;
-          break;
-        }
-        if (answer.status === 400 || answer.status === 401 || answer.status === 422) {
-          run.history.push(`client got a final ${answer.status}: ${answer.text.slice(0, 200)}`);
-          break;
-        }
-        clientRetries += 1;
-        run.history.push(`client retry after ${answer.status || 'a network error'}`);
-        await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(random() * 400)));
-      }
+      const create = (key: string) => clientFor(run).charges.create(plan.body, { idempotencyKey: key });
+      if (plan.fault === 'concurrent-client-retry') await Promise.all([create(plan.key), create(plan.key), create(plan.key)].map((call) => call.catch(() => undefined)));
+      await merchantRequest(run, plan.key, create, 'charge');
+      run.firstAccepted = firstAcceptedOf(run, plan.key);
       if (plan.fault === 'duplicate-delivery') {
         const queueUrl = outputs['WorkQueueUrl'];
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: workMessageBody(plan.chargeId) }));
@@ -548,7 +608,7 @@ async function drive(
         await sqs.send(new SendMessageCommand({ QueueUrl: outputs['WorkQueueUrl'], MessageBody: `poison ${randomUUID()}` }));
       }
       done += 1;
-      if (done % 50 === 0 || done === plans.length) progress(`charges sent ${done}/${plans.length}, client retries ${clientRetries}`);
+      if (done % 50 === 0 || done === plans.length) progress(`charges sent ${done}/${plans.length}, client retries ${clientAttempts - clientCalls}`);
     };
 
     const queue = [...runs.values()];
@@ -587,29 +647,10 @@ async function drive(
     const moot = new Set<string>();
     const sendRefund = async (run: ChargeRun, refund: PlannedRefund) => {
       const ruleIds = await addRules(refundProxyRules(run.plan, refund));
-      let ignoreNextAcceptance = run.plan.refundFault === 'refund-lost-client-response';
-      for (let attempt = 0; attempt < 50; attempt += 1) {
-        const answer = await postRefund(run, refund).catch(() => ({ status: 0, text: '', replayed: false }));
-        if (answer.status === 202) {
-          if (!run.refundsAccepted.has(refund.refundId) && !answer.replayed) run.refundsAccepted.set(refund.refundId, answer.text);
-          if (ignoreNextAcceptance) {
-            ignoreNextAcceptance = false;
-            run.history.push(`client discarded the 202 of ${refund.refundId}`);
-            clientRetries += 1;
-            continue;
-          }
-          if (!run.refundsAccepted.has(refund.refundId)) run.refundsAccepted.set(refund.refundId, answer.text);
-          break;
-        }
-        if (answer.status === 400 || answer.status === 404 || answer.status === 422) {
-          run.history.push(`refund ${refund.refundId} got a final ${answer.status}: ${answer.text.slice(0, 160)}`);
-          if (!run.refundsAccepted.has(refund.refundId)) for (const id of ruleIds) moot.add(id);
-          break;
-        }
-        clientRetries += 1;
-        run.history.push(`refund client retry after ${answer.status || 'a network error'}`);
-        await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(random() * 400)));
-      }
+      await merchantRequest(run, refund.key, (key) => clientFor(run).refunds.create(refundBody(run.plan, refund), { idempotencyKey: key }), `refund ${refund.refundId}`);
+      const accepted = firstAcceptedOf(run, refund.key);
+      if (accepted === null) for (const id of ruleIds) moot.add(id);
+      else run.refundsAccepted.set(refund.refundId, accepted);
       if (run.plan.refundFault === 'refund-duplicate-delivery' && run.refundsAccepted.has(refund.refundId)) {
         for (let copy = 0; copy < 2; copy += 1) {
           await sqs.send(new SendMessageCommand({ QueueUrl: outputs['WorkQueueUrl'], MessageBody: refundWorkMessageBody(refund.refundId) }));
@@ -831,7 +872,7 @@ async function drive(
       }
     }
     for (const [chargeId, captures] of capturesByCharge) {
-      if (!runs.has(chargeId)) violations.push({ invariant: 'I1', chargeId, detail: `${captures.length} captures for an unknown charge`, history: [] });
+      if (!runs.has(chargeId)) violations.push({ invariant: 'I1', chargeId, detail: `${captures.length} captures for a charge no purchase was planned as (one asked for anew, with a new key?)`, history: [] });
     }
     // I3: every message is in the queue, the DLQ or done.
     if (!queueEmpty) flag('I3', null, 'the work queue still holds messages after convergence');
@@ -999,7 +1040,7 @@ async function drive(
       chargesAccepted: accepted.length,
       faultsPlanned,
       faultsFired,
-      clientRetries,
+      clientRetries: clientAttempts - clientCalls,
       captures: captureRows.length,
       refundsRequested: accepted.reduce((sum, run) => sum + run.plan.refunds.length, 0),
       refundsAccepted: acceptedRefunds.length,

@@ -49,6 +49,7 @@ import { PROCESSOR_EVENT_TYPES } from '#domain/processor-events.ts';
 import { replayFailedEvents } from './replay-failed-events.ts';
 import { CliError, LOCAL_OUTPUTS_FILE, readStackOutputs, resourceName, type StackOutputs } from './stack-outputs.ts';
 import { invokeReconciler, type ReconcilerAnswer } from './invoke-reconciler.ts';
+import { addApiCommands } from './api-commands.ts';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -64,7 +65,7 @@ function newMerchantId(): string {
 /** `npm run cli -- …`: operate a local or deployed oncepay. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('oncepay')
-    .description('Operate oncepay: merchants and keys, reconciliation, reviews, refunds, webhook events and the dead-letter queue')
+    .description('Operate oncepay: merchants and keys, reconciliation, reviews, refunds, webhook events and the dead-letter queue; and call its API as a merchant')
     .option('--outputs <file>', 'stack outputs file (npm start writes one; so does cdk deploy --outputs-file)', LOCAL_OUTPUTS_FILE)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
@@ -517,6 +518,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       io.out(`Redrove ${moved} message${moved === 1 ? '' : 's'} to the work queue.`);
     });
+
+  addApiCommands(program, { out: io.out, apiUrl: () => resourceName('ONCEPAY_API_URL', outputs, 'ApiUrl') });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

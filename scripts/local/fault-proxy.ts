@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './net.ts';
 
-export type FaultTarget = 'dynamodb' | 'sqs' | 'processor';
+/** The functions' services, and `api`: oncepay's own API as merchants' clients reach it. */
+export type FaultTarget = 'dynamodb' | 'sqs' | 'processor' | 'api';
 
 /**
  * - `hold-request`: never forwarded, never answered (the caller's call hangs: a crash before it);
@@ -12,14 +13,27 @@ export type FaultTarget = 'dynamodb' | 'sqs' | 'processor';
  *   revoked or restricted key; AWS: AccessDenied);
  * - `delay`: forwarded after `delayMs`;
  * - `drop-response`: forwarded, then the connection is reset (the SDK retries a call that took effect);
+ * - `reset-request`: the connection is reset without forwarding (the call never arrived);
+ * - `error-response`: forwarded, then answered 500 instead of upstream's answer (the call took
+ *   effect; the caller sees a server error);
  * - `expire-visibility` (SQS `ReceiveMessage`): forwarded, then the received messages are made
  *   visible again at once, so they are delivered again while still being processed.
  */
-export type FaultAction = 'hold-request' | 'hold-response' | 'error' | 'throttle' | 'reject' | 'delay' | 'drop-response' | 'expire-visibility';
+export type FaultAction =
+  | 'hold-request'
+  | 'hold-response'
+  | 'error'
+  | 'throttle'
+  | 'reject'
+  | 'delay'
+  | 'drop-response'
+  | 'reset-request'
+  | 'error-response'
+  | 'expire-visibility';
 
 export interface FaultRule {
   target: FaultTarget;
-  /** AWS operation (`UpdateItem`, `SendMessage`) or, for the processor, `METHOD /path`. */
+  /** AWS operation (`UpdateItem`, `SendMessage`) or, for the processor and the API, `METHOD /path`. */
   operation?: string;
   /** Every string must occur in the request body (e.g. a charge id). */
   bodyIncludes?: string[];
@@ -49,7 +63,7 @@ export interface TrafficStats {
 
 /** The table or queue a DynamoDB or SQS request names (the first, for batches and transactions). */
 function resourceOf(target: FaultTarget, text: string): string {
-  if (target === 'processor' || !text.startsWith('{')) return '';
+  if (target === 'processor' || target === 'api' || !text.startsWith('{')) return '';
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     if (target === 'sqs') return String(body['QueueUrl'] ?? '').split('/').pop() ?? '';
@@ -81,12 +95,13 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-const TARGETS: FaultTarget[] = ['dynamodb', 'sqs', 'processor'];
+const TARGETS: FaultTarget[] = ['dynamodb', 'sqs', 'processor', 'api'];
 
 /**
  * A fault-injecting HTTP proxy in front of DynamoDB Local, the SQS emulator and the processor
- * sandbox. Faults come from outside the product code: a held call makes the local runner time
- * the invocation out exactly as Lambda would, so no `catch` or `finally` of the function runs.
+ * sandbox, and between merchants' clients and the API. Faults come from outside the product code:
+ * a held call makes the local runner time the invocation out exactly as Lambda would, so no
+ * `catch` or `finally` of the function runs.
  */
 export async function startFaultProxy(options: { measureCapacity?: boolean } = {}): Promise<FaultProxy> {
   const upstreams = new Map<FaultTarget, string>();
@@ -112,7 +127,7 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
   const proxy = async (target: FaultTarget, request: IncomingMessage, response: ServerResponse) => {
     let body = await readAll(request);
     const operation =
-      target === 'processor'
+      target === 'processor' || target === 'api'
         ? `${request.method} ${new URL(request.url ?? '/', 'http://proxy').pathname}`
         : String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
     let text = body.toString('utf8');
@@ -140,12 +155,15 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
     switch (rule?.action) {
       case 'hold-request':
         return;
+      case 'reset-request':
+        response.destroy();
+        return;
       case 'error':
-        return answer(response, 500, errorBody(target, 'InternalServerError'));
+        return answer(response, 500, errorBody(target, 'InternalServerError'), contentTypeOf(target));
       case 'throttle':
-        return answer(response, 400, errorBody(target, 'ProvisionedThroughputExceededException'));
+        return answer(response, 400, errorBody(target, 'ProvisionedThroughputExceededException'), contentTypeOf(target));
       case 'reject':
-        return answer(response, 403, rejectionBody(target));
+        return answer(response, 403, rejectionBody(target), contentTypeOf(target));
       case 'delay':
         await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
         break;
@@ -159,6 +177,7 @@ export async function startFaultProxy(options: { measureCapacity?: boolean } = {
       response.destroy();
       return;
     }
+    if (rule?.action === 'error-response') return answer(response, 500, errorBody(target, 'InternalServerError'), contentTypeOf(target));
     if (rule?.action === 'expire-visibility') await expireVisibility(upstreamUrl, request, text, upstream.body);
     if (target === 'sqs' && operation === 'ReceiveMessage' && !/"Messages"\s*:\s*\[\s*\{/.test(upstream.body.toString('utf8'))) {
       // An empty (long-poll) receive: idle polling, priced as a fixed cost rather than per message.
@@ -235,20 +254,27 @@ async function expireVisibility(upstreamUrl: string, request: IncomingMessage, r
 }
 
 function errorBody(target: FaultTarget, code: string): string {
+  // What API Gateway itself answers when the integration fails.
+  if (target === 'api') return JSON.stringify({ message: 'Internal server error' });
   if (target === 'processor') return JSON.stringify({ error: { type: 'api_error', message: 'injected fault' } });
   const prefix = target === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810' : 'com.amazonaws.sqs';
   return JSON.stringify({ __type: `${prefix}#${code}`, message: 'injected fault' });
 }
 
 function rejectionBody(target: FaultTarget): string {
+  if (target === 'api') return JSON.stringify({ message: 'Forbidden' });
   if (target === 'processor') {
     return JSON.stringify({ error: { type: 'invalid_request_error', message: 'The provided key does not have the required permissions (injected fault).' } });
   }
   return errorBody(target, 'AccessDeniedException');
 }
 
-function answer(response: ServerResponse, status: number, body: string): void {
-  response.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0' });
+function contentTypeOf(target: FaultTarget): string {
+  return target === 'dynamodb' || target === 'sqs' ? 'application/x-amz-json-1.0' : 'application/json';
+}
+
+function answer(response: ServerResponse, status: number, body: string, contentType = 'application/x-amz-json-1.0'): void {
+  response.writeHead(status, { 'Content-Type': contentType });
   response.end(body);
 }
 

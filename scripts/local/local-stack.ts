@@ -46,7 +46,8 @@ export interface LocalStackOptions {
   runSchedules?: boolean;
   /**
    * Route the functions' DynamoDB, SQS and processor traffic through a fault-injecting proxy
-   * whose control API is `faultControlUrl` (tests and the chaos harness use it).
+   * whose control API is `faultControlUrl` (tests and the chaos harness use it), and serve the
+   * API behind it too, at `faultyApiUrl`.
    */
   faultInjection?: boolean;
   /** With `faultInjection`: the proxy also records DynamoDB consumed capacity (the benchmark). */
@@ -86,6 +87,8 @@ export interface LocalStack {
   endpoints: { dynamodb: string; sqs: string; secretsManager: string; kms: string; lambda: string };
   /** Set when started with `faultInjection`. */
   faultControlUrl?: string;
+  /** With `faultInjection`: the API behind the fault proxy, where clients meet lost answers, resets and 5xx (target `api`). */
+  faultyApiUrl?: string;
   /** DynamoDB Local's Java process id. */
   dynamodbPid: number;
   /** The stack's outputs, resolved locally (`ApiUrl` is the local URL). */
@@ -220,6 +223,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onRequest: ({ method, path, status, durationMs }) => log(`${method} ${path} → ${status} ${durationMs}ms`),
     });
     stoppers.push(() => gateway.close());
+    faultProxy?.setUpstream('api', gateway.url);
     sandbox.setWebhookTarget({ url: `${gateway.url}/webhooks/stripe`, secret: processorWebhookSecret, enabledEvents: PROCESSOR_EVENT_TYPES });
     stoppers.push(async () => sandbox.setWebhookTarget(null));
 
@@ -253,7 +257,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         kms: kms.endpoint,
         lambda: lambdaApi.endpoint,
       },
-      ...(faultProxy ? { faultControlUrl: faultProxy.controlUrl } : {}),
+      ...(faultProxy ? { faultControlUrl: faultProxy.controlUrl, faultyApiUrl: faultProxy.endpoints.api } : {}),
       dynamodbPid: dynamodbLocal.pid,
       outputs,
       outputsFileContent: () =>

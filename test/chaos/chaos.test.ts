@@ -31,6 +31,8 @@ describe('chaos: the harness catches a broken system', () => {
   const cases: Array<{
     protection: string;
     overrides: () => Promise<Record<string, string>>;
+    /** A mutant of the merchants' client instead of a function's. */
+    clientModule?: () => Promise<string>;
     faults: FaultKind[];
     expected: string[];
     refundRate?: number;
@@ -127,9 +129,18 @@ describe('chaos: the harness catches a broken system', () => {
       faults: ['events-function-crash'],
       expected: ['I10'],
     },
+    {
+      // The merchant, told "not done", asks for the purchase anew: a second charge, captured.
+      protection: 'the client’s saying when an outcome is unknown (so the merchant keeps its key)',
+      overrides: async () => ({}),
+      clientModule: () => buildMutantBundle('client/index.ts', ['client/errors.ts', 'test/chaos/mutants/unknown-outcome-said-known.ts']),
+      faults: ['api-error-after-accept'],
+      expected: ['I1', 'I2'],
+      refundRate: 0,
+    },
   ];
 
-  it.each(cases)('switching off $protection is reported as $expected', async ({ overrides, faults, expected, refundRate, faultRate, stripeWebhooksDown }) => {
+  it.each(cases)('switching off $protection is reported as $expected', async ({ overrides, clientModule, faults, expected, refundRate, faultRate, stripeWebhooksDown }) => {
     const report = await runChaos({
       ...(refundRate === undefined ? {} : { refundRate }),
       ...(stripeWebhooksDown ? { stripeWebhooksDown } : {}),
@@ -140,6 +151,7 @@ describe('chaos: the harness catches a broken system', () => {
       faultRate: faultRate ?? 0.5,
       convergeTimeoutMs: 30_000,
       bundleOverrides: await overrides(),
+      ...(clientModule ? { clientModule: await clientModule() } : {}),
     });
     const found = new Set(report.violations.map((violation) => violation.invariant));
     for (const invariant of expected) expect([...found], formatReport(report)).toContain(invariant);

@@ -21,11 +21,20 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 async function cliWithOutputs(outputsFile: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWithEnvironment(outputsFile, {}, ...args);
+}
+
+/** The CLI's API commands, as a merchant with this key runs them. */
+async function apiCli(apiKey: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWithEnvironment(inject('outputsFile'), { ONCEPAY_API_KEY: apiKey }, 'api', ...args);
+}
+
+async function cliWithEnvironment(outputsFile: string, environment: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/cli.ts', '--outputs', outputsFile, ...args],
-      { env: { ...process.env, MERCHANTS_TABLE_NAME: '' } },
+      { env: { ...process.env, MERCHANTS_TABLE_NAME: '', ONCEPAY_API_KEY: '', ...environment } },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -259,6 +268,55 @@ describe('restricted keys and the mode rule, through the API', () => {
     const [header, row] = listed.stdout.trim().split('\n');
     expect(header).toBe('key id\tprefix\tmode\tscopes\tcreated\texpires\trevoked\tlast used');
     expect(row?.split('\t')).toEqual([merchant.key_id, `${merchant.secret_key.slice(0, 12)}…`, 'test', '*', expect.any(String), '-', '-', expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}h$/)]);
+  });
+});
+
+describe('the API as a merchant calls it (npm run cli -- api …, through oncepay/client)', () => {
+  it('charges, waits for the outcome, replays under the same key, refunds part, and lists', async () => {
+    const merchant = await newMerchant('Vandelay');
+    const created = await apiCli(merchant.secret_key, 'charges', 'create', '--amount', '1500', '--currency', 'usd', '--payment-method', 'pm_card_visa', '--metadata', 'order=42', '--idempotency-key', 'order-42', '--wait', '20');
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const charge = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(charge).toMatchObject({ object: 'charge', status: 'succeeded', amount: 1500, metadata: { order: '42' } });
+
+    // The same key again is the same charge, not a second one.
+    const again = await apiCli(merchant.secret_key, 'charges', 'create', '--amount', '1500', '--currency', 'usd', '--payment-method', 'pm_card_visa', '--metadata', 'order=42', '--idempotency-key', 'order-42');
+    expect(JSON.parse(again.stdout)).toMatchObject({ id: charge['id'] });
+
+    const refund = await apiCli(merchant.secret_key, 'refunds', 'create', '--charge', String(charge['id']), '--amount', '500', '--reason', 'requested_by_customer', '--wait', '20');
+    expect(refund).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(refund.stdout)).toMatchObject({ object: 'refund', charge: charge['id'], amount: 500, status: 'succeeded' });
+
+    const retrieved = await apiCli(merchant.secret_key, 'charges', 'retrieve', String(charge['id']));
+    expect(JSON.parse(retrieved.stdout)).toMatchObject({ id: charge['id'], amount_refunded: 500 });
+    const page = await apiCli(merchant.secret_key, 'charges', 'list', '--limit', '1');
+    expect(JSON.parse(page.stdout)).toMatchObject({ object: 'list', data: [{ id: charge['id'] }] });
+    const all = await apiCli(merchant.secret_key, 'refunds', 'list', '--charge', String(charge['id']), '--all');
+    expect(all.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([JSON.parse(refund.stdout).id]);
+  });
+
+  it.each([
+    [['charges', 'create', '--amount', 'ten', '--currency', 'usd', '--payment-method', 'pm_card_visa'], /^error: --amount must be a whole number, got "ten"$/],
+    [['charges', 'create', '--amount', '10', '--currency', 'usd', '--payment-method', 'pm_card_visa'], /^error: 400 validation-error: .+ \(amount must be between 50 and 99999999 for usd\)$/],
+    [['charges', 'create', '--amount', '100', '--currency', 'usd', '--payment-method', 'pm_card_visa', '--metadata', 'nokey'], /^error: --metadata takes key=value, got "nokey"$/],
+    [['charges', 'retrieve', 'ch_0000000000000000000000'], /^error: 404 not-found: .+$/],
+    [['refunds', 'create', '--charge', 'ch_0000000000000000000000', '--reason', 'bored'], /^error: option '--reason <reason>' argument 'bored' is invalid\. Allowed choices are duplicate, fraudulent, requested_by_customer\.$/],
+  ])('fails with one clear line: %j', async (args, message) => {
+    const merchant = await newMerchant('Kramerica');
+    const result = await apiCli(merchant.secret_key, ...args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toMatch(message);
+  });
+
+  it('names the key to retry with when the outcome is unknown, and asks for a key when there is none', async () => {
+    const merchant = await newMerchant('Pendant');
+    const unreachable = await apiCli(merchant.secret_key, '--api-url', 'http://127.0.0.1:9', '--max-retries', '0', 'charges', 'create', '--amount', '100', '--currency', 'usd', '--payment-method', 'pm_card_visa', '--idempotency-key', 'order-7');
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr.trim()).toMatch(/^error: No answer from oncepay: .+; the outcome is unknown: run the same command again with --idempotency-key order-7$/);
+
+    const keyless = await apiCli('', 'charges', 'list');
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr.trim()).toBe('error: set ONCEPAY_API_KEY to a merchant’s key (sk_… or rk_…; npm run cli -- keys create makes one)');
   });
 });
 
