@@ -5,11 +5,16 @@
  * client's `fetch`: the request reaches the API for real, only its answer is dropped.
  */
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { Oncepay, OncepayApiError } from 'oncepay/client';
+import { DynamoDbMerchantStore } from '#adapters/dynamodb-merchant-store.ts';
+import { generateApiKey, newStoredApiKey } from '#domain/api-key.ts';
+import { chargeIdFor } from '#domain/charge.ts';
 import { checkout } from '../../examples/checkout.ts';
 import { expectCaptures } from '../support/api-client.ts';
 import { eventually } from '../support/eventually.ts';
+import { injectProxyFaults } from '../support/stack-control.ts';
 
 const client = (options: Partial<ConstructorParameters<typeof Oncepay>[1]> = {}) =>
   new Oncepay(inject('demoKeys').acme, { baseUrl: inject('apiUrl'), retry: { baseDelayMs: 50, maxDelayMs: 500 }, ...options });
@@ -84,6 +89,56 @@ describe('oncepay/client on the stack', () => {
       outcomeUnknown: false,
     });
   });
+
+  it.skipIf(!inject('endpoints').dynamodb)('throws a typed error naming the scope a restricted key lacks', async () => {
+    const restricted = generateApiKey('restricted', 'test');
+    const dynamodb = new DynamoDBClient({ region: inject('region'), endpoint: inject('endpoints').dynamodb, credentials: inject('credentials') });
+    await new DynamoDbMerchantStore(dynamodb, String(inject('outputs')['MerchantsTableName'])).createKey(newStoredApiKey(restricted, 'mer_acme', Date.now(), ['charges:read']));
+    dynamodb.destroy();
+    await expect(new Oncepay(restricted, { baseUrl: inject('apiUrl') }).charges.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa' })).rejects.toMatchObject({
+      status: 403,
+      code: 'forbidden',
+      missingScope: 'charges:write',
+      outcomeUnknown: false,
+    });
+  });
+
+  it('throws typed errors for a disputed charge and a body that is not JSON', async () => {
+    const oncepay = client();
+    const charge = await oncepay.charges.create({ amount: 2600, currency: 'usd', payment_method: 'pm_card_createDispute' }, { waitForOutcome: 30 });
+    const disputed = await eventually(() => oncepay.charges.retrieve(charge.id), (read) => read.disputed === true, { timeoutMs: 20_000, what: 'the dispute on the charge' });
+    await expect(oncepay.refunds.create({ charge: charge.id, amount: 100 })).rejects.toMatchObject({ status: 400, code: 'charge-disputed', outcomeUnknown: false, problem: { dispute: disputed.dispute } });
+
+    // Something between the client and the API rewrites the body's type.
+    const asText = (async (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'Content-Type': 'text/plain' } })) as typeof fetch;
+    await expect(client({ fetch: asText }).charges.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa' })).rejects.toMatchObject({ status: 415, code: 'unsupported-media-type', outcomeUnknown: false });
+  }, 60_000);
+
+  it.skipIf(!inject('faultControlUrl'))('an internal error and a function that died after its write: outcome unknown, and the key the error names finds the one charge', async () => {
+    const visa = { amount: 1700, currency: 'usd', payment_method: 'pm_card_visa' };
+    const once = client({ retry: { maxRetries: 0 } });
+    const patient = client({ retry: { maxRetries: 20, baseDelayMs: 200, maxDelayMs: 1_000, deadlineMs: 40_000 } });
+
+    const failing = `internal-${randomUUID()}`;
+    await injectProxyFaults({ target: 'dynamodb', operation: 'PutItem', bodyIncludes: [`CHARGE#${chargeIdFor('mer_acme', failing, 0)}`], action: 'error', times: 10 });
+    const internal = (await once.charges.create(visa, { idempotencyKey: failing }).catch((error: unknown) => error)) as OncepayApiError;
+    expect(internal).toMatchObject({ status: 500, code: 'internal-error', outcomeUnknown: true, idempotencyKey: failing });
+    expect(internal.requestId).toEqual(expect.any(String));
+
+    const dying = `died-${randomUUID()}`;
+    // The charge is written, then its function hangs until Lambda ends it: API Gateway answers a 5xx of its own.
+    await injectProxyFaults({ target: 'dynamodb', operation: 'PutItem', bodyIncludes: [`CHARGE#${chargeIdFor('mer_acme', dying, 0)}`], action: 'hold-response' });
+    const died = (await once.charges.create(visa, { idempotencyKey: dying }).catch((error: unknown) => error)) as OncepayApiError;
+    expect(died).toBeInstanceOf(OncepayApiError);
+    expect(died).toMatchObject({ outcomeUnknown: true, idempotencyKey: dying });
+    expect(died.status).toBeGreaterThanOrEqual(500);
+
+    for (const error of [internal, died]) {
+      const charge = await patient.charges.create(visa, { idempotencyKey: String(error.idempotencyKey), waitForOutcome: 30 });
+      expect(charge.status).toBe('succeeded');
+      await expectCaptures(charge.id, 1);
+    }
+  }, 90_000);
 
   it('lists every charge by following cursors', async () => {
     const oncepay = client();

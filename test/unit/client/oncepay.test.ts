@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Oncepay, OncepayApiError, OncepayConnectionError, type Charge } from '../../../client/index.ts';
+import { PROBLEM_TYPES } from '../../../functions/shared/problem.ts';
 
 interface Seen {
   method: string;
@@ -97,6 +98,16 @@ describe('the client keeps one key per logical call', () => {
     expect(error).toBeInstanceOf(OncepayConnectionError);
     expect(error).toMatchObject({ outcomeUnknown: true, idempotencyKey: 'generated-key' });
     expect(seen.length).toBeLessThanOrEqual(5);
+  });
+
+  it.each(Object.values(PROBLEM_TYPES))('types every problem the API answers: $status $type', async ({ type, title, status }) => {
+    const { client, seen } = fakeClient([() => json(status, { type, title, status, detail: `${title}.` })], { maxRetries: 2 });
+    const error = await client.charges.create(visa, { idempotencyKey: 'order-9' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OncepayApiError);
+    const retried = status === 409 || status >= 500;
+    // Unknown exactly when the request may have been done: a 5xx, or a 409 (the key's first request may still be running).
+    expect(error).toMatchObject({ status, type, code: type.split('/').pop(), detail: `${title}.`, outcomeUnknown: retried, idempotencyKey: 'order-9' });
+    expect(seen).toHaveLength(retried ? 3 : 1);
   });
 
   it('reads an answer API Gateway made itself ({"message": …}) as a problem of its status', async () => {
