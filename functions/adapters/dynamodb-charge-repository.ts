@@ -1,11 +1,20 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { OncePayError } from '#domain/errors.ts';
-import { DEFAULT_LIST_SHARDS, listKeysFor, shardOf } from './dynamodb-lists.ts';
+import { DEFAULT_LIST_SHARDS, listKeysFor } from './dynamodb-lists.ts';
 import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge.ts';
-import { fingerprintOfCanonical } from '#domain/fingerprint.ts';
-import { packResponseBody, unpackResponseBody } from './stored-response.ts';
+import {
+  DEFAULT_OPEN_CHARGE_SHARDS,
+  createdOrExisting,
+  failedConditionItem,
+  MAX_TRANSACTION_ATTEMPTS,
+  MAX_TRANSACTION_ITEMS,
+  OperationItems,
+  operationRecordOf,
+  REVIEW_INDEX,
+  type OperationItem,
+} from './dynamodb-operation-items.ts';
 import type {
   ChargeRecord,
   ChargeRepository,
@@ -18,12 +27,12 @@ import type {
 } from '#domain/ports.ts';
 
 /**
- * The stored shape of a charge item. Times are epoch milliseconds unless named `_ttl`. Every
- * write pays for the whole item by the kilobyte, so it holds nothing derivable: the id is the
- * key's, the request's fingerprint is its canonical body's hash, and null fields are absent.
+ * The stored shape of a charge item: the lifecycle's attributes (dynamodb-operation-items.ts) and
+ * the charge's own. Times are epoch milliseconds. Every write pays for the whole item by the
+ * kilobyte, so it holds nothing derivable: the id is the key's, the request's fingerprint is its
+ * canonical body's hash, and null fields are absent.
  */
-interface ChargeItem {
-  pk: string;
+interface ChargeItem extends OperationItem {
   merchant_id: string;
   status: ChargeStatus;
   amount: number;
@@ -31,8 +40,6 @@ interface ChargeItem {
   payment_method: string;
   description?: string | null;
   metadata: Record<string, string>;
-  created_at: number;
-  updated_at: number;
   failure_code?: string | null;
   failure_message?: string | null;
   decline_code?: string | null;
@@ -40,33 +47,6 @@ interface ChargeItem {
   processor_payment_id?: string | null;
   /** The prepare key the next create uses, once one was spent (absent: the first). */
   prepare_key_attempt?: number;
-  idempotency_key: string;
-  idempotency_generation: number;
-  request_body: string;
-  owner_token: string;
-  response_status: number;
-  /** Deflated (see stored-response.ts). */
-  response_body: Uint8Array | string;
-  idempotency_expires_at: number;
-  lease_owner?: string;
-  lease_expires_at?: number;
-  attempts: number;
-  /**
-   * DynamoDB TTL attribute (epoch seconds): written only when the charge becomes final (copied from
-   * `retain_until`), so TTL never purges an open charge, whatever its age.
-   */
-  purge_at?: number;
-  /** Epoch seconds the record is kept at least until: the TTL time it gets once final. */
-  retain_until?: number;
-  /** Present only while the charge is open: the sparse open-charges index's keys. */
-  open_shard?: string;
-  open_since?: number;
-  /** Present only while the charge needs a person: the sparse review index's keys. */
-  review_queue?: string;
-  review_since?: number;
-  review_reason?: string;
-  /** Who last re-enqueued this stale `pending` charge (a reconciliation pass). */
-  touched_by?: string;
   /** Reserved by refunds (pending and succeeded); absent until the first refund. */
   amount_refunded?: number;
   /** The dispute Stripe opened on the charge (oncepay's id), once one did. */
@@ -79,40 +59,15 @@ interface ChargeItem {
 }
 
 const CHARGE_KEY_PREFIX = 'CHARGE#';
-/** DynamoDB's limit on the items of one transaction. */
-export const MAX_TRANSACTION_ITEMS = 100;
-export const MAX_TRANSACTION_ATTEMPTS = 3;
 export const chargeKey = (chargeId: string) => ({ pk: `${CHARGE_KEY_PREFIX}${chargeId}` });
 
-/**
- * The sparse GSI of open charges: only `pending` and `processing` items not flagged for review carry its keys,
- * so the reconciler finds stuck charges with a few queries, never a scan. Its partition key
- * is spread over shards (a count per stage, sized for its peak charge rate) so that no index
- * partition takes more writes than DynamoDB allows one.
- */
-export const OPEN_CHARGES_INDEX = {
-  name: 'open-charges',
-  partitionKey: 'open_shard',
-  sortKey: 'open_since',
-} as const;
-
-/** The shard count when none is configured (the local stage's). */
-export const DEFAULT_OPEN_CHARGE_SHARDS = 4;
-
-/**
- * The sparse GSI of open charges flagged for a person. One partition: reviews are rare (a
- * handful a day at most), far below a partition's 1,000 writes per second.
- */
-export const REVIEW_INDEX = {
-  name: 'charges-in-review',
-  partitionKey: 'review_queue',
-  sortKey: 'review_since',
-  partition: 'review',
-} as const;
-
-function openShardOf(chargeId: string, shards: number): string {
-  return `open#${shardOf(chargeId, shards)}`;
-}
+/** Charges in the shared indexes: `open#<shard>` in the open index, `review` in the review index. */
+const CHARGES = {
+  keyPrefix: CHARGE_KEY_PREFIX,
+  openShardPrefix: 'open#',
+  reviewPartition: REVIEW_INDEX.partition,
+  isTerminal: (status: string) => isTerminal(status as ChargeStatus),
+};
 
 /**
  * {@link ChargeRepository} on one DynamoDB table keyed by `pk`. Every state change is a
@@ -122,6 +77,7 @@ function openShardOf(chargeId: string, shards: number): string {
  */
 export class DynamoDbChargeRepository implements ChargeRepository {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly items: OperationItems<ChargeItem>;
 
   /**
    * @param openChargeShards How many shards the open-charges index is spread over. Every
@@ -138,6 +94,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
     this.documents = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
+    this.items = new OperationItems(this.documents, tableName, CHARGES, openChargeShards);
   }
 
   async create(record: ChargeRecord): Promise<CreateChargeResult> {
@@ -145,7 +102,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(record, this.openChargeShards, this.listShards),
+          Item: this.toItem(record),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -154,10 +111,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
     } catch (error) {
       const existing = existingItem(error);
       if (!existing) throw error;
-      const stored = fromItem(existing);
-      // The SDK retried a write of ours whose response was lost and met our own item.
-      if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
-      return { kind: 'exists', record: stored };
+      return createdOrExisting(fromItem(existing), record);
     }
   }
 
@@ -169,61 +123,16 @@ export class DynamoDbChargeRepository implements ChargeRepository {
   }
 
   async claim(chargeId: string, lease: Lease, now: number, paymentId?: string): Promise<ClaimResult> {
-    try {
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: chargeKey(chargeId),
-          UpdateExpression:
-            'SET #status = :processing, lease_owner = :owner, lease_expires_at = :expires, ' +
-            'attempts = attempts + :one, updated_at = :now' +
-            // Recorded once: a payment id already on the charge is never replaced.
-            (paymentId === undefined ? '' : ', processor_payment_id = if_not_exists(processor_payment_id, :payment)'),
-          ConditionExpression:
-            'attribute_exists(pk) AND (#status IN (:claimable) OR (#status = :processing AND lease_expires_at < :now))',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':processing': 'processing',
-            ':claimable': singleStatus(statusesLeadingTo('processing')),
-            ':owner': lease.owner,
-            ':expires': lease.expiresAt,
-            ':one': 1,
-            ':now': now,
-            ...(paymentId === undefined ? {} : { ':payment': paymentId }),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { kind: 'claimed', record: fromItem(Attributes as ChargeItem) };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = existingItem(error);
-      if (!existing) return { kind: 'not_found' };
-      const stored = fromItem(existing);
-      if (isTerminal(stored.charge.status)) return { kind: 'final', status: stored.charge.status };
-      if (stored.lease?.owner === lease.owner) return { kind: 'claimed', record: stored };
-      return { kind: 'leased', lease: stored.lease ?? { owner: 'unknown', expiresAt: now } };
-    }
+    // A payment id is recorded once: one already on the charge is never replaced.
+    const recordPayment = paymentId === undefined ? null : { set: 'processor_payment_id = if_not_exists(processor_payment_id, :payment)', values: { ':payment': paymentId } };
+    const claim = await this.items.claim(chargeId, lease, now, recordPayment);
+    if (claim.kind === 'claimed') return { kind: 'claimed', record: fromItem(claim.item) };
+    if (claim.kind === 'final') return { kind: 'final', status: claim.status as ChargeStatus };
+    return claim;
   }
 
-  async release(chargeId: string, leaseOwner: string, now: number): Promise<void> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: chargeKey(chargeId),
-          UpdateExpression: 'SET #status = :pending, updated_at = :now REMOVE lease_owner, lease_expires_at',
-          ConditionExpression: '#status = :processing AND lease_owner = :owner',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':processing': 'processing', ':owner': leaseOwner, ':now': now },
-        }),
-      );
-    } catch (error) {
-      // Not ours any more (taken over after expiry, or our own release whose response was
-      // lost): either way there is nothing left for us to hand back.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  release(chargeId: string, leaseOwner: string, now: number): Promise<void> {
+    return this.items.release(chargeId, leaseOwner, now);
   }
 
   async spendPrepareKey(chargeId: string, spentAttempt: number): Promise<void> {
@@ -281,60 +190,20 @@ export class DynamoDbChargeRepository implements ChargeRepository {
     }
   }
 
-  async findOpenCharges(createdBefore: number, limit: number): Promise<string[]> {
-    return findOpenInShards(this.documents, this.tableName, { shardPrefix: 'open#', shards: this.openChargeShards, keyPrefix: CHARGE_KEY_PREFIX }, createdBefore, limit);
+  findOpenCharges(createdBefore: number, limit: number): Promise<string[]> {
+    return this.items.findOpen(createdBefore, limit);
   }
 
-  async touchStalePending(chargeId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: chargeKey(chargeId),
-          UpdateExpression: 'SET updated_at = :now, touched_by = :toucher',
-          ConditionExpression: '#status = :pending AND updated_at < :stale',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':stale': staleBefore, ':now': now, ':toucher': toucher },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Our own touch, whose response was lost and which the SDK retried, still counts as ours.
-      const existing = existingItem(error);
-      return existing?.touched_by === toucher && existing.updated_at === now;
-    }
+  touchStalePending(chargeId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
+    return this.items.touchStalePending(chargeId, staleBefore, now, toucher);
   }
 
-  async flagForReview(chargeId: string, review: Review): Promise<void> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: chargeKey(chargeId),
-          // Out of the open-charges index, into the review index: the reconciler looks at flagged
-          // charges on their own, so they never crowd newer stuck ones out of a pass.
-          UpdateExpression: 'SET review_queue = :queue, review_since = :since, review_reason = :reason REMOVE open_shard, open_since',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(review_reason) AND #status IN (:pending, :processing)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':queue': REVIEW_INDEX.partition,
-            ':since': review.since,
-            ':reason': review.reason,
-            ':pending': 'pending',
-            ':processing': 'processing',
-          },
-        }),
-      );
-    } catch (error) {
-      // Flagged already (the first reason stays), or final meanwhile: nothing to flag.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  flagForReview(chargeId: string, review: Review): Promise<void> {
+    return this.items.flagForReview(chargeId, review);
   }
 
-  async findInReview(limit: number): Promise<string[]> {
-    return findInReviewPartition(this.documents, this.tableName, REVIEW_INDEX.partition, CHARGE_KEY_PREFIX, limit);
+  findInReview(limit: number): Promise<string[]> {
+    return this.items.findInReview(limit);
   }
 
   async createNextGeneration(record: ChargeRecord, earlierGenerations: ChargeRecord[]): Promise<CreateChargeResult> {
@@ -355,23 +224,8 @@ export class DynamoDbChargeRepository implements ChargeRepository {
         await this.documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: toItem(record, this.openChargeShards, this.listShards),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-              ...inTransaction.map((extension) => ({
-                Update: {
-                  TableName: this.tableName,
-                  Key: chargeKey(extension.chargeId),
-                  UpdateExpression: 'SET purge_at = :purge',
-                  ConditionExpression: 'attribute_exists(pk)',
-                  ExpressionAttributeValues: { ':purge': Math.floor(extension.purgeAt / 1000) },
-                },
-              })),
+              this.items.putNew(this.toItem(record)),
+              ...inTransaction.map((extension) => this.items.keepEarlierGeneration(extension.chargeId, extension.purgeAt)),
             ],
           }),
         );
@@ -380,9 +234,7 @@ export class DynamoDbChargeRepository implements ChargeRepository {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const [putReason, ...earlier] = error.CancellationReasons ?? [];
         if (putReason?.Code === 'ConditionalCheckFailed' && putReason.Item) {
-          const stored = fromItem(unmarshall(putReason.Item) as ChargeItem);
-          if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
-          return { kind: 'exists', record: stored };
+          return createdOrExisting(fromItem(unmarshall(putReason.Item) as ChargeItem), record);
         }
         // Another request or a worker wrote one of the items at the same moment: try again.
         const conflicted = [putReason, ...earlier].some((reason) => reason?.Code === 'TransactionConflict');
@@ -396,6 +248,32 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       }
     }
   }
+
+  private toItem(record: ChargeRecord): ChargeItem {
+    const { charge } = record;
+    return {
+      ...chargeKey(charge.id),
+      merchant_id: charge.merchantId,
+      status: charge.status,
+      amount: charge.amount,
+      currency: charge.currency,
+      payment_method: charge.paymentMethod,
+      ...(charge.description === null ? {} : { description: charge.description }),
+      metadata: charge.metadata,
+      created_at: charge.createdAt,
+      updated_at: charge.updatedAt,
+      ...(charge.failureCode === null ? {} : { failure_code: charge.failureCode }),
+      ...(charge.failureMessage === null ? {} : { failure_message: charge.failureMessage }),
+      ...(charge.declineCode === null ? {} : { decline_code: charge.declineCode }),
+      // Absent until recorded: `if_not_exists` treats a stored null as a recorded value.
+      ...(record.processorPaymentId === null ? {} : { processor_payment_id: record.processorPaymentId }),
+      ...this.items.lifecycleAttributes(charge.id, record, charge.status, charge.createdAt),
+      ...(record.prepareKeyAttempt > 1 ? { prepare_key_attempt: record.prepareKeyAttempt } : {}),
+      ...(charge.amountRefunded > 0 ? { amount_refunded: charge.amountRefunded } : {}),
+      ...listKeysFor('charges', charge.merchantId, charge.id, charge.createdAt, this.listShards),
+    };
+  }
+
 
   /** Keeps a charge record at least until `purgeAt` (epoch ms); never shortens its retention. */
   private async keepUntil(chargeId: string, purgeAt: number): Promise<void> {
@@ -414,67 +292,6 @@ export class DynamoDbChargeRepository implements ChargeRepository {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
-}
-
-/**
- * Ids (the items' `pk` without `keyPrefix`) in the open-charges index's shards `<shardPrefix>0 …
- * <shardPrefix>(shards-1)` opened before `createdBefore`, oldest first, at most `limit`. Charges and
- * refunds share the index under partitions of their own.
- */
-export async function findOpenInShards(
-  documents: DynamoDBDocumentClient,
-  tableName: string,
-  partitions: { shardPrefix: string; shards: number; keyPrefix: string },
-  createdBefore: number,
-  limit: number,
-): Promise<string[]> {
-  const found: Array<{ id: string; openSince: number }> = [];
-  for (let shard = 0; shard < partitions.shards; shard += 1) {
-    let startKey: Record<string, unknown> | undefined;
-    let fromShard = 0;
-    do {
-      const page = await documents.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: OPEN_CHARGES_INDEX.name,
-          KeyConditionExpression: '#shard = :shard AND #since < :before',
-          ExpressionAttributeNames: { '#shard': OPEN_CHARGES_INDEX.partitionKey, '#since': OPEN_CHARGES_INDEX.sortKey },
-          ExpressionAttributeValues: { ':shard': `${partitions.shardPrefix}${shard}`, ':before': createdBefore },
-          Limit: limit,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) found.push({ id: String(item['pk']).slice(partitions.keyPrefix.length), openSince: Number(item['open_since']) });
-      fromShard += page.Items?.length ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && fromShard < limit);
-  }
-  return found
-    .sort((a, b) => a.openSince - b.openSince)
-    .slice(0, limit)
-    .map((entry) => entry.id);
-}
-
-/** Ids in one partition of the review index, oldest flag first, at most `limit`. */
-export async function findInReviewPartition(documents: DynamoDBDocumentClient, tableName: string, partition: string, keyPrefix: string, limit: number): Promise<string[]> {
-  const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: REVIEW_INDEX.name,
-        KeyConditionExpression: '#queue = :queue',
-        ExpressionAttributeNames: { '#queue': REVIEW_INDEX.partitionKey },
-        ExpressionAttributeValues: { ':queue': partition },
-        Limit: limit - ids.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) ids.push(String(item['pk']).slice(keyPrefix.length));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && ids.length < limit);
-  return ids;
 }
 
 /**
@@ -497,52 +314,6 @@ function existingItem(error: unknown): ChargeItem | undefined {
   return failedConditionItem(error) as ChargeItem | undefined;
 }
 
-/** The item a failed condition returned (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), if any. */
-export function failedConditionItem(error: unknown): Record<string, unknown> | undefined {
-  if (!(error instanceof ConditionalCheckFailedException)) return undefined;
-  if (!error.Item) return undefined;
-  // lib-dynamodb leaves the item of a failed condition in wire format.
-  return unmarshall(error.Item);
-}
-
-function toItem(record: ChargeRecord, openChargeShards: number, listShards: number): ChargeItem {
-  const { charge, idempotency } = record;
-  return {
-    ...chargeKey(charge.id),
-    merchant_id: charge.merchantId,
-    status: charge.status,
-    amount: charge.amount,
-    currency: charge.currency,
-    payment_method: charge.paymentMethod,
-    ...(charge.description === null ? {} : { description: charge.description }),
-    metadata: charge.metadata,
-    created_at: charge.createdAt,
-    updated_at: charge.updatedAt,
-    ...(charge.failureCode === null ? {} : { failure_code: charge.failureCode }),
-    ...(charge.failureMessage === null ? {} : { failure_message: charge.failureMessage }),
-    ...(charge.declineCode === null ? {} : { decline_code: charge.declineCode }),
-    // Absent until recorded: `if_not_exists` treats a stored null as a recorded value.
-    ...(record.processorPaymentId === null ? {} : { processor_payment_id: record.processorPaymentId }),
-    idempotency_key: idempotency.key,
-    idempotency_generation: idempotency.generation,
-    request_body: idempotency.canonicalBody,
-    owner_token: idempotency.ownerToken,
-    response_status: idempotency.response.status,
-    response_body: packResponseBody(idempotency.response.body),
-    idempotency_expires_at: idempotency.expiresAt,
-    ...(record.lease ? { lease_owner: record.lease.owner, lease_expires_at: record.lease.expiresAt } : {}),
-    attempts: record.attempts,
-    retain_until: Math.floor(record.purgeAt / 1000),
-    ...(isTerminal(charge.status) ? { purge_at: Math.floor(record.purgeAt / 1000) } : {}),
-    ...(record.prepareKeyAttempt > 1 ? { prepare_key_attempt: record.prepareKeyAttempt } : {}),
-    ...(isTerminal(charge.status) || record.review ? {} : { open_shard: openShardOf(charge.id, openChargeShards), open_since: charge.createdAt }),
-    ...(record.review
-      ? { review_queue: REVIEW_INDEX.partition, review_since: record.review.since, review_reason: record.review.reason }
-      : {}),
-    ...(charge.amountRefunded > 0 ? { amount_refunded: charge.amountRefunded } : {}),
-    ...listKeysFor('charges', charge.merchantId, charge.id, charge.createdAt, listShards),
-  };
-}
 
 /** A charge record from a charge item read anywhere (a list page, a transaction's cancellation). */
 export function chargeRecordFromItem(item: Record<string, unknown>): ChargeRecord {
@@ -568,24 +339,8 @@ function fromItem(item: ChargeItem): ChargeRecord {
       amountRefunded: item.amount_refunded ?? 0,
       dispute: item.dispute_id === undefined ? null : { id: item.dispute_id, blocksRefunds: item.refunds_blocked_by !== undefined },
     },
-    idempotency: {
-      key: item.idempotency_key,
-      generation: item.idempotency_generation,
-      fingerprint: fingerprintOfCanonical(item.request_body),
-      canonicalBody: item.request_body,
-      ownerToken: item.owner_token,
-      response: { status: item.response_status, body: unpackResponseBody(item.response_body) },
-      expiresAt: item.idempotency_expires_at,
-    },
-    lease:
-      item.lease_owner !== undefined && item.lease_expires_at !== undefined
-        ? { owner: item.lease_owner, expiresAt: item.lease_expires_at }
-        : null,
-    attempts: item.attempts,
-    purgeAt: (item.purge_at ?? item.retain_until ?? 0) * 1000,
+    ...operationRecordOf(item),
     processorPaymentId: item.processor_payment_id ?? null,
     prepareKeyAttempt: item.prepare_key_attempt ?? 1,
-    review:
-      item.review_reason !== undefined && item.review_since !== undefined ? { reason: item.review_reason, since: item.review_since } : null,
   };
 }

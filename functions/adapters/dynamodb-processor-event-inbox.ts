@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProcessorEventCursor, ProcessorEventCursorStore, ProcessorEventInbox, ProcessorEventNotice } from '#domain/ports.ts';
-import { failedConditionItem } from './dynamodb-charge-repository.ts';
+import { failedConditionItem } from './dynamodb-operation-items.ts';
 
 const eventKey = (id: string) => ({ pk: `PROCESSOR_EVENT#${id}` });
 const CURSOR_KEY = { pk: 'PROCESSOR_EVENTS_CURSOR' };

@@ -2,8 +2,6 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Dyn
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isRefundTerminal, type RefundReason, type RefundStatus } from '#domain/refund.ts';
-import { fingerprintOfCanonical } from '#domain/fingerprint.ts';
-import { packResponseBody, unpackResponseBody } from './stored-response.ts';
 import type {
   CompleteResult,
   CreateRefundResult,
@@ -15,21 +13,21 @@ import type {
   RefundReservation,
   Review,
 } from '#domain/ports.ts';
+import { chargeKey, chargeRecordFromItem } from './dynamodb-charge-repository.ts';
+import { DEFAULT_LIST_SHARDS, listKeysFor } from './dynamodb-lists.ts';
 import {
-  chargeKey,
-  chargeRecordFromItem,
+  createdOrExisting,
   DEFAULT_OPEN_CHARGE_SHARDS,
   failedConditionItem,
-  findInReviewPartition,
-  findOpenInShards,
   MAX_TRANSACTION_ATTEMPTS,
   MAX_TRANSACTION_ITEMS,
-} from './dynamodb-charge-repository.ts';
-import { DEFAULT_LIST_SHARDS, listKeysFor, shardOf } from './dynamodb-lists.ts';
+  OperationItems,
+  operationRecordOf,
+  type OperationItem,
+} from './dynamodb-operation-items.ts';
 
-/** The stored shape of a refund item, in the charges table beside its charge. Times are epoch ms unless named `_ttl`. */
-interface RefundItem {
-  pk: string;
+/** The stored shape of a refund item, in the charges table beside its charge: the lifecycle's attributes and the refund's own. Times are epoch ms. */
+interface RefundItem extends OperationItem {
   refund_id: string;
   merchant_id: string;
   charge_id: string;
@@ -38,8 +36,6 @@ interface RefundItem {
   reason: RefundReason | null;
   metadata: Record<string, string>;
   status: RefundStatus;
-  created_at: number;
-  updated_at: number;
   failure_reason: string | null;
   /** The charge's processor payment, which the processor refund is made against. */
   payment_id: string;
@@ -48,26 +44,6 @@ interface RefundItem {
   processor_key_attempt?: number;
   /** The code of a refusal oncepay cannot read: the refund waits for a person and is never sent again. */
   processor_refusal?: string;
-  idempotency_key: string;
-  idempotency_generation: number;
-  request_body: string;
-  owner_token: string;
-  response_status: number;
-  /** Deflated (see stored-response.ts). */
-  response_body: Uint8Array | string;
-  idempotency_expires_at: number;
-  lease_owner?: string;
-  lease_expires_at?: number;
-  attempts: number;
-  /** TTL (epoch seconds), written only when the refund becomes final (copied from `retain_until`): an open refund is never purged. */
-  purge_at?: number;
-  retain_until?: number;
-  open_shard?: string;
-  open_since?: number;
-  review_queue?: string;
-  review_since?: number;
-  review_reason?: string;
-  touched_by?: string;
   list_partition: string;
   list_sort: string;
   /** The charge-refunds index's partition key. */
@@ -76,11 +52,13 @@ interface RefundItem {
 
 const REFUND_KEY_PREFIX = 'REFUND#';
 const refundKey = (refundId: string) => ({ pk: `${REFUND_KEY_PREFIX}${refundId}` });
-/** Open refunds share the open-charges index under partitions of their own, so neither finder sees the other's items. */
-const OPEN_REFUND_SHARD_PREFIX = 'refund-open#';
-const openRefundShard = (refundId: string, shards: number) => `${OPEN_REFUND_SHARD_PREFIX}${shardOf(refundId, shards)}`;
-/** Refunds flagged for a person share the review index under a partition of their own. */
-export const REFUND_REVIEW_PARTITION = 'refund-review';
+/** Refunds share the open and review indexes under partitions of their own, so neither finder sees the other's items. */
+const REFUNDS = {
+  keyPrefix: REFUND_KEY_PREFIX,
+  openShardPrefix: 'refund-open#',
+  reviewPartition: 'refund-review',
+  isTerminal: (status: string) => isRefundTerminal(status as RefundStatus),
+};
 
 /**
  * {@link RefundRepository} in the charges table. Creating a refund is one transaction with its
@@ -94,6 +72,7 @@ export const REFUND_REVIEW_PARTITION = 'refund-review';
  */
 export class DynamoDbRefundRepository implements RefundRepository {
   private readonly documents: DynamoDBDocumentClient;
+  private readonly items: OperationItems<RefundItem>;
 
   constructor(
     client: DynamoDBClient,
@@ -102,6 +81,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
     private readonly listShards: number = DEFAULT_LIST_SHARDS,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.items = new OperationItems(this.documents, tableName, REFUNDS, openShards);
   }
 
   async createReserving(record: RefundRecord, reservation: RefundReservation, earlierGenerations: RefundRecord[]): Promise<CreateRefundResult> {
@@ -112,14 +92,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
         await this.documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: this.toItem(record),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
+              this.items.putNew(this.toItem(record)),
               {
                 Update: {
                   TableName: this.tableName,
@@ -144,15 +117,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
                 },
               },
               // Earlier generations of the key are kept at least as long as this one (see charges).
-              ...extensions.map((earlier) => ({
-                Update: {
-                  TableName: this.tableName,
-                  Key: refundKey(earlier.refund.id),
-                  UpdateExpression: 'SET purge_at = :purge',
-                  ConditionExpression: 'attribute_exists(pk)',
-                  ExpressionAttributeValues: { ':purge': Math.floor(record.purgeAt / 1000) },
-                },
-              })),
+              ...extensions.map((earlier) => this.items.keepEarlierGeneration(earlier.refund.id, record.purgeAt)),
             ],
           }),
         );
@@ -161,10 +126,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const [putReason, chargeReason, ...earlier] = error.CancellationReasons ?? [];
         if (putReason?.Code === 'ConditionalCheckFailed' && putReason.Item) {
-          const stored = fromItem(unmarshall(putReason.Item) as RefundItem);
-          // The SDK retried a transaction of ours whose response was lost and met our own refund.
-          if (stored.idempotency.ownerToken === record.idempotency.ownerToken) return { kind: 'created', record: stored };
-          return { kind: 'exists', record: stored };
+          return createdOrExisting(fromItem(unmarshall(putReason.Item) as RefundItem), record);
         }
         if (chargeReason?.Code === 'ConditionalCheckFailed') {
           return { kind: 'charge_refused', charge: chargeReason.Item ? chargeRecordFromItem(unmarshall(chargeReason.Item)).charge : undefined };
@@ -185,30 +147,10 @@ export class DynamoDbRefundRepository implements RefundRepository {
   }
 
   async claim(refundId: string, lease: Lease, now: number): Promise<RefundClaimResult> {
-    try {
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: refundKey(refundId),
-          UpdateExpression: 'SET #status = :processing, lease_owner = :owner, lease_expires_at = :expires, attempts = attempts + :one, updated_at = :now',
-          ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND lease_expires_at < :now))',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':processing': 'processing', ':pending': 'pending', ':owner': lease.owner, ':expires': lease.expiresAt, ':one': 1, ':now': now },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { kind: 'claimed', record: fromItem(Attributes as RefundItem) };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = failedConditionItem(error) as RefundItem | undefined;
-      if (!existing) return { kind: 'not_found' };
-      const stored = fromItem(existing);
-      if (isRefundTerminal(stored.refund.status)) return { kind: 'final', status: stored.refund.status };
-      // Our own claim whose response was lost, retried by the SDK.
-      if (stored.lease?.owner === lease.owner) return { kind: 'claimed', record: stored };
-      return { kind: 'leased', lease: stored.lease ?? { owner: 'unknown', expiresAt: now } };
-    }
+    const claim = await this.items.claim(refundId, lease, now);
+    if (claim.kind === 'claimed') return { kind: 'claimed', record: fromItem(claim.item) };
+    if (claim.kind === 'final') return { kind: 'final', status: claim.status as RefundStatus };
+    return claim;
   }
 
   async recordProcessorRefund(refundId: string, leaseOwner: string, processorRefundId: string): Promise<void> {
@@ -266,7 +208,7 @@ export class DynamoDbRefundRepository implements RefundRepository {
             ':owner': leaseOwner,
             ':now': now,
             ':code': code,
-            ':queue': REFUND_REVIEW_PARTITION,
+            ':queue': REFUNDS.reviewPartition,
             ':since': review.since,
             ':reason': review.reason,
           },
@@ -277,21 +219,8 @@ export class DynamoDbRefundRepository implements RefundRepository {
     }
   }
 
-  async release(refundId: string, leaseOwner: string, now: number): Promise<void> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: refundKey(refundId),
-          UpdateExpression: 'SET #status = :pending, updated_at = :now REMOVE lease_owner, lease_expires_at',
-          ConditionExpression: '#status = :processing AND lease_owner = :owner',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':processing': 'processing', ':owner': leaseOwner, ':now': now },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  release(refundId: string, leaseOwner: string, now: number): Promise<void> {
+    return this.items.release(refundId, leaseOwner, now);
   }
 
   async complete(refundId: string, leaseOwner: string, outcome: RefundOutcome, now: number): Promise<CompleteResult> {
@@ -409,54 +338,24 @@ export class DynamoDbRefundRepository implements RefundRepository {
     }
   }
 
-  async findOpenRefunds(createdBefore: number, limit: number): Promise<string[]> {
-    return findOpenInShards(this.documents, this.tableName, { shardPrefix: OPEN_REFUND_SHARD_PREFIX, shards: this.openShards, keyPrefix: REFUND_KEY_PREFIX }, createdBefore, limit);
+  findOpenRefunds(createdBefore: number, limit: number): Promise<string[]> {
+    return this.items.findOpen(createdBefore, limit);
   }
 
-  async touchStalePending(refundId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: refundKey(refundId),
-          UpdateExpression: 'SET updated_at = :now, touched_by = :toucher',
-          ConditionExpression: '#status = :pending AND updated_at < :stale',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':stale': staleBefore, ':now': now, ':toucher': toucher },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = failedConditionItem(error) as RefundItem | undefined;
-      return existing?.touched_by === toucher && existing.updated_at === now;
-    }
+  touchStalePending(refundId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
+    return this.items.touchStalePending(refundId, staleBefore, now, toucher);
   }
 
-  async flagForReview(refundId: string, review: Review): Promise<void> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: refundKey(refundId),
-          UpdateExpression: 'SET review_queue = :queue, review_since = :since, review_reason = :reason REMOVE open_shard, open_since',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(review_reason) AND #status IN (:pending, :processing)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':queue': REFUND_REVIEW_PARTITION, ':since': review.since, ':reason': review.reason, ':pending': 'pending', ':processing': 'processing' },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  flagForReview(refundId: string, review: Review): Promise<void> {
+    return this.items.flagForReview(refundId, review);
   }
 
-  async findInReview(limit: number): Promise<string[]> {
-    return findInReviewPartition(this.documents, this.tableName, REFUND_REVIEW_PARTITION, REFUND_KEY_PREFIX, limit);
+  findInReview(limit: number): Promise<string[]> {
+    return this.items.findInReview(limit);
   }
 
   private toItem(record: RefundRecord): RefundItem {
-    const { refund, idempotency } = record;
+    const { refund } = record;
     return {
       ...refundKey(refund.id),
       refund_id: refund.id,
@@ -472,19 +371,9 @@ export class DynamoDbRefundRepository implements RefundRepository {
       failure_reason: refund.failureReason,
       payment_id: record.paymentId,
       ...(record.processorRefundId === null ? {} : { processor_refund_id: record.processorRefundId }),
-      idempotency_key: idempotency.key,
-      idempotency_generation: idempotency.generation,
-      request_body: idempotency.canonicalBody,
-      owner_token: idempotency.ownerToken,
-      response_status: idempotency.response.status,
-      response_body: packResponseBody(idempotency.response.body),
-      idempotency_expires_at: idempotency.expiresAt,
-      attempts: record.attempts,
-      retain_until: Math.floor(record.purgeAt / 1000),
-      ...(isRefundTerminal(refund.status) ? { purge_at: Math.floor(record.purgeAt / 1000) } : {}),
+      ...this.items.lifecycleAttributes(refund.id, record, refund.status, refund.createdAt),
       ...(record.processorKeyAttempt > 1 ? { processor_key_attempt: record.processorKeyAttempt } : {}),
       ...(record.processorRefusal === null ? {} : { processor_refusal: record.processorRefusal }),
-      ...(isRefundTerminal(refund.status) ? {} : { open_shard: openRefundShard(refund.id, this.openShards), open_since: refund.createdAt }),
       ...listKeysFor('refunds', refund.merchantId, refund.id, refund.createdAt, this.listShards),
       refund_of: refund.chargeId,
     };
@@ -517,22 +406,10 @@ function fromItem(item: RefundItem): RefundRecord {
       updatedAt: item.updated_at,
       failureReason: item.failure_reason ?? null,
     },
-    idempotency: {
-      key: item.idempotency_key,
-      generation: item.idempotency_generation,
-      fingerprint: fingerprintOfCanonical(item.request_body),
-      canonicalBody: item.request_body,
-      ownerToken: item.owner_token,
-      response: { status: item.response_status, body: unpackResponseBody(item.response_body) },
-      expiresAt: item.idempotency_expires_at,
-    },
-    lease: item.lease_owner !== undefined && item.lease_expires_at !== undefined ? { owner: item.lease_owner, expiresAt: item.lease_expires_at } : null,
-    attempts: item.attempts,
-    purgeAt: (item.purge_at ?? item.retain_until ?? 0) * 1000,
+    ...operationRecordOf(item),
     paymentId: item.payment_id,
     processorRefundId: item.processor_refund_id ?? null,
     processorKeyAttempt: item.processor_key_attempt ?? 1,
-    review: item.review_reason !== undefined && item.review_since !== undefined ? { reason: item.review_reason, since: item.review_since } : null,
     processorRefusal: item.processor_refusal ?? null,
   };
 }

@@ -1,29 +1,18 @@
 import type { Charge } from './charge.ts';
 import { OncePayError } from './errors.ts';
-import { canonicalJson, differingFields, fingerprintOfCanonical, type JsonValue } from './fingerprint.ts';
+import { answerExisting, canonicalRequest, enqueueBestEffort, newLifecycle, type KeyedRequest, type OperationLifecycleDeps, type OperationQueue } from './operation-lifecycle.ts';
 import type { ChargeRepository, RefundRecord, RefundRepository, StoredResponse, WorkQueue } from './ports.ts';
 import { isRefundTerminal, pendingRefund, refundIdFor, toRefundObject } from './refund.ts';
 import { parseRefundRequest, type RefundRequest } from './refund-request.ts';
 
-export interface CreateRefundDeps {
+/** The same lifecycle deps as charges: the same key retention, the same re-enqueue interval. */
+export interface CreateRefundDeps extends OperationLifecycleDeps {
   refunds: RefundRepository;
   charges: Pick<ChargeRepository, 'get'>;
   queue: Pick<WorkQueue, 'enqueueRefund'>;
-  now: () => number;
-  /** How long a key keeps referring to its refund (the same retention as charge keys). */
-  idempotencyRetentionMs: number;
-  recordRetentionMs: number;
-  /** As for charges: a replay re-enqueues an unclaimed refund at most once per this interval. */
-  reEnqueueAfterMs: number;
-  onEnqueueFailed: (refundId: string, error: unknown) => void;
 }
 
-export interface CreateRefundInput {
-  merchantId: string;
-  idempotencyKey: string;
-  body: JsonValue;
-  requestToken: string;
-}
+export type CreateRefundInput = KeyedRequest;
 
 export type CreateRefundOutcome =
   | { kind: 'created'; refundId: string; response: StoredResponse }
@@ -53,8 +42,11 @@ const MAX_RESERVATION_ATTEMPTS = 3;
  */
 export async function createRefund(deps: CreateRefundDeps, input: CreateRefundInput): Promise<CreateRefundOutcome> {
   const request = parseRefundRequest(input.body);
-  const canonicalBody = canonicalJson(input.body);
-  const requestFingerprint = fingerprintOfCanonical(canonicalBody);
+  const canonical = canonicalRequest(input.body);
+  const queue: OperationQueue = {
+    enqueue: (refundId) => deps.queue.enqueueRefund(refundId),
+    touchStalePending: (...args) => deps.refunds.touchStalePending(...args),
+  };
   const expiredGenerations: RefundRecord[] = [];
 
   for (let generation = 0; generation < MAX_KEY_GENERATIONS; generation += 1) {
@@ -81,22 +73,10 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
       const refund = pendingRefund(refundId, input.merchantId, request, amount, charge.currency, now);
       const record: RefundRecord = {
         refund,
-        idempotency: {
-          key: input.idempotencyKey,
-          generation,
-          fingerprint: requestFingerprint,
-          canonicalBody,
-          ownerToken: input.requestToken,
-          response: { status: 202, body: JSON.stringify(toRefundObject(refund)) },
-          expiresAt: now + deps.idempotencyRetentionMs,
-        },
-        lease: null,
-        attempts: 0,
-        purgeAt: now + Math.max(deps.recordRetentionMs, deps.idempotencyRetentionMs),
+        ...newLifecycle(deps, input, canonical, generation, toRefundObject(refund), now),
         paymentId,
         processorRefundId: null,
         processorKeyAttempt: 1,
-        review: null,
         processorRefusal: null,
       };
       const result = await deps.refunds.createReserving(
@@ -105,7 +85,7 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
         expiredGenerations,
       );
       if (result.kind === 'created') {
-        await enqueueBestEffort(deps, refundId);
+        await enqueueBestEffort(deps, queue, refundId);
         return { kind: 'created', refundId, response: result.record.idempotency.response };
       }
       if (result.kind === 'exists') {
@@ -119,17 +99,18 @@ export async function createRefund(deps: CreateRefundDeps, input: CreateRefundIn
     }
     if (!existing) continue;
 
-    const now = deps.now();
-    if (now >= existing.idempotency.expiresAt && isRefundTerminal(existing.refund.status)) {
+    const answer = await answerExisting(
+      deps,
+      queue,
+      { id: existing.refund.id, status: existing.refund.status, updatedAt: existing.refund.updatedAt, terminal: isRefundTerminal(existing.refund.status), record: existing },
+      input,
+      canonical,
+    );
+    if (answer.kind === 'next_generation') {
       expiredGenerations.push(existing);
       continue;
     }
-    if (existing.idempotency.fingerprint !== requestFingerprint) {
-      const firstBody = JSON.parse(existing.idempotency.canonicalBody) as JsonValue;
-      return { kind: 'key_reused_with_other_body', differingFields: differingFields(firstBody, input.body) };
-    }
-    await reEnqueueIfUnclaimed(deps, existing, now, input.requestToken);
-    return { kind: 'replayed', refundId: existing.refund.id, response: existing.idempotency.response };
+    return answer.kind === 'replayed' ? { kind: 'replayed', refundId: existing.refund.id, response: answer.response } : answer;
   }
   throw new RefundKeyExhaustedError(`Idempotency key reused after expiry ${MAX_KEY_GENERATIONS} times`);
 }
@@ -144,21 +125,4 @@ function refusalOf(charge: Charge, request: RefundRequest): CreateRefundOutcome 
   if (left === 0) return { kind: 'charge_not_refundable', chargeId: charge.id, reason: 'it has been refunded in full already' };
   if (request.amount !== null && request.amount > left) return { kind: 'amount_too_large', requested: request.amount, left };
   return undefined;
-}
-
-async function reEnqueueIfUnclaimed(deps: CreateRefundDeps, existing: RefundRecord, now: number, requestToken: string): Promise<void> {
-  if (existing.refund.status !== 'pending' || existing.attempts > 0) return;
-  const untouchedSince = now - deps.reEnqueueAfterMs;
-  if (existing.refund.updatedAt >= untouchedSince) return;
-  if (await deps.refunds.touchStalePending(existing.refund.id, untouchedSince, now, `replay:${requestToken}`)) {
-    await enqueueBestEffort(deps, existing.refund.id);
-  }
-}
-
-async function enqueueBestEffort(deps: CreateRefundDeps, refundId: string): Promise<void> {
-  try {
-    await deps.queue.enqueueRefund(refundId);
-  } catch (error) {
-    deps.onEnqueueFailed(refundId, error);
-  }
 }

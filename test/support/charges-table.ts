@@ -3,7 +3,7 @@
  * for use-case tests that run the real repository on their own DynamoDB Local.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '#adapters/dynamodb-charge-repository.ts';
+import { OPEN_CHARGES_INDEX, REVIEW_INDEX } from '#adapters/dynamodb-operation-items.ts';
 import { CHARGE_REFUNDS_INDEX, MERCHANT_LISTS_INDEX } from '#adapters/dynamodb-lists.ts';
 import { startDynamoDbLocal } from '../../scripts/local/dynamodb-local.ts';
 import { createTables } from '../../scripts/local/provision.ts';
