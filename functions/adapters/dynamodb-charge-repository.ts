@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { OncePayError } from '#domain/errors.ts';
 import { DEFAULT_LIST_SHARDS, listKeysFor } from './dynamodb-lists.ts';
@@ -7,10 +7,10 @@ import { isTerminal, statusesLeadingTo, type ChargeStatus } from '#domain/charge
 import {
   DEFAULT_OPEN_CHARGE_SHARDS,
   createdOrExisting,
+  DynamoDbOperationRepository,
   failedConditionItem,
   MAX_TRANSACTION_ATTEMPTS,
   MAX_TRANSACTION_ITEMS,
-  OperationItems,
   operationRecordOf,
   REVIEW_INDEX,
   type OperationItem,
@@ -23,7 +23,6 @@ import type {
   CreateChargeResult,
   Lease,
   ProcessorOutcome,
-  Review,
 } from '#domain/ports.ts';
 
 /**
@@ -75,26 +74,10 @@ const CHARGES = {
  * the item that was there comes back with the error (`ReturnValuesOnConditionCheckFailure`),
  * so no extra read is spent to explain it.
  */
-export class DynamoDbChargeRepository implements ChargeRepository {
-  private readonly documents: DynamoDBDocumentClient;
-  private readonly items: OperationItems<ChargeItem>;
-
-  /**
-   * @param openChargeShards How many shards the open-charges index is spread over. Every
-   *   function of a stage must use the same count, and it may only grow: a pass reads shards
-   *   `0 … count-1`, so charges written to a shard above a lowered count would never be read.
-   * @param listShards How many shards a merchant's list partitions are spread over (dynamodb-lists.ts); may only grow too.
-   */
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly openChargeShards: number = DEFAULT_OPEN_CHARGE_SHARDS,
-    private readonly listShards: number = DEFAULT_LIST_SHARDS,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    this.items = new OperationItems(this.documents, tableName, CHARGES, openChargeShards);
+export class DynamoDbChargeRepository extends DynamoDbOperationRepository<ChargeItem> implements ChargeRepository {
+  /** @param openChargeShards, listShards: see {@link DynamoDbOperationRepository}. */
+  constructor(client: DynamoDBClient, tableName: string, openChargeShards: number = DEFAULT_OPEN_CHARGE_SHARDS, listShards: number = DEFAULT_LIST_SHARDS) {
+    super(client, tableName, CHARGES, openChargeShards, listShards);
   }
 
   async create(record: ChargeRecord): Promise<CreateChargeResult> {
@@ -129,10 +112,6 @@ export class DynamoDbChargeRepository implements ChargeRepository {
     if (claim.kind === 'claimed') return { kind: 'claimed', record: fromItem(claim.item) };
     if (claim.kind === 'final') return { kind: 'final', status: claim.status as ChargeStatus };
     return claim;
-  }
-
-  release(chargeId: string, leaseOwner: string, now: number): Promise<void> {
-    return this.items.release(chargeId, leaseOwner, now);
   }
 
   async spendPrepareKey(chargeId: string, spentAttempt: number): Promise<void> {
@@ -192,18 +171,6 @@ export class DynamoDbChargeRepository implements ChargeRepository {
 
   findOpenCharges(createdBefore: number, limit: number): Promise<string[]> {
     return this.items.findOpen(createdBefore, limit);
-  }
-
-  touchStalePending(chargeId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
-    return this.items.touchStalePending(chargeId, staleBefore, now, toucher);
-  }
-
-  flagForReview(chargeId: string, review: Review): Promise<void> {
-    return this.items.flagForReview(chargeId, review);
-  }
-
-  findInReview(limit: number): Promise<string[]> {
-    return this.items.findInReview(limit);
   }
 
   async createNextGeneration(record: ChargeRecord, earlierGenerations: ChargeRecord[]): Promise<CreateChargeResult> {

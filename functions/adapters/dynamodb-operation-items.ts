@@ -1,10 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { fingerprintOfCanonical } from '#domain/fingerprint.ts';
 import type { IdempotencyRecord, Lease, Review } from '#domain/ports.ts';
 import { packResponseBody, unpackResponseBody } from './stored-response.ts';
-import { shardOf } from './dynamodb-lists.ts';
+import { DEFAULT_LIST_SHARDS, shardOf } from './dynamodb-lists.ts';
 
 /**
  * The lifecycle every money operation's item shares in the charges table (a charge, a refund):
@@ -88,6 +88,48 @@ export interface OperationKind {
   isTerminal: (status: string) => boolean;
 }
 
+/**
+ * A repository of one kind of operation in the charges table: the lifecycle's writes that need
+ * nothing of the kind come from here; the kind adds its creation, claim and outcome.
+ */
+export abstract class DynamoDbOperationRepository<Item extends OperationItem> {
+  protected readonly documents: DynamoDBDocumentClient;
+  protected readonly items: OperationItems<Item>;
+
+  /**
+   * @param openShards How many shards the open index is spread over. Every function of a stage
+   *   must use the same count, and it may only grow: a pass reads shards `0 … count-1`, so items
+   *   written to a shard above a lowered count would never be read.
+   * @param listShards How many shards a merchant's list partitions are spread over (dynamodb-lists.ts); may only grow too.
+   */
+  constructor(
+    client: DynamoDBClient,
+    protected readonly tableName: string,
+    operation: OperationKind,
+    openShards: number = DEFAULT_OPEN_CHARGE_SHARDS,
+    protected readonly listShards: number = DEFAULT_LIST_SHARDS,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.items = new OperationItems(this.documents, tableName, operation, openShards);
+  }
+
+  release(id: string, leaseOwner: string, now: number): Promise<void> {
+    return this.items.release(id, leaseOwner, now);
+  }
+
+  touchStalePending(id: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
+    return this.items.touchStalePending(id, staleBefore, now, toucher);
+  }
+
+  flagForReview(id: string, review: Review): Promise<void> {
+    return this.items.flagForReview(id, review);
+  }
+
+  findInReview(limit: number): Promise<string[]> {
+    return this.items.findInReview(limit);
+  }
+}
+
 /** What a claim came to. */
 export type ItemClaim<Item> =
   | { kind: 'claimed'; item: Item }
@@ -121,11 +163,11 @@ export class OperationItems<Item extends OperationItem> {
           Key: this.key(id),
           UpdateExpression:
             'SET #status = :processing, lease_owner = :owner, lease_expires_at = :expires, attempts = attempts + :one, updated_at = :now' + (also ? `, ${also.set}` : ''),
-          ConditionExpression: 'attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND lease_expires_at < :now))',
+          ConditionExpression: 'attribute_exists(pk) AND (#status = :claimable OR (#status = :processing AND lease_expires_at < :now))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':processing': 'processing',
-            ':pending': 'pending',
+            ':claimable': 'pending',
             ':owner': lease.owner,
             ':expires': lease.expiresAt,
             ':one': 1,

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isRefundTerminal, type RefundReason, type RefundStatus } from '#domain/refund.ts';
 import type {
@@ -18,10 +18,10 @@ import { DEFAULT_LIST_SHARDS, listKeysFor } from './dynamodb-lists.ts';
 import {
   createdOrExisting,
   DEFAULT_OPEN_CHARGE_SHARDS,
+  DynamoDbOperationRepository,
   failedConditionItem,
   MAX_TRANSACTION_ATTEMPTS,
   MAX_TRANSACTION_ITEMS,
-  OperationItems,
   operationRecordOf,
   type OperationItem,
 } from './dynamodb-operation-items.ts';
@@ -70,18 +70,9 @@ const REFUNDS = {
  * the processor fails after it succeeded, subtracts it again in the same transaction that makes
  * it so: the status condition makes that happen once.
  */
-export class DynamoDbRefundRepository implements RefundRepository {
-  private readonly documents: DynamoDBDocumentClient;
-  private readonly items: OperationItems<RefundItem>;
-
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly openShards: number = DEFAULT_OPEN_CHARGE_SHARDS,
-    private readonly listShards: number = DEFAULT_LIST_SHARDS,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    this.items = new OperationItems(this.documents, tableName, REFUNDS, openShards);
+export class DynamoDbRefundRepository extends DynamoDbOperationRepository<RefundItem> implements RefundRepository {
+  constructor(client: DynamoDBClient, tableName: string, openShards: number = DEFAULT_OPEN_CHARGE_SHARDS, listShards: number = DEFAULT_LIST_SHARDS) {
+    super(client, tableName, REFUNDS, openShards, listShards);
   }
 
   async createReserving(record: RefundRecord, reservation: RefundReservation, earlierGenerations: RefundRecord[]): Promise<CreateRefundResult> {
@@ -219,10 +210,6 @@ export class DynamoDbRefundRepository implements RefundRepository {
     }
   }
 
-  release(refundId: string, leaseOwner: string, now: number): Promise<void> {
-    return this.items.release(refundId, leaseOwner, now);
-  }
-
   async complete(refundId: string, leaseOwner: string, outcome: RefundOutcome, now: number): Promise<CompleteResult> {
     const finalUpdate = {
       TableName: this.tableName,
@@ -340,18 +327,6 @@ export class DynamoDbRefundRepository implements RefundRepository {
 
   findOpenRefunds(createdBefore: number, limit: number): Promise<string[]> {
     return this.items.findOpen(createdBefore, limit);
-  }
-
-  touchStalePending(refundId: string, staleBefore: number, now: number, toucher: string): Promise<boolean> {
-    return this.items.touchStalePending(refundId, staleBefore, now, toucher);
-  }
-
-  flagForReview(refundId: string, review: Review): Promise<void> {
-    return this.items.flagForReview(refundId, review);
-  }
-
-  findInReview(limit: number): Promise<string[]> {
-    return this.items.findInReview(limit);
   }
 
   private toItem(record: RefundRecord): RefundItem {

@@ -220,6 +220,8 @@ export interface ChaosReport {
   chargesAccepted: number;
   faultsPlanned: Record<string, number>;
   faultsFired: Record<string, number>;
+  /** Proxy faults aimed at one charge or refund that never met their request (each should have). */
+  faultsNeverFired: string[];
   clientRetries: number;
   captures: number;
   refundsRequested: number;
@@ -732,6 +734,10 @@ async function drive(
       const kind = `${rule.target}:${rule.operation ?? '*'}:${rule.action}`;
       faultsFired[kind] = (faultsFired[kind] ?? 0) + rule.fired;
     }
+    // A fault aimed at one charge that never met it tested nothing: a request's shape changed under the rule.
+    const faultsNeverFired = rules
+      .filter((rule) => rule.bodyIncludes !== undefined && rule.fired === 0 && !moot.has(rule.id))
+      .map((rule) => `${rule.target}:${rule.operation ?? '*'}:${rule.action} [${rule.bodyIncludes?.join(', ')}]`);
     await fetch(`${control}/faults`, { method: 'DELETE' });
 
     progress('faults stopped; reconciling until every charge is final…');
@@ -1040,6 +1046,7 @@ async function drive(
       chargesAccepted: accepted.length,
       faultsPlanned,
       faultsFired,
+      faultsNeverFired,
       clientRetries: clientAttempts - clientCalls,
       captures: captureRows.length,
       refundsRequested: accepted.reduce((sum, run) => sum + run.plan.refunds.length, 0),
@@ -1111,6 +1118,7 @@ export function formatReport(report: ChaosReport): string {
     `client retries ${report.clientRetries}; reconciliation passes ${report.reconciliationPasses}; converged in ${(report.convergeMs / 1000).toFixed(1)} s; total ${(report.durationMs / 1000).toFixed(1)} s`,
     `faults planned: ${Object.entries(report.faultsPlanned).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
     `proxy faults fired: ${Object.entries(report.faultsFired).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
+    ...(report.faultsNeverFired.length > 0 ? [`proxy faults that never met their request: ${report.faultsNeverFired.join('; ')}`] : []),
     `violations: ${report.violations.length}`,
     ...report.violations.map((violation) => `  ${violation.invariant} ${violation.chargeId ?? '-'}: ${violation.detail} [${violation.history.join(' → ')}]`),
   ];

@@ -10,6 +10,7 @@ describe('chaos: every fault, fixed seeds', () => {
   it.each([1, 2])('seed %i: 150 charges, their refunds, disputes and webhooks with every fault kind, no violation of I1–I12', async (seed) => {
     const report = await runChaos({ charges: 150, merchants: 3, seed, faults: FAULT_KINDS });
     expect(report.violations, formatReport(report)).toEqual([]);
+    expect(report.faultsNeverFired, formatReport(report)).toEqual([]);
     expect(report.chargesAccepted).toBe(150);
     expect(report.refundsAccepted).toBeGreaterThan(20);
     expect(report.refundsMoved).toBeGreaterThan(15);
