@@ -1,15 +1,11 @@
-import { ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
 import type { ProcessorRefundState, RefundProcessor, RefundRecord, RefundRepository, WorkQueue } from './ports.ts';
 import { isRefundTerminal } from './refund.ts';
-import type { ReconcileAction } from './reconcile.ts';
+import { flagIfOverdue, lookupFailed, reconcileStuck, type OpenOperation, type ReconcilableOperations, type ReconcileAction, type ReconcileTiming } from './reconcile-operation.ts';
 
-export interface ReconcileRefundDeps {
+export interface ReconcileRefundDeps extends ReconcileTiming {
   refunds: RefundRepository;
   refundProcessor: RefundProcessor;
   queue: Pick<WorkQueue, 'enqueueRefund'>;
-  now: () => number;
-  stuckAfterMs: number;
-  reviewAfterMs: number;
 }
 
 export interface LeaseInput {
@@ -18,23 +14,15 @@ export interface LeaseInput {
 }
 
 /**
- * A refund no worker made progress on for `stuckAfterMs`. One that never reached the processor
- * (no attempt yet) goes back to the workers, once; any other is resolved against the processor.
- * `null` when it turns out not to be stuck.
+ * A refund no worker made progress on for `stuckAfterMs` (reconcile-operation.ts). One that never
+ * reached the processor (no attempt yet) goes back to the workers, once; any other is resolved
+ * against the processor. `null` when it turns out not to be stuck.
  */
 export async function reconcileStuckRefund(deps: ReconcileRefundDeps, input: LeaseInput, refundId: string): Promise<ReconcileAction | null> {
   const current = await deps.refunds.get(refundId);
-  if (!current || isRefundTerminal(current.refund.status)) return null;
-  const now = deps.now();
-  const staleBefore = now - deps.stuckAfterMs;
-  if (current.refund.updatedAt >= staleBefore) return null;
-  if (current.refund.status === 'processing' && current.lease && current.lease.expiresAt > now) return null;
-  if (current.refund.status === 'pending' && current.attempts === 0) {
-    if (!(await deps.refunds.touchStalePending(refundId, staleBefore, now, input.leaseOwner))) return 'in_progress';
-    await deps.queue.enqueueRefund(refundId);
-    return (await flagIfOverdue(deps, current, 'never sent to the processor yet; the workers keep retrying')) ?? 're_enqueued';
-  }
-  return resolveOpenRefund(deps, input, refundId, 'stuck');
+  return reconcileStuck(deps, refundOperations(deps), current && openRefund(current), input.leaseOwner, 'never sent to the processor yet; the workers keep retrying', () =>
+    resolveOpenRefund(deps, input, refundId, 'stuck'),
+  );
 }
 
 /**
@@ -50,42 +38,49 @@ export async function resolveOpenRefund(deps: ReconcileRefundDeps, input: LeaseI
   if (claim.kind === 'leased') return 'in_progress';
   const { record } = claim;
   const release = () => deps.refunds.release(refundId, input.leaseOwner, deps.now());
+  const overdue = (reason: string) => flagIfOverdue(deps, refundOperations(deps), openRefund(record), reason);
 
   let state: ProcessorRefundState | null;
   try {
     const recorded = record.processorRefundId;
     state = recorded !== null ? await deps.refundProcessor.retrieveRefund(recorded) : await deps.refundProcessor.findRefund(record.paymentId, refundId);
   } catch (error) {
-    await release();
-    if (error instanceof ProcessorUnavailableError) return 'deferred';
-    if (error instanceof ProcessorConfigurationError) {
-      return (await flag(deps, record, `the processor refused the lookup of refund ${refundId}: ${error.message}`)) ?? 'deferred';
-    }
-    throw error;
+    return lookupFailed(deps, refundOperations(deps), openRefund(record), error, release, `refund ${refundId}`);
   }
   if (state === null) {
     await release();
     // The processor refused it in a way oncepay cannot read: a person decides; sending it again would be refused again.
     if (record.processorRefusal !== null) return 'deferred';
     await deps.queue.enqueueRefund(refundId);
-    return (await flagIfOverdue(deps, record, `${why}; the processor has no refund for it yet`)) ?? 're_enqueued';
+    return (await overdue(`${why}; the processor has no refund for it yet`)) ?? 're_enqueued';
   }
   if (state.processorRefundId !== null) await deps.refunds.recordProcessorRefund(refundId, input.leaseOwner, state.processorRefundId);
   if (state.kind === 'not_final') {
     await release();
-    return (await flagIfOverdue(deps, record, `${why}; processor refund ${state.processorRefundId} still ${state.status}`)) ?? 'deferred';
+    return (await overdue(`${why}; processor refund ${state.processorRefundId} still ${state.status}`)) ?? 'deferred';
   }
   const completed = await deps.refunds.complete(refundId, input.leaseOwner, state, deps.now());
   return completed.kind === 'completed' ? 'finalized' : 'in_progress';
 }
 
-async function flagIfOverdue(deps: ReconcileRefundDeps, record: RefundRecord, reason: string): Promise<ReconcileAction | null> {
-  if (deps.now() - record.refund.createdAt < deps.reviewAfterMs) return null;
-  return flag(deps, record, `open for more than ${Math.round(deps.reviewAfterMs / 1000)} s: ${reason}`);
+function refundOperations(deps: ReconcileRefundDeps): ReconcilableOperations {
+  return {
+    touchStalePending: (...args) => deps.refunds.touchStalePending(...args),
+    enqueue: (refundId) => deps.queue.enqueueRefund(refundId),
+    flagForReview: (refundId, review) => deps.refunds.flagForReview(refundId, review),
+  };
 }
 
-async function flag(deps: ReconcileRefundDeps, record: RefundRecord, reason: string): Promise<ReconcileAction | null> {
-  if (record.review) return null;
-  await deps.refunds.flagForReview(record.refund.id, { reason, since: deps.now() });
-  return 'flagged_for_review';
+function openRefund(record: RefundRecord): OpenOperation {
+  const { refund } = record;
+  return {
+    id: refund.id,
+    status: refund.status,
+    terminal: isRefundTerminal(refund.status),
+    createdAt: refund.createdAt,
+    updatedAt: refund.updatedAt,
+    lease: record.lease,
+    review: record.review,
+    neverSent: record.attempts === 0,
+  };
 }

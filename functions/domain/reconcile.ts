@@ -1,5 +1,4 @@
 import { isTerminal } from './charge.ts';
-import { ProcessorConfigurationError, ProcessorUnavailableError } from './errors.ts';
 import type {
   CardProcessor,
   ChargeRecord,
@@ -15,9 +14,12 @@ import type {
 } from './ports.ts';
 import { handleProcessorEvent } from './processor-events.ts';
 import { reconcileStuckRefund, resolveOpenRefund } from './reconcile-refunds.ts';
+import { flagIfOverdue, lookupFailed, reconcileStuck, type OpenOperation, type ReconcilableOperations, type ReconcileAction, type ReconcileTiming } from './reconcile-operation.ts';
 import { parseWorkMessage } from './work-message.ts';
 
-export interface ReconcileDeps {
+export type { ReconcileAction } from './reconcile-operation.ts';
+
+export interface ReconcileDeps extends ReconcileTiming {
   charges: ChargeRepository;
   refunds: RefundRepository;
   refundProcessor: RefundProcessor;
@@ -26,11 +28,6 @@ export interface ReconcileDeps {
   processor: CardProcessor;
   /** For dead-lettered processor events: what they name is looked into as the workers would, moving no money. */
   processorEvents: { source: ProcessorEventSource; disputes: DisputeRepository };
-  now: () => number;
-  /** A charge counts as stuck once no worker made progress on it for this long. */
-  stuckAfterMs: number;
-  /** An open charge this old whose outcome is still not settled is flagged for a person. */
-  reviewAfterMs: number;
   maxChargesPerPass: number;
   maxDeadLettersPerPass: number;
 }
@@ -46,18 +43,6 @@ export interface ReconcileInput {
   onAction?: (entry: ReconcileActionEntry) => void;
 }
 
-/** What one pass did to one charge or dead letter. */
-export type ReconcileAction =
-  | 'finalized'
-  | 're_enqueued'
-  | 'flagged_for_review'
-  | 'already_final'
-  | 'in_progress'
-  | 'deferred'
-  | 'unresolvable'
-  /** A dead-lettered processor event looked into: its object is as the processor says. */
-  | 'event_handled'
-  | 'error';
 
 export interface ReconcileActionEntry {
   /** The charge acted on (`null` for a refund, or for an error that names none). */
@@ -262,21 +247,12 @@ async function lookIntoDeadEvent(deps: ReconcileDeps, input: ReconcileInput, not
   return handled.kind === 'done' ? 'event_handled' : 'deferred';
 }
 
-/** `null` when the charge turns out not to be stuck after all. */
+/** A stuck charge (reconcile-operation.ts); one with no payment recorded cannot have moved money. `null` when it is not stuck after all. */
 async function reconcileStuckCharge(deps: ReconcileDeps, input: ReconcileInput, chargeId: string): Promise<ReconcileAction | null> {
   const current = await deps.charges.get(chargeId);
-  if (!current || isTerminal(current.charge.status)) return null;
-  const now = deps.now();
-  const staleBefore = now - deps.stuckAfterMs;
-  if (current.charge.updatedAt >= staleBefore) return null;
-  if (current.charge.status === 'processing' && current.lease && current.lease.expiresAt > now) return null;
-  if (current.charge.status === 'pending' && current.processorPaymentId === null) {
-    // No payment recorded: nothing can have moved money. Give it back to the workers, once.
-    if (!(await deps.charges.touchStalePending(chargeId, staleBefore, now, input.leaseOwner))) return 'in_progress';
-    await deps.queue.enqueue(chargeId);
-    return (await flagIfOverdue(deps, current, 'no processor payment recorded yet; the workers keep retrying')) ?? 're_enqueued';
-  }
-  return resolveOpenCharge(deps, input, chargeId, 'stuck');
+  return reconcileStuck(deps, chargeOperations(deps), current && openCharge(current), input.leaseOwner, 'no processor payment recorded yet; the workers keep retrying', () =>
+    resolveOpenCharge(deps, input, chargeId, 'stuck'),
+  );
 }
 
 /**
@@ -292,24 +268,20 @@ async function resolveOpenCharge(deps: ReconcileDeps, input: ReconcileInput, cha
   if (claim.kind === 'leased') return 'in_progress';
   const { record } = claim;
   const release = () => deps.charges.release(chargeId, input.leaseOwner, deps.now());
+  const overdue = (reason: string) => flagIfOverdue(deps, chargeOperations(deps), openCharge(record), reason);
   const paymentId = record.processorPaymentId;
 
   if (paymentId === null) {
     await release();
     await deps.queue.enqueue(chargeId);
-    return (await flagIfOverdue(deps, record, `${why}; no processor payment recorded yet`)) ?? 're_enqueued';
+    return (await overdue(`${why}; no processor payment recorded yet`)) ?? 're_enqueued';
   }
 
   let state;
   try {
     state = await deps.processor.retrievePayment(paymentId);
   } catch (error) {
-    await release();
-    if (error instanceof ProcessorUnavailableError) return 'deferred';
-    if (error instanceof ProcessorConfigurationError) {
-      return (await flag(deps, record, `the processor refused the lookup of ${paymentId}: ${error.message}`)) ?? 'deferred';
-    }
-    throw error;
+    return lookupFailed(deps, chargeOperations(deps), openCharge(record), error, release, paymentId);
   }
 
   switch (state.kind) {
@@ -322,22 +294,31 @@ async function resolveOpenCharge(deps: ReconcileDeps, input: ReconcileInput, cha
     case 'requires_authentication':
       await release();
       await deps.queue.enqueue(chargeId);
-      return (await flagIfOverdue(deps, record, `${why}; processor payment ${paymentId} still ${state.kind}`)) ?? 're_enqueued';
+      return (await overdue(`${why}; processor payment ${paymentId} still ${state.kind}`)) ?? 're_enqueued';
     case 'not_final':
       await release();
-      return (await flagIfOverdue(deps, record, `${why}; processor payment ${paymentId} still ${state.status}`)) ?? 'deferred';
+      return (await overdue(`${why}; processor payment ${paymentId} still ${state.status}`)) ?? 'deferred';
   }
 }
 
-/** Flags the charge when it has been open longer than `reviewAfterMs`; `null` when it was not. */
-async function flagIfOverdue(deps: ReconcileDeps, record: ChargeRecord, reason: string): Promise<ReconcileAction | null> {
-  if (deps.now() - record.charge.createdAt < deps.reviewAfterMs) return null;
-  return flag(deps, record, `open for more than ${Math.round(deps.reviewAfterMs / 1000)} s: ${reason}`);
+function chargeOperations(deps: ReconcileDeps): ReconcilableOperations {
+  return {
+    touchStalePending: (...args) => deps.charges.touchStalePending(...args),
+    enqueue: (chargeId) => deps.queue.enqueue(chargeId),
+    flagForReview: (chargeId, review) => deps.charges.flagForReview(chargeId, review),
+  };
 }
 
-/** `flagged_for_review` when this pass flagged it, `null` when it was flagged before. */
-async function flag(deps: ReconcileDeps, record: ChargeRecord, reason: string): Promise<ReconcileAction | null> {
-  if (record.review) return null;
-  await deps.charges.flagForReview(record.charge.id, { reason, since: deps.now() });
-  return 'flagged_for_review';
+function openCharge(record: ChargeRecord): OpenOperation {
+  const { charge } = record;
+  return {
+    id: charge.id,
+    status: charge.status,
+    terminal: isTerminal(charge.status),
+    createdAt: charge.createdAt,
+    updatedAt: charge.updatedAt,
+    lease: record.lease,
+    review: record.review,
+    neverSent: record.processorPaymentId === null,
+  };
 }
